@@ -1,0 +1,144 @@
+# famlink — build, test, demo, bench, install.
+#
+#   make               build/famlinkd and build/famlinkctl
+#   make check         every unit and integration test
+#   make check SANITIZE=1   the same under AddressSanitizer + UBSan (in build/san)
+#   make demo          a hub and two municipalities on loopback
+#   make bench         throughput and latency (P=10 K=5000 SIZE=2048)
+#   make install       PREFIX=/usr/local DESTDIR=
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+SANITIZE ?= 0
+
+ifeq ($(SANITIZE),1)
+B        := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT      := -O1 -g
+else
+B        := build
+SANFLAGS :=
+OPT      := -O2 -g
+endif
+
+PKGS     := libzmq libprotobuf-c sqlite3 libcurl inih jansson libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wno-missing-field-initializers $(OPT) $(SANFLAGS) -MMD -MP \
+            -I$(B)/gen -Idaemon $(PKG_CFLAGS)
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   += $(PKG_LIBS) -lpthread -lm
+
+# Every daemon/*.c except the two programs is library code shared with tests.
+MAINS    := daemon/famlinkd.c daemon/famlinkctl.c
+LIB_SRC  := $(filter-out $(MAINS),$(wildcard daemon/*.c))
+GEN_SRC  := $(B)/gen/famlink.pb-c.c $(B)/gen/famlink_limits.c
+LIB_OBJ  := $(LIB_SRC:daemon/%.c=$(B)/obj/%.o) $(GEN_SRC:$(B)/gen/%.c=$(B)/obj/gen/%.o)
+LIB      := $(B)/libfamlink.a
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+INT_SRC  := $(wildcard tests/integration/test_*.c)
+INT_BIN  := $(INT_SRC:tests/integration/%.c=$(B)/tests/%)
+HARNESS  := $(B)/obj/tests/harness.o
+BENCH_BIN := $(B)/bench/loadgen
+
+.PHONY: all check unit integration demo bench install clean deps
+all: $(B)/famlinkd $(B)/famlinkctl
+
+deps:
+	@sh tools/install-deps
+
+$(B)/gen/famlink.pb-c.c $(B)/gen/famlink.pb-c.h: proto/famlink.proto
+	@mkdir -p $(B)/gen
+	protoc-c --proto_path=proto --c_out=$(B)/gen proto/famlink.proto
+
+$(B)/gen/famlink_limits.c: proto/famlink.proto tools/gen_limits.awk
+	@mkdir -p $(B)/gen
+	gawk -f tools/gen_limits.awk proto/famlink.proto > $@.tmp && mv $@.tmp $@
+
+# Generated header first: every object may include it.
+$(LIB_OBJ) $(HARNESS) $(B)/obj/famlinkd.o $(B)/obj/famlinkctl.o: | $(B)/gen/famlink.pb-c.h
+
+$(B)/obj/%.o: daemon/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-unused-parameter -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/famlinkd: $(B)/obj/famlinkd.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/famlinkctl: $(B)/obj/famlinkctl.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/obj/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -c $< -o $@
+
+$(B)/obj/tests/%.o: tests/integration/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -Itests/integration -c $< -o $@
+
+$(B)/obj/tests/%.o: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -c $< -o $@
+
+$(UNIT_SRC:tests/unit/%.c=$(B)/obj/tests/%.o) $(INT_SRC:tests/integration/%.c=$(B)/obj/tests/%.o) \
+    $(B)/obj/tests/loadgen.o: | $(B)/gen/famlink.pb-c.h
+
+$(UNIT_BIN): $(B)/tests/%: $(B)/obj/tests/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+
+$(INT_BIN): $(B)/tests/%: $(B)/obj/tests/%.o $(HARNESS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+
+$(BENCH_BIN): $(B)/obj/tests/loadgen.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Tests find the programs through FAMLINK_BUILD.
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(INT_BIN)
+	@FAMLINK_BUILD=$(B) sh tests/run $(UNIT_BIN) $(INT_BIN)
+
+unit: all $(UNIT_BIN)
+	@FAMLINK_BUILD=$(B) sh tests/run $(UNIT_BIN)
+
+integration: all $(INT_BIN)
+	@FAMLINK_BUILD=$(B) sh tests/run $(INT_BIN)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@FAMLINK_BUILD=$(B) sh tools/demo
+
+P    ?= 10
+K    ?= 5000
+SIZE ?= 2048
+RATE ?= 0
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@FAMLINK_BUILD=$(B) P=$(P) K=$(K) SIZE=$(SIZE) RATE=$(RATE) sh tests/bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/famlink
+	install -m 0755 $(B)/famlinkd $(DESTDIR)$(PREFIX)/sbin/famlinkd
+	install -m 0755 $(B)/famlinkctl $(DESTDIR)$(PREFIX)/bin/famlinkctl
+	install -m 0644 config/hub.conf.example config/municipality.conf.example \
+		PROTOCOL.md README.md $(DESTDIR)$(PREFIX)/share/doc/famlink/
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,353 @@
+/*
+ * codec_json — see codec_json.h. This half writes JSON and holds what both
+ * halves share; codec_json_parse.c reads JSON. Output follows the proto3
+ * mapping: lowerCamelCase keys, defaults left out, 64-bit integers as
+ * decimal strings, enums by name, bytes as padded standard base64.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base64.h"
+#include "codec_json.h"
+#include "codec_json_int.h"
+
+void
+codec_json_name(const char *proto_name, char *buf, size_t size)
+{
+	size_t o = 0;
+	bool upper = false;
+
+	if (size == 0)
+		return;
+	for (; *proto_name != '\0' && o + 1 < size; proto_name++) {
+		char c = *proto_name;
+		if (c == '_') {
+			upper = true;
+			continue;
+		}
+		buf[o++] = upper && c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+		upper = false;
+	}
+	buf[o] = '\0';
+}
+
+static void
+path_add(codec_path_t *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(p->buf + p->len, sizeof(p->buf) - p->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		p->len += (size_t)n;
+	if (p->len >= sizeof(p->buf))
+		p->len = sizeof(p->buf) - 1;   /* truncated; still a useful prefix */
+}
+
+/* Appends a field's JSON name; returns the length to pop back to. */
+size_t
+codec_path_push(codec_path_t *p, const char *json_name)
+{
+	size_t old = p->len;
+
+	path_add(p, "%s%s", old > 0 ? "." : "", json_name);
+	return old;
+}
+
+size_t
+codec_path_index(codec_path_t *p, size_t i)
+{
+	size_t old = p->len;
+
+	path_add(p, "[%zu]", i);
+	return old;
+}
+
+void
+codec_path_pop(codec_path_t *p, size_t old)
+{
+	p->len = old;
+	p->buf[old] = '\0';
+}
+
+int
+codec_fail(err_t *err, const codec_path_t *p, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return err_set(err, CODEC_INVALID, "%s: %s",
+	    p->len > 0 ? p->buf : "(top level)", what);
+}
+
+size_t
+codec_elem_size(ProtobufCType t)
+{
+	switch (t) {
+	case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32: case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32: case PROTOBUF_C_TYPE_ENUM:
+		return sizeof(int32_t);
+	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		return sizeof(int64_t);
+	case PROTOBUF_C_TYPE_FLOAT:   return sizeof(float);
+	case PROTOBUF_C_TYPE_DOUBLE:  return sizeof(double);
+	case PROTOBUF_C_TYPE_BOOL:    return sizeof(protobuf_c_boolean);
+	case PROTOBUF_C_TYPE_STRING:  return sizeof(char *);
+	case PROTOBUF_C_TYPE_BYTES:   return sizeof(ProtobufCBinaryData);
+	case PROTOBUF_C_TYPE_MESSAGE: return sizeof(ProtobufCMessage *);
+	}
+	return 0;
+}
+
+/* ---- message → JSON --------------------------------------------------- */
+
+static json_t *message_to_json(const ProtobufCMessage *m, codec_path_t *p,
+    err_t *err);
+
+static json_t *
+int64_to_json(int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return json_string(buf);
+}
+
+static json_t *
+uint64_to_json(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	return json_string(buf);
+}
+
+/* JSON has no NaN or infinity; the proto3 mapping spells them as strings. */
+static json_t *
+double_to_json(double v)
+{
+	if (isnan(v))
+		return json_string("NaN");
+	if (isinf(v))
+		return json_string(v > 0 ? "Infinity" : "-Infinity");
+	return json_real(v);
+}
+
+static json_t *
+enum_to_json(const ProtobufCEnumDescriptor *ed, int v)
+{
+	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(ed, v);
+
+	/* A value from a newer peer has no name here: keep its number, which
+	 * reads back to the same value. */
+	return ev != NULL ? json_string(ev->name) : json_integer(v);
+}
+
+static json_t *
+bytes_to_json(const ProtobufCBinaryData *bd)
+{
+	size_t n;
+	char *s;
+	json_t *j;
+
+	if ((s = base64_encode(bd->data, bd->len, &n)) == NULL)
+		return NULL;
+	j = json_stringn_nocheck(s, n);   /* base64 is ASCII: skip the UTF-8 pass */
+	free(s);
+	return j;
+}
+
+/* One value: a singular field, or one element of a repeated one. */
+static json_t *
+value_to_json(const ProtobufCFieldDescriptor *f, const void *v, codec_path_t *p,
+    err_t *err)
+{
+	const char *s;
+	json_t *j = NULL;
+
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+		j = json_integer(*(const int32_t *)v); break;
+	case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
+		j = json_integer(*(const uint32_t *)v); break;
+	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		j = int64_to_json(*(const int64_t *)v); break;
+	case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
+		j = uint64_to_json(*(const uint64_t *)v); break;
+	case PROTOBUF_C_TYPE_FLOAT:  j = double_to_json(*(const float *)v); break;
+	case PROTOBUF_C_TYPE_DOUBLE: j = double_to_json(*(const double *)v); break;
+	case PROTOBUF_C_TYPE_BOOL:
+		j = json_boolean(*(const protobuf_c_boolean *)v); break;
+	case PROTOBUF_C_TYPE_ENUM:   j = enum_to_json(f->descriptor, *(const int *)v); break;
+	case PROTOBUF_C_TYPE_BYTES:  j = bytes_to_json(v); break;
+	case PROTOBUF_C_TYPE_STRING:
+		s = *(const char *const *)v;
+		/* jansson refuses invalid UTF-8: name the field, not "no memory". */
+		if ((j = json_string(s != NULL ? s : "")) == NULL)
+			codec_fail(err, p, "not valid UTF-8");
+		return j;
+	case PROTOBUF_C_TYPE_MESSAGE:
+		/* protobuf-c packs a selected-but-NULL sub-message as empty. */
+		if (*(ProtobufCMessage *const *)v != NULL)
+			return message_to_json(*(ProtobufCMessage *const *)v, p, err);
+		j = json_object();
+		break;
+	}
+	if (j == NULL)
+		codec_fail(err, p, "out of memory");
+	return j;
+}
+
+static bool
+is_default(const ProtobufCFieldDescriptor *f, const void *v)
+{
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		return *(const uint64_t *)v == 0;
+	case PROTOBUF_C_TYPE_FLOAT:   return *(const float *)v == 0;
+	case PROTOBUF_C_TYPE_DOUBLE:  return *(const double *)v == 0;
+	case PROTOBUF_C_TYPE_BOOL:    return !*(const protobuf_c_boolean *)v;
+	case PROTOBUF_C_TYPE_STRING:
+		return *(const char *const *)v == NULL || **(const char *const *)v == '\0';
+	case PROTOBUF_C_TYPE_BYTES:   return ((const ProtobufCBinaryData *)v)->len == 0;
+	case PROTOBUF_C_TYPE_MESSAGE: return *(const void *const *)v == NULL;
+	default:                      return *(const uint32_t *)v == 0;
+	}
+}
+
+/* Whether a field is written: set oneof member, non-empty repeated, a set
+ * has_ flag, or (proto3 implicit presence) a value other than the default. */
+static bool
+field_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+	const void *v = CMEMBER(m, f->offset);
+
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		return *(const size_t *)CMEMBER(m, f->quantifier_offset) > 0;
+	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		return *(const uint32_t *)CMEMBER(m, f->quantifier_offset) == f->id;
+	if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+		return *(const void *const *)v != NULL;
+	if (f->label == PROTOBUF_C_LABEL_REQUIRED)
+		return true;
+	if (f->label == PROTOBUF_C_LABEL_OPTIONAL) {
+		if (f->type == PROTOBUF_C_TYPE_STRING)
+			return *(const char *const *)v != NULL;
+		return *(const protobuf_c_boolean *)CMEMBER(m, f->quantifier_offset);
+	}
+	return !is_default(f, v);
+}
+
+static json_t *
+array_to_json(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
+    codec_path_t *p, err_t *err)
+{
+	size_t n = *(const size_t *)CMEMBER(m, f->quantifier_offset);
+	const char *arr = *(const char *const *)CMEMBER(m, f->offset);
+	size_t i, sz = codec_elem_size(f->type);
+	json_t *a;
+
+	if ((a = json_array()) == NULL) {
+		codec_fail(err, p, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		size_t old = codec_path_index(p, i);
+		json_t *j = value_to_json(f, arr + i * sz, p, err);
+		if (j == NULL)
+			goto fail;
+		if (json_array_append_new(a, j) < 0) {
+			codec_fail(err, p, "out of memory");
+			goto fail;
+		}
+		codec_path_pop(p, old);
+	}
+	return a;
+fail:
+	json_decref(a);
+	return NULL;
+}
+
+static json_t *
+message_to_json(const ProtobufCMessage *m, codec_path_t *p, err_t *err)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	json_t *obj;
+	unsigned i;
+
+	if ((obj = json_object()) == NULL) {
+		codec_fail(err, p, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		char name[128];
+		size_t old;
+		json_t *j;
+
+		if (!field_present(m, f))
+			continue;
+		codec_json_name(f->name, name, sizeof(name));
+		old = codec_path_push(p, name);
+		if (f->label == PROTOBUF_C_LABEL_REPEATED)
+			j = array_to_json(m, f, p, err);
+		else
+			j = value_to_json(f, CMEMBER(m, f->offset), p, err);
+		if (j == NULL)
+			goto fail;
+		if (json_object_set_new(obj, name, j) < 0) {
+			codec_fail(err, p, "out of memory");
+			goto fail;
+		}
+		codec_path_pop(p, old);
+	}
+	return obj;
+fail:
+	json_decref(obj);
+	return NULL;
+}
+
+json_t *
+codec_to_json(const ProtobufCMessage *msg, err_t *err)
+{
+	codec_path_t p = { .len = 0 };
+
+	if (msg == NULL || msg->descriptor == NULL) {
+		err_set(err, CODEC_INVALID, "no message to encode");
+		return NULL;
+	}
+	return message_to_json(msg, &p, err);
+}
+
+char *
+codec_to_json_string(const ProtobufCMessage *msg, int flags, err_t *err)
+{
+	size_t jflags = (flags & CODEC_PRETTY) ? JSON_INDENT(2) : JSON_COMPACT;
+	json_t *j;
+	char *s;
+
+	if ((j = codec_to_json(msg, err)) == NULL)
+		return NULL;
+	s = json_dumps(j, jflags | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (s == NULL)
+		err_set(err, CODEC_INVALID, "out of memory");
+	return s;
+}

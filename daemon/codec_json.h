@@ -1,0 +1,47 @@
+/*
+ * codec_json — one generic codec between any protobuf-c message and
+ * protobuf's canonical proto3 JSON mapping, driven by the descriptors alone
+ * (no code per message type). It is how a message looks on disk and to the
+ * adapters: transport → codec → store → routine → adapters. The reader is
+ * strict: an unknown key, a wrong type or a second member of a oneof is an
+ * error naming the field path, because silently dropped data about a child
+ * is worse than a rejected file. Rules (lengths, dates, ...) are validate.c's.
+ */
+#ifndef FAMLINK_CODEC_JSON_H
+#define FAMLINK_CODEC_JSON_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "err.h"
+
+enum {
+	CODEC_PRETTY = 1 << 0,   /* indented output instead of compact */
+};
+
+/* Returns a new jansson object (caller json_decref()s) or NULL with err set.
+ * Fields at their proto3 default are left out; unknown fields a newer peer
+ * sent (msg->unknown_fields) have no JSON form and are left out too. */
+json_t *codec_to_json(const ProtobufCMessage *msg, err_t *err);
+
+/* Compact JSON text (flags: CODEC_PRETTY for indented output); caller free()s. */
+char *codec_to_json_string(const ProtobufCMessage *msg, int flags, err_t *err);
+
+/* Parses; the result is freed with protobuf_c_message_free_unpacked(m, NULL).
+ * On error returns NULL and err->msg says what and where: a field path like
+ * "referral.child.birthYear: expected a number" or, for bad JSON text,
+ * "line 3 column 7: <jansson text>". err->code = 4 (RECEIPT_CODE_INVALID).
+ * Error texts never quote a value, only paths and key names. */
+ProtobufCMessage *codec_from_json(const ProtobufCMessageDescriptor *desc,
+    const json_t *json, err_t *err);
+ProtobufCMessage *codec_from_json_string(const ProtobufCMessageDescriptor *desc,
+    const char *text, size_t len, err_t *err);
+
+/* Writes the JSON name of a .proto field name ("birth_year" → "birthYear",
+ * the way protoc derives json_name) into buf; truncates to size - 1 bytes.
+ * Shared with validate.c so error paths match the JSON keys. */
+void codec_json_name(const char *proto_name, char *buf, size_t size);
+
+#endif

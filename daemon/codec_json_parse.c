@@ -1,0 +1,473 @@
+/*
+ * codec_json_parse — the reading half of codec_json (see codec_json.h).
+ * Messages it builds are laid out exactly as protobuf_c_message_unpack()
+ * would lay them out (every string, bytes value, array and sub-message
+ * malloc()ed, each attached to its parent as soon as it exists), so
+ * protobuf_c_message_free_unpacked() frees them, on success and after an
+ * error half-way through alike.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base64.h"
+#include "codec_json.h"
+#include "codec_json_int.h"
+
+static int object_to_message(ProtobufCMessage *m, const json_t *obj,
+    codec_path_t *p, err_t *err);
+
+/* An integer as sign and magnitude, so one range check serves every type. */
+typedef struct intval {
+	bool neg;
+	uint64_t mag;
+} intval_t;
+
+/* Strict decimal: optional '-', digits only (no '+', spaces or exponent). */
+static int
+parse_decimal(const char *s, size_t len, intval_t *out)
+{
+	size_t i = 0;
+	uint64_t mag = 0;
+
+	out->neg = len > 0 && s[0] == '-';
+	i = out->neg ? 1 : 0;
+	if (i == len)
+		return -2;
+	for (; i < len; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (d > 9 || mag > (UINT64_MAX - d) / 10)
+			return -2;
+		mag = mag * 10 + d;
+	}
+	out->mag = mag;
+	return 0;
+}
+
+/* 0 ok; -1 wrong JSON type; -2 not an integer or beyond 64 bits.
+ * The proto3 mapping accepts numbers and decimal strings for every integer
+ * type, and integral reals such as 2015.0. */
+static int
+json_to_intval(const json_t *v, bool strings_ok, intval_t *out)
+{
+	if (json_is_integer(v)) {
+		json_int_t i = json_integer_value(v);
+		out->neg = i < 0;
+		out->mag = i < 0 ? (uint64_t)(-(i + 1)) + 1 : (uint64_t)i;
+		return 0;
+	}
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+		if (d != floor(d) || fabs(d) >= 18446744073709551616.0)
+			return -2;
+		out->neg = d < 0;
+		out->mag = (uint64_t)fabs(d);
+		return 0;
+	}
+	if (strings_ok && json_is_string(v))
+		return parse_decimal(json_string_value(v), json_string_length(v), out);
+	return -1;
+}
+
+static bool
+in_range(const intval_t *iv, ProtobufCType t)
+{
+	switch (t) {
+	case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
+		return iv->neg ? iv->mag == 0 : iv->mag <= UINT32_MAX;
+	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		return iv->mag <= (uint64_t)INT64_MAX + iv->neg;
+	case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
+		return !iv->neg || iv->mag == 0;
+	default:   /* int32, sint32, sfixed32, enum */
+		return iv->mag <= (uint64_t)INT32_MAX + iv->neg;
+	}
+}
+
+static int64_t
+intval_i64(const intval_t *iv)
+{
+	/* Two's complement wrap (gnu11): -(2^63) comes out as INT64_MIN. */
+	return iv->neg ? (int64_t)(0 - iv->mag) : (int64_t)iv->mag;
+}
+
+static bool
+is_64bit(ProtobufCType t)
+{
+	return codec_elem_size(t) == sizeof(int64_t) && t != PROTOBUF_C_TYPE_DOUBLE;
+}
+
+static const char *
+int_type_name(ProtobufCType t)
+{
+	switch (t) {
+	case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32: return "uint32";
+	case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: return "uint64";
+	default: return is_64bit(t) ? "int64" : "int32";
+	}
+}
+
+static int
+set_integer(const ProtobufCFieldDescriptor *f, void *dst, const json_t *v,
+    codec_path_t *p, err_t *err)
+{
+	intval_t iv;
+	int rc;
+
+	if ((rc = json_to_intval(v, true, &iv)) == -1)
+		return codec_fail(err, p, is_64bit(f->type) ?
+		    "expected a decimal string or a number" : "expected a number");
+	if (rc < 0)
+		return codec_fail(err, p, "not a decimal integer");
+	if (!in_range(&iv, f->type))
+		return codec_fail(err, p, "out of range for %s", int_type_name(f->type));
+	if (is_64bit(f->type))
+		*(int64_t *)dst = intval_i64(&iv);
+	else
+		*(int32_t *)dst = (int32_t)intval_i64(&iv);
+	return 0;
+}
+
+/* An enum by value name or by number. Proto3 enums are open, so any int32
+ * is kept: it may be a value a newer peer knows (validate.c judges). */
+static int
+set_enum(const ProtobufCFieldDescriptor *f, void *dst, const json_t *v,
+    codec_path_t *p, err_t *err)
+{
+	const ProtobufCEnumDescriptor *ed = f->descriptor;
+	const ProtobufCEnumValue *ev;
+	intval_t iv;
+	int rc;
+
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		if (strlen(s) != json_string_length(v) ||
+		    (ev = protobuf_c_enum_descriptor_get_value_by_name(ed, s)) == NULL)
+			return codec_fail(err, p, "not a value name of %s", ed->name);
+		*(int *)dst = ev->value;
+		return 0;
+	}
+	if ((rc = json_to_intval(v, false, &iv)) == -1)
+		return codec_fail(err, p, "expected an enum value name or number");
+	if (rc < 0 || !in_range(&iv, f->type))
+		return codec_fail(err, p, "not an int32 enum number");
+	*(int *)dst = (int)intval_i64(&iv);
+	return 0;
+}
+
+static int
+set_double(const ProtobufCFieldDescriptor *f, void *dst, const json_t *v,
+    codec_path_t *p, err_t *err)
+{
+	const char *s;
+	double d;
+
+	if (json_is_number(v)) {
+		d = json_number_value(v);
+	} else if (json_is_string(v)) {
+		s = json_string_value(v);
+		if (strcmp(s, "NaN") == 0)
+			d = NAN;
+		else if (strcmp(s, "Infinity") == 0)
+			d = INFINITY;
+		else if (strcmp(s, "-Infinity") == 0)
+			d = -INFINITY;
+		else
+			return codec_fail(err, p, "not a number");
+	} else {
+		return codec_fail(err, p, "expected a number");
+	}
+	if (f->type == PROTOBUF_C_TYPE_DOUBLE) {
+		*(double *)dst = d;
+		return 0;
+	}
+	if (isfinite(d) && fabs(d) > FLT_MAX)
+		return codec_fail(err, p, "out of range for a float");
+	*(float *)dst = (float)d;
+	return 0;
+}
+
+static int
+set_string(void *dst, const json_t *v, codec_path_t *p, err_t *err)
+{
+	const char *s;
+	size_t n;
+	char *copy;
+
+	if (!json_is_string(v))
+		return codec_fail(err, p, "expected a string");
+	s = json_string_value(v);
+	n = json_string_length(v);
+	if (memchr(s, '\0', n) != NULL)
+		return codec_fail(err, p, "contains a NUL character");
+	if ((copy = malloc(n + 1)) == NULL)
+		return codec_fail(err, p, "out of memory");
+	memcpy(copy, s, n + 1);
+	/* The slot held the shared default (or NULL), never our own copy:
+	 * every field is set at most once. */
+	*(char **)dst = copy;
+	return 0;
+}
+
+static int
+set_bytes(void *dst, const json_t *v, codec_path_t *p, err_t *err)
+{
+	ProtobufCBinaryData *bd = dst;
+	uint8_t *data;
+	size_t n;
+	int rc;
+
+	if (!json_is_string(v))
+		return codec_fail(err, p, "expected a base64 string");
+	rc = base64_decode(json_string_value(v), json_string_length(v), &data, &n);
+	if (rc == -2)
+		return codec_fail(err, p, "out of memory");
+	if (rc < 0)
+		return codec_fail(err, p, "not valid base64");
+	/* Empty stays data == NULL, as protobuf_c_message_unpack leaves it. */
+	bd->data = data;
+	bd->len = n;
+	return 0;
+}
+
+static int
+set_message(const ProtobufCFieldDescriptor *f, void *dst, const json_t *v,
+    codec_path_t *p, err_t *err)
+{
+	const ProtobufCMessageDescriptor *sd = f->descriptor;
+	ProtobufCMessage *sub;
+
+	if (!json_is_object(v))
+		return codec_fail(err, p, "expected an object");
+	if ((sub = malloc(sd->sizeof_message)) == NULL)
+		return codec_fail(err, p, "out of memory");
+	protobuf_c_message_init(sd, sub);
+	/* Attached before it is filled, so one free_unpacked() at the top
+	 * cleans up whatever fails below. */
+	*(ProtobufCMessage **)dst = sub;
+	return object_to_message(sub, v, p, err);
+}
+
+static int
+set_value(const ProtobufCFieldDescriptor *f, void *dst, const json_t *v,
+    codec_path_t *p, err_t *err)
+{
+	if (json_is_null(v))
+		return codec_fail(err, p, "null is not allowed in an array");
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_FLOAT: case PROTOBUF_C_TYPE_DOUBLE:
+		return set_double(f, dst, v, p, err);
+	case PROTOBUF_C_TYPE_BOOL:
+		if (!json_is_boolean(v))
+			return codec_fail(err, p, "expected true or false");
+		*(protobuf_c_boolean *)dst = json_is_true(v);
+		return 0;
+	case PROTOBUF_C_TYPE_ENUM:    return set_enum(f, dst, v, p, err);
+	case PROTOBUF_C_TYPE_STRING:  return set_string(dst, v, p, err);
+	case PROTOBUF_C_TYPE_BYTES:   return set_bytes(dst, v, p, err);
+	case PROTOBUF_C_TYPE_MESSAGE: return set_message(f, dst, v, p, err);
+	default:                      return set_integer(f, dst, v, p, err);
+	}
+}
+
+static int
+set_repeated(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
+    const json_t *v, codec_path_t *p, err_t *err)
+{
+	size_t i, n, sz = codec_elem_size(f->type);
+	char *arr;
+
+	if (!json_is_array(v))
+		return codec_fail(err, p, "expected an array");
+	if ((n = json_array_size(v)) == 0)
+		return 0;
+	/* Zeroed: free_unpacked() skips NULL elements left by an error. */
+	if ((arr = calloc(n, sz)) == NULL)
+		return codec_fail(err, p, "out of memory");
+	*(void **)MEMBER(m, f->offset) = arr;
+	*(size_t *)MEMBER(m, f->quantifier_offset) = n;
+	for (i = 0; i < n; i++) {
+		size_t old = codec_path_index(p, i);
+		if (set_value(f, arr + i * sz, json_array_get(v, i), p, err) < 0)
+			return -1;
+		codec_path_pop(p, old);
+	}
+	return 0;
+}
+
+static int
+set_field(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
+    const json_t *v, codec_path_t *p, err_t *err)
+{
+	const ProtobufCFieldDescriptor *other;
+	char name[128];
+	uint32_t *which;
+
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		return set_repeated(m, f, v, p, err);
+	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+		which = MEMBER(m, f->quantifier_offset);
+		if (*which != 0) {
+			other = protobuf_c_message_descriptor_get_field(m->descriptor, *which);
+			codec_json_name(other != NULL ? other->name : "?", name, sizeof(name));
+			return codec_fail(err, p, "cannot be set together with %s (one of a oneof)", name);
+		}
+		/* Selected before the value is set: free_unpacked() frees only
+		 * the selected member. */
+		*which = f->id;
+	} else if (f->label == PROTOBUF_C_LABEL_OPTIONAL &&
+	    f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE) {
+		*(protobuf_c_boolean *)MEMBER(m, f->quantifier_offset) = 1;
+	}
+	return set_value(f, MEMBER(m, f->offset), v, p, err);
+}
+
+/* True if key is the field's JSON name or its .proto name. */
+static bool
+key_matches(const char *proto_name, const char *key)
+{
+	bool upper = false;
+
+	if (strcmp(proto_name, key) == 0)
+		return true;
+	for (; *proto_name != '\0'; proto_name++) {
+		char c = *proto_name;
+		if (c == '_') {
+			upper = true;
+			continue;
+		}
+		if (upper && c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		upper = false;
+		if (*key++ != c)
+			return false;
+	}
+	return *key == '\0';
+}
+
+static const ProtobufCFieldDescriptor *
+field_by_key(const ProtobufCMessageDescriptor *d, const char *key)
+{
+	unsigned i;
+
+	for (i = 0; i < d->n_fields; i++)
+		if (key_matches(d->fields[i].name, key))
+			return &d->fields[i];
+	return NULL;
+}
+
+/* Names an unknown key. It comes from outside: keep it short and plain so
+ * the error line stays one harmless line in a log. */
+static int
+unknown_key(const codec_path_t *p, const char *key, err_t *err)
+{
+	char safe[72];
+	size_t i;
+
+	for (i = 0; key[i] != '\0' && i < 64; i++) {
+		unsigned char c = (unsigned char)key[i];
+		safe[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' ? (char)c : '?';
+	}
+	strcpy(safe + i, key[i] != '\0' ? "..." : "");
+	return err_set(err, CODEC_INVALID, "%s%s%s: unknown field", p->buf,
+	    p->len > 0 ? "." : "", safe);
+}
+
+static int
+object_to_message(ProtobufCMessage *m, const json_t *obj, codec_path_t *p, err_t *err)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const char *key;
+	size_t key_len;
+	json_t *v;
+	uint8_t *seen;
+	int rc = 0;
+
+	/* Both spellings of one field may not both appear. */
+	if ((seen = calloc(d->n_fields + 1, 1)) == NULL)
+		return codec_fail(err, p, "out of memory");
+	json_object_keylen_foreach((json_t *)obj, key, key_len, v) {
+		/* A key with a NUL inside (only a built json_t can hold one)
+		 * would match a field by its prefix: treat it as unknown. */
+		const ProtobufCFieldDescriptor *f =
+		    strlen(key) == key_len ? field_by_key(d, key) : NULL;
+		char name[128];
+		size_t old;
+
+		if (f == NULL) {
+			rc = unknown_key(p, key, err);
+			break;
+		}
+		codec_json_name(f->name, name, sizeof(name));
+		old = codec_path_push(p, name);
+		if (seen[f - d->fields]++) {
+			rc = codec_fail(err, p, "given twice (as %s and %s)", f->name, name);
+			break;
+		}
+		/* null means absent, as in the proto3 mapping. */
+		if (!json_is_null(v) && (rc = set_field(m, f, v, p, err)) < 0)
+			break;
+		codec_path_pop(p, old);
+	}
+	free(seen);
+	return rc;
+}
+
+ProtobufCMessage *
+codec_from_json(const ProtobufCMessageDescriptor *desc, const json_t *json,
+    err_t *err)
+{
+	codec_path_t p = { .len = 0 };
+	ProtobufCMessage *m;
+
+	if (desc == NULL || json == NULL) {
+		err_set(err, CODEC_INVALID, "nothing to decode");
+		return NULL;
+	}
+	if (!json_is_object(json)) {
+		err_set(err, CODEC_INVALID, "%s: expected a JSON object", desc->short_name);
+		return NULL;
+	}
+	if ((m = malloc(desc->sizeof_message)) == NULL) {
+		err_set(err, CODEC_INVALID, "out of memory");
+		return NULL;
+	}
+	protobuf_c_message_init(desc, m);
+	if (object_to_message(m, json, &p, err) < 0) {
+		protobuf_c_message_free_unpacked(m, NULL);
+		return NULL;
+	}
+	return m;
+}
+
+ProtobufCMessage *
+codec_from_json_string(const ProtobufCMessageDescriptor *desc, const char *text,
+    size_t len, err_t *err)
+{
+	ProtobufCMessage *m;
+	json_error_t je;
+	char *near;
+	json_t *j;
+
+	if (text == NULL) {
+		err_set(err, CODEC_INVALID, "no JSON text");
+		return NULL;
+	}
+	if ((j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+		/* jansson quotes the text near the error; that may be a
+		 * child's name, so the quote goes. */
+		if ((near = strstr(je.text, " near '")) != NULL)
+			*near = '\0';
+		err_set(err, CODEC_INVALID, "line %d column %d: %s", je.line,
+		    je.column, je.text);
+		return NULL;
+	}
+	m = codec_from_json(desc, j, err);
+	json_decref(j);
+	return m;
+}

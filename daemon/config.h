@@ -1,0 +1,86 @@
+/*
+ * config — the daemon's configuration: one INI file (config/hub.conf.example
+ * and config/municipality.conf.example document every key), parsed into a
+ * plain struct, validated as a whole, with this node's key pair loaded from
+ * its key file. famlinkd loads it at start and on SIGHUP (swapping only a
+ * valid one in), `famlinkd --check-config` prints the problems, the
+ * transport and ZAP handler read the allowlist.
+ *
+ * Every problem is reported as "FILE:LINE: message" (LINE is 0 when nothing
+ * in the file can be pointed at, e.g. a missing [node] section); all of them
+ * are collected, and any one rejects the whole file. Nothing here logs.
+ *
+ * File syntax (libinih): "[section]", "key = value", whole-line comments
+ * starting with ';' or '#', and inline comments starting with ';' after a
+ * space ("window = 10 ; ten"); '#' after a value is part of the value.
+ * Leading whitespace is ignored (so there are no continuation lines), key and
+ * section names are case-sensitive, a line holds at most 197 characters.
+ */
+#ifndef FAMLINK_CONFIG_H
+#define FAMLINK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum { ROLE_HUB = 1, ROLE_MUNICIPALITY = 2 } node_role_t;
+
+typedef struct peer_conf {
+	char node_id[65];            /* "municipality:0180" */
+	char public_key[41];         /* Z85 */
+	/* The pool's contact person for this municipality, sent in ReferralAck;
+	 * optional (empty strings). */
+	char contact_name[201], contact_phone[41], contact_email[255];
+	int line;                    /* where its [peer ...] section starts */
+} peer_conf_t;
+
+typedef struct config {
+	char path[4096];                     /* as given to config_load() */
+	node_role_t role;
+	char node_id[65];
+	char state_dir[4096];                /* absolute; an existing directory */
+	char key_file[4096];                 /* absolute; this node's .key file */
+	char public_key[41], secret_key[41]; /* loaded from key_file (secret wiped by config_free) */
+	int log_level;                       /* LOG_* from syslog.h, default LOG_INFO */
+	/* hub */
+	char bind[256];                      /* e.g. tcp://127.0.0.1:7400 */
+	peer_conf_t *peers;                  /* the allowlist, in file order */
+	size_t npeers;
+	/* municipality */
+	char hub_id[65], hub_endpoint[256], hub_public_key[41];
+	/* delivery (defaults in brackets) */
+	unsigned resend_initial_ms;          /* [1000] first resend delay, doubling after */
+	unsigned resend_max_ms;              /* [300000] cap of the resend delay */
+	unsigned window;                     /* [1000] unacknowledged messages in flight per peer */
+	unsigned batch_max;                  /* [1000] messages per store transaction */
+	unsigned heartbeat_ivl_ms;           /* [5000] */
+	unsigned heartbeat_timeout_ms;       /* [15000] */
+	unsigned keepalive_ms;               /* [30000] Hello interval from a municipality */
+	size_t max_message_size;             /* [33554432] bytes, ZMQ_MAXMSGSIZE */
+} config_t;
+
+/* Each line is "FILE:LINE: message", sorted by LINE (stable). */
+typedef struct problems {
+	char **lines;
+	size_t n;
+} problems_t;
+
+/* Frees the lines and leaves {NULL, 0}. */
+void problems_free(problems_t *p);
+
+/*
+ * Parses path, validates it as a whole, loads the key files it names.
+ * Returns a config (caller frees with config_free()) or NULL; either way
+ * *problems is overwritten (not appended to) and the caller frees it with
+ * problems_free(). NULL with no problem lines means out of memory.
+ * Relative paths in the file are taken from the file's own directory.
+ */
+config_t *config_load(const char *path, problems_t *problems);
+
+/* Wipes the secret key, frees, sets *cfg = NULL; no-op on NULL or *cfg NULL. */
+void config_free(config_t **cfg);
+
+/* The allowlist entry, or NULL. Borrowed: valid until config_free(). */
+const peer_conf_t *config_find_peer(const config_t *cfg, const char *node_id);
+const peer_conf_t *config_find_peer_by_key(const config_t *cfg, const char *public_z85);
+
+#endif

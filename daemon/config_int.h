@@ -1,0 +1,90 @@
+/*
+ * config_int — what config.c (reading lines and keys), config_value.c
+ * (converting values) and config_check.c (whole-file validation) share while
+ * one file loads. Not for other modules: they see
+ * config.h only.
+ */
+#ifndef FAMLINK_CONFIG_INT_H
+#define FAMLINK_CONFIG_INT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+
+typedef enum {
+	SECT_NONE, SECT_NODE, SECT_LISTEN, SECT_PEER, SECT_HUB, SECT_DELIVERY,
+} sect_kind_t;
+
+/* How a value is checked and stored (config_value.c). */
+typedef enum {
+	V_NODE_ID, V_POOL_ID, V_ROLE, V_DIR, V_SECRET_FILE, V_LOG_LEVEL, V_ENDPOINT,
+	V_Z85, V_PUBLIC_FILE, V_DURATION, V_COUNT, V_SIZE, V_TEXT, V_PHONE, V_EMAIL,
+} vtype_t;
+
+/* One key of one section kind, stored at off in config_t (or in peer_conf_t
+ * for SECT_PEER); size is the field's size; min and max bound numbers. */
+typedef struct keydef {
+	sect_kind_t sect;
+	const char *name;
+	vtype_t type;
+	size_t off, size;
+	unsigned long long min, max;
+} keydef_t;
+
+#define SECT_MAX_KEYS 16   /* more than any section has keys */
+
+typedef struct seen_key {
+	const char *name;      /* a keydef's name (static) */
+	int line;
+} seen_key_t;
+
+/* One section of the file as it appeared; every name at most once. */
+typedef struct sect {
+	sect_kind_t kind;
+	char name[80];
+	int line;
+	size_t peer;           /* SECT_PEER: index into cfg->peers */
+	seen_key_t keys[SECT_MAX_KEYS];
+	size_t nkeys;
+} sect_t;
+
+typedef struct problem {
+	int line;
+	size_t seq;            /* order of discovery, to keep the sort stable */
+	char *msg;
+} problem_t;
+
+#define CUR_NONE (-1L)     /* before the first section header */
+#define CUR_SKIP (-2L)     /* after a bad section header: ignore its keys */
+
+typedef struct load {
+	const char *path;      /* as the caller gave it: the FILE of FILE:LINE */
+	char dir[PATH_MAX];    /* absolute directory of path */
+	FILE *fp;
+	char *buf;             /* getline() */
+	size_t bufsize;
+	int lineno;            /* line the reader handed to inih last */
+	int read_errno;
+	config_t *cfg;
+	sect_t *sects;
+	size_t nsects;
+	long cur;              /* index into sects, or CUR_NONE / CUR_SKIP */
+	problem_t *probs;
+	size_t nprobs;
+	bool oom;
+} load_t;
+
+void cfg_problem(load_t *L, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const sect_t *cfg_find_sect(const load_t *L, sect_kind_t kind);   /* the first */
+int cfg_seen_line(const sect_t *s, const char *key);   /* 0: not in s (or s NULL) */
+
+/* config_value.c: checks value and stores it in field (at k->off). */
+void cfg_set_value(load_t *L, const keydef_t *k, void *field, const char *value);
+
+/* config_check.c: problems that only the whole file shows. */
+void cfg_validate(load_t *L);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * config_value — one "key = value" of the file into its config_t field: the
+ * value checked against its keydef (type, size, range), paths resolved
+ * against the file's directory, key files read. A bad value becomes a problem
+ * at the current line; the field may then hold part of it, which is harmless
+ * because any problem discards the whole config.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config_int.h"
+#include "confval.h"
+#include "err.h"
+#include "keys.h"
+#include "log.h"
+
+/* Resolves a path from the file against the file's directory. */
+static int
+resolve_path(load_t *L, const char *key, const char *value, char *out, size_t size)
+{
+	int n;
+
+	if (*value == '\0') {
+		cfg_problem(L, L->lineno, "%s: expected a path", key);
+		return -1;
+	}
+	n = value[0] == '/' ? snprintf(out, size, "%s", value)
+	    : snprintf(out, size, "%s/%s", L->dir, value);
+	if (n < 0 || (size_t)n >= size) {
+		cfg_problem(L, L->lineno, "%s: path too long", key);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+set_dir(load_t *L, const keydef_t *k, char *field, const char *value)
+{
+	struct stat st;
+
+	if (resolve_path(L, k->name, value, field, k->size) != 0)
+		return;
+	if (stat(field, &st) != 0)
+		cfg_problem(L, L->lineno, "%s = %s: %s", k->name, field, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		cfg_problem(L, L->lineno, "%s = %s: not a directory", k->name, field);
+}
+
+static void
+set_key_file(load_t *L, const keydef_t *k, char *field, const char *value)
+{
+	char path[PATH_MAX];
+	err_t err = {0};
+
+	if (k->type == V_SECRET_FILE) {
+		if (resolve_path(L, k->name, value, field, k->size) == 0 &&
+		    keys_read_secret(field, L->cfg->public_key, L->cfg->secret_key, &err) != 0) {
+			cfg_problem(L, L->lineno, "%s: %s", k->name, err.msg);
+			/* Not this node's key: keep it out of the own-key checks. */
+			L->cfg->public_key[0] = '\0';
+		}
+		return;
+	}
+	if (resolve_path(L, k->name, value, path, sizeof(path)) == 0 &&
+	    keys_read_public(path, field, &err) != 0)
+		cfg_problem(L, L->lineno, "%s: %s", k->name, err.msg);
+}
+
+/* "name = value: expected ..." (values echoed are never contact details). */
+static void
+cfg_bad_value(load_t *L, const keydef_t *k, const char *value, const char *expected)
+{
+	cfg_problem(L, L->lineno, "%s = %.80s: expected %s", k->name, value, expected);
+}
+
+/* Role and log level: words from a fixed list. */
+static void
+set_enum(load_t *L, const keydef_t *k, void *field, const char *value)
+{
+	int level;
+
+	if (k->type == V_ROLE) {
+		if (strcmp(value, "hub") == 0)
+			*(node_role_t *)field = ROLE_HUB;
+		else if (strcmp(value, "municipality") == 0)
+			*(node_role_t *)field = ROLE_MUNICIPALITY;
+		else
+			cfg_bad_value(L, k, value, "hub or municipality");
+	} else {
+		if ((level = log_level_from_name(value)) >= 0)
+			*(int *)field = level;
+		else
+			cfg_bad_value(L, k, value, "error, warning, notice, info or debug");
+	}
+}
+
+/* Node ids, endpoints, keys: strings checked and copied as they are. */
+static void
+set_word(load_t *L, const keydef_t *k, char *field, const char *value)
+{
+	const char *expected = NULL;
+
+	switch (k->type) {
+	case V_NODE_ID:
+		if (!confval_node_id(value))
+			expected = "municipality:NNNN (4-digit kommunkod) or pool:NAME "
+			    "(1-48 of a-z, 0-9, -)";
+		break;
+	case V_POOL_ID:
+		if (!confval_pool_id(value))
+			expected = "pool:NAME (1-48 of a-z, 0-9, -)";
+		break;
+	case V_ENDPOINT:
+		if (!confval_endpoint(value) || strlen(value) >= k->size)
+			expected = "tcp://HOST:PORT or ipc://PATH";
+		break;
+	default:   /* V_Z85 */
+		if (!keys_valid_z85(value))
+			expected = "a 40-character Z85 public key (the public-key line of a .pub file)";
+		break;
+	}
+	if (expected == NULL)
+		snprintf(field, k->size, "%s", value);
+	else
+		cfg_bad_value(L, k, value, expected);
+}
+
+/* Durations, counts and sizes, each with a range. */
+static void
+set_number(load_t *L, const keydef_t *k, void *field, const char *value)
+{
+	unsigned long long v = 0;
+	unsigned u = 0;
+	size_t z = 0;
+	int rc;
+
+	if (k->type == V_DURATION)
+		rc = confval_duration_ms(value, &u), v = u;
+	else if (k->type == V_SIZE)
+		rc = confval_size(value, &z), v = z;
+	else
+		rc = confval_uint(value, ULLONG_MAX, &v);
+	if (rc == CONFVAL_SYNTAX) {
+		cfg_bad_value(L, k, value, k->type == V_DURATION ? "a duration: 500ms, 5s, 2m, "
+		    "1h or plain milliseconds" : k->type == V_SIZE ? "a size: 32M, 64k or "
+		    "plain bytes" : "a whole number");
+		return;
+	}
+	if (rc == CONFVAL_RANGE || v < k->min || v > k->max) {
+		cfg_problem(L, L->lineno, "%s = %.80s: out of range, expected %llu to %llu%s",
+		    k->name, value, k->min, k->max, k->type == V_DURATION ? " milliseconds"
+		    : k->type == V_SIZE ? " bytes" : "");
+		return;
+	}
+	if (k->type == V_SIZE)
+		*(size_t *)field = (size_t)v;
+	else
+		*(unsigned *)field = (unsigned)v;
+}
+
+/* Contact details: sent to municipalities, so checked, but never echoed in
+ * a problem line (they are a person's name, phone, address). */
+static void
+set_text(load_t *L, const keydef_t *k, char *field, const char *value)
+{
+	const char *why = NULL;
+
+	if (strlen(value) >= k->size) {
+		cfg_problem(L, L->lineno, "%s: too long (at most %zu bytes)", k->name,
+		    k->size - 1);
+		return;
+	}
+	if (!confval_text(value))
+		why = "not valid UTF-8, or holds control characters";
+	else if (k->type == V_PHONE && strspn(value, "+0123456789 -()") != strlen(value))
+		why = "a phone number holds only digits, spaces and + - ( )";
+	else if (k->type == V_EMAIL && *value != '\0' && (strchr(value, '@') == NULL ||
+	    *value == '@' || strpbrk(value, " <>,;\"") != NULL))
+		why = "expected one address like name@example.se";
+	if (why != NULL) {
+		cfg_problem(L, L->lineno, "%s: %s", k->name, why);
+		return;
+	}
+	snprintf(field, k->size, "%s", value);
+}
+
+void
+cfg_set_value(load_t *L, const keydef_t *k, void *field, const char *value)
+{
+	switch (k->type) {
+	case V_DIR:
+		set_dir(L, k, field, value);
+		break;
+	case V_SECRET_FILE:
+	case V_PUBLIC_FILE:
+		set_key_file(L, k, field, value);
+		break;
+	case V_DURATION:
+	case V_COUNT:
+	case V_SIZE:
+		set_number(L, k, field, value);
+		break;
+	case V_TEXT:
+	case V_PHONE:
+	case V_EMAIL:
+		set_text(L, k, field, value);
+		break;
+	case V_ROLE:
+	case V_LOG_LEVEL:
+		set_enum(L, k, field, value);
+		break;
+	default:
+		set_word(L, k, field, value);
+		break;
+	}
+}

@@ -1,0 +1,27 @@
+/*
+ * ctl — the verbs of famlinkctl, the operator's tool. Each takes the node's
+ * loaded config and its arguments and returns an exit status (0 ok, 1 the
+ * operation failed, 2 bad usage). Output goes to stdout, problems to stderr;
+ * both carry ids and codes only.
+ */
+#ifndef FAMLINK_CTL_H
+#define FAMLINK_CTL_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+typedef struct ctl_opts {
+	bool json;      /* --json: machine-readable output */
+	bool all;       /* queue --all: no row limit */
+} ctl_opts_t;
+
+/* Enqueues the Envelope JSON in each file ("-" = stdin), all or none. */
+int ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files);
+int ctl_status(const config_t *cfg, const ctl_opts_t *o);
+int ctl_queue(const config_t *cfg, const ctl_opts_t *o);
+
+/* Opens the node's store: read_only for reports. Prints the error. */
+struct store *ctl_open_store(const config_t *cfg, bool read_only);
+
+#endif

@@ -1,0 +1,188 @@
+/*
+ * ctl_report — `famlinkctl status` and `famlinkctl queue`: what waits for
+ * whom, read from the store while the daemon runs. Ids, types, counts and
+ * ages only. Each prints a table, or JSON with --json.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "clock.h"
+#include "ctl.h"
+#include "log.h"
+#include "store.h"
+#include "store_report.h"
+
+store_t *
+ctl_open_store(const config_t *cfg, bool read_only)
+{
+	char path[sizeof(cfg->state_dir) + 32];
+	err_t err;
+	store_t *store;
+
+	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
+	if ((store = store_open(path, read_only, &err)) == NULL)
+		fprintf(stderr, "famlinkctl: %s\n", err.msg);
+	return store;
+}
+
+/* "2026-11-23 10:15:02" in UTC, or "-" for 0. */
+static const char *
+fmt_time(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms == 0)
+		return "-";
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+	return buf;
+}
+
+/* "3.2s", "14m", "2h", "3d" — an age an operator reads at a glance. */
+static const char *
+fmt_age(int64_t ms, char *buf, size_t len)
+{
+	if (ms <= 0)
+		return "-";
+	if (ms < 60000)
+		snprintf(buf, len, "%.1fs", (double)ms / 1000);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%lldm", (long long)(ms / 60000));
+	else if (ms < 86400000)
+		snprintf(buf, len, "%lldh", (long long)(ms / 3600000));
+	else
+		snprintf(buf, len, "%lldd", (long long)(ms / 86400000));
+	return buf;
+}
+
+static void
+print_json(json_t *j)
+{
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(j);
+}
+
+static json_t *
+peer_json(const peer_report_t *r, int64_t now)
+{
+	return json_pack("{s:s, s:b, s:I, s:i, s:i, s:I, s:i, s:i}",
+	    "nodeId", r->node_id, "connected", r->connected, "lastSeenMs", (json_int_t)r->last_seen,
+	    "waiting", (int)r->waiting, "unacknowledged", (int)r->unacked,
+	    "oldestUnacknowledgedAgeMs", (json_int_t)(r->oldest_unacked ? now - r->oldest_unacked : 0),
+	    "delivered", (int)r->delivered, "deadLetters", (int)r->dead);
+}
+
+static void
+status_table(const config_t *cfg, const peer_report_t *rows, size_t n, long dead, int64_t now)
+{
+	char t[32], a[32];
+
+	printf("%s (%s)\n", cfg->node_id, cfg->role == ROLE_HUB ? "hub" : "municipality");
+	printf("%-20s %-9s %-21s %8s %8s %8s %10s %5s\n", "PEER", "CONNECTED", "LAST SEEN",
+	    "WAITING", "UNACKED", "OLDEST", "DELIVERED", "DEAD");
+	for (size_t i = 0; i < n; i++)
+		printf("%-20s %-9s %-21s %8ld %8ld %8s %10ld %5ld\n", rows[i].node_id,
+		    rows[i].connected ? "yes" : "no", fmt_time(rows[i].last_seen, t, sizeof(t)),
+		    rows[i].waiting, rows[i].unacked,
+		    fmt_age(rows[i].oldest_unacked ? now - rows[i].oldest_unacked : 0, a, sizeof(a)),
+		    rows[i].delivered, rows[i].dead);
+	printf("dead letters: %ld\n", dead);
+}
+
+int
+ctl_status(const config_t *cfg, const ctl_opts_t *o)
+{
+	store_t *store = ctl_open_store(cfg, true);
+	peer_report_t *rows = NULL;
+	int64_t now = clock_now_ms();
+	size_t n = 0;
+	long dead;
+	err_t err;
+
+	if (store == NULL)
+		return 1;
+	if (store_report_peers(store, &rows, &n, &err) != 0 ||
+	    (dead = store_report_dead_total(store, &err)) < 0) {
+		fprintf(stderr, "famlinkctl: %s\n", err.msg);
+		store_close(&store);
+		return 1;
+	}
+	if (o->json) {
+		json_t *peers = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(peers, peer_json(&rows[i], now));
+		print_json(json_pack("{s:s, s:s, s:o, s:i}", "nodeId", cfg->node_id,
+		    "role", cfg->role == ROLE_HUB ? "hub" : "municipality", "peers", peers,
+		    "deadLetters", (int)dead));
+	} else {
+		status_table(cfg, rows, n, dead, now);
+	}
+	free(rows);
+	store_close(&store);
+	return 0;
+}
+
+typedef struct queue_ctx {
+	const ctl_opts_t *o;
+	json_t *rows;
+	int64_t now;
+	int n;
+} queue_ctx_t;
+
+static void
+queue_row(void *ctx, const queue_report_t *r)
+{
+	queue_ctx_t *q = ctx;
+	char a[32];
+
+	q->n++;
+	if (q->o->json) {
+		/* int64/uint64 are strings in protobuf's JSON mapping; so here too. */
+		json_array_append_new(q->rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:i, s:s}",
+		    "messageId", r->message_id, "peer", r->peer, "body", r->body_type,
+		    "referralId", r->referral_id, "state", r->state,
+		    "sequence", json_sprintf("%llu", (unsigned long long)r->sequence),
+		    "ageMs", (json_int_t)(q->now - r->created_at), "code", r->code, "reason", r->reason));
+		return;
+	}
+	printf("%-26s %-20s %8llu %-18s %-8s %7s %s\n", r->message_id, r->peer,
+	    (unsigned long long)r->sequence, r->body_type, r->state,
+	    fmt_age(q->now - r->created_at, a, sizeof(a)), r->code ? r->reason : "");
+}
+
+int
+ctl_queue(const config_t *cfg, const ctl_opts_t *o)
+{
+	queue_ctx_t q = { .o = o, .rows = json_array(), .now = clock_now_ms() };
+	store_t *store = ctl_open_store(cfg, true);
+	err_t err;
+	int rc = 0;
+
+	if (store == NULL) {
+		json_decref(q.rows);
+		return 1;
+	}
+	if (!o->json)
+		printf("%-26s %-20s %8s %-18s %-8s %7s %s\n", "MESSAGE", "PEER", "SEQ", "BODY",
+		    "STATE", "AGE", "REASON");
+	if (store_report_queue(store, o->all ? 0 : 100, queue_row, &q, &err) != 0) {
+		fprintf(stderr, "famlinkctl: %s\n", err.msg);
+		rc = 1;
+	}
+	if (o->json)
+		print_json(q.rows);
+	else {
+		json_decref(q.rows);
+		if (q.n == 0)
+			printf("(nothing waiting)\n");
+	}
+	store_close(&store);
+	return rc;
+}

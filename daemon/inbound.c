@@ -1,0 +1,301 @@
+/*
+ * inbound — one batch of received frames, applied in one transaction.
+ *
+ * For each frame: who sent it (the node ZAP bound to the key, never what the
+ * envelope claims), is it a famlink Envelope, have we seen it (answer the
+ * original receipt again), is it next in its channel (a gap waits for the
+ * sender's resend), is it valid and allowed (routine.c). An accepted message
+ * is stored in the inbox with its effects inside a savepoint; a rejected one
+ * stores nothing but an audit row. The Receipts go out only after COMMIT, so
+ * a Receipt never promises what a crash could still undo.
+ */
+#include <string.h>
+
+#include "clock.h"
+#include "envelope.h"
+#include "log.h"
+#include "node_internal.h"
+#include "routine.h"
+#include "store_audit.h"
+#include "validate.h"
+
+#define CODE(x) FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_##x
+#define LEVEL(x) FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_##x
+
+typedef struct batch {
+	struct node *node;
+	int64_t now;
+	bool failed;       /* the store failed: roll the whole batch back */
+} batch_t;
+
+/* Answers a message with REJECTED, audits it, logs ids and the code. */
+static void
+reject(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, int code, const char *why)
+{
+	const char *id = env && env->message_id ? env->message_id : "";
+	const char *body = env ? envelope_body_name(env) : "frame";
+	err_t err;
+
+	log_warning("message %s (%s) from %s rejected, code %d: %s",
+	    id[0] ? id : "-", body, peer->st.node_id, code, why);
+	if (store_audit(b->node->store, b->now, AUDIT_REJECT, id[0] ? id : NULL,
+	    peer->st.node_id, body, code, why, &err) != 0) {
+		log_err("audit: %s", err.msg);
+		b->failed = true;
+	}
+	node_peer_add_receipt(peer, id, LEVEL(REJECTED), code, why);
+}
+
+/* Hub only: the key must still be in the live allowlist under that node. */
+static bool
+authorised(struct node *node, const inbound_t *in)
+{
+	const peer_conf_t *pc;
+
+	if (node->cfg->role != ROLE_HUB)
+		return true;
+	pc = in->node_id[0] ? config_find_peer(node->cfg, in->node_id) : NULL;
+	return pc != NULL && strcmp(pc->public_key, in->key) == 0;
+}
+
+/* The sender's own envelope fields must match what transport proved. */
+static int
+check_addressing(struct node *node, const Famlink__V1__Envelope *env, const char *from,
+    char *why, size_t len)
+{
+	if (env->sender == NULL || strcmp(env->sender, from) != 0) {
+		snprintf(why, len, "envelope names sender %s, but the key belongs to %s",
+		    validate_node_id(env->sender ? env->sender : "") ? env->sender : "(not a node id)",
+		    from);
+		return CODE(SENDER_MISMATCH);
+	}
+	if (env->recipient == NULL || strcmp(env->recipient, node->cfg->node_id) != 0) {
+		snprintf(why, len, "recipient is not %s", node->cfg->node_id);
+		return CODE(WRONG_RECIPIENT);
+	}
+	return 0;
+}
+
+/* Validation, then the routine and the inbox in a savepoint. */
+static void
+apply(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_t *in)
+{
+	store_t *store = b->node->store;
+	char why[300];
+	err_t err = {0};
+	int code, rc;
+
+	if ((code = check_addressing(b->node, env, peer->st.node_id, why, sizeof(why))) != 0) {
+		reject(b, peer, env, code, why);
+		return;
+	}
+	if (validate_envelope(env, &err) != 0) {
+		reject(b, peer, env, err.code ? err.code : CODE(INVALID), err.msg);
+		return;
+	}
+	if (store_savepoint(store, &err) != 0) {
+		log_err("store: %s", err.msg);
+		b->failed = true;
+		return;
+	}
+	rc = routine_receive(store, b->node->cfg, env, peer->st.node_id, b->now, &err);
+	if (rc == ROUTINE_OK)
+		rc = store_inbox_put(store, env, zmq_msg_data((zmq_msg_t *)&in->body),
+		    zmq_msg_size((zmq_msg_t *)&in->body), b->now, &err) == 0 ? ROUTINE_OK : ROUTINE_STORE;
+	if (rc == ROUTINE_OK && store_release(store, &err) == 0) {
+		log_debug("message %s (%s) from %s accepted", env->message_id,
+		    envelope_body_name(env), peer->st.node_id);
+		node_peer_add_receipt(peer, env->message_id, LEVEL(ACCEPTED), 0, NULL);
+		peer->maybe_queued = true;   /* the routine answers the sender only */
+		return;
+	}
+	store_rollback_savepoint(store);
+	if (rc == ROUTINE_REFUSED) {
+		reject(b, peer, env, err.code, err.msg);
+		return;
+	}
+	log_err("store: message %s from %s not applied: %s", env->message_id,
+	    peer->st.node_id, err.msg);
+	b->failed = true;
+}
+
+/* A sequenced message: duplicate, gap, or next in its channel. */
+static void
+handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_t *in)
+{
+	size_t idlen = env->message_id ? strlen(env->message_id) : 0;
+	err_t err;
+	int seen;
+
+	if (idlen == 0 || idlen > MESSAGE_ID_LEN + 6) {
+		reject(b, peer, NULL, CODE(MALFORMED), "message id missing or too long");
+		return;
+	}
+	if ((seen = store_inbox_has(b->node->store, env->message_id, &err)) < 0) {
+		log_err("store: %s", err.msg);
+		b->failed = true;
+		return;
+	}
+	if (seen) {
+		log_debug("message %s from %s is a duplicate", env->message_id, peer->st.node_id);
+		node_peer_add_receipt(peer, env->message_id, LEVEL(ACCEPTED), 0, NULL);
+		return;
+	}
+	if (env->sequence > peer->st.next_in_seq) {
+		log_debug("message %s from %s: sequence %llu, expected %llu: waiting for the gap",
+		    env->message_id, peer->st.node_id, (unsigned long long)env->sequence,
+		    (unsigned long long)peer->st.next_in_seq);
+		return;
+	}
+	apply(b, peer, env, in);
+	if (!b->failed && env->sequence == peer->st.next_in_seq) {
+		peer->st.next_in_seq++;
+		peer->dirty = true;
+	}
+}
+
+static void
+handle_receipt(batch_t *b, peer_t *peer, const Famlink__V1__Receipt *r)
+{
+	err_t err;
+
+	for (size_t i = 0; i < r->n_entries && !b->failed; i++) {
+		const Famlink__V1__ReceiptEntry *e = r->entries[i];
+		if (e->message_id == NULL || e->message_id[0] == '\0') {
+			log_warning("%s rejected a frame of ours it could not read, code %d",
+			    peer->st.node_id, e->code);
+			continue;
+		}
+		if (outbound_settle(b->node, peer, e->message_id, e->level, e->code,
+		    e->reason, b->now, &err) < 0) {
+			log_err("store: %s", err.msg);
+			b->failed = true;
+		}
+	}
+}
+
+/* A peer's session greeting: skip a gap it knows was delivered. */
+static void
+handle_hello(batch_t *b, peer_t *peer, const Famlink__V1__Hello *h)
+{
+	if (h->first_unacked_sequence > peer->st.next_in_seq) {
+		log_notice("%s has delivered up to sequence %llu: skipping ahead from %llu",
+		    peer->st.node_id, (unsigned long long)h->first_unacked_sequence - 1,
+		    (unsigned long long)peer->st.next_in_seq);
+		peer->st.next_in_seq = h->first_unacked_sequence;
+		peer->dirty = true;
+	}
+	if (b->node->cfg->role == ROLE_HUB)
+		peer->hello_due = true;
+}
+
+/* The hub learns where a node is from its authenticated frames. */
+static void
+track_session(batch_t *b, peer_t *peer, const inbound_t *in)
+{
+	peer->st.last_seen = b->now;
+	peer->dirty = true;
+	if (b->node->cfg->role != ROLE_HUB)
+		return;
+	if (peer->online && peer->rid_len == in->rid_len &&
+	    memcmp(peer->rid, in->rid, in->rid_len) == 0)
+		return;
+	memcpy(peer->rid, in->rid, in->rid_len);
+	peer->rid_len = in->rid_len;
+	log_info("%s connected", peer->st.node_id);
+	outbound_session_start(b->node, peer);
+}
+
+static void
+handle_frame(batch_t *b, inbound_t *in)
+{
+	Famlink__V1__Envelope *env;
+	peer_t *peer;
+	err_t err;
+
+	if (!authorised(b->node, in)) {
+		node_refused(b->node, in->node_id);
+		return;
+	}
+	if ((peer = node_peer(b->node, in->node_id, &err)) == NULL) {
+		log_err("peer %s: %s", in->node_id, err.msg);
+		b->failed = true;
+		return;
+	}
+	track_session(b, peer, in);
+	if (in->malformed) {
+		reject(b, peer, NULL, CODE(MALFORMED), "a famlink message is exactly one frame");
+		return;
+	}
+	env = envelope_unpack(zmq_msg_data(&in->body), zmq_msg_size(&in->body), &err);
+	if (env == NULL) {
+		reject(b, peer, NULL, CODE(MALFORMED), err.msg);
+		return;
+	}
+	if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT ||
+	    env->body_case == FAMLINK__V1__ENVELOPE__BODY_HELLO) {
+		char why[300];
+		if (check_addressing(b->node, env, peer->st.node_id, why, sizeof(why)) != 0)
+			log_warning("%s from %s ignored: %s", envelope_body_name(env),
+			    peer->st.node_id, why);
+		else if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT)
+			handle_receipt(b, peer, env->receipt);
+		else
+			handle_hello(b, peer, env->hello);
+	} else {
+		handle_message(b, peer, env, in);
+	}
+	envelope_free(&env);
+}
+
+static void
+flush_peers(batch_t *b)
+{
+	err_t err;
+
+	for (size_t i = 0; i < b->node->npeers && !b->failed; i++) {
+		peer_t *p = &b->node->peers[i];
+		if (p->dirty && store_peer_save(b->node->store, &p->st, &err) != 0) {
+			log_err("store: %s", err.msg);
+			b->failed = true;
+		}
+	}
+}
+
+int
+inbound_batch(struct node *node)
+{
+	batch_t b = { .node = node, .now = clock_now_ms() };
+	inbound_t in;
+	err_t err;
+	int n = 0, rc = 0;
+
+	if (store_begin(node->store, &err) != 0) {
+		log_err("store: cannot begin: %s", err.msg);
+		return -1;
+	}
+	while (n < (int)node->cfg->batch_max && !b.failed &&
+	    (rc = transport_recv(node->tp, &in, &err)) == 1) {
+		handle_frame(&b, &in);
+		inbound_close(&in);
+		n++;
+	}
+	if (rc < 0)
+		log_err("transport: %s", err.msg);
+	flush_peers(&b);
+	if (!b.failed && store_commit(node->store, &err) == 0) {
+		for (size_t i = 0; i < node->npeers; i++)
+			node->peers[i].dirty = false;
+		outbound_send_receipts(node);
+		node->store_broken = false;
+		return n;
+	}
+	if (!b.failed)
+		log_err("store: commit failed, %d messages not applied (senders will resend): %s",
+		    n, err.msg);
+	store_rollback(node->store);
+	outbound_drop_receipts(node);
+	node_peers_reload(node);
+	node->store_broken = true;
+	return -1;
+}

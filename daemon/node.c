@@ -1,0 +1,280 @@
+/*
+ * node — the daemon's loop: poll, receive a batch, commit, answer, pump,
+ * timers. See node.h; the steps live in inbound.c and outbound.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "log.h"
+#include "node.h"
+#include "node_internal.h"
+
+#define TICK_MS 20   /* how often we look for messages famlinkctl enqueued */
+
+static int
+set_allowlist(struct node *node, const config_t *cfg, err_t *err)
+{
+	zap_entry_t *entries = calloc(cfg->npeers ? cfg->npeers : 1, sizeof(*entries));
+	int rc;
+
+	if (entries == NULL)
+		return err_set(err, 0, "out of memory");
+	for (size_t i = 0; i < cfg->npeers; i++) {
+		entries[i].node_id = cfg->peers[i].node_id;
+		entries[i].public_key = cfg->peers[i].public_key;
+	}
+	rc = zap_set_allowlist(node->zap, entries, cfg->npeers, err);
+	free(entries);
+	return rc;
+}
+
+/* The hub authenticates before it binds: a CURVE server without a ZAP
+ * handler would accept any client. */
+static int
+open_hub(struct node *node, err_t *err)
+{
+	if ((node->zap = zap_start(node->zctx, err)) == NULL)
+		return -1;
+	if (set_allowlist(node, node->cfg, err) != 0)
+		return -1;
+	node->tp = transport_open_hub(node->zctx, node->cfg, err);
+	return node->tp ? 0 : -1;
+}
+
+static int
+open_municipality(struct node *node, err_t *err)
+{
+	if (node_peer(node, node->cfg->hub_id, err) == NULL)
+		return -1;
+	node->tp = transport_open_municipality(node->zctx, node->cfg, err);
+	return node->tp ? 0 : -1;
+}
+
+node_t *
+node_new(config_t *cfg, err_t *err)
+{
+	struct node *node = calloc(1, sizeof(*node));
+	char path[sizeof(cfg->state_dir) + 32];
+
+	if (node == NULL) {
+		err_set(err, 0, "out of memory");
+		config_free(&cfg);
+		return NULL;
+	}
+	node->cfg = cfg;
+	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
+	if ((node->store = store_open(path, false, err)) == NULL ||
+	    store_peers_reset(node->store, err) != 0)
+		goto fail;
+	if ((node->zctx = zmq_ctx_new()) == NULL) {
+		err_set(err, 0, "cannot create a ZeroMQ context");
+		goto fail;
+	}
+	if ((cfg->role == ROLE_HUB ? open_hub(node, err) : open_municipality(node, err)) != 0)
+		goto fail;
+	return node;
+fail:
+	node_free(&node);
+	return NULL;
+}
+
+void
+node_free(node_t **pnode)
+{
+	struct node *node = *pnode;
+
+	if (node == NULL)
+		return;
+	transport_close(&node->tp);
+	zap_stop(&node->zap);
+	if (node->zctx)
+		zmq_ctx_term(node->zctx);
+	node_peers_free(node);
+	store_close(&node->store);
+	config_free(&node->cfg);
+	free(node);
+	*pnode = NULL;
+}
+
+void
+node_refused(struct node *node, const char *node_id)
+{
+	int64_t now = clock_mono_ms();
+
+	if (now - node->refused_log_ms < 10000)
+		return;
+	node->refused_log_ms = now;
+	log_warning("frames from %s dropped: its key is not in the allowlist (any more)",
+	    node_id[0] ? node_id : "an unknown key");
+}
+
+/* A key that left the allowlist or changed: stop sending to its session. */
+static void
+drop_revoked_sessions(struct node *node)
+{
+	for (size_t i = 0; i < node->npeers; i++) {
+		peer_t *p = &node->peers[i];
+		if (config_find_peer(node->cfg, p->st.node_id) != NULL || !p->online)
+			continue;
+		log_notice("%s removed from the allowlist: session closed", p->st.node_id);
+		p->online = false;
+		p->rid_len = 0;
+		p->st.connected = false;
+		p->dirty = node->peers_dirty = true;
+	}
+}
+
+static void
+reload(struct node *node)
+{
+	problems_t problems = {0};
+	config_t *fresh = config_load(node->cfg->path, &problems);
+	err_t err;
+
+	sd_notify(0, "RELOADING=1");
+	if (fresh == NULL) {
+		for (size_t i = 0; i < problems.n; i++)
+			log_err("%s", problems.lines[i]);
+		log_err("reload: configuration not changed");
+		problems_free(&problems);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	if (fresh->role != node->cfg->role || strcmp(fresh->node_id, node->cfg->node_id) != 0 ||
+	    strcmp(fresh->bind, node->cfg->bind) != 0 || strcmp(fresh->state_dir, node->cfg->state_dir) != 0 ||
+	    strcmp(fresh->hub_endpoint, node->cfg->hub_endpoint) != 0)
+		log_warning("reload: node id, role, endpoints and state_dir change only on restart");
+	if (node->zap && set_allowlist(node, fresh, &err) != 0) {
+		log_err("reload: %s; configuration not changed", err.msg);
+		config_free(&fresh);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	/* Keep what only a restart may change. */
+	memcpy(fresh->bind, node->cfg->bind, sizeof(fresh->bind));
+	memcpy(fresh->state_dir, node->cfg->state_dir, sizeof(fresh->state_dir));
+	memcpy(fresh->node_id, node->cfg->node_id, sizeof(fresh->node_id));
+	fresh->role = node->cfg->role;
+	config_free(&node->cfg);
+	node->cfg = fresh;
+	drop_revoked_sessions(node);
+	log_notice("reload: %zu peers allowed", fresh->npeers);
+	sd_notify(0, "READY=1");
+}
+
+static void
+monitor_events(struct node *node)
+{
+	peer_t *hub = node->npeers ? &node->peers[0] : NULL;
+	int event;
+
+	while (hub && transport_monitor_event(node->tp, &event) == 1) {
+		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+			log_info("connected to %s", hub->st.node_id);
+			outbound_session_start(node, hub);
+			outbound_send_hello(node, hub);
+		} else if (event == ZMQ_EVENT_DISCONNECTED) {
+			if (hub->online)
+				log_info("disconnected from %s: messages wait in the outbox", hub->st.node_id);
+			hub->online = false;
+			hub->st.connected = false;
+			hub->dirty = node->peers_dirty = true;
+		} else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+			log_err("%s refused our key: is it in the hub's allowlist?", hub->st.node_id);
+		} else {
+			log_err("handshake with %s failed: is hub.public_key right?", hub->st.node_id);
+		}
+	}
+}
+
+/* Peer state changed outside a batch (connections, what was sent): one
+ * small transaction at most once a second, for famlinkctl status. */
+static void
+flush_peers(struct node *node)
+{
+	int64_t now = clock_mono_ms();
+	err_t err;
+
+	if (!node->peers_dirty || now - node->peers_flush_ms < 1000)
+		return;
+	node->peers_flush_ms = now;
+	if (store_begin(node->store, &err) != 0)
+		return;
+	for (size_t i = 0; i < node->npeers; i++)
+		if (node->peers[i].dirty && store_peer_save(node->store, &node->peers[i].st, &err) != 0)
+			break;
+	if (store_commit(node->store, &err) != 0) {
+		store_rollback(node->store);
+		return;
+	}
+	for (size_t i = 0; i < node->npeers; i++)
+		node->peers[i].dirty = false;
+	node->peers_dirty = false;
+}
+
+static void
+log_zap_refusals(struct node *node)
+{
+	unsigned long accepted, refused;
+
+	if (node->zap == NULL)
+		return;
+	zap_counts(node->zap, &accepted, &refused);
+	if (refused != node->zap_refused_seen) {
+		log_warning("refused %lu connection(s) from keys not in the allowlist",
+		    refused - node->zap_refused_seen);
+		node->zap_refused_seen = refused;
+	}
+}
+
+static void
+announce(struct node *node)
+{
+	if (node->cfg->role == ROLE_HUB)
+		log_notice("famlinkd %s: hub %s listening on %s, %zu peers allowed",
+		    FAMLINK_VERSION, node->cfg->node_id, node->cfg->bind, node->cfg->npeers);
+	else
+		log_notice("famlinkd %s: %s connecting to %s at %s", FAMLINK_VERSION,
+		    node->cfg->node_id, node->cfg->hub_id, node->cfg->hub_endpoint);
+	sd_notify(0, "READY=1");
+}
+
+int
+node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload_flag)
+{
+	zmq_pollitem_t items[2] = {
+		{ .socket = transport_socket(node->tp), .events = ZMQ_POLLIN },
+		{ .socket = transport_monitor(node->tp), .events = ZMQ_POLLIN },
+	};
+	int nitems = items[1].socket ? 2 : 1;
+
+	announce(node);
+	while (!*stop) {
+		int timeout = node->store_broken ? 1000 : TICK_MS;
+		if (zmq_poll(items, nitems, timeout) < 0 && zmq_errno() != EINTR) {
+			log_err("poll: %s", zmq_strerror(zmq_errno()));
+			return -1;
+		}
+		if (*reload_flag) {
+			*reload_flag = 0;
+			reload(node);
+		}
+		if (nitems == 2 && (items[1].revents & ZMQ_POLLIN))
+			monitor_events(node);
+		if (items[0].revents & ZMQ_POLLIN)
+			inbound_batch(node);
+		if (store_changed_elsewhere(node->store))
+			for (size_t i = 0; i < node->npeers; i++)
+				node->peers[i].maybe_queued = true;
+		outbound_pump_all(node);
+		outbound_timers(node, clock_mono_ms());
+		flush_peers(node);
+		log_zap_refusals(node);
+	}
+	log_notice("stopping");
+	return 0;
+}

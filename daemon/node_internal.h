@@ -1,0 +1,82 @@
+/*
+ * node_internal — the state shared by node.c (loop), node_peer.c (peer
+ * table), inbound.c (receiving) and outbound.c (sending). Not for other
+ * modules: they talk to a node through node.h.
+ */
+#ifndef FAMLINK_NODE_INTERNAL_H
+#define FAMLINK_NODE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "store.h"
+#include "store_queue.h"
+#include "transport.h"
+#include "zap.h"
+
+#define FAMLINK_VERSION "0.1.0"
+
+typedef struct receipt_item {
+	char message_id[33];
+	int level;                 /* RECEIPT_LEVEL_* */
+	int code;                  /* RECEIPT_CODE_* */
+	char reason[200];
+} receipt_item_t;
+
+typedef struct peer {
+	store_peer_t st;           /* the persistent part */
+	bool dirty;                /* st changed in this batch */
+	uint8_t rid[ROUTING_ID_MAX]; /* hub: routing id of the live session */
+	size_t rid_len;
+	bool online;               /* a session is up: we may send */
+	bool maybe_queued;         /* the outbox may hold unsent messages */
+	bool hello_due;            /* hub: answer the peer's Hello after the batch */
+	unsigned inflight;         /* sent, not yet answered */
+	int64_t progress_ms;       /* last receipt, send or go-back (monotonic) */
+	unsigned backoff_ms;       /* current resend delay */
+	receipt_item_t *receipts;  /* to send after the batch commits */
+	size_t nreceipts, capreceipts;
+} peer_t;
+
+struct node {
+	config_t *cfg;
+	void *zctx;
+	zap_t *zap;
+	transport_t *tp;
+	store_t *store;
+	peer_t *peers;
+	size_t npeers, cappeers;
+	int64_t last_keepalive_ms;
+	unsigned long zap_refused_seen;
+	int64_t refused_log_ms;     /* rate limit for "key not allowed" warnings */
+	bool peers_dirty;           /* peer state changed outside a batch */
+	int64_t peers_flush_ms;     /* when it was last written (monotonic) */
+	bool store_broken;          /* a commit failed: retrying before new work */
+};
+
+/* node_peer.c */
+peer_t *node_peer(struct node *node, const char *node_id, err_t *err);
+void node_peers_reload(struct node *node);
+void node_peers_free(struct node *node);
+int node_peer_add_receipt(peer_t *peer, const char *message_id, int level, int code,
+    const char *reason);
+
+/* node.c: a frame from a key no longer (or never) in the allowlist. */
+void node_refused(struct node *node, const char *node_id);
+
+/* inbound.c: one batch: receive, apply, commit, answer. */
+int inbound_batch(struct node *node);
+
+/* outbound.c */
+void outbound_pump(struct node *node, peer_t *peer);
+void outbound_pump_all(struct node *node);
+void outbound_send_receipts(struct node *node);
+void outbound_drop_receipts(struct node *node);
+void outbound_timers(struct node *node, int64_t now_mono);
+void outbound_session_start(struct node *node, peer_t *peer);
+void outbound_send_hello(struct node *node, peer_t *peer);
+int outbound_settle(struct node *node, peer_t *peer, const char *message_id, int level,
+    int code, const char *reason, int64_t now, err_t *err);
+
+#endif

@@ -1,0 +1,276 @@
+/*
+ * outbound — sending: each peer's outbox in sequence order within a window
+ * of unanswered messages, Receipts after each committed batch, Hellos at the
+ * start of a session, and go-back-N resends with capped exponential backoff
+ * and jitter when a peer stops answering. Nothing here decides that a
+ * message is delivered except a Receipt (outbound_settle).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "clock.h"
+#include "envelope.h"
+#include "log.h"
+#include "node_internal.h"
+#include "store_audit.h"
+
+#define LEVEL(x) FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_##x
+#define RECEIPT_CHUNK 2000   /* entries per Receipt envelope (~100 KB) */
+
+static void
+mark_offline(struct node *node, peer_t *peer)
+{
+	if (peer->online)
+		log_info("%s disconnected: its messages wait in the outbox", peer->st.node_id);
+	peer->online = false;
+	peer->st.connected = false;
+	peer->dirty = true;
+	node->peers_dirty = true;
+}
+
+/* Sends one packed envelope; on failure says why and marks the peer. */
+static int
+send_frame(struct node *node, peer_t *peer, const void *data, size_t len)
+{
+	if (transport_send(node->tp, peer->rid, peer->rid_len, data, len) == 0)
+		return 0;
+	if (errno == EHOSTUNREACH)
+		mark_offline(node, peer);
+	else if (errno != EAGAIN)
+		log_err("send to %s: %s", peer->st.node_id, zmq_strerror(errno));
+	return -1;
+}
+
+typedef struct pump {
+	struct node *node;
+	peer_t *peer;
+	int sent;
+	bool blocked;
+} pump_t;
+
+static int
+pump_row(void *ctx, const outbox_row_t *row)
+{
+	pump_t *p = ctx;
+
+	if (send_frame(p->node, p->peer, row->envelope, row->len) != 0) {
+		p->blocked = true;
+		return 1;
+	}
+	if (p->peer->inflight++ == 0)
+		p->peer->progress_ms = clock_mono_ms();
+	p->peer->st.sent_up_to = row->sequence;
+	p->peer->dirty = p->node->peers_dirty = true;
+	p->sent++;
+	return 0;
+}
+
+void
+outbound_pump(struct node *node, peer_t *peer)
+{
+	unsigned window = node->cfg->window;
+	err_t err;
+
+	while (peer->online && peer->maybe_queued && peer->inflight < window) {
+		pump_t p = { .node = node, .peer = peer };
+		int room = (int)(window - peer->inflight);
+		if (store_outbox_scan(node->store, peer->st.node_id, peer->st.sent_up_to, room,
+		    pump_row, &p, &err) < 0) {
+			log_err("store: reading the outbox for %s: %s", peer->st.node_id, err.msg);
+			return;
+		}
+		if (p.blocked)
+			return;
+		if (p.sent < room)
+			peer->maybe_queued = false;
+	}
+}
+
+void
+outbound_pump_all(struct node *node)
+{
+	for (size_t i = 0; i < node->npeers; i++)
+		outbound_pump(node, &node->peers[i]);
+}
+
+/* Resend from the first unanswered message: the receiver drops what it
+ * already has (answering it again) and applies the rest in order. */
+static void
+go_back(struct node *node, peer_t *peer)
+{
+	peer->st.sent_up_to = 0;
+	peer->inflight = 0;
+	peer->maybe_queued = true;
+	peer->progress_ms = clock_mono_ms();
+	peer->dirty = node->peers_dirty = true;
+}
+
+void
+outbound_session_start(struct node *node, peer_t *peer)
+{
+	peer->online = true;
+	peer->st.connected = true;
+	peer->dirty = true;
+	node->peers_dirty = true;
+	peer->backoff_ms = node->cfg->resend_initial_ms;
+	go_back(node, peer);
+}
+
+/* Up to ±20 % so that many peers' resends do not fall into step. */
+static unsigned
+jitter(unsigned ms)
+{
+	unsigned r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (unsigned)rand();
+	return ms - ms / 5 + (ms ? r % (2 * (ms / 5) + 1) : 0);
+}
+
+static void
+send_keepalive(struct node *node, int64_t now)
+{
+	if (node->cfg->role == ROLE_HUB || now - node->last_keepalive_ms < node->cfg->keepalive_ms)
+		return;
+	for (size_t i = 0; i < node->npeers; i++)
+		if (node->peers[i].online)
+			outbound_send_hello(node, &node->peers[i]);
+	node->last_keepalive_ms = now;
+}
+
+void
+outbound_timers(struct node *node, int64_t now)
+{
+	for (size_t i = 0; i < node->npeers; i++) {
+		peer_t *peer = &node->peers[i];
+		if (!peer->online || peer->inflight == 0 || now - peer->progress_ms < peer->backoff_ms)
+			continue;
+		log_info("%s: %u messages unanswered for %u ms, resending from the first",
+		    peer->st.node_id, peer->inflight, peer->backoff_ms);
+		go_back(node, peer);
+		peer->backoff_ms = jitter(peer->backoff_ms * 2 < node->cfg->resend_max_ms
+		    ? peer->backoff_ms * 2 : node->cfg->resend_max_ms);
+	}
+	send_keepalive(node, now);
+}
+
+/* Packs and sends an unsequenced envelope (Receipt, Hello). */
+static void
+send_control(struct node *node, peer_t *peer, Famlink__V1__Envelope *env)
+{
+	uint8_t *buf;
+	size_t len;
+	err_t err;
+
+	if ((buf = envelope_pack(env, &len, &err)) == NULL) {
+		log_err("%s", err.msg);
+		return;
+	}
+	send_frame(node, peer, buf, len);
+	free(buf);
+}
+
+static void
+send_receipt_chunk(struct node *node, peer_t *peer, receipt_item_t *items, size_t n)
+{
+	Famlink__V1__ReceiptEntry entries[RECEIPT_CHUNK], *ptrs[RECEIPT_CHUNK];
+	Famlink__V1__Receipt receipt = FAMLINK__V1__RECEIPT__INIT;
+	Famlink__V1__Envelope env;
+	char id[MESSAGE_ID_LEN + 1];
+
+	for (size_t i = 0; i < n; i++) {
+		famlink__v1__receipt_entry__init(&entries[i]);
+		entries[i].message_id = items[i].message_id;
+		entries[i].level = items[i].level;
+		entries[i].code = items[i].code;
+		entries[i].reason = items[i].reason;
+		ptrs[i] = &entries[i];
+	}
+	receipt.n_entries = n;
+	receipt.entries = ptrs;
+	envelope_init(&env, id, node->cfg->node_id, peer->st.node_id);
+	env.body_case = FAMLINK__V1__ENVELOPE__BODY_RECEIPT;
+	env.receipt = &receipt;
+	send_control(node, peer, &env);
+}
+
+/* After COMMIT. A Receipt lost here is harmless: the sender resends and
+ * gets the same answer. */
+void
+outbound_send_receipts(struct node *node)
+{
+	for (size_t i = 0; i < node->npeers; i++) {
+		peer_t *peer = &node->peers[i];
+		for (size_t at = 0; at < peer->nreceipts; at += RECEIPT_CHUNK) {
+			size_t n = peer->nreceipts - at;
+			send_receipt_chunk(node, peer, peer->receipts + at,
+			    n < RECEIPT_CHUNK ? n : RECEIPT_CHUNK);
+		}
+		peer->nreceipts = 0;
+		if (peer->hello_due) {
+			outbound_send_hello(node, peer);
+			peer->hello_due = false;
+		}
+	}
+}
+
+void
+outbound_drop_receipts(struct node *node)
+{
+	for (size_t i = 0; i < node->npeers; i++) {
+		node->peers[i].nreceipts = 0;
+		node->peers[i].hello_due = false;
+	}
+}
+
+void
+outbound_send_hello(struct node *node, peer_t *peer)
+{
+	Famlink__V1__Hello hello = FAMLINK__V1__HELLO__INIT;
+	Famlink__V1__Envelope env;
+	char id[MESSAGE_ID_LEN + 1];
+	uint64_t first = 0;
+	err_t err;
+
+	if (store_first_unacked(node->store, peer->st.node_id, &first, &err) != 0)
+		log_err("store: %s", err.msg);
+	hello.node_id = node->cfg->node_id;
+	hello.first_unacked_sequence = first;
+	hello.software = "famlinkd/" FAMLINK_VERSION;
+	envelope_init(&env, id, node->cfg->node_id, peer->st.node_id);
+	env.body_case = FAMLINK__V1__ENVELOPE__BODY_HELLO;
+	env.hello = &hello;
+	send_control(node, peer, &env);
+}
+
+/* A Receipt entry for one of our messages, inside the batch transaction. */
+int
+outbound_settle(struct node *node, peer_t *peer, const char *message_id, int level,
+    int code, const char *reason, int64_t now, err_t *err)
+{
+	uint64_t seq = 0;
+	int64_t created = 0;
+	int rc;
+
+	if (level == LEVEL(REJECTED)) {
+		rc = store_mark_dead(node->store, peer->st.node_id, message_id, code,
+		    reason ? reason : "", now, &seq, err);
+		if (rc == 1)
+			log_warning("message %s to %s rejected, code %d: dead letter",
+			    message_id, peer->st.node_id, code);
+	} else {
+		rc = store_mark_delivered(node->store, peer->st.node_id, message_id, now, &seq,
+		    &created, err);
+		if (rc == 1)
+			rc = store_audit(node->store, now, AUDIT_DELIVERED, message_id,
+			    peer->st.node_id, NULL, 0, NULL, err) == 0 ? 1 : -1;
+	}
+	if (rc == 1 && seq <= peer->st.sent_up_to && peer->inflight > 0) {
+		peer->inflight--;
+		peer->progress_ms = clock_mono_ms();
+		peer->backoff_ms = node->cfg->resend_initial_ms;
+	}
+	return rc;
+}

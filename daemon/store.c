@@ -1,0 +1,308 @@
+/*
+ * store — opening, checking and migrating the database, and transactions.
+ * Queries on the tables live in store_queue.c, store_audit.c and
+ * store_report.c.
+ *
+ * Crash safety rests on two settings checked at every start: journal_mode=WAL
+ * and synchronous=FULL. With NORMAL a committed transaction can vanish on power
+ * loss, and a Receipt we sent would then lie. Speed comes from committing
+ * many messages per transaction, never from weaker syncing.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+#define STMT_CACHE 48
+
+struct store {
+	sqlite3 *db;
+	bool read_only;
+	int data_version;
+	sqlite3_stmt *data_version_stmt;
+	struct { const char *sql; sqlite3_stmt *stmt; } cache[STMT_CACHE];
+};
+
+/* Numbered migrations: migrations[i] takes user_version i to i + 1. Add new
+ * ones at the end; never edit one that has shipped. */
+static const char *const migrations[] = {
+	/* 1: the core exchange */
+	"CREATE TABLE peers ("
+	"  node_id      TEXT PRIMARY KEY,"
+	"  next_out_seq INTEGER NOT NULL DEFAULT 1," /* next sequence we give it */
+	"  next_in_seq  INTEGER NOT NULL DEFAULT 1," /* next sequence we apply */
+	"  connected    INTEGER NOT NULL DEFAULT 0,"
+	"  sent_up_to   INTEGER NOT NULL DEFAULT 0,"  /* highest sequence the daemon sent */
+	"  last_seen    INTEGER"                     /* Unix ms */
+	") WITHOUT ROWID;"
+	"CREATE TABLE outbox ("
+	"  id           INTEGER PRIMARY KEY,"
+	"  message_id   TEXT NOT NULL UNIQUE,"
+	"  peer         TEXT NOT NULL,"
+	"  sequence     INTEGER NOT NULL,"
+	"  referral_id  TEXT NOT NULL,"
+	"  body_type    TEXT NOT NULL,"
+	"  created_at   INTEGER NOT NULL,"
+	"  envelope     BLOB NOT NULL,"
+	"  state        TEXT NOT NULL CHECK (state IN ('queued','delivered','dead')),"
+	"  attempts     INTEGER NOT NULL DEFAULT 0,"
+	"  last_sent_at INTEGER,"
+	"  delivered_at INTEGER,"
+	"  UNIQUE (peer, sequence)"
+	");"
+	"CREATE INDEX outbox_queued ON outbox (peer, sequence) WHERE state = 'queued';"
+	"CREATE TABLE inbox ("
+	"  message_id   TEXT PRIMARY KEY,"
+	"  sender       TEXT NOT NULL,"
+	"  sequence     INTEGER NOT NULL,"
+	"  referral_id  TEXT NOT NULL,"
+	"  body_type    TEXT NOT NULL,"
+	"  created_at   INTEGER NOT NULL,"
+	"  received_at  INTEGER NOT NULL,"
+	"  envelope     BLOB NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE dead_letters ("
+	"  message_id   TEXT PRIMARY KEY,"
+	"  peer         TEXT NOT NULL,"
+	"  body_type    TEXT NOT NULL,"
+	"  dead_at      INTEGER NOT NULL,"
+	"  code         INTEGER NOT NULL,"
+	"  reason       TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	/* Referral ids are the owning municipality's: unique per owner only,
+	 * so no municipality can learn of, or collide with, another's. */
+	"CREATE TABLE referrals ("
+	"  owner        TEXT NOT NULL,"                /* the municipality's node id */
+	"  referral_id  TEXT NOT NULL,"
+	"  state        TEXT NOT NULL,"
+	"  created_at   INTEGER NOT NULL,"
+	"  updated_at   INTEGER NOT NULL,"
+	"  PRIMARY KEY (owner, referral_id)"
+	") WITHOUT ROWID;"
+	/* Ids, types, codes and times only: never message content. */
+	"CREATE TABLE audit ("
+	"  id           INTEGER PRIMARY KEY,"
+	"  at           INTEGER NOT NULL,"
+	"  event        TEXT NOT NULL,"
+	"  message_id   TEXT,"
+	"  peer         TEXT,"
+	"  body_type    TEXT,"
+	"  code         INTEGER NOT NULL DEFAULT 0,"
+	"  detail       TEXT"
+	");"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;",
+};
+#define MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+sqlite3 *store_db(store_t *store) { return store->db; }
+
+/* Statements are prepared once and kept: the hot path (one insert per
+ * message) must not pay for parsing SQL. Keyed by the literal's address. */
+sqlite3_stmt *
+store_stmt(store_t *store, const char *sql, err_t *err)
+{
+	int i;
+
+	for (i = 0; i < STMT_CACHE && store->cache[i].sql != NULL; i++) {
+		if (store->cache[i].sql == sql) {
+			sqlite3_reset(store->cache[i].stmt);
+			sqlite3_clear_bindings(store->cache[i].stmt);
+			return store->cache[i].stmt;
+		}
+	}
+	if (i == STMT_CACHE) {
+		err_set(err, 0, "statement cache full");
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &store->cache[i].stmt, NULL) != SQLITE_OK) {
+		err_set(err, sqlite3_errcode(store->db), "sqlite: %s", sqlite3_errmsg(store->db));
+		return NULL;
+	}
+	store->cache[i].sql = sql;
+	return store->cache[i].stmt;
+}
+
+int
+store_fail(store_t *store, err_t *err)
+{
+	return err_set(err, sqlite3_extended_errcode(store->db), "sqlite: %s",
+	    sqlite3_errmsg(store->db));
+}
+
+int
+store_exec(store_t *store, const char *sql, err_t *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	err_set(err, sqlite3_errcode(store->db), "sqlite: %s",
+	    msg ? msg : sqlite3_errmsg(store->db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+static int
+pragma_text(store_t *store, const char *sql, char *out, size_t outlen)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_schema_version(store_t *store)
+{
+	char v[32];
+
+	if (pragma_text(store, "PRAGMA user_version", v, sizeof(v)) != 0)
+		return -1;
+	return atoi(v);
+}
+
+/* WAL + FULL, verified by reading them back: a pragma that silently did not
+ * take (a read-only medium, an old file) must stop the daemon, not weaken it. */
+static int
+configure(store_t *store, err_t *err)
+{
+	char mode[32], sync[32];
+
+	sqlite3_busy_timeout(store->db, 5000);
+	if (store_exec(store, "PRAGMA foreign_keys=ON", err) != 0)
+		return -1;
+	if (!store->read_only &&
+	    store_exec(store, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", err) != 0)
+		return -1;
+	if (pragma_text(store, "PRAGMA journal_mode", mode, sizeof(mode)) != 0 ||
+	    pragma_text(store, "PRAGMA synchronous", sync, sizeof(sync)) != 0)
+		return err_set(err, 0, "sqlite: cannot read journal settings: %s",
+		    sqlite3_errmsg(store->db));
+	if (strcmp(mode, "wal") != 0)
+		return err_set(err, 0, "journal_mode is %s, need wal", mode);
+	if (!store->read_only && strcmp(sync, "2") != 0)
+		return err_set(err, 0, "synchronous is %s, need 2 (FULL)", sync);
+	return 0;
+}
+
+/* Each step reads the version inside its own write transaction, so two
+ * processes opening a new store at once (famlinkd and famlinkctl) never
+ * run the same migration twice. */
+static int
+migrate(store_t *store, err_t *err)
+{
+	char sql[64];
+	int version;
+
+	for (;;) {
+		if (store_exec(store, "BEGIN IMMEDIATE", err) != 0)
+			return -1;
+		if ((version = store_schema_version(store)) < 0) {
+			err_set(err, 0, "cannot read user_version: %s", sqlite3_errmsg(store->db));
+			goto fail;
+		}
+		if (version > MIGRATIONS) {
+			err_set(err, 0, "database schema %d is newer than this famlink (%d)",
+			    version, MIGRATIONS);
+			goto fail;
+		}
+		if (version == MIGRATIONS)
+			return store_exec(store, "COMMIT", err);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", version + 1);
+		if (store_exec(store, migrations[version], err) != 0 ||
+		    store_exec(store, sql, err) != 0 || store_exec(store, "COMMIT", err) != 0) {
+			err_prefix(err, "migration %d", version + 1);
+			goto fail;
+		}
+	}
+fail:
+	store_exec(store, "ROLLBACK", NULL);
+	return -1;
+}
+
+store_t *
+store_open(const char *path, bool read_only, err_t *err)
+{
+	int flags = read_only ? SQLITE_OPEN_READONLY
+	                      : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	store_t *store = calloc(1, sizeof(*store));
+
+	if (store == NULL) {
+		err_set(err, 0, "out of memory");
+		return NULL;
+	}
+	store->read_only = read_only;
+	if (sqlite3_open_v2(path, &store->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		err_set(err, 0, "%s: %s", path, store->db ? sqlite3_errmsg(store->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(store->db, 1);
+	if (configure(store, err) != 0 || (!read_only && migrate(store, err) != 0)) {
+		err_prefix(err, "%s", path);
+		goto fail;
+	}
+	if (sqlite3_prepare_v2(store->db, "PRAGMA data_version", -1,
+	    &store->data_version_stmt, NULL) != SQLITE_OK) {
+		err_set(err, 0, "%s: %s", path, sqlite3_errmsg(store->db));
+		goto fail;
+	}
+	store_changed_elsewhere(store);
+	return store;
+fail:
+	store_close(&store);
+	return NULL;
+}
+
+void
+store_close(store_t **pstore)
+{
+	store_t *store = *pstore;
+
+	if (store == NULL)
+		return;
+	for (int i = 0; i < STMT_CACHE && store->cache[i].sql != NULL; i++)
+		sqlite3_finalize(store->cache[i].stmt);
+	sqlite3_finalize(store->data_version_stmt);
+	sqlite3_close_v2(store->db);
+	free(store);
+	*pstore = NULL;
+}
+
+int store_begin(store_t *s, err_t *err) { return store_exec(s, "BEGIN IMMEDIATE", err); }
+int store_commit(store_t *s, err_t *err) { return store_exec(s, "COMMIT", err); }
+void store_rollback(store_t *s) { store_exec(s, "ROLLBACK", NULL); }
+int store_savepoint(store_t *s, err_t *err) { return store_exec(s, "SAVEPOINT msg", err); }
+int store_release(store_t *s, err_t *err) { return store_exec(s, "RELEASE msg", err); }
+
+void
+store_rollback_savepoint(store_t *s)
+{
+	store_exec(s, "ROLLBACK TO msg; RELEASE msg", NULL);
+}
+
+bool
+store_changed_elsewhere(store_t *store)
+{
+	int v = store->data_version;
+
+	if (sqlite3_step(store->data_version_stmt) == SQLITE_ROW)
+		v = sqlite3_column_int(store->data_version_stmt, 0);
+	sqlite3_reset(store->data_version_stmt);
+	if (v == store->data_version)
+		return false;
+	store->data_version = v;
+	return true;
+}

@@ -1,0 +1,285 @@
+/* store_queue — see store_queue.h. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envelope.h"
+#include "store_audit.h"
+#include "store_queue.h"
+
+static int
+next_out_seq(store_t *store, const char *peer, uint64_t *seq, err_t *err)
+{
+	static const char sql[] =
+	    "INSERT INTO peers (node_id) VALUES (?1) ON CONFLICT DO NOTHING;";
+	static const char upd[] =
+	    "UPDATE peers SET next_out_seq = next_out_seq + 1 WHERE node_id = ?1"
+	    " RETURNING next_out_seq - 1";
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(store, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(store, err);
+	if ((st = store_stmt(store, upd, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return store_fail(store, err);
+	*seq = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_enqueue(store_t *store, Famlink__V1__Envelope *env, err_t *err)
+{
+	static const char sql[] =
+	    "INSERT INTO outbox (message_id, peer, sequence, referral_id, body_type,"
+	    " created_at, envelope, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued')";
+	sqlite3_stmt *st;
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (next_out_seq(store, env->recipient, &env->sequence, err) != 0)
+		return -1;
+	if ((buf = envelope_pack(env, &len, err)) == NULL)
+		return -1;
+	if ((st = store_stmt(store, sql, err)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, env->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, env->recipient, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)env->sequence);
+	sqlite3_bind_text(st, 4, env->referral_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, envelope_body_name(env), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, env->created_at_ms);
+	sqlite3_bind_blob(st, 7, buf, (int)len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		store_fail(store, err);
+		goto out;
+	}
+	sqlite3_reset(st);
+	rc = store_audit(store, env->created_at_ms, AUDIT_OUT, env->message_id,
+	    env->recipient, envelope_body_name(env), 0, NULL, err);
+out:
+	free(buf);
+	return rc;
+}
+
+int
+store_outbox_scan(store_t *store, const char *peer, uint64_t after, int max,
+    int (*fn)(void *ctx, const outbox_row_t *row), void *ctx, err_t *err)
+{
+	static const char sql[] =
+	    "SELECT message_id, sequence, created_at, envelope FROM outbox"
+	    " WHERE peer = ?1 AND state = 'queued' AND sequence > ?2"
+	    " ORDER BY sequence LIMIT ?3";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	outbox_row_t row;
+	int rc = 0, step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)after);
+	sqlite3_bind_int(st, 3, max);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		row.message_id = (const char *)sqlite3_column_text(st, 0);
+		row.sequence = (uint64_t)sqlite3_column_int64(st, 1);
+		row.created_at = sqlite3_column_int64(st, 2);
+		row.envelope = sqlite3_column_blob(st, 3);
+		row.len = (size_t)sqlite3_column_bytes(st, 3);
+		if ((rc = fn(ctx, &row)) != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = store_fail(store, err);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+store_first_unacked(store_t *store, const char *peer, uint64_t *seq, err_t *err)
+{
+	static const char sql[] =
+	    "SELECT coalesce((SELECT min(sequence) FROM outbox"
+	    "   WHERE peer = ?1 AND state = 'queued'),"
+	    " (SELECT next_out_seq FROM peers WHERE node_id = ?1), 1)";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return store_fail(store, err);
+	*seq = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Moves one queued message to a final state; 1 if it was queued. */
+static int
+settle(store_t *store, const char *sql, const char *peer, const char *message_id,
+    int64_t now, uint64_t *seq, int64_t *created_at, err_t *err)
+{
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE)
+		return 0;
+	if (step != SQLITE_ROW)
+		return store_fail(store, err);
+	if (seq)
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+	if (created_at)
+		*created_at = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+store_mark_delivered(store_t *store, const char *peer, const char *message_id,
+    int64_t now, uint64_t *seq, int64_t *created_at, err_t *err)
+{
+	static const char sql[] =
+	    "UPDATE outbox SET state = 'delivered', delivered_at = ?3"
+	    " WHERE message_id = ?1 AND peer = ?2 AND state = 'queued'"
+	    " RETURNING sequence, created_at";
+
+	return settle(store, sql, peer, message_id, now, seq, created_at, err);
+}
+
+int
+store_mark_dead(store_t *store, const char *peer, const char *message_id,
+    int code, const char *reason, int64_t now, uint64_t *seq, err_t *err)
+{
+	static const char upd[] =
+	    "UPDATE outbox SET state = 'dead' WHERE message_id = ?1 AND peer = ?2"
+	    " AND state = 'queued' RETURNING sequence, created_at";
+	static const char ins[] =
+	    "INSERT OR REPLACE INTO dead_letters (message_id, peer, body_type, dead_at, code, reason)"
+	    " SELECT message_id, peer, body_type, ?2, ?3, ?4 FROM outbox WHERE message_id = ?1";
+	sqlite3_stmt *st;
+	int rc = settle(store, upd, peer, message_id, now, seq, NULL, err);
+
+	if (rc != 1)
+		return rc;
+	if ((st = store_stmt(store, ins, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int(st, 3, code);
+	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(store, err);
+	return store_audit(store, now, AUDIT_DEAD, message_id, peer, NULL, code, reason, err) == 0
+	    ? 1 : -1;
+}
+
+int
+store_inbox_has(store_t *store, const char *message_id, err_t *err)
+{
+	static const char sql[] = "SELECT 1 FROM inbox WHERE message_id = ?1";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (step == SQLITE_ROW)
+		return 1;
+	return step == SQLITE_DONE ? 0 : store_fail(store, err);
+}
+
+int
+store_inbox_put(store_t *store, const Famlink__V1__Envelope *env,
+    const void *raw, size_t len, int64_t now, err_t *err)
+{
+	static const char sql[] =
+	    "INSERT INTO inbox (message_id, sender, sequence, referral_id, body_type,"
+	    " created_at, received_at, envelope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, env->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, env->sender, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)env->sequence);
+	sqlite3_bind_text(st, 4, env->referral_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, envelope_body_name(env), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, env->created_at_ms);
+	sqlite3_bind_int64(st, 7, now);
+	sqlite3_bind_blob(st, 8, raw, (int)len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(store, err);
+	return store_audit(store, now, AUDIT_IN, env->message_id, env->sender,
+	    envelope_body_name(env), 0, NULL, err);
+}
+
+int
+store_peer_load(store_t *store, const char *node_id, store_peer_t *out, err_t *err)
+{
+	static const char ins[] = "INSERT INTO peers (node_id) VALUES (?1) ON CONFLICT DO NOTHING";
+	static const char sel[] =
+	    "SELECT next_out_seq, next_in_seq, coalesce(last_seen, 0), connected"
+	    " FROM peers WHERE node_id = ?1";
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(store, ins, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, node_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(store, err);
+	if ((st = store_stmt(store, sel, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, node_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return store_fail(store, err);
+	memset(out, 0, sizeof(*out));
+	snprintf(out->node_id, sizeof(out->node_id), "%s", node_id);
+	out->next_out_seq = (uint64_t)sqlite3_column_int64(st, 0);
+	out->next_in_seq = (uint64_t)sqlite3_column_int64(st, 1);
+	out->last_seen = sqlite3_column_int64(st, 2);
+	out->connected = sqlite3_column_int(st, 3) != 0;
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Writes what the receiving side owns; next_out_seq belongs to
+ * store_enqueue() and is left alone. */
+int
+store_peer_save(store_t *store, const store_peer_t *peer, err_t *err)
+{
+	static const char sql[] =
+	    "UPDATE peers SET next_in_seq = ?2, last_seen = nullif(?3, 0), connected = ?4,"
+	    " sent_up_to = ?5 WHERE node_id = ?1";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, peer->node_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)peer->next_in_seq);
+	sqlite3_bind_int64(st, 3, peer->last_seen);
+	sqlite3_bind_int(st, 4, peer->connected);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)peer->sent_up_to);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(store, err);
+	return 0;
+}
+
+int
+store_peers_reset(store_t *store, err_t *err)
+{
+	return store_exec(store, "UPDATE peers SET connected = 0, sent_up_to = 0", err);
+}

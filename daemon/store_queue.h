@@ -1,0 +1,66 @@
+/*
+ * store_queue — the outbox, inbox, dead letters and per-peer channel state.
+ * Every function runs inside the caller's transaction (see store.h); none
+ * commits. Sequence numbers are per sender→recipient channel, from 1.
+ */
+#ifndef FAMLINK_STORE_QUEUE_H
+#define FAMLINK_STORE_QUEUE_H
+
+#include "famlink.pb-c.h"
+#include "store.h"
+
+typedef struct store_peer {
+	char node_id[65];
+	uint64_t next_out_seq;   /* the sequence the next enqueued message gets */
+	uint64_t next_in_seq;    /* the sequence we apply next from this peer */
+	int64_t last_seen;       /* Unix ms, 0 = never */
+	bool connected;
+	uint64_t sent_up_to;     /* highest sequence sent in the live session */
+} store_peer_t;
+
+/* A queued message as the sender's pump sees it. envelope is borrowed:
+ * valid until the callback returns. */
+typedef struct outbox_row {
+	const char *message_id;
+	uint64_t sequence;
+	int64_t created_at;
+	const void *envelope;
+	size_t len;
+} outbox_row_t;
+
+/* Gives env the next sequence of its recipient's channel, packs it and
+ * writes it to the outbox with an audit row. */
+int store_enqueue(store_t *store, Famlink__V1__Envelope *env, err_t *err);
+
+/* Calls fn for up to max queued messages to peer with sequence > after, in
+ * sequence order; stops early if fn returns non-zero (and returns that). */
+int store_outbox_scan(store_t *store, const char *peer, uint64_t after, int max,
+    int (*fn)(void *ctx, const outbox_row_t *row), void *ctx, err_t *err);
+
+/* The lowest queued sequence to peer, or its next_out_seq if none waits. */
+int store_first_unacked(store_t *store, const char *peer, uint64_t *seq, err_t *err);
+
+/* A Receipt said ACCEPTED. Returns 1 and the message's sequence and creation
+ * time if it was waiting, 0 if not (unknown, or a duplicate receipt). */
+int store_mark_delivered(store_t *store, const char *peer, const char *message_id,
+    int64_t now, uint64_t *seq, int64_t *created_at, err_t *err);
+
+/* A Receipt said REJECTED: the message goes to the dead letters. Same
+ * return convention as store_mark_delivered(). */
+int store_mark_dead(store_t *store, const char *peer, const char *message_id,
+    int code, const char *reason, int64_t now, uint64_t *seq, err_t *err);
+
+/* 1 if message_id is in the inbox, 0 if not. */
+int store_inbox_has(store_t *store, const char *message_id, err_t *err);
+
+/* Stores an applied inbound message (raw = the bytes as received). */
+int store_inbox_put(store_t *store, const Famlink__V1__Envelope *env,
+    const void *raw, size_t len, int64_t now, err_t *err);
+
+/* Creates the peer's row if missing, then reads it. */
+int store_peer_load(store_t *store, const char *node_id, store_peer_t *out, err_t *err);
+/* At start: no session is up and nothing has been sent yet. */
+int store_peers_reset(store_t *store, err_t *err);
+int store_peer_save(store_t *store, const store_peer_t *peer, err_t *err);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * store_referral — the referrals a node knows, keyed by (owning
+ * municipality, referral id). The routine (routine.c) decides; this only
+ * reads and writes rows, inside the caller's transaction.
+ */
+#ifndef FAMLINK_STORE_REFERRAL_H
+#define FAMLINK_STORE_REFERRAL_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+#define REFERRAL_STATE_MAX 24
+
+/* 1 and the state if the referral exists, 0 if not. */
+int store_referral_get(store_t *store, const char *owner, const char *referral_id,
+    char state[REFERRAL_STATE_MAX], err_t *err);
+
+/* Inserts a new referral; 0, or -1 (also when it exists). */
+int store_referral_add(store_t *store, const char *owner, const char *referral_id,
+    const char *state, int64_t now, err_t *err);
+
+int store_referral_set_state(store_t *store, const char *owner, const char *referral_id,
+    const char *state, int64_t now, err_t *err);
+
+/* The owner of referral_id if exactly one municipality has one by that id:
+ * 1 with owner filled, 0 if none, 2 if several. */
+int store_referral_owner(store_t *store, const char *referral_id, char owner[65], err_t *err);
+
+#endif

@@ -1,0 +1,111 @@
+/* store_report — see store_report.h. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_report.h"
+
+int
+store_report_peers(store_t *store, peer_report_t **out, size_t *n, err_t *err)
+{
+	static const char sql[] =
+	    "SELECT p.node_id, p.connected, coalesce(p.last_seen, 0),"
+	    " (SELECT count(*) FROM outbox o WHERE o.peer = p.node_id AND o.state = 'queued'"
+	    "   AND o.sequence > p.sent_up_to),"
+	    " (SELECT count(*) FROM outbox o WHERE o.peer = p.node_id AND o.state = 'queued'"
+	    "   AND o.sequence <= p.sent_up_to),"
+	    " coalesce((SELECT min(created_at) FROM outbox o WHERE o.peer = p.node_id"
+	    "   AND o.state = 'queued'), 0),"
+	    " (SELECT count(*) FROM outbox o WHERE o.peer = p.node_id AND o.state = 'delivered'),"
+	    " (SELECT count(*) FROM outbox o WHERE o.peer = p.node_id AND o.state = 'dead')"
+	    " FROM peers p ORDER BY p.node_id";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	peer_report_t *rows = NULL;
+	size_t cap = 0;
+	int step;
+
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			peer_report_t *grown = realloc(rows, (cap = cap ? cap * 2 : 16) * sizeof(*rows));
+			if (grown == NULL) {
+				free(rows);
+				sqlite3_reset(st);
+				return err_set(err, 0, "out of memory");
+			}
+			rows = grown;
+		}
+		peer_report_t *r = &rows[(*n)++];
+		snprintf(r->node_id, sizeof(r->node_id), "%s", (const char *)sqlite3_column_text(st, 0));
+		r->connected = sqlite3_column_int(st, 1) != 0;
+		r->last_seen = sqlite3_column_int64(st, 2);
+		r->waiting = sqlite3_column_int(st, 3);
+		r->unacked = sqlite3_column_int(st, 4);
+		r->oldest_unacked = sqlite3_column_int64(st, 5);
+		r->delivered = sqlite3_column_int(st, 6);
+		r->dead = sqlite3_column_int(st, 7);
+	}
+	sqlite3_reset(st);
+	*out = rows;
+	if (step != SQLITE_DONE) {
+		free(rows);
+		*out = NULL;
+		return store_fail(store, err);
+	}
+	return 0;
+}
+
+long
+store_report_dead_total(store_t *store, err_t *err)
+{
+	static const char sql[] = "SELECT count(*) FROM dead_letters";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	long n;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return store_fail(store, err);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+int
+store_report_queue(store_t *store, int limit,
+    void (*fn)(void *ctx, const queue_report_t *row), void *ctx, err_t *err)
+{
+	static const char sql[] =
+	    "SELECT o.message_id, o.peer, o.body_type, o.referral_id,"
+	    " CASE WHEN o.state = 'dead' THEN 'dead'"
+	    "      WHEN o.sequence <= coalesce(p.sent_up_to, 0) THEN 'sent' ELSE 'waiting' END,"
+	    " o.sequence, o.created_at, coalesce(d.reason, ''), coalesce(d.code, 0)"
+	    " FROM outbox o LEFT JOIN peers p ON p.node_id = o.peer"
+	    " LEFT JOIN dead_letters d ON d.message_id = o.message_id"
+	    " WHERE o.state IN ('queued', 'dead')"
+	    " ORDER BY o.state DESC, o.peer, o.sequence LIMIT ?1";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	queue_report_t row;
+	int step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		row.message_id = (const char *)sqlite3_column_text(st, 0);
+		row.peer = (const char *)sqlite3_column_text(st, 1);
+		row.body_type = (const char *)sqlite3_column_text(st, 2);
+		row.referral_id = (const char *)sqlite3_column_text(st, 3);
+		row.state = (const char *)sqlite3_column_text(st, 4);
+		row.sequence = (uint64_t)sqlite3_column_int64(st, 5);
+		row.created_at = sqlite3_column_int64(st, 6);
+		row.reason = (const char *)sqlite3_column_text(st, 7);
+		row.code = sqlite3_column_int(st, 8);
+		fn(ctx, &row);
+	}
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? 0 : store_fail(store, err);
+}

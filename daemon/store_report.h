@@ -1,0 +1,48 @@
+/*
+ * store_report — read-only views of a node's store for the operator
+ * (famlinkctl status, queue): ids, types, counts and times, never content.
+ * Safe while the daemon runs (WAL readers do not block the writer).
+ */
+#ifndef FAMLINK_STORE_REPORT_H
+#define FAMLINK_STORE_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+
+typedef struct peer_report {
+	char node_id[65];
+	bool connected;
+	int64_t last_seen;        /* Unix ms, 0 = never */
+	long waiting;             /* queued, not yet sent in the live session */
+	long unacked;             /* sent, no Receipt yet */
+	int64_t oldest_unacked;   /* created_at of the oldest queued message, 0 = none */
+	long delivered;
+	long dead;
+} peer_report_t;
+
+typedef struct queue_report {
+	const char *message_id;
+	const char *peer;
+	const char *body_type;
+	const char *referral_id;
+	const char *state;        /* waiting | sent | delivered | dead */
+	uint64_t sequence;
+	int64_t created_at;
+	const char *reason;       /* dead letters: the peer's reason */
+	int code;
+} queue_report_t;
+
+/* All peers; caller free()s *out. */
+int store_report_peers(store_t *store, peer_report_t **out, size_t *n, err_t *err);
+
+/* Counts of dead letters in total. */
+long store_report_dead_total(store_t *store, err_t *err);
+
+/* Undelivered messages (queued, oldest first), then dead letters; at most
+ * limit rows (0 = all). fn's row is borrowed for the call. */
+int store_report_queue(store_t *store, int limit,
+    void (*fn)(void *ctx, const queue_report_t *row), void *ctx, err_t *err);
+
+#endif

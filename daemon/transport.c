@@ -1,0 +1,232 @@
+/* transport — see transport.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "transport.h"
+
+struct transport {
+	void *sock;
+	void *monitor;
+	bool is_hub;
+	char hub_id[65];
+};
+
+static int
+setopt_int(void *sock, int opt, int value)
+{
+	return zmq_setsockopt(sock, opt, &value, sizeof(value));
+}
+
+/* Options both roles share: bounded frames, heartbeats, bounded queues. */
+static int
+common_options(void *sock, const config_t *cfg)
+{
+	int64_t max = (int64_t)cfg->max_message_size;
+
+	return zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof(max)) |
+	    setopt_int(sock, ZMQ_HEARTBEAT_IVL, (int)cfg->heartbeat_ivl_ms) |
+	    setopt_int(sock, ZMQ_HEARTBEAT_TIMEOUT, (int)cfg->heartbeat_timeout_ms) |
+	    setopt_int(sock, ZMQ_HEARTBEAT_TTL, (int)cfg->heartbeat_timeout_ms) |
+	    setopt_int(sock, ZMQ_SNDHWM, 100000) |
+	    setopt_int(sock, ZMQ_RCVHWM, 100000) |
+	    setopt_int(sock, ZMQ_LINGER, 1000);
+}
+
+static transport_t *
+fail_open(transport_t *t, err_t *err, const char *what)
+{
+	err_set(err, zmq_errno(), "%s: %s", what, zmq_strerror(zmq_errno()));
+	transport_close(&t);
+	return NULL;
+}
+
+transport_t *
+transport_open_hub(void *ctx, const config_t *cfg, err_t *err)
+{
+	transport_t *t = calloc(1, sizeof(*t));
+
+	if (t == NULL || (t->sock = zmq_socket(ctx, ZMQ_ROUTER)) == NULL)
+		return fail_open(t, err, "ROUTER socket");
+	t->is_hub = true;
+	if (common_options(t->sock, cfg) != 0 ||
+	    setopt_int(t->sock, ZMQ_ROUTER_MANDATORY, 1) != 0 ||
+	    setopt_int(t->sock, ZMQ_CURVE_SERVER, 1) != 0 ||
+	    zmq_setsockopt(t->sock, ZMQ_CURVE_SECRETKEY, cfg->secret_key, 40) != 0 ||
+	    zmq_setsockopt(t->sock, ZMQ_ZAP_DOMAIN, "famlink", 7) != 0)
+		return fail_open(t, err, "ROUTER options");
+	if (zmq_bind(t->sock, cfg->bind) != 0) {
+		err_set(err, zmq_errno(), "cannot bind %s: %s", cfg->bind, zmq_strerror(zmq_errno()));
+		transport_close(&t);
+		return NULL;
+	}
+	return t;
+}
+
+transport_t *
+transport_open_municipality(void *ctx, const config_t *cfg, err_t *err)
+{
+	transport_t *t = calloc(1, sizeof(*t));
+	char endpoint[64];
+
+	if (t == NULL || (t->sock = zmq_socket(ctx, ZMQ_DEALER)) == NULL)
+		return fail_open(t, err, "DEALER socket");
+	snprintf(t->hub_id, sizeof(t->hub_id), "%s", cfg->hub_id);
+	snprintf(endpoint, sizeof(endpoint), "inproc://monitor-%p", (void *)t);
+	if (common_options(t->sock, cfg) != 0 ||
+	    setopt_int(t->sock, ZMQ_RECONNECT_IVL, 100) != 0 ||
+	    setopt_int(t->sock, ZMQ_RECONNECT_IVL_MAX, 5000) != 0 ||
+	    zmq_setsockopt(t->sock, ZMQ_CURVE_SERVERKEY, cfg->hub_public_key, 40) != 0 ||
+	    zmq_setsockopt(t->sock, ZMQ_CURVE_PUBLICKEY, cfg->public_key, 40) != 0 ||
+	    zmq_setsockopt(t->sock, ZMQ_CURVE_SECRETKEY, cfg->secret_key, 40) != 0)
+		return fail_open(t, err, "DEALER options");
+	if (zmq_socket_monitor(t->sock, endpoint, ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+	    ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
+	    (t->monitor = zmq_socket(ctx, ZMQ_PAIR)) == NULL ||
+	    zmq_connect(t->monitor, endpoint) != 0)
+		return fail_open(t, err, "socket monitor");
+	if (zmq_connect(t->sock, cfg->hub_endpoint) != 0) {
+		err_set(err, zmq_errno(), "cannot connect to %s: %s", cfg->hub_endpoint,
+		    zmq_strerror(zmq_errno()));
+		transport_close(&t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+transport_close(transport_t **pt)
+{
+	transport_t *t = *pt;
+
+	if (t == NULL)
+		return;
+	if (t->monitor) {
+		zmq_socket_monitor(t->sock, NULL, 0);
+		setopt_int(t->monitor, ZMQ_LINGER, 0);
+		zmq_close(t->monitor);
+	}
+	if (t->sock)
+		zmq_close(t->sock);
+	free(t);
+	*pt = NULL;
+}
+
+void *transport_socket(transport_t *t) { return t->sock; }
+void *transport_monitor(transport_t *t) { return t->monitor; }
+
+/* Reads and drops the rest of a multi-frame message. */
+static void
+drain_frames(void *sock)
+{
+	zmq_msg_t extra;
+	int more = 1;
+
+	while (more) {
+		zmq_msg_init(&extra);
+		if (zmq_msg_recv(&extra, sock, 0) < 0)
+			more = 0;
+		else
+			more = zmq_msg_more(&extra);
+		zmq_msg_close(&extra);
+	}
+}
+
+/* "NODE_ID KEY" from the ZAP handler. */
+static void
+split_user_id(inbound_t *in, const char *user_id)
+{
+	const char *space = user_id ? strchr(user_id, ' ') : NULL;
+
+	if (space == NULL || (size_t)(space - user_id) >= sizeof(in->node_id))
+		return;
+	memcpy(in->node_id, user_id, (size_t)(space - user_id));
+	in->node_id[space - user_id] = '\0';
+	snprintf(in->key, sizeof(in->key), "%s", space + 1);
+}
+
+static int
+recv_hub(transport_t *t, inbound_t *in, err_t *err)
+{
+	zmq_msg_t rid;
+
+	zmq_msg_init(&rid);
+	if (zmq_msg_recv(&rid, t->sock, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&rid);
+		if (zmq_errno() == EAGAIN)
+			return 0;
+		return err_set(err, zmq_errno(), "receive: %s", zmq_strerror(zmq_errno()));
+	}
+	in->rid_len = zmq_msg_size(&rid) < ROUTING_ID_MAX ? zmq_msg_size(&rid) : ROUTING_ID_MAX;
+	memcpy(in->rid, zmq_msg_data(&rid), in->rid_len);
+	zmq_msg_close(&rid);
+	/* ROUTER delivers routing id and body together: this cannot block. */
+	if (zmq_msg_recv(&in->body, t->sock, 0) < 0)
+		return err_set(err, zmq_errno(), "receive body: %s", zmq_strerror(zmq_errno()));
+	split_user_id(in, zmq_msg_gets(&in->body, "User-Id"));
+	return 1;
+}
+
+int
+transport_recv(transport_t *t, inbound_t *in, err_t *err)
+{
+	int rc;
+
+	memset(in, 0, sizeof(*in));
+	zmq_msg_init(&in->body);
+	if (t->is_hub) {
+		rc = recv_hub(t, in, err);
+	} else if (zmq_msg_recv(&in->body, t->sock, ZMQ_DONTWAIT) >= 0) {
+		snprintf(in->node_id, sizeof(in->node_id), "%s", t->hub_id);
+		rc = 1;
+	} else {
+		rc = zmq_errno() == EAGAIN ? 0
+		    : err_set(err, zmq_errno(), "receive: %s", zmq_strerror(zmq_errno()));
+	}
+	if (rc == 1 && zmq_msg_more(&in->body)) {
+		in->malformed = true;
+		drain_frames(t->sock);
+	}
+	if (rc != 1)
+		zmq_msg_close(&in->body);
+	return rc;
+}
+
+void
+inbound_close(inbound_t *in)
+{
+	zmq_msg_close(&in->body);
+}
+
+int
+transport_send(transport_t *t, const uint8_t *rid, size_t rid_len,
+    const void *data, size_t len)
+{
+	if (t->is_hub && zmq_send(t->sock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+		return -1;
+	/* After the routing frame the body frame is always accepted. */
+	return zmq_send(t->sock, data, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+}
+
+int
+transport_monitor_event(transport_t *t, int *event)
+{
+	zmq_msg_t msg;
+	int got = 0;
+
+	zmq_msg_init(&msg);
+	if (t->monitor && zmq_msg_recv(&msg, t->monitor, ZMQ_DONTWAIT) >= 0) {
+		if (zmq_msg_size(&msg) >= 2) {
+			uint16_t ev;
+			memcpy(&ev, zmq_msg_data(&msg), 2);
+			*event = ev;
+			got = 1;
+		}
+		if (zmq_msg_more(&msg))
+			drain_frames(t->monitor);
+	}
+	zmq_msg_close(&msg);
+	return got;
+}

@@ -1,0 +1,574 @@
+/*
+ * validate — see validate.h. Walks a message by its descriptor, looks each
+ * field's rule up in famlink_field_rules[] (generated from the .proto) and
+ * stops at the first broken rule, naming its path. Error texts hold paths,
+ * sizes and codes only: the content is personal data about a child.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec_json.h"
+#include "field_rules.h"
+#include "validate.h"
+
+#define V_INVALID      FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_INVALID
+#define V_PERSONAL_ID  FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_PERSONAL_ID
+#define V_VERSION      FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_UNSUPPORTED_VERSION
+#define V_BODY         FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_UNSUPPORTED_BODY
+
+#define CMEMBER(msg, off) ((const void *)((const char *)(msg) + (off)))
+
+/* ---- the rule table, sorted once for binary search ---------------------- */
+
+static const field_rule_t **rule_index;
+static size_t rule_count;
+static pthread_once_t rule_once = PTHREAD_ONCE_INIT;
+
+static int
+rule_cmp(const void *a, const void *b)
+{
+	const field_rule_t *x = *(const field_rule_t *const *)a;
+	const field_rule_t *y = *(const field_rule_t *const *)b;
+	int c = strcmp(x->message, y->message);
+
+	return c != 0 ? c : strcmp(x->field, y->field);
+}
+
+/* Runs once; the index lives as long as the process. If malloc fails,
+ * rule_for() scans the table instead. */
+static void
+build_index(void)
+{
+	size_t i, n = 0;
+
+	while (famlink_field_rules[n].message != NULL)
+		n++;
+	if ((rule_index = malloc((n + 1) * sizeof(*rule_index))) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		rule_index[i] = &famlink_field_rules[i];
+	qsort(rule_index, n, sizeof(*rule_index), rule_cmp);
+	rule_count = n;
+}
+
+static const field_rule_t *
+rule_for(const char *message, const char *field)
+{
+	field_rule_t key = { .message = message, .field = field };
+	const field_rule_t *kp = &key, **hit;
+	const field_rule_t *r;
+
+	pthread_once(&rule_once, build_index);
+	if (rule_index == NULL) {
+		for (r = famlink_field_rules; r->message != NULL; r++)
+			if (strcmp(r->message, message) == 0 && strcmp(r->field, field) == 0)
+				return r;
+		return NULL;
+	}
+	hit = bsearch(&kp, rule_index, rule_count, sizeof(*rule_index), rule_cmp);
+	return hit != NULL ? *hit : NULL;
+}
+
+/* ---- paths and errors ---------------------------------------------------- */
+
+typedef struct vpath {
+	char buf[256];
+	size_t len;
+} vpath_t;
+
+static void
+vpath_add(vpath_t *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(p->buf + p->len, sizeof(p->buf) - p->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		p->len += (size_t)n;
+	if (p->len >= sizeof(p->buf))
+		p->len = sizeof(p->buf) - 1;
+}
+
+static size_t
+vpath_push(vpath_t *p, const char *proto_name)
+{
+	size_t old = p->len;
+	char name[128];
+
+	codec_json_name(proto_name, name, sizeof(name));
+	vpath_add(p, "%s%s", old > 0 ? "." : "", name);
+	return old;
+}
+
+static void
+vpath_pop(vpath_t *p, size_t old)
+{
+	p->len = old;
+	p->buf[old] = '\0';
+}
+
+static int vfail(err_t *err, int code, const vpath_t *p, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+vfail(err_t *err, int code, const vpath_t *p, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return err_set(err, code, "%s: %s", p->len > 0 ? p->buf : "(message)", what);
+}
+
+/* ---- field checks -------------------------------------------------------- */
+
+static int check_message(const ProtobufCMessage *m, vpath_t *p, err_t *err);
+
+/* Whether a field holds something other than its proto3 default. */
+static bool
+has_value(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+	const void *v = CMEMBER(m, f->offset);
+
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		return *(const size_t *)CMEMBER(m, f->quantifier_offset) > 0;
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING:
+		return *(const char *const *)v != NULL && **(const char *const *)v != '\0';
+	case PROTOBUF_C_TYPE_BYTES:   return ((const ProtobufCBinaryData *)v)->len > 0;
+	case PROTOBUF_C_TYPE_MESSAGE: return *(const void *const *)v != NULL;
+	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		return *(const uint64_t *)v != 0;
+	case PROTOBUF_C_TYPE_FLOAT:   return *(const float *)v != 0;
+	case PROTOBUF_C_TYPE_DOUBLE:  return *(const double *)v != 0;
+	case PROTOBUF_C_TYPE_BOOL:    return *(const protobuf_c_boolean *)v;
+	default:                      return *(const uint32_t *)v != 0;
+	}
+}
+
+static int
+check_string(const char *s, const field_rule_t *r, vpath_t *p, err_t *err)
+{
+	size_t len = s != NULL ? strlen(s) : 0;
+
+	/* Length first: cheap, and it bounds the scans below. */
+	if (len > r->max_len)
+		return vfail(err, V_INVALID, p, "longer than %zu bytes (%zu)", r->max_len, len);
+	if (len == 0)
+		return 0;
+	if (!validate_utf8(s, len))
+		return vfail(err, V_INVALID, p, "not valid UTF-8");
+	if ((r->flags & FIELD_DATE) && !validate_date(s))
+		return vfail(err, V_INVALID, p, "not a date (YYYY-MM-DD)");
+	if ((r->flags & FIELD_NODEID) && !validate_node_id(s))
+		return vfail(err, V_INVALID, p, "not a node id (municipality:NNNN or pool:name)");
+	if ((r->flags & FIELD_FREETEXT) && validate_has_personnummer(s))
+		return vfail(err, V_PERSONAL_ID, p, "looks like a personal identity number");
+	return 0;
+}
+
+/* One value: a singular field or one element of a repeated one. */
+static int
+check_value(const ProtobufCFieldDescriptor *f, const void *v,
+    const field_rule_t *r, vpath_t *p, err_t *err)
+{
+	const ProtobufCBinaryData *bd = v;
+	const ProtobufCMessage *sub;
+
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING:
+		return check_string(*(const char *const *)v, r, p, err);
+	case PROTOBUF_C_TYPE_BYTES:
+		if (bd->len > r->max_len)
+			return vfail(err, V_INVALID, p, "longer than %zu bytes (%zu)",
+			    r->max_len, bd->len);
+		return 0;
+	case PROTOBUF_C_TYPE_MESSAGE:
+		sub = *(const ProtobufCMessage *const *)v;
+		return sub != NULL ? check_message(sub, p, err) : 0;
+	default:
+		return 0;   /* numbers, enums, bools: only "required" applies */
+	}
+}
+
+static int
+check_repeated(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
+    const field_rule_t *r, vpath_t *p, err_t *err)
+{
+	size_t i, n = *(const size_t *)CMEMBER(m, f->quantifier_offset);
+	const char *arr = *(const char *const *)CMEMBER(m, f->offset);
+	size_t sz;
+
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING:  sz = sizeof(char *); break;
+	case PROTOBUF_C_TYPE_BYTES:   sz = sizeof(ProtobufCBinaryData); break;
+	case PROTOBUF_C_TYPE_MESSAGE: sz = sizeof(ProtobufCMessage *); break;
+	default:                      return 0;
+	}
+	for (i = 0; i < n; i++) {
+		size_t old = p->len;
+		vpath_add(p, "[%zu]", i);
+		if (check_value(f, arr + i * sz, r, p, err) < 0)
+			return -1;
+		vpath_pop(p, old);
+	}
+	return 0;
+}
+
+static int
+check_field(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
+    vpath_t *p, err_t *err)
+{
+	const field_rule_t *r = rule_for(m->descriptor->name, f->name);
+	bool text = f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_BYTES;
+
+	/* Every string and bytes field has a max; a field without one means the
+	 * rule table and the schema are out of step: refuse, don't guess. */
+	if (text && (r == NULL || r->max_len == 0))
+		return vfail(err, V_INVALID, p, "no length rule for this field");
+	if (r != NULL && (r->flags & FIELD_REQUIRED) && !has_value(m, f))
+		return vfail(err, V_INVALID, p, "required but missing");
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		return check_repeated(m, f, r, p, err);
+	return check_value(f, CMEMBER(m, f->offset), r, p, err);
+}
+
+/* An attachment's hash must be a SHA-256. Whether it matches the content is
+ * not checked here: that needs a SHA-256 implementation (none is linked). */
+static int
+check_attachment(const ProtobufCMessage *m, vpath_t *p, err_t *err)
+{
+	const Famlink__V1__Attachment *a = (const Famlink__V1__Attachment *)m;
+	size_t old;
+
+	if (a->sha256.len == 0 || a->sha256.len == 32)
+		return 0;   /* empty is reported as "required" */
+	old = vpath_push(p, "sha256");
+	vfail(err, V_INVALID, p, "must be 32 bytes (%zu)", a->sha256.len);
+	vpath_pop(p, old);
+	return -1;
+}
+
+/* Rules the .proto annotations cannot express, by message. */
+static const struct {
+	const ProtobufCMessageDescriptor *desc;
+	int (*check)(const ProtobufCMessage *, vpath_t *, err_t *);
+} message_rules[] = {
+	{ &famlink__v1__attachment__descriptor, check_attachment },
+};
+
+static int
+check_message(const ProtobufCMessage *m, vpath_t *p, err_t *err)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	unsigned i;
+
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		size_t old;
+
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+		    *(const uint32_t *)CMEMBER(m, f->quantifier_offset) != f->id)
+			continue;   /* not the selected member */
+		old = vpath_push(p, f->name);
+		if (check_field(m, f, p, err) < 0)
+			return -1;
+		vpath_pop(p, old);
+	}
+	for (i = 0; i < sizeof(message_rules) / sizeof(message_rules[0]); i++)
+		if (message_rules[i].desc == d && message_rules[i].check(m, p, err) < 0)
+			return -1;
+	return 0;
+}
+
+int
+validate_message(const ProtobufCMessage *msg, const char *path, err_t *err)
+{
+	vpath_t p = { .len = 0 };
+
+	if (path != NULL)
+		vpath_add(&p, "%s", path);
+	if (msg == NULL || msg->descriptor == NULL)
+		return vfail(err, V_INVALID, &p, "missing");
+	return check_message(msg, &p, err);
+}
+
+/* ---- envelope ------------------------------------------------------------ */
+
+/* Sequence and referral id against the body: Hello and Receipt travel
+ * outside the acknowledged sequence and outside any referral; every other
+ * body is numbered and belongs to the referral the envelope names. */
+static int
+check_envelope_body(const Famlink__V1__Envelope *env, err_t *err)
+{
+	const ProtobufCFieldDescriptor *bf, *rf;
+	const ProtobufCMessage *body;
+	const char *rid = env->referral_id != NULL ? env->referral_id : "";
+	const char *body_rid;
+	char name[64];
+
+	bf = protobuf_c_message_descriptor_get_field(&famlink__v1__envelope__descriptor,
+	    env->body_case);
+	if (bf == NULL)
+		return err_set(err, V_BODY, "no body known to this receiver");
+	codec_json_name(bf->name, name, sizeof(name));
+	if ((body = *(const ProtobufCMessage *const *)CMEMBER(env, bf->offset)) == NULL)
+		return err_set(err, V_INVALID, "%s: missing", name);
+	if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_HELLO ||
+	    env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT) {
+		if (env->sequence != 0)
+			return err_set(err, V_INVALID, "sequence: must be 0 with %s", name);
+		if (rid[0] != '\0')
+			return err_set(err, V_INVALID, "referralId: must be empty with %s", name);
+		return 0;
+	}
+	if (env->sequence < 1)
+		return err_set(err, V_INVALID, "sequence: must be 1 or more with %s", name);
+	rf = protobuf_c_message_descriptor_get_field_by_name(body->descriptor, "referral_id");
+	if (rf == NULL)
+		return 0;
+	body_rid = *(const char *const *)CMEMBER(body, rf->offset);
+	if (rid[0] == '\0')
+		return err_set(err, V_INVALID, "referralId: required with %s", name);
+	if (strcmp(rid, body_rid != NULL ? body_rid : "") != 0)
+		return err_set(err, V_INVALID, "referralId: differs from %s.referralId", name);
+	return 0;
+}
+
+int
+validate_envelope(const Famlink__V1__Envelope *env, err_t *err)
+{
+	vpath_t p = { .len = 0 };
+
+	if (env == NULL || env->base.descriptor != &famlink__v1__envelope__descriptor)
+		return err_set(err, V_INVALID, "not an envelope");
+	/* Version first: a newer major version may mean anything below. */
+	if (env->schema_version != FAMLINK__V1__SCHEMA_VERSION__SCHEMA_VERSION_CURRENT)
+		return err_set(err, V_VERSION, "schemaVersion: %u is not supported (this "
+		    "receiver speaks %d)", env->schema_version,
+		    FAMLINK__V1__SCHEMA_VERSION__SCHEMA_VERSION_CURRENT);
+	if (env->body_case == FAMLINK__V1__ENVELOPE__BODY__NOT_SET)
+		return err_set(err, V_BODY, "no body known to this receiver");
+	if (check_message(&env->base, &p, err) < 0)
+		return -1;
+	return check_envelope_body(env, err);
+}
+
+/* ---- single values --------------------------------------------------------- */
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool
+all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!is_digit(s[i]))
+			return false;
+	return true;
+}
+
+bool
+validate_node_id(const char *s)
+{
+	size_t i, n;
+
+	if (s == NULL)
+		return false;
+	if (strncmp(s, "municipality:", 13) == 0)
+		return strlen(s + 13) == 4 && all_digits(s + 13, 4);
+	if (strncmp(s, "pool:", 5) != 0)
+		return false;
+	s += 5;
+	if ((n = strlen(s)) < 1 || n > 48)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || is_digit(s[i]) || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int
+days_in_month(int year, int month)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/* Value of n decimal digits (the caller checked they are digits). */
+static int
+digits_value(const char *s, size_t n)
+{
+	int v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+bool
+validate_date(const char *s)
+{
+	int y, m, d;
+
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+	    !all_digits(s, 4) || !all_digits(s + 5, 2) || !all_digits(s + 8, 2))
+		return false;
+	y = digits_value(s, 4);
+	m = digits_value(s + 5, 2);
+	d = digits_value(s + 8, 2);
+	return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
+}
+
+/* Length of a well-formed UTF-8 sequence starting at s (at most n bytes
+ * available), or 0. The second-byte ranges are what exclude overlongs
+ * (E0, F0), surrogates (ED) and code points above U+10FFFF (F4). */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return s[0] != 0 ? 1 : 0;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		len = 2;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		len = 3;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		len = 4;
+	else
+		return 0;
+	if (s[0] == 0xE0) lo = 0xA0;
+	if (s[0] == 0xED) hi = 0x9F;
+	if (s[0] == 0xF0) lo = 0x90;
+	if (s[0] == 0xF4) hi = 0x8F;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return len;
+}
+
+bool
+validate_utf8(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	if (s == NULL)
+		return len == 0;
+	while (i < len) {
+		if ((n = utf8_seq(u + i, len - i)) == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* ---- personnummer --------------------------------------------------------- */
+
+static size_t
+digit_run(const char *s)
+{
+	size_t n = 0;
+
+	while (is_digit(s[n]))
+		n++;
+	return n;
+}
+
+/* Luhn over the ten digits YYMMDDNNNN (the century never counts). */
+static bool
+luhn_ok(const char *yymmdd, const char *nnnn)
+{
+	char d[10];
+	int i, x, sum = 0;
+
+	memcpy(d, yymmdd, 6);
+	memcpy(d + 6, nnnn, 4);
+	for (i = 0; i < 9; i++) {
+		x = (d[i] - '0') * (i % 2 == 0 ? 2 : 1);
+		sum += x > 9 ? x - 9 : x;
+	}
+	return (10 - sum % 10) % 10 == d[9] - '0';
+}
+
+/* century: NULL or two digits; yymmdd: six digits; nnnn: four digits. */
+static bool
+pnr_plausible(const char *century, const char *yymmdd, const char *nnnn)
+{
+	int yy = digits_value(yymmdd, 2), mm = digits_value(yymmdd + 2, 2);
+	int dd = digits_value(yymmdd + 4, 2), cc;
+
+	if (dd > 60)
+		dd -= 60;   /* samordningsnummer: day + 60 */
+	if (mm < 1 || mm > 12 || dd < 1)
+		return false;
+	if (century != NULL) {
+		cc = digits_value(century, 2);
+		if (cc < 18 || cc > 20 || dd > days_in_month(cc * 100 + yy, mm))
+			return false;
+	} else if (dd > days_in_month(yy % 4 == 0 ? 2000 : 2001, mm)) {
+		return false;   /* without the century, 29 Feb is possible iff yy % 4 == 0 */
+	}
+	return luhn_ok(yymmdd, nnnn);
+}
+
+/* s starts a digit run of length run that no digit precedes. */
+static bool
+pnr_at(const char *s, size_t run)
+{
+	switch (run) {
+	case 10:
+		return pnr_plausible(NULL, s, s + 6);
+	case 12:
+		return pnr_plausible(s, s + 2, s + 8);
+	case 6:
+		return (s[6] == '-' || s[6] == '+') && digit_run(s + 7) == 4 &&
+		    pnr_plausible(NULL, s, s + 7);
+	case 8:
+		return s[8] == '-' && digit_run(s + 9) == 4 && pnr_plausible(s, s + 2, s + 9);
+	default:
+		return false;
+	}
+}
+
+bool
+validate_has_personnummer(const char *text)
+{
+	const char *s = text;
+	size_t run;
+
+	if (text == NULL)
+		return false;
+	while (*s != '\0') {
+		if (!is_digit(*s)) {
+			s++;
+			continue;
+		}
+		run = digit_run(s);
+		if (pnr_at(s, run))
+			return true;
+		s += run;
+	}
+	return false;
+}
