@@ -104,7 +104,14 @@ $(INT_BIN): $(B)/tests/%: $(B)/obj/tests/%.o $(HARNESS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
-$(BENCH_BIN): $(B)/obj/tests/loadgen.o $(LIB)
+$(BENCH_BIN): $(B)/obj/tests/loadgen.o $(B)/obj/tests/bench_common.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The e2e bench's enqueuer (tests/bench/enqueue.c), next to the loadgen.
+BENCH_ENQ := $(B)/bench/enqueue
+$(B)/obj/tests/enqueue.o $(B)/obj/tests/bench_common.o: | $(B)/gen/famlink.pb-c.h
+$(BENCH_ENQ): $(B)/obj/tests/enqueue.o $(B)/obj/tests/bench_common.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -128,7 +135,7 @@ K    ?= 5000
 SIZE ?= 2048
 RATE ?= 0
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(BENCH_ENQ)
 	@FAMLINK_BUILD=$(B) P=$(P) K=$(K) SIZE=$(SIZE) RATE=$(RATE) sh tests/bench/run
 
 install: all

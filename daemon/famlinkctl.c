@@ -4,6 +4,8 @@
  * run or not); every listing also prints JSON with --json.
  */
 #include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,8 +19,10 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: famlinkctl keygen [--force] BASE     write BASE.key (secret, 0600) and BASE.pub\n"
-	    "       famlinkctl [-c FILE] send FILE.json…   enqueue messages (all or none)\n"
+	    "usage: famlinkctl keygen [--force] [--json] BASE\n"
+	    "                                               write BASE.key (secret, 0600) and BASE.pub\n"
+	    "       famlinkctl [-c FILE] send [--json] FILE.json…\n"
+	    "                                               enqueue messages (all or none)\n"
 	    "       famlinkctl [-c FILE] status [--json]   peers, queues, dead letters\n"
 	    "       famlinkctl [-c FILE] queue [--json] [--all]\n"
 	    "                                               undelivered messages and dead letters\n"
@@ -26,7 +30,7 @@ usage(FILE *out)
 }
 
 static int
-keygen(int argc, char **argv, bool force)
+keygen(int argc, char **argv, bool force, bool json)
 {
 	char pub[KEY_Z85_LEN + 1], sec[KEY_Z85_LEN + 1];
 	err_t err;
@@ -39,7 +43,20 @@ keygen(int argc, char **argv, bool force)
 		fprintf(stderr, "famlinkctl keygen: %s\n", err.msg);
 		return 1;
 	}
-	printf("%s.key (secret, mode 0600) and %s.pub written\npublic key: %s\n", argv[0], argv[0], pub);
+	if (json) {
+		char k[4200], p[4200], *text;
+		json_t *j;
+		snprintf(k, sizeof(k), "%s.key", argv[0]);
+		snprintf(p, sizeof(p), "%s.pub", argv[0]);
+		j = json_pack("{s:s, s:s, s:s}", "secretKeyFile", k, "publicKeyFile", p, "publicKey", pub);
+		text = json_dumps(j, JSON_PRESERVE_ORDER);
+		printf("%s\n", text ? text : "{}");
+		free(text);
+		json_decref(j);
+	}
+	else
+		printf("%s.key (secret, mode 0600) and %s.pub written\npublic key: %s\n",
+		    argv[0], argv[0], pub);
 	return 0;
 }
 
@@ -106,7 +123,7 @@ main(int argc, char **argv)
 	}
 	verb = argv[optind++];
 	if (strcmp(verb, "keygen") == 0)
-		return keygen(argc - optind, argv + optind, force);
+		return keygen(argc - optind, argv + optind, force, o.json);
 	if ((cfg = load_config(path)) == NULL)
 		return 1;
 	rc = dispatch(verb, cfg, &o, argc - optind, argv + optind);

@@ -263,9 +263,11 @@ outbound_settle(struct node *node, peer_t *peer, const char *message_id, int lev
 	} else {
 		rc = store_mark_delivered(node->store, peer->st.node_id, message_id, now, &seq,
 		    &created, err);
-		if (rc == 1)
+		if (rc == 1) {
+			log_debug("message %s to %s delivered", message_id, peer->st.node_id);
 			rc = store_audit(node->store, now, AUDIT_DELIVERED, message_id,
 			    peer->st.node_id, NULL, 0, NULL, err) == 0 ? 1 : -1;
+		}
 	}
 	if (rc == 1 && seq <= peer->st.sent_up_to && peer->inflight > 0) {
 		peer->inflight--;

@@ -281,16 +281,45 @@ store_close(store_t **pstore)
 	*pstore = NULL;
 }
 
-int store_begin(store_t *s, err_t *err) { return store_exec(s, "BEGIN IMMEDIATE", err); }
-int store_commit(store_t *s, err_t *err) { return store_exec(s, "COMMIT", err); }
-void store_rollback(store_t *s) { store_exec(s, "ROLLBACK", NULL); }
-int store_savepoint(store_t *s, err_t *err) { return store_exec(s, "SAVEPOINT msg", err); }
-int store_release(store_t *s, err_t *err) { return store_exec(s, "RELEASE msg", err); }
+/* Transaction control on the hot path runs as cached statements: a
+ * savepoint per message must not pay for parsing SQL. */
+static int
+step_cached(store_t *s, const char *sql, err_t *err)
+{
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, err);
+}
+
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+static const char sql_savepoint[] = "SAVEPOINT msg";
+static const char sql_release[] = "RELEASE msg";
+static const char sql_rollback_to[] = "ROLLBACK TO msg";
+
+int store_begin(store_t *s, err_t *err) { return step_cached(s, sql_begin, err); }
+int store_commit(store_t *s, err_t *err) { return step_cached(s, sql_commit, err); }
+int store_savepoint(store_t *s, err_t *err) { return step_cached(s, sql_savepoint, err); }
+int store_release(store_t *s, err_t *err) { return step_cached(s, sql_release, err); }
+
+void
+store_rollback(store_t *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		step_cached(s, sql_rollback, NULL);
+}
 
 void
 store_rollback_savepoint(store_t *s)
 {
-	store_exec(s, "ROLLBACK TO msg; RELEASE msg", NULL);
+	step_cached(s, sql_rollback_to, NULL);
+	step_cached(s, sql_release, NULL);
 }
 
 bool

@@ -127,16 +127,60 @@ test_spoofed_sender(void **state)
 	raw_close(&raw);
 }
 
+/* Waits for one Receipt with one entry of that level and code (and id). */
 static void
-expect_rejection(raw_client_t *raw, int code)
+expect_receipt(raw_client_t *raw, int level, int code, const char *message_id)
 {
 	Famlink__V1__Envelope *got = raw_recv_receipt(raw, T);
 
 	assert_non_null(got);
 	assert_int_equal(got->receipt->n_entries, 1);
-	assert_int_equal(got->receipt->entries[0]->level, FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_REJECTED);
+	if (message_id)
+		assert_string_equal(got->receipt->entries[0]->message_id, message_id);
+	assert_int_equal(got->receipt->entries[0]->level, level);
 	assert_int_equal(got->receipt->entries[0]->code, code);
 	famlink__v1__envelope__free_unpacked(got, NULL);
+}
+
+#define expect_accepted(raw, id) \
+	expect_receipt(raw, FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_ACCEPTED, 0, id)
+#define expect_rejection(raw, code) \
+	expect_receipt(raw, FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_REJECTED, code, NULL)
+
+/* A duplicate is answered again and applied once; a message after a gap
+ * waits (no answer) until the gap is filled, then is applied in order. */
+static void
+test_duplicate_and_gap(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	uint8_t first[2048], second[2048];
+	size_t n1, n2;
+	char id1[32], id2[32];
+	raw_client_t *raw;
+
+	assert_int_equal(node_start(&c->hub), 0);
+	raw = raw_connect(c, &c->muni[0]);
+	Famlink__V1__Envelope *env = sample_referral(c->muni[0].id, c->hub.id, "0101-2026-000001", 1);
+	snprintf(id1, sizeof(id1), "%s", env->message_id);
+	n1 = famlink__v1__envelope__pack(env, first);
+	env = sample_referral(c->muni[0].id, c->hub.id, "0101-2026-000002", 2);
+	snprintf(id2, sizeof(id2), "%s", env->message_id);
+	n2 = famlink__v1__envelope__pack(env, second);
+
+	assert_int_equal(raw_send(raw, second, n2, false), 0);      /* sequence 2 first: a gap */
+	assert_null(raw_recv_receipt(raw, 500));
+	assert_int_equal(db_long(&c->hub, "SELECT count(*) FROM inbox"), 0);
+	assert_int_equal(raw_send(raw, first, n1, false), 0);
+	expect_accepted(raw, id1);
+	assert_int_equal(raw_send(raw, second, n2, false), 0);      /* the resend fills it */
+	expect_accepted(raw, id2);
+	assert_int_equal(raw_send(raw, first, n1, false), 0);       /* a duplicate */
+	expect_accepted(raw, id1);
+	assert_int_equal(db_long(&c->hub, "SELECT count(*) FROM inbox"), 2);
+	assert_int_equal(db_long(&c->hub, "SELECT count(*) FROM referrals"), 2);
+	assert_int_equal(db_long(&c->hub, "SELECT count(*) FROM outbox WHERE body_type = 'referral_ack'"), 2);
+	assert_int_equal(db_long(&c->hub, "SELECT sequence FROM inbox ORDER BY received_at DESC LIMIT 1"), 2);
+	raw_close(&raw);
 }
 
 /* Garbage, truncated, multi-frame, unknown-body, wrong-version and
@@ -291,6 +335,7 @@ main(void)
 		cmocka_unit_test_teardown(test_backlog_while_hub_down, teardown),
 		cmocka_unit_test_teardown(test_unknown_key_refused, teardown),
 		cmocka_unit_test_teardown(test_spoofed_sender, teardown),
+		cmocka_unit_test_teardown(test_duplicate_and_gap, teardown),
 		cmocka_unit_test_teardown(test_bad_frames, teardown),
 		cmocka_unit_test_teardown(test_reload_revokes, teardown),
 		cmocka_unit_test_teardown(test_ctl_send_invalid, teardown),
