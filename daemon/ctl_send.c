@@ -144,6 +144,13 @@ enqueue_one(store_t *store, const config_t *cfg, const char *path, pending_t *p)
 	rc = routine_send(store, cfg, p->env, p->recipient, p->env->created_at_ms, &err);
 	if (rc == ROUTINE_OK && validate_envelope(p->env, &err) != 0)
 		rc = ROUTINE_REFUSED;
+	/* A frame over the limit would be dropped by ZeroMQ unanswered and
+	 * block its channel: refuse it here, where someone can act on it. */
+	if (rc == ROUTINE_OK && famlink__v1__envelope__get_packed_size(p->env) > cfg->max_message_size) {
+		err_set(&err, 0, "message is %zu bytes, over max_message_size (%zu)",
+		    famlink__v1__envelope__get_packed_size(p->env), cfg->max_message_size);
+		rc = ROUTINE_REFUSED;
+	}
 	if (rc == ROUTINE_OK && store_enqueue(store, p->env, &err) != 0)
 		rc = ROUTINE_STORE;
 	if (rc != ROUTINE_OK) {

@@ -81,7 +81,7 @@ static void
 apply(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_t *in)
 {
 	store_t *store = b->node->store;
-	char why[300];
+	char why[sizeof(((err_t *)0)->msg)];
 	err_t err = {0};
 	int code, rc;
 
@@ -131,9 +131,13 @@ handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const
 		reject(b, peer, NULL, CODE(MALFORMED), "message id missing or too long");
 		return;
 	}
-	if ((seen = store_inbox_has(b->node->store, env->message_id, &err)) < 0) {
+	if ((seen = store_inbox_has(b->node->store, env->message_id, peer->st.node_id, &err)) < 0) {
 		log_err("store: %s", err.msg);
 		b->failed = true;
+		return;
+	}
+	if (seen == 2) {
+		reject(b, peer, env, CODE(INVALID), "message id already used by another node");
 		return;
 	}
 	if (seen) {
@@ -202,8 +206,45 @@ track_session(batch_t *b, peer_t *peer, const inbound_t *in)
 		return;
 	memcpy(peer->rid, in->rid, in->rid_len);
 	peer->rid_len = in->rid_len;
+	memcpy(peer->key, in->key, sizeof(peer->key));
 	log_info("%s connected", peer->st.node_id);
 	outbound_session_start(b->node, peer);
+}
+
+/* protobuf-c ends a C string at its first NUL byte, so a string field
+ * with a NUL inside would hide what follows from every check while the raw
+ * frame is stored. Such a frame re-encodes shorter than it arrived. */
+static bool
+reencodes_alike(const Famlink__V1__Envelope *env, const inbound_t *in)
+{
+	return famlink__v1__envelope__get_packed_size(env) == zmq_msg_size((zmq_msg_t *)&in->body);
+}
+
+/* Receipts and Hellos are never answered: a bad one is logged and audited. */
+static void
+handle_control(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env)
+{
+	char why[sizeof(((err_t *)0)->msg)];
+	err_t err = {0};
+	int code;
+
+	if ((code = check_addressing(b->node, env, peer->st.node_id, why, sizeof(why))) == 0 &&
+	    validate_envelope(env, &err) != 0) {
+		code = err.code ? err.code : CODE(INVALID);
+		snprintf(why, sizeof(why), "%s", err.msg);
+	}
+	if (code != 0) {
+		log_warning("%s from %s ignored, code %d: %s", envelope_body_name(env),
+		    peer->st.node_id, code, why);
+		if (store_audit(b->node->store, b->now, AUDIT_REJECT, env->message_id,
+		    peer->st.node_id, envelope_body_name(env), code, why, &err) != 0)
+			b->failed = true;
+		return;
+	}
+	if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT)
+		handle_receipt(b, peer, env->receipt);
+	else
+		handle_hello(b, peer, env->hello);
 }
 
 static void
@@ -232,16 +273,12 @@ handle_frame(batch_t *b, inbound_t *in)
 		reject(b, peer, NULL, CODE(MALFORMED), err.msg);
 		return;
 	}
-	if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT ||
+	if (!reencodes_alike(env, in)) {
+		reject(b, peer, env, CODE(MALFORMED), "a string holds a NUL byte, or the frame is not"
+		    " canonical protobuf");
+	} else if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT ||
 	    env->body_case == FAMLINK__V1__ENVELOPE__BODY_HELLO) {
-		char why[300];
-		if (check_addressing(b->node, env, peer->st.node_id, why, sizeof(why)) != 0)
-			log_warning("%s from %s ignored: %s", envelope_body_name(env),
-			    peer->st.node_id, why);
-		else if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT)
-			handle_receipt(b, peer, env->receipt);
-		else
-			handle_hello(b, peer, env->hello);
+		handle_control(b, peer, env);
 	} else {
 		handle_message(b, peer, env, in);
 	}

@@ -118,9 +118,11 @@ drop_revoked_sessions(struct node *node)
 {
 	for (size_t i = 0; i < node->npeers; i++) {
 		peer_t *p = &node->peers[i];
-		if (config_find_peer(node->cfg, p->st.node_id) != NULL || !p->online)
+		const peer_conf_t *pc = config_find_peer(node->cfg, p->st.node_id);
+		if (!p->online || (pc != NULL && strcmp(pc->public_key, p->key) == 0))
 			continue;
-		log_notice("%s removed from the allowlist: session closed", p->st.node_id);
+		log_notice("%s removed from the allowlist or its key changed: session closed",
+		    p->st.node_id);
 		p->online = false;
 		p->rid_len = 0;
 		p->st.connected = false;

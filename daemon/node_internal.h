@@ -21,7 +21,7 @@ typedef struct receipt_item {
 	char message_id[33];
 	int level;                 /* RECEIPT_LEVEL_* */
 	int code;                  /* RECEIPT_CODE_* */
-	char reason[200];
+	char reason[501];          /* ReceiptEntry.reason holds at most 500 bytes */
 } receipt_item_t;
 
 typedef struct peer {
@@ -29,6 +29,7 @@ typedef struct peer {
 	bool dirty;                /* st changed in this batch */
 	uint8_t rid[ROUTING_ID_MAX]; /* hub: routing id of the live session */
 	size_t rid_len;
+	char key[41];              /* hub: the key that session proved (z85) */
 	bool online;               /* a session is up: we may send */
 	bool maybe_queued;         /* the outbox may hold unsent messages */
 	bool hello_due;            /* hub: answer the peer's Hello after the batch */

@@ -254,6 +254,11 @@ outbound_settle(struct node *node, peer_t *peer, const char *message_id, int lev
 	int64_t created = 0;
 	int rc;
 
+	if (level != LEVEL(ACCEPTED) && level != LEVEL(REJECTED) && level != LEVEL(HANDED_OVER)) {
+		log_warning("receipt from %s for %s has level %d: ignored", peer->st.node_id,
+		    message_id, level);
+		return 0;
+	}
 	if (level == LEVEL(REJECTED)) {
 		rc = store_mark_dead(node->store, peer->st.node_id, message_id, code,
 		    reason ? reason : "", now, &seq, err);

@@ -186,19 +186,22 @@ store_mark_dead(store_t *store, const char *peer, const char *message_id,
 }
 
 int
-store_inbox_has(store_t *store, const char *message_id, err_t *err)
+store_inbox_has(store_t *store, const char *message_id, const char *sender, err_t *err)
 {
-	static const char sql[] = "SELECT 1 FROM inbox WHERE message_id = ?1";
+	static const char sql[] = "SELECT sender = ?2 FROM inbox WHERE message_id = ?1";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
-	int step;
+	int step, same = 0;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		same = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	if (step == SQLITE_ROW)
-		return 1;
+		return same ? 1 : 2;
 	return step == SQLITE_DONE ? 0 : store_fail(store, err);
 }
 

@@ -50,8 +50,9 @@ int store_mark_delivered(store_t *store, const char *peer, const char *message_i
 int store_mark_dead(store_t *store, const char *peer, const char *message_id,
     int code, const char *reason, int64_t now, uint64_t *seq, err_t *err);
 
-/* 1 if message_id is in the inbox, 0 if not. */
-int store_inbox_has(store_t *store, const char *message_id, err_t *err);
+/* 1 if message_id is in the inbox from sender, 2 if from another node,
+ * 0 if not there. */
+int store_inbox_has(store_t *store, const char *message_id, const char *sender, err_t *err);
 
 /* Stores an applied inbound message (raw = the bytes as received). */
 int store_inbox_put(store_t *store, const Famlink__V1__Envelope *env,

@@ -2,6 +2,7 @@
  * Integration: real famlinkd processes on loopback, real sockets, real
  * database files. Each test builds its own cluster and removes it.
  */
+#define _GNU_SOURCE   /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -206,6 +207,15 @@ test_bad_frames(void **state)
 	assert_int_equal(raw_send(raw, buf, len, true), 0);             /* two frames */
 	assert_int_equal(raw_send(raw, buf, len, false), 0);
 	expect_rejection(raw, FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED);
+	/* A NUL inside a string would hide what follows it from validation. */
+	env->referral->child->alias = "AB";
+	len = famlink__v1__envelope__pack(env, buf);
+	uint8_t *ab = memmem(buf, len, "AB", 2);
+	assert_non_null(ab);
+	ab[1] = '\0';
+	assert_int_equal(raw_send(raw, buf, len, false), 0);
+	expect_rejection(raw, FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED);
+	env->referral->child->alias = "Test";
 	env->schema_version = 99;
 	assert_int_equal(raw_send_envelope(raw, env), 0);
 	expect_rejection(raw, FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_UNSUPPORTED_VERSION);
@@ -225,7 +235,7 @@ test_bad_frames(void **state)
 	assert_null(raw_recv_receipt(raw, 1000));
 	raw_close(&raw);
 	assert_int_equal(db_long(&c->hub, "SELECT count(*) FROM inbox"), 0);
-	assert_int_equal(db_long(&c->hub, "SELECT count(*) FROM audit WHERE event = 'reject'"), 5);
+	assert_int_equal(db_long(&c->hub, "SELECT count(*) FROM audit WHERE event = 'reject'"), 6);
 	/* Still serving: a proper municipality gets through. */
 	assert_int_equal(node_start(&c->muni[1]), 0);
 	assert_int_equal(enqueue_referrals(&c->muni[1], "0102-2026", 1, 1, 1), 0);
