@@ -40,7 +40,7 @@ int store_report_peers(store_t *store, peer_report_t **out, size_t *n, err_t *er
 /* Counts of dead letters in total. */
 long store_report_dead_total(store_t *store, err_t *err);
 
-/* Undelivered messages (queued, oldest first), then dead letters; at most
+/* Undelivered messages (queued, by peer then sequence), then dead letters; at most
  * limit rows (0 = all). fn's row is borrowed for the call. */
 int store_report_queue(store_t *store, int limit,
     void (*fn)(void *ctx, const queue_report_t *row), void *ctx, err_t *err);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "keys.h"
 #include "zap.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
@@ -64,25 +65,24 @@ send_reply(void *sock, const zmq_msg_t *request_id, const char *status,
 static void
 handle_request(zap_t *zap)
 {
-	zmq_msg_t frames[ZAP_FRAMES + 1];
+	zmq_msg_t frames[ZAP_FRAMES], extra;
 	char user_id[128] = "";
 	int n = 0, more = 1;
 	bool ok;
 
+	/* Keep the first ZAP_FRAMES frames; read and drop any beyond. */
 	while (more) {
-		zmq_msg_t *f = &frames[n < ZAP_FRAMES ? n : ZAP_FRAMES];
-		if (n >= ZAP_FRAMES)
-			zmq_msg_close(f);
+		zmq_msg_t *f = n < ZAP_FRAMES ? &frames[n] : &extra;
 		zmq_msg_init(f);
 		if (zmq_msg_recv(f, zap->sock, 0) < 0) {
 			zmq_msg_close(f);
 			break;
 		}
 		more = zmq_msg_more(f);
+		if (f == &extra)
+			zmq_msg_close(f);
 		n++;
 	}
-	if (n > ZAP_FRAMES)
-		zmq_msg_close(&frames[ZAP_FRAMES]);
 	ok = n == ZAP_FRAMES &&
 	    zmq_msg_size(&frames[5]) == 5 && memcmp(zmq_msg_data(&frames[5]), "CURVE", 5) == 0 &&
 	    zmq_msg_size(&frames[6]) == 32 &&
@@ -150,7 +150,10 @@ zap_set_allowlist(zap_t *zap, const zap_entry_t *entries, size_t n, err_t *err)
 	if (list == NULL)
 		return err_set(err, 0, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		if (zmq_z85_decode(list[i].key, entries[i].public_key) == NULL) {
+		/* zmq_z85_decode() takes any multiple of 5 characters: a longer key
+		 * would overrun list[i].key. */
+		if (!keys_valid_z85(entries[i].public_key) ||
+		    zmq_z85_decode(list[i].key, entries[i].public_key) == NULL) {
 			free(list);
 			return err_set(err, 0, "%s: public key is not Z85", entries[i].node_id);
 		}

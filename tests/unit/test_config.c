@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include "config.h"
 #include "confval.h"
 #include "keys.h"
@@ -67,13 +69,6 @@ static const char muni_base[] =
 /* ---- fixture ----------------------------------------------------------- */
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static int
 make_pair(const char *dir, pair_t *p, const char *name)
 {
 	char base[PATH_MAX];
@@ -113,7 +108,7 @@ static int
 teardown(void **state)
 {
 	fixture_t *f = *state;
-	int rc = nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	int rc = scratch_remove(f->dir);
 
 	config_free(&f->cfg);
 	problems_free(&f->probs);

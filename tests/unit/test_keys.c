@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "scratch.h"
 #include <zmq.h>
 
 #include "keys.h"
@@ -33,13 +35,6 @@ typedef struct fixture {
 } fixture_t;
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static int
 setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof(*f));
@@ -47,8 +42,7 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_keys.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (scratch_make(f->dir, sizeof(f->dir), "test_keys") != 0)
 		return -1;
 	snprintf(f->base, sizeof(f->base), "%s/node", f->dir);
 	snprintf(f->key, sizeof(f->key), "%s/node.key", f->dir);
@@ -63,7 +57,7 @@ static int
 teardown(void **state)
 {
 	fixture_t *f = *state;
-	int rc = nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	int rc = scratch_remove(f->dir);
 
 	free(f);
 	return rc;
