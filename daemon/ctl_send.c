@@ -17,6 +17,7 @@
 #include "store.h"
 #include "store_queue.h"
 #include "validate.h"
+#include "wake.h"
 
 typedef struct pending {
 	Famlink__V1__Envelope *env;
@@ -189,6 +190,7 @@ ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files)
 		store_rollback(store);
 		goto out;
 	}
+	wake_notify(cfg->state_dir);
 	for (i = 0; i < nfiles; i++) {
 		Famlink__V1__Envelope *e = msgs[i].env;
 		if (o->json)

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "keys.h"
+#include "store.h"
 
 #define DEFAULT_CONFIG "/etc/famlink/famlinkd.conf"
 
@@ -107,6 +108,7 @@ main(int argc, char **argv)
 	config_t *cfg;
 	int c, rc;
 
+	store_global_init();
 	while ((c = getopt_long(argc, argv, "c:jafh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;

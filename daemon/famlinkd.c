@@ -12,6 +12,7 @@
 #include "config.h"
 #include "log.h"
 #include "node.h"
+#include "store.h"
 
 static volatile sig_atomic_t stop_flag, reload_flag;
 
@@ -72,6 +73,7 @@ main(int argc, char **argv)
 	err_t err = {0};
 	int c, rc;
 
+	store_global_init();
 	while ((c = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "node.h"
 #include "node_internal.h"
+#include "wake.h"
 
 #define TICK_MS 20   /* how often we look for messages famlinkctl enqueued */
 
@@ -59,6 +60,7 @@ node_new(config_t *cfg, err_t *err)
 {
 	struct node *node = calloc(1, sizeof(*node));
 	char path[sizeof(cfg->state_dir) + 32];
+	err_t wake_err;
 
 	if (node == NULL) {
 		err_set(err, 0, "out of memory");
@@ -66,6 +68,7 @@ node_new(config_t *cfg, err_t *err)
 		return NULL;
 	}
 	node->cfg = cfg;
+	node->wake_fd = -1;
 	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
 	if ((node->store = store_open(path, false, err)) == NULL ||
 	    store_peers_reset(node->store, err) != 0)
@@ -76,6 +79,9 @@ node_new(config_t *cfg, err_t *err)
 	}
 	if ((cfg->role == ROLE_HUB ? open_hub(node, err) : open_municipality(node, err)) != 0)
 		goto fail;
+	if ((node->wake_fd = wake_listen(cfg->state_dir, &wake_err)) < 0)
+		log_warning("%s; new messages from famlinkctl are noticed within %d ms",
+		    wake_err.msg, TICK_MS);
 	return node;
 fail:
 	node_free(&node);
@@ -89,6 +95,7 @@ node_free(node_t **pnode)
 
 	if (node == NULL)
 		return;
+	wake_close(&node->wake_fd, node->cfg->state_dir);
 	transport_close(&node->tp);
 	zap_stop(&node->zap);
 	if (node->zctx)
@@ -248,11 +255,12 @@ announce(struct node *node)
 int
 node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload_flag)
 {
-	zmq_pollitem_t items[2] = {
+	zmq_pollitem_t items[3] = {
 		{ .socket = transport_socket(node->tp), .events = ZMQ_POLLIN },
+		{ .socket = NULL, .fd = node->wake_fd, .events = ZMQ_POLLIN },
 		{ .socket = transport_monitor(node->tp), .events = ZMQ_POLLIN },
 	};
-	int nitems = items[1].socket ? 2 : 1;
+	int nitems = items[2].socket ? 3 : 2;
 
 	announce(node);
 	while (!*stop) {
@@ -265,11 +273,12 @@ node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reloa
 			*reload_flag = 0;
 			reload(node);
 		}
-		if (nitems == 2 && (items[1].revents & ZMQ_POLLIN))
+		if (nitems == 3 && (items[2].revents & ZMQ_POLLIN))
 			monitor_events(node);
 		if (items[0].revents & ZMQ_POLLIN)
 			inbound_batch(node);
-		if (store_changed_elsewhere(node->store))
+		if (((items[1].revents & ZMQ_POLLIN) && wake_drain(node->wake_fd) > 0) ||
+		    store_changed_elsewhere(node->store))
 			for (size_t i = 0; i < node->npeers; i++)
 				node->peers[i].maybe_queued = true;
 		outbound_pump_all(node);

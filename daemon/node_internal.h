@@ -46,6 +46,7 @@ struct node {
 	zap_t *zap;
 	transport_t *tp;
 	store_t *store;
+	int wake_fd;                /* famlinkctl's nudges (wake.h), -1 if none */
 	peer_t *peers;
 	size_t npeers, cappeers;
 	int64_t last_keepalive_ms;

@@ -23,6 +23,11 @@ typedef struct sqlite3 sqlite3;
 
 #define STORE_FILE "famlink.db"
 
+/* Call once, first thing in main(), before any other store call: this
+ * process uses SQLite from one thread only, so SQLite's own locks and
+ * memory statistics are switched off. */
+void store_global_init(void);
+
 /* Opens (creating and migrating) the database at path. read_only opens an
  * existing database without writing (famlinkctl status). NULL on error. */
 store_t *store_open(const char *path, bool read_only, err_t *err);

@@ -477,6 +477,11 @@ validate_utf8(const char *s, size_t len)
 	if (s == NULL)
 		return len == 0;
 	while (i < len) {
+		/* Most text is ASCII: skip it a byte at a time without the decoder. */
+		if (u[i] - 1u < 0x7fu) {
+			i++;
+			continue;
+		}
 		if ((n = utf8_seq(u + i, len - i)) == 0)
 			return false;
 		i += n;

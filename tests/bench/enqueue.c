@@ -23,6 +23,7 @@
 #include "config.h"
 #include "routine.h"
 #include "store.h"
+#include "wake.h"
 #include "store_queue.h"
 #include "validate.h"
 
@@ -98,6 +99,7 @@ main(int argc, char **argv)
 	if (batch == 0)
 		batch = rate ? (rate / 100 ? rate / 100 : 1) : 500;
 	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
+	store_global_init();
 	if ((store = store_open(path, false, &err)) == NULL) {
 		fprintf(stderr, "enqueue: %s\n", err.msg);
 		return 1;
@@ -124,6 +126,7 @@ main(int argc, char **argv)
 			store_rollback(store);
 			return 1;
 		}
+		wake_notify(cfg->state_dir);
 		done += n;
 	}
 	t1 = bench_now_ns();
