@@ -53,8 +53,11 @@ static const char *const migrations[] = {
 	"  UNIQUE (peer, sequence)"
 	");"
 	"CREATE INDEX outbox_queued ON outbox (peer, sequence) WHERE state = 'queued';"
+	/* A rowid table: its rows hold whole envelopes (kilobytes), too big
+	 * for a WITHOUT ROWID b-tree. */
 	"CREATE TABLE inbox ("
-	"  message_id   TEXT PRIMARY KEY,"
+	"  id           INTEGER PRIMARY KEY,"
+	"  message_id   TEXT NOT NULL UNIQUE,"
 	"  sender       TEXT NOT NULL,"
 	"  sequence     INTEGER NOT NULL,"
 	"  referral_id  TEXT NOT NULL,"
@@ -62,7 +65,7 @@ static const char *const migrations[] = {
 	"  created_at   INTEGER NOT NULL,"
 	"  received_at  INTEGER NOT NULL,"
 	"  envelope     BLOB NOT NULL"
-	") WITHOUT ROWID;"
+	");"
 	"CREATE TABLE dead_letters ("
 	"  message_id   TEXT PRIMARY KEY,"
 	"  peer         TEXT NOT NULL,"
