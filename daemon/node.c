@@ -14,7 +14,7 @@
 #include "node_internal.h"
 #include "wake.h"
 
-#define TICK_MS 20   /* how often we look for messages famlinkctl enqueued */
+#define TICK_MS 100  /* timers, and a look for messages queued without a wake */
 
 static int
 set_allowlist(struct node *node, const config_t *cfg, err_t *err)
