@@ -141,7 +141,9 @@ enqueue_one(store_t *store, const config_t *cfg, const char *path, pending_t *p)
 	err_t err = {0};
 	int rc;
 
-	p->env->sequence = 1;   /* validated as sequenced; the store gives the real one */
+	/* The store gives the real sequence; the largest one makes the size
+	 * check below hold for whatever it will be. */
+	p->env->sequence = UINT64_MAX;
 	rc = routine_send(store, cfg, p->env, p->recipient, p->env->created_at_ms, &err);
 	if (rc == ROUTINE_OK && validate_envelope(p->env, &err) != 0)
 		rc = ROUTINE_REFUSED;

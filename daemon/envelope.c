@@ -104,6 +104,22 @@ envelope_body_name(const Famlink__V1__Envelope *env)
 	return f ? f->name : "unknown";
 }
 
+bool
+envelope_id_ok(const char *id)
+{
+	size_t n = 0;
+
+	if (id == NULL)
+		return false;
+	for (; id[n] != '\0'; n++) {
+		char c = id[n];
+		if (n >= 32 || !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+		    (c >= 'a' && c <= 'z') || c == '_' || c == '-'))
+			return false;
+	}
+	return n > 0;
+}
+
 int
 envelope_is_sequenced(const Famlink__V1__Envelope *env)
 {

@@ -5,6 +5,7 @@
 #ifndef FAMLINK_ENVELOPE_H
 #define FAMLINK_ENVELOPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,11 @@ void envelope_free(Famlink__V1__Envelope **env);
 /* The body's field name ("referral", "receipt", …), "none" if no body is
  * set, "unknown" if the body is one this build does not know. */
 const char *envelope_body_name(const Famlink__V1__Envelope *env);
+
+/* True if id can be a message id: 1 to 32 characters of [0-9A-Za-z_-].
+ * Ids are the sender's (ULIDs from famlinkd); anything else is never
+ * logged, stored or echoed. */
+bool envelope_id_ok(const char *id);
 
 /* True for bodies that travel in a sequenced channel (all but Receipt, Hello). */
 int envelope_is_sequenced(const Famlink__V1__Envelope *env);

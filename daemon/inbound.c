@@ -9,6 +9,7 @@
  * stores nothing but an audit row. The Receipts go out only after COMMIT, so
  * a Receipt never promises what a crash could still undo.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -119,16 +120,18 @@ apply(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_
 	b->failed = true;
 }
 
-/* A sequenced message: duplicate, gap, or next in its channel. */
+/* A sequenced message: duplicate, gap, or next in its channel. Whatever
+ * final answer it gets (accepted or rejected), a message at the expected
+ * sequence moves the channel on: the sender never resends a rejected one. */
 static void
-handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_t *in)
+handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env,
+    const inbound_t *in, bool canonical)
 {
-	size_t idlen = env->message_id ? strlen(env->message_id) : 0;
 	err_t err;
 	int seen;
 
-	if (idlen == 0 || idlen > MESSAGE_ID_LEN + 6) {
-		reject(b, peer, NULL, CODE(MALFORMED), "message id missing or too long");
+	if (!envelope_id_ok(env->message_id)) {
+		reject(b, peer, NULL, CODE(MALFORMED), "message id missing, too long or not a ULID");
 		return;
 	}
 	if ((seen = store_inbox_has(b->node->store, env->message_id, peer->st.node_id, &err)) < 0) {
@@ -136,11 +139,7 @@ handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const
 		b->failed = true;
 		return;
 	}
-	if (seen == 2) {
-		reject(b, peer, env, CODE(INVALID), "message id already used by another node");
-		return;
-	}
-	if (seen) {
+	if (seen == 1) {
 		log_debug("message %s from %s is a duplicate", env->message_id, peer->st.node_id);
 		node_peer_add_receipt(peer, env->message_id, LEVEL(ACCEPTED), 0, NULL);
 		return;
@@ -151,7 +150,13 @@ handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const
 		    (unsigned long long)peer->st.next_in_seq);
 		return;
 	}
-	apply(b, peer, env, in);
+	if (!canonical)
+		reject(b, peer, env, CODE(MALFORMED), "a string holds a NUL byte, or the frame is"
+		    " not canonical protobuf");
+	else if (seen == 2)
+		reject(b, peer, env, CODE(INVALID), "message id already used by another node");
+	else
+		apply(b, peer, env, in);
 	if (!b->failed && env->sequence == peer->st.next_in_seq) {
 		peer->st.next_in_seq++;
 		peer->dirty = true;
@@ -178,11 +183,13 @@ handle_receipt(batch_t *b, peer_t *peer, const Famlink__V1__Receipt *r)
 	}
 }
 
-/* A peer's session greeting: skip a gap it knows was delivered. */
+/* A peer's session greeting: skip a gap it knows was delivered. A value
+ * no real channel reaches (2^62) is ignored rather than trusted. */
 static void
 handle_hello(batch_t *b, peer_t *peer, const Famlink__V1__Hello *h)
 {
-	if (h->first_unacked_sequence > peer->st.next_in_seq) {
+	if (h->first_unacked_sequence > peer->st.next_in_seq &&
+	    h->first_unacked_sequence < (UINT64_C(1) << 62)) {
 		log_notice("%s has delivered up to sequence %llu: skipping ahead from %llu",
 		    peer->st.node_id, (unsigned long long)h->first_unacked_sequence - 1,
 		    (unsigned long long)peer->st.next_in_seq);
@@ -213,22 +220,37 @@ track_session(batch_t *b, peer_t *peer, const inbound_t *in)
 
 /* protobuf-c ends a C string at its first NUL byte, so a string field
  * with a NUL inside would hide what follows from every check while the raw
- * frame is stored. Such a frame re-encodes shorter than it arrived. */
+ * frame is stored. Only a frame that re-encodes to exactly its own bytes is
+ * known to hold nothing the checks did not see. */
 static bool
 reencodes_alike(const Famlink__V1__Envelope *env, const inbound_t *in)
 {
-	return famlink__v1__envelope__get_packed_size(env) == zmq_msg_size((zmq_msg_t *)&in->body);
+	size_t len = zmq_msg_size((zmq_msg_t *)&in->body), packed;
+	uint8_t *buf;
+	bool same;
+
+	if (famlink__v1__envelope__get_packed_size(env) != len)
+		return false;
+	if ((buf = envelope_pack(env, &packed, NULL)) == NULL)
+		return false;
+	same = packed == len && memcmp(buf, zmq_msg_data((zmq_msg_t *)&in->body), len) == 0;
+	free(buf);
+	return same;
 }
 
 /* Receipts and Hellos are never answered: a bad one is logged and audited. */
 static void
-handle_control(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env)
+handle_control(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, bool canonical)
 {
+	const char *id = envelope_id_ok(env->message_id) ? env->message_id : NULL;
 	char why[sizeof(((err_t *)0)->msg)];
 	err_t err = {0};
 	int code;
 
-	if ((code = check_addressing(b->node, env, peer->st.node_id, why, sizeof(why))) == 0 &&
+	if (!canonical) {
+		code = CODE(MALFORMED);
+		snprintf(why, sizeof(why), "not canonical protobuf (a NUL byte in a string?)");
+	} else if ((code = check_addressing(b->node, env, peer->st.node_id, why, sizeof(why))) == 0 &&
 	    validate_envelope(env, &err) != 0) {
 		code = err.code ? err.code : CODE(INVALID);
 		snprintf(why, sizeof(why), "%s", err.msg);
@@ -236,7 +258,7 @@ handle_control(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env)
 	if (code != 0) {
 		log_warning("%s from %s ignored, code %d: %s", envelope_body_name(env),
 		    peer->st.node_id, code, why);
-		if (store_audit(b->node->store, b->now, AUDIT_REJECT, env->message_id,
+		if (store_audit(b->node->store, b->now, AUDIT_REJECT, id,
 		    peer->st.node_id, envelope_body_name(env), code, why, &err) != 0)
 			b->failed = true;
 		return;
@@ -255,7 +277,11 @@ handle_frame(batch_t *b, inbound_t *in)
 	err_t err;
 
 	if (!authorised(b->node, in)) {
-		node_refused(b->node, in->node_id);
+		node_refused(b->node, in->node_id, "its key is not in the allowlist (any more)");
+		return;
+	}
+	if (in->foreign_rid) {
+		node_refused(b->node, in->node_id, "it set its own ZMQ_ROUTING_ID (not allowed)");
 		return;
 	}
 	if ((peer = node_peer(b->node, in->node_id, &err)) == NULL) {
@@ -273,15 +299,11 @@ handle_frame(batch_t *b, inbound_t *in)
 		reject(b, peer, NULL, CODE(MALFORMED), err.msg);
 		return;
 	}
-	if (!reencodes_alike(env, in)) {
-		reject(b, peer, env, CODE(MALFORMED), "a string holds a NUL byte, or the frame is not"
-		    " canonical protobuf");
-	} else if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT ||
-	    env->body_case == FAMLINK__V1__ENVELOPE__BODY_HELLO) {
-		handle_control(b, peer, env);
-	} else {
-		handle_message(b, peer, env, in);
-	}
+	if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT ||
+	    env->body_case == FAMLINK__V1__ENVELOPE__BODY_HELLO)
+		handle_control(b, peer, env, reencodes_alike(env, in));
+	else
+		handle_message(b, peer, env, in, reencodes_alike(env, in));
 	envelope_free(&env);
 }
 
@@ -321,8 +343,7 @@ inbound_batch(struct node *node)
 		log_err("transport: %s", err.msg);
 	flush_peers(&b);
 	if (!b.failed && store_commit(node->store, &err) == 0) {
-		for (size_t i = 0; i < node->npeers; i++)
-			node->peers[i].dirty = false;
+		node_peers_committed(node);
 		outbound_send_receipts(node);
 		node->store_broken = false;
 		return n;
@@ -332,7 +353,7 @@ inbound_batch(struct node *node)
 		    n, err.msg);
 	store_rollback(node->store);
 	outbound_drop_receipts(node);
-	node_peers_reload(node);
+	node_peers_rollback(node);
 	node->store_broken = true;
 	return -1;
 }

@@ -37,5 +37,10 @@ log_msg(int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* One event, one line: a control character from a peer's id or a
+	 * config value must not start a forged line of its own. */
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	fprintf(stderr, "<%d>%s\n", priority, line);
 }

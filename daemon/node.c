@@ -108,21 +108,22 @@ node_free(node_t **pnode)
 }
 
 void
-node_refused(struct node *node, const char *node_id)
+node_refused(struct node *node, const char *node_id, const char *why)
 {
 	int64_t now = clock_mono_ms();
 
 	if (now - node->refused_log_ms < 10000)
 		return;
 	node->refused_log_ms = now;
-	log_warning("frames from %s dropped: its key is not in the allowlist (any more)",
-	    node_id[0] ? node_id : "an unknown key");
+	log_warning("frames from %s dropped: %s", node_id[0] ? node_id : "an unknown key", why);
 }
 
 /* A key that left the allowlist or changed: stop sending to its session. */
 static void
 drop_revoked_sessions(struct node *node)
 {
+	if (node->cfg->role != ROLE_HUB)
+		return;   /* a municipality's only peer is its hub, not an allowlist */
 	for (size_t i = 0; i < node->npeers; i++) {
 		peer_t *p = &node->peers[i];
 		const peer_conf_t *pc = config_find_peer(node->cfg, p->st.node_id);
@@ -135,6 +136,23 @@ drop_revoked_sessions(struct node *node)
 		p->st.connected = false;
 		p->dirty = node->peers_dirty = true;
 	}
+}
+
+/* What the sockets and the store were opened with stays until a restart. */
+static void
+keep_restart_only(config_t *fresh, const config_t *running)
+{
+	memcpy(fresh->bind, running->bind, sizeof(fresh->bind));
+	memcpy(fresh->state_dir, running->state_dir, sizeof(fresh->state_dir));
+	memcpy(fresh->node_id, running->node_id, sizeof(fresh->node_id));
+	memcpy(fresh->hub_id, running->hub_id, sizeof(fresh->hub_id));
+	memcpy(fresh->hub_endpoint, running->hub_endpoint, sizeof(fresh->hub_endpoint));
+	memcpy(fresh->hub_public_key, running->hub_public_key, sizeof(fresh->hub_public_key));
+	memcpy(fresh->public_key, running->public_key, sizeof(fresh->public_key));
+	memcpy(fresh->secret_key, running->secret_key, sizeof(fresh->secret_key));
+	fresh->role = running->role;
+	fresh->window = running->window;
+	fresh->max_message_size = running->max_message_size;
 }
 
 static void
@@ -155,19 +173,21 @@ reload(struct node *node)
 	}
 	if (fresh->role != node->cfg->role || strcmp(fresh->node_id, node->cfg->node_id) != 0 ||
 	    strcmp(fresh->bind, node->cfg->bind) != 0 || strcmp(fresh->state_dir, node->cfg->state_dir) != 0 ||
-	    strcmp(fresh->hub_endpoint, node->cfg->hub_endpoint) != 0)
-		log_warning("reload: node id, role, endpoints and state_dir change only on restart");
+	    strcmp(fresh->hub_endpoint, node->cfg->hub_endpoint) != 0 ||
+	    strcmp(fresh->hub_id, node->cfg->hub_id) != 0 ||
+	    strcmp(fresh->hub_public_key, node->cfg->hub_public_key) != 0 ||
+	    strcmp(fresh->public_key, node->cfg->public_key) != 0 ||
+	    fresh->window != node->cfg->window ||
+	    fresh->max_message_size != node->cfg->max_message_size)
+		log_warning("reload: node id, role, keys, endpoints, hub, state_dir, window and"
+		    " max_message_size change only on restart; the rest is reloaded");
 	if (node->zap && set_allowlist(node, fresh, &err) != 0) {
 		log_err("reload: %s; configuration not changed", err.msg);
 		config_free(&fresh);
 		sd_notify(0, "READY=1");
 		return;
 	}
-	/* Keep what only a restart may change. */
-	memcpy(fresh->bind, node->cfg->bind, sizeof(fresh->bind));
-	memcpy(fresh->state_dir, node->cfg->state_dir, sizeof(fresh->state_dir));
-	memcpy(fresh->node_id, node->cfg->node_id, sizeof(fresh->node_id));
-	fresh->role = node->cfg->role;
+	keep_restart_only(fresh, node->cfg);
 	config_free(&node->cfg);
 	node->cfg = fresh;
 	drop_revoked_sessions(node);
@@ -214,8 +234,10 @@ flush_peers(struct node *node)
 	if (store_begin(node->store, &err) != 0)
 		return;
 	for (size_t i = 0; i < node->npeers; i++)
-		if (node->peers[i].dirty && store_peer_save(node->store, &node->peers[i].st, &err) != 0)
-			break;
+		if (node->peers[i].dirty && store_peer_save(node->store, &node->peers[i].st, &err) != 0) {
+			store_rollback(node->store);   /* all dirty ones stay dirty: next time */
+			return;
+		}
 	if (store_commit(node->store, &err) != 0) {
 		store_rollback(node->store);
 		return;

@@ -26,6 +26,7 @@ typedef struct receipt_item {
 
 typedef struct peer {
 	store_peer_t st;           /* the persistent part */
+	uint64_t committed_in_seq; /* next_in_seq as last committed */
 	bool dirty;                /* st changed in this batch */
 	uint8_t rid[ROUTING_ID_MAX]; /* hub: routing id of the live session */
 	size_t rid_len;
@@ -34,6 +35,7 @@ typedef struct peer {
 	bool maybe_queued;         /* the outbox may hold unsent messages */
 	bool hello_due;            /* hub: answer the peer's Hello after the batch */
 	unsigned inflight;         /* sent, not yet answered */
+	size_t inflight_bytes;     /* their size: bounds what waits in ZeroMQ */
 	int64_t progress_ms;       /* last receipt, send or go-back (monotonic) */
 	unsigned backoff_ms;       /* current resend delay */
 	receipt_item_t *receipts;  /* to send after the batch commits */
@@ -59,13 +61,14 @@ struct node {
 
 /* node_peer.c */
 peer_t *node_peer(struct node *node, const char *node_id, err_t *err);
-void node_peers_reload(struct node *node);
+void node_peers_rollback(struct node *node);
+void node_peers_committed(struct node *node);
 void node_peers_free(struct node *node);
 int node_peer_add_receipt(peer_t *peer, const char *message_id, int level, int code,
     const char *reason);
 
 /* node.c: a frame from a key no longer (or never) in the allowlist. */
-void node_refused(struct node *node, const char *node_id);
+void node_refused(struct node *node, const char *node_id, const char *why);
 
 /* inbound.c: one batch: receive, apply, commit, answer. */
 int inbound_batch(struct node *node);

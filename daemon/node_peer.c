@@ -32,6 +32,7 @@ node_peer(struct node *node, const char *node_id, err_t *err)
 		return NULL;
 	p->st.connected = false;
 	p->st.sent_up_to = 0;
+	p->committed_in_seq = p->st.next_in_seq;
 	p->backoff_ms = node->cfg->resend_initial_ms;
 	p->maybe_queued = true;
 	p->progress_ms = clock_mono_ms();
@@ -39,21 +40,31 @@ node_peer(struct node *node, const char *node_id, err_t *err)
 	return p;
 }
 
-/* After a failed commit: what we changed in memory was not stored. Re-read
- * the persistent part, and resend from the first unacknowledged message. */
+/* After a failed commit nothing of the batch was stored: the channels go
+ * back to their committed sequence (from memory: the store may be the
+ * thing that failed), and sending restarts from the first unacknowledged
+ * message, since receipts settled in the batch were undone too. */
 void
-node_peers_reload(struct node *node)
+node_peers_rollback(struct node *node)
 {
-	err_t err;
-
 	for (size_t i = 0; i < node->npeers; i++) {
 		peer_t *p = &node->peers[i];
-		if (store_peer_load(node->store, p->st.node_id, &p->st, &err) != 0)
-			log_err("peer %s: cannot reload state: %s", p->st.node_id, err.msg);
-		p->dirty = false;
+		p->st.next_in_seq = p->committed_in_seq;
+		p->dirty = true;
 		p->st.sent_up_to = 0;
 		p->inflight = 0;
+		p->inflight_bytes = 0;
 		p->maybe_queued = true;
+	}
+}
+
+/* After a commit: what is in memory is what is stored. */
+void
+node_peers_committed(struct node *node)
+{
+	for (size_t i = 0; i < node->npeers; i++) {
+		node->peers[i].committed_in_seq = node->peers[i].st.next_in_seq;
+		node->peers[i].dirty = false;
 	}
 }
 

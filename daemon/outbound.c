@@ -17,7 +17,11 @@
 #include "store_audit.h"
 
 #define LEVEL(x) FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_##x
-#define RECEIPT_CHUNK 2000   /* entries per Receipt envelope (~100 KB) */
+#define RECEIPT_CHUNK 2000   /* most entries per Receipt envelope */
+#define RECEIPT_ENTRY_MAX 640 /* bytes one entry can take on the wire */
+/* What may wait in ZeroMQ for one peer: go-back cannot take back what is
+ * already queued there, so each resend adds to it. */
+#define FLIGHT_BYTES_MAX (64u << 20)
 
 static void
 mark_offline(struct node *node, peer_t *peer)
@@ -61,6 +65,7 @@ pump_row(void *ctx, const outbox_row_t *row)
 	}
 	if (p->peer->inflight++ == 0)
 		p->peer->progress_ms = clock_mono_ms();
+	p->peer->inflight_bytes += row->len;
 	p->peer->st.sent_up_to = row->sequence;
 	p->peer->dirty = p->node->peers_dirty = true;
 	p->sent++;
@@ -73,7 +78,8 @@ outbound_pump(struct node *node, peer_t *peer)
 	unsigned window = node->cfg->window;
 	err_t err;
 
-	while (peer->online && peer->maybe_queued && peer->inflight < window) {
+	while (peer->online && peer->maybe_queued && peer->inflight < window &&
+	    peer->inflight_bytes < FLIGHT_BYTES_MAX) {
 		pump_t p = { .node = node, .peer = peer };
 		int room = (int)(window - peer->inflight);
 		if (store_outbox_scan(node->store, peer->st.node_id, peer->st.sent_up_to, room,
@@ -81,7 +87,7 @@ outbound_pump(struct node *node, peer_t *peer)
 			log_err("store: reading the outbox for %s: %s", peer->st.node_id, err.msg);
 			return;
 		}
-		if (p.blocked)
+		if (p.blocked || peer->inflight_bytes >= FLIGHT_BYTES_MAX)
 			return;
 		if (p.sent < room)
 			peer->maybe_queued = false;
@@ -102,6 +108,7 @@ go_back(struct node *node, peer_t *peer)
 {
 	peer->st.sent_up_to = 0;
 	peer->inflight = 0;
+	peer->inflight_bytes = 0;
 	peer->maybe_queued = true;
 	peer->progress_ms = clock_mono_ms();
 	peer->dirty = node->peers_dirty = true;
@@ -201,12 +208,16 @@ send_receipt_chunk(struct node *node, peer_t *peer, receipt_item_t *items, size_
 void
 outbound_send_receipts(struct node *node)
 {
+	/* A Receipt must fit the peer's max_message_size (the same as ours). */
+	size_t fit = node->cfg->max_message_size > 2 * RECEIPT_ENTRY_MAX
+	    ? node->cfg->max_message_size / RECEIPT_ENTRY_MAX - 1 : 1;
+	size_t chunk = fit < RECEIPT_CHUNK ? fit : RECEIPT_CHUNK;
+
 	for (size_t i = 0; i < node->npeers; i++) {
 		peer_t *peer = &node->peers[i];
-		for (size_t at = 0; at < peer->nreceipts; at += RECEIPT_CHUNK) {
+		for (size_t at = 0; at < peer->nreceipts; at += chunk) {
 			size_t n = peer->nreceipts - at;
-			send_receipt_chunk(node, peer, peer->receipts + at,
-			    n < RECEIPT_CHUNK ? n : RECEIPT_CHUNK);
+			send_receipt_chunk(node, peer, peer->receipts + at, n < chunk ? n : chunk);
 		}
 		peer->nreceipts = 0;
 		if (peer->hello_due) {
@@ -275,9 +286,16 @@ outbound_settle(struct node *node, peer_t *peer, const char *message_id, int lev
 		}
 	}
 	if (rc == 1 && seq <= peer->st.sent_up_to && peer->inflight > 0) {
-		peer->inflight--;
+		/* Sizes are not kept per message: take the average; exact again
+		 * whenever the window empties. */
+		peer->inflight_bytes -= peer->inflight_bytes / peer->inflight;
 		peer->progress_ms = clock_mono_ms();
-		peer->backoff_ms = node->cfg->resend_initial_ms;
+		if (--peer->inflight == 0) {
+			peer->inflight_bytes = 0;
+			/* Only a drained window shows the link keeps up; on a slow
+			 * link each go-back doubles the delay until it does. */
+			peer->backoff_ms = node->cfg->resend_initial_ms;
+		}
 	}
 	return rc;
 }

@@ -319,7 +319,15 @@ static const char sql_savepoint[] = "SAVEPOINT msg";
 static const char sql_release[] = "RELEASE msg";
 static const char sql_rollback_to[] = "ROLLBACK TO msg";
 
-int store_begin(store_t *s, err_t *err) { return step_cached(s, sql_begin, err); }
+/* A transaction left open by a failed ROLLBACK would make every later
+ * BEGIN fail: close it first. */
+int
+store_begin(store_t *s, err_t *err)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		step_cached(s, sql_rollback, NULL);
+	return step_cached(s, sql_begin, err);
+}
 int store_commit(store_t *s, err_t *err) { return step_cached(s, sql_commit, err); }
 int store_savepoint(store_t *s, err_t *err) { return step_cached(s, sql_savepoint, err); }
 int store_release(store_t *s, err_t *err) { return step_cached(s, sql_release, err); }

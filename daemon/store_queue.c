@@ -264,9 +264,12 @@ store_peer_load(store_t *store, const char *node_id, store_peer_t *out, err_t *e
 int
 store_peer_save(store_t *store, const store_peer_t *peer, err_t *err)
 {
+	/* An upsert: the row may have been created in a batch that rolled back. */
 	static const char sql[] =
-	    "UPDATE peers SET next_in_seq = ?2, last_seen = nullif(?3, 0), connected = ?4,"
-	    " sent_up_to = ?5 WHERE node_id = ?1";
+	    "INSERT INTO peers (node_id, next_in_seq, last_seen, connected, sent_up_to)"
+	    " VALUES (?1, ?2, nullif(?3, 0), ?4, ?5) ON CONFLICT (node_id) DO UPDATE SET"
+	    " next_in_seq = excluded.next_in_seq, last_seen = excluded.last_seen,"
+	    " connected = excluded.connected, sent_up_to = excluded.sent_up_to";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 
 	if (st == NULL)

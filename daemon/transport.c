@@ -25,11 +25,16 @@ common_options(void *sock, const config_t *cfg)
 {
 	int64_t max = (int64_t)cfg->max_message_size;
 
+	/* Room for two windows (a go-back resends into a full one) and the
+	 * Receipts and Hellos between them; beyond it a send says EAGAIN and
+	 * the message waits in the store, not in memory. */
+	int sndhwm = cfg->window < 1000000 ? (int)cfg->window * 2 + 1000 : 2001000;
+
 	return zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof(max)) |
 	    setopt_int(sock, ZMQ_HEARTBEAT_IVL, (int)cfg->heartbeat_ivl_ms) |
 	    setopt_int(sock, ZMQ_HEARTBEAT_TIMEOUT, (int)cfg->heartbeat_timeout_ms) |
 	    setopt_int(sock, ZMQ_HEARTBEAT_TTL, (int)cfg->heartbeat_timeout_ms) |
-	    setopt_int(sock, ZMQ_SNDHWM, 100000) |
+	    setopt_int(sock, ZMQ_SNDHWM, sndhwm) |
 	    setopt_int(sock, ZMQ_RCVHWM, 100000) |
 	    setopt_int(sock, ZMQ_LINGER, 1000);
 }
@@ -161,6 +166,11 @@ recv_hub(transport_t *t, inbound_t *in, err_t *err)
 	}
 	in->rid_len = zmq_msg_size(&rid) < ROUTING_ID_MAX ? zmq_msg_size(&rid) : ROUTING_ID_MAX;
 	memcpy(in->rid, zmq_msg_data(&rid), in->rid_len);
+	/* Only ids the ROUTER made itself (5 bytes, a zero byte first: libzmq
+	 * refuses that prefix from clients) are unique per connection. A
+	 * client-chosen id could be taken over by another client after a
+	 * reconnect and receive what was meant for the first. */
+	in->foreign_rid = !(in->rid_len == 5 && in->rid[0] == 0);
 	zmq_msg_close(&rid);
 	/* ROUTER delivers routing id and body together: this cannot block. */
 	if (zmq_msg_recv(&in->body, t->sock, 0) < 0)

@@ -26,6 +26,7 @@ typedef struct inbound {
 	char node_id[65];            /* hub: bound by ZAP to the key; municipality: the hub */
 	char key[41];                /* hub: the client's public key (z85) */
 	bool malformed;              /* wrong number of frames */
+	bool foreign_rid;            /* hub: the client chose its routing id */
 } inbound_t;
 
 transport_t *transport_open_hub(void *ctx, const config_t *cfg, err_t *err);

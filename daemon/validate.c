@@ -196,8 +196,14 @@ check_value(const ProtobufCFieldDescriptor *f, const void *v,
 	case PROTOBUF_C_TYPE_MESSAGE:
 		sub = *(const ProtobufCMessage *const *)v;
 		return sub != NULL ? check_message(sub, p, err) : 0;
+	case PROTOBUF_C_TYPE_ENUM:
+		/* A value this schema does not name is not understood, and what
+		 * is not understood about a child is not passed on. */
+		if (protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)v) == NULL)
+			return vfail(err, V_INVALID, p, "unknown value %d", *(const int *)v);
+		return 0;
 	default:
-		return 0;   /* numbers, enums, bools: only "required" applies */
+		return 0;   /* numbers, bools: only "required" applies */
 	}
 }
 

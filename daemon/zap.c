@@ -49,12 +49,11 @@ lookup(zap_t *zap, const uint8_t *key, char *user_id, size_t len)
 }
 
 static void
-send_reply(void *sock, const zmq_msg_t *request_id, const char *status,
+send_reply(void *sock, const void *request_id, size_t id_len, const char *status,
     const char *text, const char *user_id)
 {
 	zmq_send(sock, "1.0", 3, ZMQ_SNDMORE);
-	zmq_send(sock, zmq_msg_data((zmq_msg_t *)request_id), zmq_msg_size((zmq_msg_t *)request_id),
-	    ZMQ_SNDMORE);
+	zmq_send(sock, request_id, id_len, ZMQ_SNDMORE);
 	zmq_send(sock, status, strlen(status), ZMQ_SNDMORE);
 	zmq_send(sock, text, strlen(text), ZMQ_SNDMORE);
 	zmq_send(sock, user_id, strlen(user_id), ZMQ_SNDMORE);
@@ -87,9 +86,11 @@ handle_request(zap_t *zap)
 	    zmq_msg_size(&frames[5]) == 5 && memcmp(zmq_msg_data(&frames[5]), "CURVE", 5) == 0 &&
 	    zmq_msg_size(&frames[6]) == 32 &&
 	    lookup(zap, zmq_msg_data(&frames[6]), user_id, sizeof(user_id));
-	if (n >= 2)
-		send_reply(zap->sock, &frames[1], ok ? "200" : "400",
-		    ok ? "OK" : "key not in allowlist", ok ? user_id : "");
+	/* A REP socket must answer every request, even a broken one, or it
+	 * can never receive again and every later handshake would hang. */
+	send_reply(zap->sock, n >= 2 ? zmq_msg_data(&frames[1]) : "",
+	    n >= 2 ? zmq_msg_size(&frames[1]) : 0, ok ? "200" : "400",
+	    ok ? "OK" : "key not in allowlist", ok ? user_id : "");
 	atomic_fetch_add(ok ? &zap->accepted : &zap->refused, 1);
 	for (int i = 0; i < n && i < ZAP_FRAMES; i++)
 		zmq_msg_close(&frames[i]);

@@ -426,6 +426,12 @@ struct raw_client {
 raw_client_t *
 raw_connect(cluster_t *c, node_proc_t *as)
 {
+	return raw_connect_with_id(c, as, NULL);
+}
+
+raw_client_t *
+raw_connect_with_id(cluster_t *c, node_proc_t *as, const char *routing_id)
+{
 	raw_client_t *r = calloc(1, sizeof(*r));
 	char endpoint[64];
 	int linger = 0;
@@ -437,6 +443,8 @@ raw_connect(cluster_t *c, node_proc_t *as)
 	zmq_setsockopt(r->sock, ZMQ_CURVE_SERVERKEY, c->hub.pub, 40);
 	zmq_setsockopt(r->sock, ZMQ_CURVE_PUBLICKEY, as->pub, 40);
 	zmq_setsockopt(r->sock, ZMQ_CURVE_SECRETKEY, as->sec, 40);
+	if (routing_id)
+		zmq_setsockopt(r->sock, ZMQ_ROUTING_ID, routing_id, strlen(routing_id));
 	if (zmq_connect(r->sock, endpoint) != 0)
 		die("raw_connect: %s", zmq_strerror(zmq_errno()));
 	return r;

@@ -71,6 +71,8 @@ bool wait_log(node_proc_t *n, const char *text, int timeout_ms);
 /* A raw DEALER with the municipality's keys, connected to the hub. */
 typedef struct raw_client raw_client_t;
 raw_client_t *raw_connect(cluster_t *c, node_proc_t *as);
+/* The same, with a routing id of the client's choosing (the hub must refuse it). */
+raw_client_t *raw_connect_with_id(cluster_t *c, node_proc_t *as, const char *routing_id);
 void raw_close(raw_client_t **r);
 int raw_send(raw_client_t *r, const void *data, size_t len, bool more);
 /* Packs and sends env. */

@@ -279,6 +279,39 @@ test_reload_revokes(void **state)
 	assert_true(wait_db(&c->hub, "SELECT count(*) FROM inbox WHERE sender = 'municipality:0101'", 2, T));
 }
 
+/* A routing id chosen by the client could be taken over by another client
+ * after a reconnect: the hub refuses frames that carry one. */
+static void
+test_client_routing_id_refused(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	raw_client_t *raw;
+
+	assert_int_equal(node_start(&c->hub), 0);
+	raw = raw_connect_with_id(c, &c->muni[0], "FIXED");
+	assert_int_equal(raw_send_envelope(raw, sample_referral(c->muni[0].id, c->hub.id,
+	    "0101-2026-000001", 1)), 0);
+	assert_null(raw_recv_receipt(raw, 1000));
+	assert_true(wait_log(&c->hub, "set its own ZMQ_ROUTING_ID", T));
+	assert_int_equal(db_long(&c->hub, "SELECT count(*) FROM inbox"), 0);
+	raw_close(&raw);
+}
+
+/* SIGHUP to a municipality reloads it and it keeps sending. */
+static void
+test_municipality_reload(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+
+	start_all(c);
+	assert_true(wait_db(&c->hub, "SELECT count(*) FROM peers WHERE connected = 1", 1, T));
+	node_signal(&c->muni[0], SIGHUP);
+	assert_true(wait_log(&c->muni[0], "reload:", T));
+	assert_int_equal(enqueue_referrals(&c->muni[0], "0101-2026", 1, 1, 1), 0);
+	assert_true(wait_db(&c->muni[0], "SELECT count(*) FROM outbox WHERE state = 'delivered'", 1, T));
+	assert_true(wait_db(&c->muni[0], "SELECT count(*) FROM inbox WHERE body_type = 'referral_ack'", 1, T));
+}
+
 /* famlinkctl send: an invalid message is refused with the reason; nothing queued. */
 static void
 test_ctl_send_invalid(void **state)
@@ -348,6 +381,8 @@ main(void)
 		cmocka_unit_test_teardown(test_duplicate_and_gap, teardown),
 		cmocka_unit_test_teardown(test_bad_frames, teardown),
 		cmocka_unit_test_teardown(test_reload_revokes, teardown),
+		cmocka_unit_test_teardown(test_client_routing_id_refused, teardown),
+		cmocka_unit_test_teardown(test_municipality_reload, teardown),
 		cmocka_unit_test_teardown(test_ctl_send_invalid, teardown),
 		cmocka_unit_test_teardown(test_check_config, teardown),
 	};
