@@ -2,9 +2,13 @@
  * node — the daemon's loop: poll, receive a batch, commit, answer, pump,
  * timers. See node.h; the steps live in inbound.c and outbound.c.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include <zmq.h>
 
@@ -55,6 +59,23 @@ open_municipality(struct node *node, err_t *err)
 	return node->tp ? 0 : -1;
 }
 
+/* One daemon per state directory: two would send the same outbox and
+ * fight over the wake socket. The lock goes with the process, also on
+ * kill -9. */
+static int
+lock_state_dir(struct node *node, err_t *err)
+{
+	char path[sizeof(node->cfg->state_dir) + 32];
+
+	snprintf(path, sizeof(path), "%s/famlinkd.lock", node->cfg->state_dir);
+	if ((node->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return err_set(err, errno, "%s: %s", path, strerror(errno));
+	if (flock(node->lock_fd, LOCK_EX | LOCK_NB) != 0)
+		return err_set(err, errno, "%s: %s", node->cfg->state_dir, errno == EWOULDBLOCK
+		    ? "another famlinkd already runs on this state directory" : strerror(errno));
+	return 0;
+}
+
 node_t *
 node_new(config_t *cfg, err_t *err)
 {
@@ -69,7 +90,10 @@ node_new(config_t *cfg, err_t *err)
 	}
 	node->cfg = cfg;
 	node->wake_fd = -1;
+	node->lock_fd = -1;
 	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
+	if (lock_state_dir(node, err) != 0)
+		goto fail;
 	if ((node->store = store_open(path, false, err)) == NULL ||
 	    store_peers_reset(node->store, err) != 0)
 		goto fail;
@@ -102,6 +126,8 @@ node_free(node_t **pnode)
 		zmq_ctx_term(node->zctx);
 	node_peers_free(node);
 	store_close(&node->store);
+	if (node->lock_fd >= 0)
+		close(node->lock_fd);
 	config_free(&node->cfg);
 	free(node);
 	*pnode = NULL;

@@ -49,6 +49,7 @@ struct node {
 	transport_t *tp;
 	store_t *store;
 	int wake_fd;                /* famlinkctl's nudges (wake.h), -1 if none */
+	int lock_fd;                /* flock on STATE_DIR/famlinkd.lock */
 	peer_t *peers;
 	size_t npeers, cappeers;
 	int64_t last_keepalive_ms;

@@ -243,6 +243,12 @@ reap(node_proc_t *n, int timeout_ms)
 }
 
 int
+node_wait(node_proc_t *n, int timeout_ms)
+{
+	return n->pid ? reap(n, timeout_ms) : -1;
+}
+
+int
 node_stop(node_proc_t *n)
 {
 	int rc;

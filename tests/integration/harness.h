@@ -48,6 +48,9 @@ int node_start(node_proc_t *n);
 /* SIGTERM and wait: returns the exit status (or -1 if it had to be killed). */
 int node_stop(node_proc_t *n);
 void node_kill9(node_proc_t *n);
+/* Waits for n to exit by itself: its exit status, -1 if killed by a
+ * signal, -2 if still running after timeout_ms. */
+int node_wait(node_proc_t *n, int timeout_ms);
 void node_signal(node_proc_t *n, int sig);
 
 /* Runs famlinkctl --config n->conf ARGS…; returns its exit status and its

@@ -297,6 +297,22 @@ test_client_routing_id_refused(void **state)
 	raw_close(&raw);
 }
 
+/* A second daemon on the same state directory refuses to start. */
+static void
+test_one_daemon_per_state_dir(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	node_proc_t twin;
+
+	assert_int_equal(node_start(&c->muni[0]), 0);
+	assert_true(wait_log(&c->muni[0], "connecting to", T));
+	twin = c->muni[0];
+	assert_int_equal(node_start(&twin), 0);
+	assert_int_equal(node_wait(&twin, T), 1);
+	assert_true(log_has(&c->muni[0], "another famlinkd already runs on this state directory"));
+	assert_int_equal(node_stop(&c->muni[0]), 0);
+}
+
 /* SIGHUP to a municipality reloads it and it keeps sending. */
 static void
 test_municipality_reload(void **state)
@@ -383,6 +399,7 @@ main(void)
 		cmocka_unit_test_teardown(test_reload_revokes, teardown),
 		cmocka_unit_test_teardown(test_client_routing_id_refused, teardown),
 		cmocka_unit_test_teardown(test_municipality_reload, teardown),
+		cmocka_unit_test_teardown(test_one_daemon_per_state_dir, teardown),
 		cmocka_unit_test_teardown(test_ctl_send_invalid, teardown),
 		cmocka_unit_test_teardown(test_check_config, teardown),
 	};
