@@ -8,21 +8,29 @@
 #include "store_audit.h"
 #include "store_queue.h"
 
+/* Creates the peer's row with its defaults if it has none yet. */
+static int
+ensure_peer(store_t *store, const char *peer, err_t *err)
+{
+	static const char sql[] = "INSERT INTO peers (node_id) VALUES (?1) ON CONFLICT DO NOTHING";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(store, err);
+}
+
 static int
 next_out_seq(store_t *store, const char *peer, uint64_t *seq, err_t *err)
 {
-	static const char sql[] =
-	    "INSERT INTO peers (node_id) VALUES (?1) ON CONFLICT DO NOTHING;";
 	static const char upd[] =
 	    "UPDATE peers SET next_out_seq = next_out_seq + 1 WHERE node_id = ?1"
 	    " RETURNING next_out_seq - 1";
 	sqlite3_stmt *st;
 
-	if ((st = store_stmt(store, sql, err)) == NULL)
+	if (ensure_peer(store, peer, err) != 0)
 		return -1;
-	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return store_fail(store, err);
 	if ((st = store_stmt(store, upd, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
@@ -233,17 +241,13 @@ store_inbox_put(store_t *store, const Famlink__V1__Envelope *env,
 int
 store_peer_load(store_t *store, const char *node_id, store_peer_t *out, err_t *err)
 {
-	static const char ins[] = "INSERT INTO peers (node_id) VALUES (?1) ON CONFLICT DO NOTHING";
 	static const char sel[] =
 	    "SELECT next_out_seq, next_in_seq, coalesce(last_seen, 0), connected"
 	    " FROM peers WHERE node_id = ?1";
 	sqlite3_stmt *st;
 
-	if ((st = store_stmt(store, ins, err)) == NULL)
+	if (ensure_peer(store, node_id, err) != 0)
 		return -1;
-	sqlite3_bind_text(st, 1, node_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return store_fail(store, err);
 	if ((st = store_stmt(store, sel, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, node_id, -1, SQLITE_STATIC);
