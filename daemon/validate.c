@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "codec_json.h"
 #include "field_rules.h"
 #include "validate.h"
@@ -249,20 +251,29 @@ check_field(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 	return check_value(f, CMEMBER(m, f->offset), r, p, err);
 }
 
-/* An attachment's hash must be a SHA-256. Whether it matches the content is
- * not checked here: that needs a SHA-256 implementation (none is linked). */
+/* An attachment's hash must be the SHA-256 of its content: the basic
+ * investigation must arrive as the pool sent it, or not at all. */
 static int
 check_attachment(const ProtobufCMessage *m, vpath_t *p, err_t *err)
 {
 	const Famlink__V1__Attachment *a = (const Famlink__V1__Attachment *)m;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
 	size_t old;
+	int rc = 0;
 
-	if (a->sha256.len == 0 || a->sha256.len == 32)
-		return 0;   /* empty is reported as "required" */
+	if (a->sha256.len == 0)
+		return 0;   /* reported as "required" */
 	old = vpath_push(p, "sha256");
-	vfail(err, V_INVALID, p, "must be 32 bytes (%zu)", a->sha256.len);
+	if (a->sha256.len != 32)
+		rc = vfail(err, V_INVALID, p, "must be 32 bytes (%zu)", a->sha256.len);
+	else if (EVP_Digest(a->content.data, a->content.len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32)
+		rc = vfail(err, V_INVALID, p, "cannot compute SHA-256");
+	else if (memcmp(md, a->sha256.data, 32) != 0)
+		rc = vfail(err, V_INVALID, p, "does not match the content");
 	vpath_pop(p, old);
-	return -1;
+	return rc;
 }
 
 /* Rules the .proto annotations cannot express, by message. */

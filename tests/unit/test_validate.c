@@ -13,11 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "codec_json.h"
 #include "famlink.pb-c.h"
 #include "fixtures_envelopes.h"
 #include "validate.h"
+
+/* Makes the attachment's hash match its content again. */
+static void
+set_sha256(Famlink__V1__Attachment *a)
+{
+	unsigned int len = 0;
+
+	assert_int_equal(EVP_Digest(a->content.data, a->content.len, a->sha256.data, &len,
+	    EVP_sha256(), NULL), 1);
+	assert_int_equal(len, 32);
+}
 
 #define RC(x) FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_##x
 #define BODY(x) FAMLINK__V1__ENVELOPE__BODY_##x
@@ -288,6 +300,7 @@ test_bytes_max(void **state)
 	free(a->content.data);
 	a->content.data = big;
 	a->content.len = max;
+	set_sha256(a);
 	assert_valid(env);
 	a->content.len = max + 1;
 	assert_rejected(env, RC(INVALID),
@@ -301,6 +314,11 @@ test_bytes_max(void **state)
 	assert_rejected(env, RC(INVALID),
 	    "familyConsent.basicInvestigation.sha256: must be 32 bytes (31)");
 	a->sha256.len = 32;
+	assert_valid(env);
+	a->sha256.data[0] ^= 1;   /* one bit off: the content is not what was hashed */
+	assert_rejected(env, RC(INVALID),
+	    "familyConsent.basicInvestigation.sha256: does not match the content");
+	a->sha256.data[0] ^= 1;
 	assert_valid(env);
 	drop(env);
 }
