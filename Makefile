@@ -5,6 +5,7 @@
 #   make check SANITIZE=1   the same under AddressSanitizer + UBSan (in build/san)
 #   make demo          a hub and two municipalities on loopback
 #   make bench         throughput and latency (P=10 K=5000 SIZE=2048)
+#   make fuzz          libFuzzer on frames, JSON and config (FUZZ_SECONDS=60 each)
 #   make install       PREFIX=/usr/local DESTDIR=
 
 PREFIX   ?= /usr/local
@@ -12,7 +13,12 @@ DESTDIR  ?=
 CC       ?= cc
 SANITIZE ?= 0
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+CC       := clang
+B        := build/fuzz
+SANFLAGS := -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer
+OPT      := -O1 -g
+else ifeq ($(SANITIZE),1)
 B        := build/san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT      := -O1 -g
@@ -47,7 +53,7 @@ INT_BIN  := $(INT_SRC:tests/integration/%.c=$(B)/tests/%)
 HARNESS  := $(B)/obj/tests/harness.o
 BENCH_BIN := $(B)/bench/loadgen
 
-.PHONY: all check unit integration demo bench install clean deps
+.PHONY: all check unit integration demo bench fuzz fuzz-run install clean deps
 all: $(B)/famlinkd $(B)/famlinkctl
 
 deps:
@@ -137,6 +143,35 @@ RATE ?= 0
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(BENCH_ENQ)
 	@FAMLINK_BUILD=$(B) P=$(P) K=$(K) SIZE=$(SIZE) RATE=$(RATE) sh tests/bench/run
+
+# Fuzzing: clang's libFuzzer with ASan+UBSan, in build/fuzz. Corpora grow in
+# build/fuzz/corpus/; a crash leaves its input in build/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(B)/obj/tests/fuzz_%.o: tests/fuzz/fuzz_%.c | $(B)/gen/famlink.pb-c.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/fuzz/%: $(B)/obj/tests/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+.SECONDARY: $(patsubst tests/fuzz/%.c,$(B)/obj/tests/%.o,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz:
+	@sh tools/install-deps fuzz
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-run
+
+fuzz-run: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+		mkdir -p $(B)/corpus/$$(basename $$f); \
+		echo "== $$(basename $$f) for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=$(B)/ \
+			$(B)/corpus/$$(basename $$f) tests/fuzz/seeds/$$(basename $$f) \
+			>$(B)/$$(basename $$f).log 2>&1 || { tail -n 40 $(B)/$$(basename $$f).log; exit 1; }; \
+		grep -E 'cov:' $(B)/$$(basename $$f).log | tail -n 1; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/famlink
