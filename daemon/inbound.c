@@ -40,8 +40,10 @@ reject(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, int code, con
 	log_warning("message %s (%s) from %s rejected, code %d: %s",
 	    id[0] ? id : "-", body, peer->st.node_id, code, why);
 	if (store_audit(b->node->store, b->now, AUDIT_REJECT, id[0] ? id : NULL,
-	    peer->st.node_id, body, code, why, &err) != 0) {
-		log_err("audit: %s", err.msg);
+	    peer->st.node_id, body, code, why, &err) != 0 ||
+	    (id[0] && store_rejection_put(b->node->store, id, peer->st.node_id, code, why,
+	    b->now, &err) != 0)) {
+		log_err("store: %s", err.msg);
 		b->failed = true;
 	}
 	node_peer_add_receipt(peer, id, LEVEL(REJECTED), code, why);
@@ -120,6 +122,30 @@ apply(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_
 	b->failed = true;
 }
 
+/* A resend of a message we rejected gets the same answer, not a second
+ * judgement that the state may since have changed. */
+static bool
+answer_again(batch_t *b, peer_t *peer, const char *message_id)
+{
+	char reason[sizeof(((receipt_item_t *)0)->reason)];
+	err_t err;
+	int code, rc;
+
+	rc = store_rejection_get(b->node->store, message_id, peer->st.node_id, &code, reason,
+	    sizeof(reason), &err);
+	if (rc < 0) {
+		log_err("store: %s", err.msg);
+		b->failed = true;
+		return true;
+	}
+	if (rc == 1) {
+		log_debug("message %s from %s was rejected before: same answer", message_id,
+		    peer->st.node_id);
+		node_peer_add_receipt(peer, message_id, LEVEL(REJECTED), code, reason);
+	}
+	return rc == 1;
+}
+
 /* A sequenced message: duplicate, gap, or next in its channel. Whatever
  * final answer it gets (accepted or rejected), a message at the expected
  * sequence moves the channel on: the sender never resends a rejected one. */
@@ -144,6 +170,8 @@ handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env,
 		node_peer_add_receipt(peer, env->message_id, LEVEL(ACCEPTED), 0, NULL);
 		return;
 	}
+	if (answer_again(b, peer, env->message_id))
+		return;
 	if (env->sequence > peer->st.next_in_seq) {
 		log_debug("message %s from %s: sequence %llu, expected %llu: waiting for the gap",
 		    env->message_id, peer->st.node_id, (unsigned long long)env->sequence,

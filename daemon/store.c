@@ -66,6 +66,15 @@ static const char *const migrations[] = {
 	"  received_at  INTEGER NOT NULL,"
 	"  envelope     BLOB NOT NULL"
 	");"
+	/* Our final answer to messages we refused (ids and codes, never
+	 * content), so that a resend gets the same answer again. */
+	"CREATE TABLE rejections ("
+	"  message_id   TEXT PRIMARY KEY,"
+	"  sender       TEXT NOT NULL,"
+	"  code         INTEGER NOT NULL,"
+	"  reason       TEXT NOT NULL,"
+	"  at           INTEGER NOT NULL"
+	") WITHOUT ROWID;"
 	"CREATE TABLE dead_letters ("
 	"  message_id   TEXT PRIMARY KEY,"
 	"  peer         TEXT NOT NULL,"

@@ -293,3 +293,46 @@ store_peers_reset(store_t *store, err_t *err)
 {
 	return store_exec(store, "UPDATE peers SET connected = 0, sent_up_to = 0", err);
 }
+
+int
+store_rejection_put(store_t *store, const char *message_id, const char *sender,
+    int code, const char *reason, int64_t now, err_t *err)
+{
+	static const char sql[] =
+	    "INSERT OR IGNORE INTO rejections (message_id, sender, code, reason, at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, code);
+	sqlite3_bind_text(st, 4, reason ? reason : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(store, err);
+}
+
+int
+store_rejection_get(store_t *store, const char *message_id, const char *sender,
+    int *code, char *reason, size_t reason_len, err_t *err)
+{
+	static const char sql[] =
+	    "SELECT code, reason FROM rejections WHERE message_id = ?1 AND sender = ?2";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*code = sqlite3_column_int(st, 0);
+		snprintf(reason, reason_len, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (step == SQLITE_ROW)
+		return 1;
+	return step == SQLITE_DONE ? 0 : store_fail(store, err);
+}

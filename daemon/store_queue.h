@@ -54,6 +54,15 @@ int store_mark_dead(store_t *store, const char *peer, const char *message_id,
  * 0 if not there. */
 int store_inbox_has(store_t *store, const char *message_id, const char *sender, err_t *err);
 
+/* Remembers that we rejected message_id from sender, and why. */
+int store_rejection_put(store_t *store, const char *message_id, const char *sender,
+    int code, const char *reason, int64_t now, err_t *err);
+
+/* 1 with code and reason (at least 501 bytes) if we rejected message_id
+ * from sender before, 0 if not. */
+int store_rejection_get(store_t *store, const char *message_id, const char *sender,
+    int *code, char *reason, size_t reason_len, err_t *err);
+
 /* Stores an applied inbound message (raw = the bytes as received). */
 int store_inbox_put(store_t *store, const Famlink__V1__Envelope *env,
     const void *raw, size_t len, int64_t now, err_t *err);

@@ -215,7 +215,10 @@ test_bad_frames(void **state)
 	ab[1] = '\0';
 	assert_int_equal(raw_send(raw, buf, len, false), 0);
 	expect_rejection(raw, FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED);
-	env->referral->child->alias = "Test";
+	/* The same message again gets the same answer, and is not audited twice. */
+	assert_int_equal(raw_send(raw, buf, len, false), 0);
+	expect_rejection(raw, FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED);
+	env = sample_referral(c->muni[0].id, c->hub.id, "0101-2026-000001", 1);   /* a new id */
 	env->schema_version = 99;
 	assert_int_equal(raw_send_envelope(raw, env), 0);
 	expect_rejection(raw, FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_UNSUPPORTED_VERSION);

@@ -180,7 +180,7 @@ test_open_creates_schema(void **state)
 
 	assert_int_equal(store_schema_version(f->s), 1);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-	    " AND name IN ('peers','outbox','inbox','dead_letters','referrals','audit')"), 6);
+	    " AND name IN ('peers','outbox','inbox','rejections','dead_letters','referrals','audit')"), 7);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
 	    " AND tbl_name = 'audit'"), 2);
 	assert_int_equal(store_peer_load(f->s, M180, &p, &err), 0);
@@ -544,6 +544,25 @@ test_inbox(void **state)
 	free(raw);
 }
 
+/* A rejection is remembered per sender, once, with its code and reason. */
+static void
+test_rejections(void **state)
+{
+	fixture_t *f = *state;
+	const char *id = "01KE2Q7Z9K3M5N7P9R1T3V5X7Z";
+	char reason[501];
+	err_t err = {0};
+	int code = 0;
+
+	assert_int_equal(store_rejection_get(f->s, id, M180, &code, reason, sizeof(reason), &err), 0);
+	assert_int_equal(store_rejection_put(f->s, id, M180, 8, "no referral 0180-2026-1", 5, &err), 0);
+	assert_int_equal(store_rejection_put(f->s, id, M180, 4, "second answer", 6, &err), 0);
+	assert_int_equal(store_rejection_get(f->s, id, M180, &code, reason, sizeof(reason), &err), 1);
+	assert_int_equal(code, 8);                       /* the first answer stands */
+	assert_string_equal(reason, "no referral 0180-2026-1");
+	assert_int_equal(store_rejection_get(f->s, id, M181, &code, reason, sizeof(reason), &err), 0);
+}
+
 static void
 test_peers(void **state)
 {
@@ -894,6 +913,7 @@ main(void)
 		T(test_mark_delivered),
 		T(test_mark_dead),
 		T(test_inbox),
+		T(test_rejections),
 		T(test_peers),
 		T(test_audit_append_only),
 		T(test_savepoint),
