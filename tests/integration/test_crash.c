@@ -18,8 +18,8 @@
 #include "harness.h"
 
 #define ROUNDS 20
-#define PER_ROUND 60          /* referrals per municipality per round */
-#define MIN_HITS 5            /* rounds whose kill must land mid-burst */
+#define PER_ROUND 100         /* referrals per municipality per round */
+#define MIN_HITS 4            /* rounds whose kill must land mid-burst */
 #define DRAIN_MS 90000
 
 static int
@@ -106,7 +106,7 @@ kill_during_bursts(cluster_t *c, node_proc_t *victim)
 		for (int i = 0; i < c->nmuni; i++)
 			assert_int_equal(enqueue_referrals(&c->muni[i], "r", r * PER_ROUND + 1, PER_ROUND,
 			    PER_ROUND), 0);
-		pause_random(20);
+		pause_random(8);
 		hits += mid_burst(c);
 		node_kill9(victim);
 		assert_int_equal(node_start(victim), 0);
