@@ -10,6 +10,5 @@
 
 int64_t clock_now_ms(void);        /* wall clock, Unix ms, UTC */
 int64_t clock_mono_ms(void);       /* monotonic ms, for timers */
-int64_t clock_mono_us(void);       /* monotonic µs, for latency figures */
 
 #endif
