@@ -227,6 +227,16 @@ node_start(node_proc_t *n)
 	return 0;
 }
 
+int
+cluster_start(cluster_t *c)
+{
+	int rc = node_start(&c->hub);
+
+	for (int i = 0; i < c->nmuni; i++)
+		rc |= node_start(&c->muni[i]);
+	return rc ? -1 : 0;
+}
+
 static int
 reap(node_proc_t *n, int timeout_ms)
 {

@@ -45,6 +45,8 @@ int cluster_free(cluster_t **c);
 void cluster_write_hub_conf(cluster_t *c);
 
 int node_start(node_proc_t *n);
+/* Starts the hub and every municipality; 0, or -1 if one could not start. */
+int cluster_start(cluster_t *c);
 /* SIGTERM and wait: returns the exit status (or -1 if it had to be killed). */
 int node_stop(node_proc_t *n);
 void node_kill9(node_proc_t *n);

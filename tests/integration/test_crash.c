@@ -85,14 +85,6 @@ mid_burst(cluster_t *c)
 	return false;
 }
 
-static void
-start_all(cluster_t *c)
-{
-	assert_int_equal(node_start(&c->hub), 0);
-	for (int i = 0; i < c->nmuni; i++)
-		assert_int_equal(node_start(&c->muni[i]), 0);
-}
-
 /* ROUNDS bursts at every municipality, each cut short by kill -9 of
  * victim at a random moment and a restart; then the exactly-once checks. */
 static void
@@ -101,7 +93,7 @@ kill_during_bursts(cluster_t *c, node_proc_t *victim)
 	int hits = 0;
 
 	seed();
-	start_all(c);
+	assert_int_equal(cluster_start(c), 0);
 	for (int r = 0; r < ROUNDS; r++) {
 		for (int i = 0; i < c->nmuni; i++)
 			assert_int_equal(enqueue_referrals(&c->muni[i], "r", r * PER_ROUND + 1, PER_ROUND,

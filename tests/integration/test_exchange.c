@@ -27,14 +27,6 @@ teardown(void **state)
 	return cluster_free(&c);
 }
 
-static void
-start_all(cluster_t *c)
-{
-	assert_int_equal(node_start(&c->hub), 0);
-	for (int i = 0; i < c->nmuni; i++)
-		assert_int_equal(node_start(&c->muni[i]), 0);
-}
-
 /* Seed 000 steps 1-2: a referral reaches the pool and its ReferralAck comes back. */
 static void
 test_referral_and_ack(void **state)
@@ -43,7 +35,7 @@ test_referral_and_ack(void **state)
 	char out[4096];
 	const char *status[] = {"status", "--json", NULL};
 
-	start_all(c);
+	assert_int_equal(cluster_start(c), 0);
 	assert_true(wait_db(&c->hub, "SELECT count(*) FROM peers WHERE connected = 1", 1, T));
 	assert_int_equal(enqueue_referrals(&c->muni[0], "0101-2026", 1, 1, 1), 0);
 	assert_true(wait_db(&c->hub, HUB_APPLIED(), 1, T));
@@ -93,7 +85,7 @@ test_unknown_key_refused(void **state)
 
 	c->muni[1].allowed = false;
 	cluster_write_hub_conf(c);
-	start_all(c);
+	assert_int_equal(cluster_start(c), 0);
 	assert_true(wait_log(&c->muni[1], "refused our key", T));
 	assert_int_equal(enqueue_referrals(&c->muni[1], "0102-2026", 1, 3, 3), 0);
 	assert_int_equal(enqueue_referrals(&c->muni[0], "0101-2026", 1, 1, 1), 0);
@@ -253,7 +245,7 @@ test_reload_revokes(void **state)
 {
 	cluster_t *c = *state = cluster_new(2, NULL);
 
-	start_all(c);
+	assert_int_equal(cluster_start(c), 0);
 	assert_true(wait_db(&c->hub, "SELECT count(*) FROM peers WHERE connected = 1", 2, T));
 	assert_int_equal(enqueue_referrals(&c->muni[1], "0102-2026", 1, 1, 1), 0);
 	assert_true(wait_db(&c->hub, "SELECT count(*) FROM inbox WHERE sender = 'municipality:0102'", 1, T));
@@ -322,7 +314,7 @@ test_municipality_reload(void **state)
 {
 	cluster_t *c = *state = cluster_new(1, NULL);
 
-	start_all(c);
+	assert_int_equal(cluster_start(c), 0);
 	assert_true(wait_db(&c->hub, "SELECT count(*) FROM peers WHERE connected = 1", 1, T));
 	node_signal(&c->muni[0], SIGHUP);
 	assert_true(wait_log(&c->muni[0], "reload:", T));
