@@ -86,6 +86,7 @@ body_referral_id(const Famlink__V1__Envelope *env)
 static int
 prepare(const config_t *cfg, const char *path, pending_t *p)
 {
+	const char *body_rid;
 	size_t len;
 	char *text = read_all(path, &len);
 	err_t err = {0};
@@ -117,8 +118,8 @@ prepare(const config_t *cfg, const char *path, pending_t *p)
 	env->created_at_ms = clock_now_ms();
 	if (cfg->role == ROLE_MUNICIPALITY && env->recipient[0] == '\0')
 		set_field(&env->recipient, cfg->hub_id);
-	if (env->referral_id[0] == '\0' && body_referral_id(env) != NULL)
-		set_field(&env->referral_id, body_referral_id(env));
+	if (env->referral_id[0] == '\0' && (body_rid = body_referral_id(env)) != NULL)
+		set_field(&env->referral_id, body_rid);
 	p->orig_recipient = env->recipient;
 	return 0;
 }
@@ -139,6 +140,7 @@ static int
 enqueue_one(store_t *store, const config_t *cfg, const char *path, pending_t *p)
 {
 	err_t err = {0};
+	size_t size;
 	int rc;
 
 	/* The store gives the real sequence; the largest one makes the size
@@ -149,9 +151,10 @@ enqueue_one(store_t *store, const config_t *cfg, const char *path, pending_t *p)
 		rc = ROUTINE_REFUSED;
 	/* A frame over the limit would be dropped by ZeroMQ unanswered and
 	 * block its channel: refuse it here, where someone can act on it. */
-	if (rc == ROUTINE_OK && famlink__v1__envelope__get_packed_size(p->env) > cfg->max_message_size) {
+	if (rc == ROUTINE_OK && (size = famlink__v1__envelope__get_packed_size(p->env)) >
+	    cfg->max_message_size) {
 		err_set(&err, 0, "message is %zu bytes, over max_message_size (%zu)",
-		    famlink__v1__envelope__get_packed_size(p->env), cfg->max_message_size);
+		    size, cfg->max_message_size);
 		rc = ROUTINE_REFUSED;
 	}
 	if (rc == ROUTINE_OK && store_enqueue(store, p->env, &err) != 0)

@@ -122,6 +122,26 @@ apply(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_
 	b->failed = true;
 }
 
+/* protobuf-c ends a C string at its first NUL byte, so a string field
+ * with a NUL inside would hide what follows from every check while the raw
+ * frame is stored. Only a frame that re-encodes to exactly its own bytes is
+ * known to hold nothing the checks did not see. */
+static bool
+reencodes_alike(const Famlink__V1__Envelope *env, const inbound_t *in)
+{
+	size_t len = zmq_msg_size((zmq_msg_t *)&in->body), packed;
+	uint8_t *buf;
+	bool same;
+
+	if (famlink__v1__envelope__get_packed_size(env) != len)
+		return false;
+	if ((buf = envelope_pack(env, &packed, NULL)) == NULL)
+		return false;
+	same = packed == len && memcmp(buf, zmq_msg_data((zmq_msg_t *)&in->body), len) == 0;
+	free(buf);
+	return same;
+}
+
 /* A resend of a message we rejected gets the same answer, not a second
  * judgement that the state may since have changed. */
 static bool
@@ -150,8 +170,7 @@ answer_again(batch_t *b, peer_t *peer, const char *message_id)
  * final answer it gets (accepted or rejected), a message at the expected
  * sequence moves the channel on: the sender never resends a rejected one. */
 static void
-handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env,
-    const inbound_t *in, bool canonical)
+handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_t *in)
 {
 	err_t err;
 	int seen;
@@ -178,7 +197,8 @@ handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env,
 		    (unsigned long long)peer->st.next_in_seq);
 		return;
 	}
-	if (!canonical)
+	/* Duplicates and gaps are settled above without the cost of a re-encode. */
+	if (!reencodes_alike(env, in))
 		reject(b, peer, env, CODE(MALFORMED), "a string holds a NUL byte, or the frame is"
 		    " not canonical protobuf");
 	else if (seen == 2)
@@ -246,36 +266,16 @@ track_session(batch_t *b, peer_t *peer, const inbound_t *in)
 	outbound_session_start(b->node, peer);
 }
 
-/* protobuf-c ends a C string at its first NUL byte, so a string field
- * with a NUL inside would hide what follows from every check while the raw
- * frame is stored. Only a frame that re-encodes to exactly its own bytes is
- * known to hold nothing the checks did not see. */
-static bool
-reencodes_alike(const Famlink__V1__Envelope *env, const inbound_t *in)
-{
-	size_t len = zmq_msg_size((zmq_msg_t *)&in->body), packed;
-	uint8_t *buf;
-	bool same;
-
-	if (famlink__v1__envelope__get_packed_size(env) != len)
-		return false;
-	if ((buf = envelope_pack(env, &packed, NULL)) == NULL)
-		return false;
-	same = packed == len && memcmp(buf, zmq_msg_data((zmq_msg_t *)&in->body), len) == 0;
-	free(buf);
-	return same;
-}
-
 /* Receipts and Hellos are never answered: a bad one is logged and audited. */
 static void
-handle_control(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, bool canonical)
+handle_control(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_t *in)
 {
 	const char *id = envelope_id_ok(env->message_id) ? env->message_id : NULL;
 	char why[sizeof(((err_t *)0)->msg)];
 	err_t err = {0};
 	int code;
 
-	if (!canonical) {
+	if (!reencodes_alike(env, in)) {
 		code = CODE(MALFORMED);
 		snprintf(why, sizeof(why), "not canonical protobuf (a NUL byte in a string?)");
 	} else if ((code = check_addressing(b->node, env, peer->st.node_id, why, sizeof(why))) == 0 &&
@@ -329,9 +329,9 @@ handle_frame(batch_t *b, inbound_t *in)
 	}
 	if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT ||
 	    env->body_case == FAMLINK__V1__ENVELOPE__BODY_HELLO)
-		handle_control(b, peer, env, reencodes_alike(env, in));
+		handle_control(b, peer, env, in);
 	else
-		handle_message(b, peer, env, in, reencodes_alike(env, in));
+		handle_message(b, peer, env, in);
 	envelope_free(&env);
 }
 

@@ -140,7 +140,8 @@ settle(store_t *store, const char *sql, const char *peer, const char *message_id
 		return -1;
 	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
+	if (sqlite3_bind_parameter_count(st) >= 3)   /* the time it was settled, if kept */
+		sqlite3_bind_int64(st, 3, now);
 	step = sqlite3_step(st);
 	if (step == SQLITE_DONE)
 		return 0;

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "scratch.h"
+#include "scratch_store.h"
 #include <sqlite3.h>
 
 #include "envelope.h"
@@ -36,9 +36,7 @@
 #define NOW  1767605400000LL
 
 typedef struct fixture {
-	char dir[64];
-	char path[PATH_MAX];
-	store_t *s;
+	scratch_store_t ss;    /* the store under test and its directory */
 	config_t hub, muni;
 	peer_conf_t peers[2];
 } fixture_t;
@@ -60,17 +58,9 @@ static int
 setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof(*f));
-	err_t err = {0};
 
-	if (f == NULL)
+	if (f == NULL || scratch_store_open(&f->ss, "test_routine") != 0)
 		return -1;
-	if (scratch_make(f->dir, sizeof(f->dir), "test_routine") != 0)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/%s", f->dir, STORE_FILE);
-	if ((f->s = store_open(f->path, false, &err)) == NULL) {
-		fprintf(stderr, "store_open: %s\n", err.msg);
-		return -1;
-	}
 
 	/* The pool: 0180 has a contact person, 0181 none. */
 	f->hub.role = ROLE_HUB;
@@ -95,10 +85,8 @@ static int
 teardown(void **state)
 {
 	fixture_t *f = *state;
-	int rc;
+	int rc = scratch_store_close(&f->ss);
 
-	store_close(&f->s);
-	rc = scratch_remove(f->dir);
 	free(f);
 	return rc;
 }
@@ -149,7 +137,7 @@ hub_receive(fixture_t *f, msg_t *m, int body_case, const char *from, const char 
     err_t *err)
 {
 	make(m, body_case, from, HUB, referral_id);
-	return routine_receive(f->s, &f->hub, &m->env, from, NOW, err);
+	return routine_receive(f->ss.s, &f->hub, &m->env, from, NOW, err);
 }
 
 static const char *
@@ -157,7 +145,7 @@ state_of(fixture_t *f, const char *owner, const char *referral_id)
 {
 	static char st[REFERRAL_STATE_MAX];
 	err_t err = {0};
-	int rc = store_referral_get(f->s, owner, referral_id, st, &err);
+	int rc = store_referral_get(f->ss.s, owner, referral_id, st, &err);
 
 	assert_true(rc >= 0);
 	return rc == 1 ? st : "(none)";
@@ -169,7 +157,7 @@ count(fixture_t *f, const char *sql)
 	sqlite3_stmt *st;
 	long n;
 
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->s), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->ss.s), sql, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -200,7 +188,7 @@ outbox_read(fixture_t *f, const char *peer, outbox_t *o)
 	err_t err = {0};
 
 	memset(o, 0, sizeof(*o));
-	assert_int_equal(store_outbox_scan(f->s, peer, 0, 8, collect, o, &err), 0);
+	assert_int_equal(store_outbox_scan(f->ss.s, peer, 0, 8, collect, o, &err), 0);
 }
 
 static void
@@ -273,7 +261,7 @@ test_hub_duplicate_referral(void **state)
 	err_t err = {0};
 
 	assert_int_equal(hub_receive(f, &ref, BODY(REFERRAL), M180, REF, &err), ROUTINE_OK);
-	assert_int_equal(store_referral_set_state(f->s, M180, REF, "matching", NOW, &err), 0);
+	assert_int_equal(store_referral_set_state(f->ss.s, M180, REF, "matching", NOW, &err), 0);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(hub_receive(f, &again, BODY(REFERRAL), M180, REF, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(NOT_ALLOWED));
@@ -367,7 +355,7 @@ test_hub_direction(void **state)
 	/* Nor may the pool send what only municipalities send. */
 	make(&out, BODY(REFERRAL), HUB, M180, "0180-2026-0099");
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_send(f->s, &f->hub, &out.env, rbuf, NOW, &err), ROUTINE_REFUSED);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &out.env, rbuf, NOW, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(NOT_ALLOWED));
 	assert_string_equal(state_of(f, M180, "0180-2026-0099"), "(none)");
 }
@@ -384,20 +372,20 @@ test_hub_send_resolves_owner(void **state)
 	    ROUTINE_OK);
 
 	make(&q, BODY(INFO_REQUEST), HUB, "", "0181-2026-0001");
-	assert_int_equal(routine_send(f->s, &f->hub, &q.env, rbuf, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &q.env, rbuf, NOW, &err), ROUTINE_OK);
 	assert_ptr_equal(q.env.recipient, rbuf);
 	assert_string_equal(rbuf, M181);
 
 	make(&rej, BODY(REFERRAL_REJECTED), HUB, "", "0181-2026-0001");
 	memset(rbuf, 0, sizeof(rbuf));
-	assert_int_equal(routine_send(f->s, &f->hub, &rej.env, rbuf, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &rej.env, rbuf, NOW, &err), ROUTINE_OK);
 	assert_string_equal(rej.env.recipient, M181);
 	assert_string_equal(state_of(f, M181, "0181-2026-0001"), "rejected");
 
 	/* No such referral. */
 	make(&bad, BODY(INFO_REQUEST), HUB, "", "0181-2026-0404");
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_send(f->s, &f->hub, &bad.env, rbuf, NOW, &err), ROUTINE_REFUSED);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &bad.env, rbuf, NOW, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(UNKNOWN_REFERRAL));
 
 	/* The same id at two municipalities: the operator must say which. */
@@ -405,16 +393,16 @@ test_hub_send_resolves_owner(void **state)
 	assert_int_equal(hub_receive(f, &ref3, BODY(REFERRAL), M181, REF, &err), ROUTINE_OK);
 	make(&both, BODY(INFO_REQUEST), HUB, "", REF);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_send(f->s, &f->hub, &both.env, rbuf, NOW, &err), ROUTINE_REFUSED);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &both.env, rbuf, NOW, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(INVALID));
 	make(&expl, BODY(INFO_REQUEST), HUB, M180, REF);
-	assert_int_equal(routine_send(f->s, &f->hub, &expl.env, rbuf, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &expl.env, rbuf, NOW, &err), ROUTINE_OK);
 	assert_string_equal(expl.env.recipient, M180);
 
 	/* A given recipient must own the referral. */
 	make(&expl, BODY(INFO_REQUEST), HUB, M180, "0181-2026-0001");
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_send(f->s, &f->hub, &expl.env, rbuf, NOW, &err), ROUTINE_REFUSED);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &expl.env, rbuf, NOW, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(UNKNOWN_REFERRAL));
 }
 
@@ -447,20 +435,20 @@ test_municipality_send_referral(void **state)
 	err_t err = {0};
 
 	make(&ref, BODY(REFERRAL), M180, HUB, REF);
-	assert_int_equal(routine_send(f->s, &f->muni, &ref.env, rbuf, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_send(f->ss.s, &f->muni, &ref.env, rbuf, NOW, &err), ROUTINE_OK);
 	assert_string_equal(state_of(f, M180, REF), "submitted");
 	assert_string_equal(ref.env.recipient, HUB);
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 0);   /* the caller enqueues */
 
 	make(&again, BODY(REFERRAL), M180, HUB, REF);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_send(f->s, &f->muni, &again.env, rbuf, NOW, &err),
+	assert_int_equal(routine_send(f->ss.s, &f->muni, &again.env, rbuf, NOW, &err),
 	    ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(NOT_ALLOWED));
 	assert_string_equal(state_of(f, M180, REF), "submitted");
 
 	make(&closing, BODY(REFERRAL_CLOSED), M180, HUB, REF);
-	assert_int_equal(routine_send(f->s, &f->muni, &closing.env, rbuf, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_send(f->ss.s, &f->muni, &closing.env, rbuf, NOW, &err), ROUTINE_OK);
 	assert_string_equal(state_of(f, M180, REF), "closed");
 }
 
@@ -473,36 +461,36 @@ test_municipality_receive(void **state)
 	err_t err = {0};
 
 	make(&ref, BODY(REFERRAL), M180, HUB, REF);
-	assert_int_equal(routine_send(f->s, &f->muni, &ref.env, rbuf, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_send(f->ss.s, &f->muni, &ref.env, rbuf, NOW, &err), ROUTINE_OK);
 
 	make(&ack, BODY(REFERRAL_ACK), HUB, M180, REF);
 	ack.env.answers_message_id = ref.id;
-	assert_int_equal(routine_receive(f->s, &f->muni, &ack.env, HUB, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_receive(f->ss.s, &f->muni, &ack.env, HUB, NOW, &err), ROUTINE_OK);
 	assert_string_equal(state_of(f, M180, REF), "acknowledged");
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 0);   /* no ack of an ack */
 
 	make(&stray, BODY(REFERRAL_ACK), HUB, M180, "0180-2026-0404");
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_receive(f->s, &f->muni, &stray.env, HUB, NOW, &err),
+	assert_int_equal(routine_receive(f->ss.s, &f->muni, &stray.env, HUB, NOW, &err),
 	    ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(UNKNOWN_REFERRAL));
 	assert_string_equal(state_of(f, M180, "0180-2026-0404"), "(none)");
 
 	make(&rej, BODY(REFERRAL_REJECTED), HUB, M180, REF);
-	assert_int_equal(routine_receive(f->s, &f->muni, &rej.env, HUB, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_receive(f->ss.s, &f->muni, &rej.env, HUB, NOW, &err), ROUTINE_OK);
 	assert_string_equal(state_of(f, M180, REF), "rejected");
 
 	/* A Referral goes to the pool, never to a municipality. */
 	make(&ref_in, BODY(REFERRAL), HUB, M180, "0180-2026-0100");
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_receive(f->s, &f->muni, &ref_in.env, HUB, NOW, &err),
+	assert_int_equal(routine_receive(f->ss.s, &f->muni, &ref_in.env, HUB, NOW, &err),
 	    ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(NOT_ALLOWED));
 	assert_string_equal(state_of(f, M180, "0180-2026-0100"), "(none)");
 	/* Nor does a municipality send a ReferralAck. */
 	make(&ack_out, BODY(REFERRAL_ACK), M180, HUB, REF);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_send(f->s, &f->muni, &ack_out.env, rbuf, NOW, &err),
+	assert_int_equal(routine_send(f->ss.s, &f->muni, &ack_out.env, rbuf, NOW, &err),
 	    ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(NOT_ALLOWED));
 }

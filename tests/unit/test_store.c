@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "scratch.h"
+#include "scratch_store.h"
 #include <sqlite3.h>
 
 #include "envelope.h"
@@ -37,9 +37,7 @@
 #define M182 "municipality:0182"
 
 typedef struct fixture {
-	char dir[64];
-	char path[PATH_MAX];   /* dir/famlink.db */
-	store_t *s;
+	scratch_store_t ss;    /* the store under test and its directory */
 } fixture_t;
 
 /* An envelope with an InfoRequest body; self-referencing, so never copied. */
@@ -53,17 +51,9 @@ static int
 setup(void **state)
 {
 	fixture_t *f = calloc(1, sizeof(*f));
-	err_t err = {0};
 
-	if (f == NULL)
+	if (f == NULL || scratch_store_open(&f->ss, "test_store") != 0)
 		return -1;
-	if (scratch_make(f->dir, sizeof(f->dir), "test_store") != 0)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/%s", f->dir, STORE_FILE);
-	if ((f->s = store_open(f->path, false, &err)) == NULL) {
-		fprintf(stderr, "store_open: %s\n", err.msg);
-		return -1;
-	}
 	*state = f;
 	return 0;
 }
@@ -72,10 +62,8 @@ static int
 teardown(void **state)
 {
 	fixture_t *f = *state;
-	int rc;
+	int rc = scratch_store_close(&f->ss);
 
-	store_close(&f->s);
-	rc = scratch_remove(f->dir);
 	free(f);
 	return rc;
 }
@@ -106,23 +94,33 @@ enqueue(store_t *s, msg_t *m, const char *recipient, int64_t created_at)
 		fail_msg("store_enqueue: %s", err.msg);
 }
 
-/* The one integer a query returns (sqlite3_mprintf-style arguments). */
+/* Prepares and steps a query (sqlite3_mprintf-style arguments) that must
+ * return a row; the caller reads column 0 and finalizes. */
+static sqlite3_stmt *
+q_row(sqlite3 *db, const char *fmt, va_list ap)
+{
+	sqlite3_stmt *st = NULL;
+	char *sql = sqlite3_vmprintf(fmt, ap);
+
+	assert_non_null(sql);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_free(sql);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	return st;
+}
+
+/* The one number a query returns. */
 static long long
 q_int(sqlite3 *db, const char *fmt, ...)
 {
 	sqlite3_stmt *st;
 	long long v;
 	va_list ap;
-	char *sql;
 
 	va_start(ap, fmt);
-	sql = sqlite3_vmprintf(fmt, ap);
+	st = q_row(db, fmt, ap);
 	va_end(ap);
-	assert_non_null(sql);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
-	sqlite3_free(sql);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
@@ -135,16 +133,10 @@ q_text(sqlite3 *db, const char *fmt, ...)
 	static char buf[512];
 	sqlite3_stmt *st;
 	va_list ap;
-	char *sql;
 
 	va_start(ap, fmt);
-	sql = sqlite3_vmprintf(fmt, ap);
+	st = q_row(db, fmt, ap);
 	va_end(ap);
-	assert_non_null(sql);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
-	sqlite3_free(sql);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	snprintf(buf, sizeof(buf), "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	return buf;
@@ -174,30 +166,30 @@ static void
 test_open_creates_schema(void **state)
 {
 	fixture_t *f = *state;
-	sqlite3 *db = store_db(f->s);
+	sqlite3 *db = store_db(f->ss.s);
 	store_peer_t p;
 	err_t err = {0};
 
-	assert_int_equal(store_schema_version(f->s), 1);
+	assert_int_equal(store_schema_version(f->ss.s), 1);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 	    " AND name IN ('peers','outbox','inbox','rejections','dead_letters','referrals','audit')"), 7);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
 	    " AND tbl_name = 'audit'"), 2);
-	assert_int_equal(store_peer_load(f->s, M180, &p, &err), 0);
+	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
 
 	/* Reopening migrates nothing and keeps what was there. */
-	store_close(&f->s);
-	assert_null(f->s);
-	store_close(&f->s);   /* no-op on NULL */
-	f->s = store_open(f->path, false, &err);
-	assert_non_null(f->s);
-	assert_int_equal(store_schema_version(f->s), 1);
-	assert_int_equal(q_int(store_db(f->s), "SELECT count(*) FROM peers WHERE node_id = %Q",
+	store_close(&f->ss.s);
+	assert_null(f->ss.s);
+	store_close(&f->ss.s);   /* no-op on NULL */
+	f->ss.s = store_open(f->ss.path, false, &err);
+	assert_non_null(f->ss.s);
+	assert_int_equal(store_schema_version(f->ss.s), 1);
+	assert_int_equal(q_int(store_db(f->ss.s), "SELECT count(*) FROM peers WHERE node_id = %Q",
 	    M180), 1);
-	store_close(&f->s);
-	f->s = store_open(f->path, false, &err);
-	assert_non_null(f->s);
-	assert_int_equal(store_schema_version(f->s), 1);
+	store_close(&f->ss.s);
+	f->ss.s = store_open(f->ss.path, false, &err);
+	assert_non_null(f->ss.s);
+	assert_int_equal(store_schema_version(f->ss.s), 1);
 }
 
 static void
@@ -206,10 +198,10 @@ test_journal_settings(void **state)
 	fixture_t *f = *state;
 	sqlite3 *other;
 
-	assert_string_equal(q_text(store_db(f->s), "PRAGMA journal_mode"), "wal");
-	assert_int_equal(q_int(store_db(f->s), "PRAGMA synchronous"), 2);   /* FULL */
+	assert_string_equal(q_text(store_db(f->ss.s), "PRAGMA journal_mode"), "wal");
+	assert_int_equal(q_int(store_db(f->ss.s), "PRAGMA synchronous"), 2);   /* FULL */
 	/* WAL is a property of the file: a second connection sees it too. */
-	assert_int_equal(sqlite3_open_v2(f->path, &other, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_open_v2(f->ss.path, &other, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_string_equal(q_text(other, "PRAGMA journal_mode"), "wal");
 	assert_int_equal(q_int(other, "PRAGMA user_version"), 1);
 	sqlite3_close(other);
@@ -222,7 +214,7 @@ test_not_a_database(void **state)
 	char path[PATH_MAX + 16], text[4096];
 	err_t err = {0};
 
-	snprintf(path, sizeof(path), "%s/garbage.db", f->dir);
+	snprintf(path, sizeof(path), "%s/garbage.db", f->ss.dir);
 	memset(text, 'x', sizeof(text) - 1);
 	text[sizeof(text) - 1] = '\0';
 	memcpy(text, "this is not a database\n", 23);
@@ -243,7 +235,7 @@ test_newer_schema_refused(void **state)
 	sqlite3 *db;
 	err_t err = {0};
 
-	snprintf(path, sizeof(path), "%s/newer.db", f->dir);
+	snprintf(path, sizeof(path), "%s/newer.db", f->ss.dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE future (x);"
 	    " PRAGMA user_version=2", NULL, NULL, NULL), SQLITE_OK);
@@ -269,14 +261,14 @@ test_read_only(void **state)
 	store_peer_t p;
 	err_t err = {0};
 
-	snprintf(path, sizeof(path), "%s/missing.db", f->dir);
+	snprintf(path, sizeof(path), "%s/missing.db", f->ss.dir);
 	assert_null(store_open(path, true, &err));
 	assert_msg_has(&err, path);
 	assert_int_equal(stat(path, &st), -1);   /* not created */
 
 	/* An existing store opens read-only, reads, and refuses writes. */
-	assert_int_equal(store_peer_load(f->s, M180, &p, &err), 0);
-	ro = store_open(f->path, true, &err);
+	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
+	ro = store_open(f->ss.path, true, &err);
 	assert_non_null(ro);
 	assert_int_equal(store_schema_version(ro), 1);
 	assert_int_equal(q_int(store_db(ro), "SELECT count(*) FROM peers"), 1);
@@ -284,7 +276,7 @@ test_read_only(void **state)
 	assert_int_equal(store_exec(ro, "DELETE FROM peers", &err), -1);
 	assert_msg_has(&err, "readonly");
 	store_close(&ro);
-	assert_int_equal(q_int(store_db(f->s), "SELECT count(*) FROM peers"), 1);
+	assert_int_equal(q_int(store_db(f->ss.s), "SELECT count(*) FROM peers"), 1);
 }
 
 /* ---- outbox ----------------------------------------------------------- */
@@ -293,18 +285,18 @@ static void
 test_enqueue_sequences_per_peer(void **state)
 {
 	fixture_t *f = *state;
-	sqlite3 *db = store_db(f->s);
+	sqlite3 *db = store_db(f->ss.s);
 	msg_t a1, b1, a2, a3, b2;
 	store_peer_t p;
 	err_t err = {0};
 
-	assert_int_equal(store_begin(f->s, &err), 0);
-	enqueue(f->s, &a1, M180, 0);
-	enqueue(f->s, &b1, M181, 0);
-	enqueue(f->s, &a2, M180, 0);
-	enqueue(f->s, &a3, M180, 0);
-	enqueue(f->s, &b2, M181, 0);
-	assert_int_equal(store_commit(f->s, &err), 0);
+	assert_int_equal(store_begin(f->ss.s, &err), 0);
+	enqueue(f->ss.s, &a1, M180, 0);
+	enqueue(f->ss.s, &b1, M181, 0);
+	enqueue(f->ss.s, &a2, M180, 0);
+	enqueue(f->ss.s, &a3, M180, 0);
+	enqueue(f->ss.s, &b2, M181, 0);
+	assert_int_equal(store_commit(f->ss.s, &err), 0);
 
 	assert_int_equal(a1.env.sequence, 1);
 	assert_int_equal(a2.env.sequence, 2);
@@ -316,9 +308,9 @@ test_enqueue_sequences_per_peer(void **state)
 	    "info_request");
 	assert_string_equal(q_text(db, "SELECT state FROM outbox WHERE message_id = %Q", b2.id),
 	    "queued");
-	assert_int_equal(store_peer_load(f->s, M180, &p, &err), 0);
+	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
 	assert_int_equal(p.next_out_seq, 4);
-	assert_int_equal(store_peer_load(f->s, M181, &p, &err), 0);
+	assert_int_equal(store_peer_load(f->ss.s, M181, &p, &err), 0);
 	assert_int_equal(p.next_out_seq, 3);
 
 	/* One 'out' audit row each, naming the message, peer and body. */
@@ -366,11 +358,11 @@ test_outbox_scan(void **state)
 	err_t err = {0};
 
 	for (int i = 0; i < 5; i++)
-		enqueue(f->s, &m[i], M180, 1000 + i);
-	enqueue(f->s, &other, M181, 0);
+		enqueue(f->ss.s, &m[i], M180, 1000 + i);
+	enqueue(f->ss.s, &other, M181, 0);
 
 	memset(&sc, 0, sizeof(sc));
-	assert_int_equal(store_outbox_scan(f->s, M180, 0, 100, scan_cb, &sc, &err), 0);
+	assert_int_equal(store_outbox_scan(f->ss.s, M180, 0, 100, scan_cb, &sc, &err), 0);
 	assert_int_equal(sc.n, 5);
 	assert_int_equal(sc.unpacked_ok, 5);
 	for (int i = 0; i < 5; i++) {
@@ -380,29 +372,29 @@ test_outbox_scan(void **state)
 	}
 
 	memset(&sc, 0, sizeof(sc));   /* after and max */
-	assert_int_equal(store_outbox_scan(f->s, M180, 2, 2, scan_cb, &sc, &err), 0);
+	assert_int_equal(store_outbox_scan(f->ss.s, M180, 2, 2, scan_cb, &sc, &err), 0);
 	assert_int_equal(sc.n, 2);
 	assert_int_equal(sc.seq[0], 3);
 	assert_int_equal(sc.seq[1], 4);
 
 	memset(&sc, 0, sizeof(sc));   /* nothing after the last */
-	assert_int_equal(store_outbox_scan(f->s, M180, 5, 100, scan_cb, &sc, &err), 0);
+	assert_int_equal(store_outbox_scan(f->ss.s, M180, 5, 100, scan_cb, &sc, &err), 0);
 	assert_int_equal(sc.n, 0);
 
 	memset(&sc, 0, sizeof(sc));   /* the callback stops it */
 	sc.stop_at = 2;
-	assert_int_equal(store_outbox_scan(f->s, M180, 0, 100, scan_cb, &sc, &err), 42);
+	assert_int_equal(store_outbox_scan(f->ss.s, M180, 0, 100, scan_cb, &sc, &err), 42);
 	assert_int_equal(sc.n, 2);
 
 	memset(&sc, 0, sizeof(sc));   /* delivered ones are skipped */
-	assert_int_equal(store_mark_delivered(f->s, M180, m[1].id, 5000, NULL, NULL, &err), 1);
-	assert_int_equal(store_outbox_scan(f->s, M180, 0, 100, scan_cb, &sc, &err), 0);
+	assert_int_equal(store_mark_delivered(f->ss.s, M180, m[1].id, 5000, NULL, NULL, &err), 1);
+	assert_int_equal(store_outbox_scan(f->ss.s, M180, 0, 100, scan_cb, &sc, &err), 0);
 	assert_int_equal(sc.n, 4);
 	assert_int_equal(sc.seq[0], 1);
 	assert_int_equal(sc.seq[1], 3);
 
 	memset(&sc, 0, sizeof(sc));   /* the other peer's own channel */
-	assert_int_equal(store_outbox_scan(f->s, M181, 0, 100, scan_cb, &sc, &err), 0);
+	assert_int_equal(store_outbox_scan(f->ss.s, M181, 0, 100, scan_cb, &sc, &err), 0);
 	assert_int_equal(sc.n, 1);
 	assert_int_equal(sc.seq[0], 1);
 	assert_string_equal(sc.ids[0], other.id);
@@ -416,21 +408,21 @@ test_first_unacked(void **state)
 	uint64_t seq = 0;
 	err_t err = {0};
 
-	assert_int_equal(store_first_unacked(f->s, M180, &seq, &err), 0);
+	assert_int_equal(store_first_unacked(f->ss.s, M180, &seq, &err), 0);
 	assert_int_equal(seq, 1);   /* unknown peer: its channel starts at 1 */
 	for (int i = 0; i < 3; i++)
-		enqueue(f->s, &m[i], M180, 0);
-	assert_int_equal(store_first_unacked(f->s, M180, &seq, &err), 0);
+		enqueue(f->ss.s, &m[i], M180, 0);
+	assert_int_equal(store_first_unacked(f->ss.s, M180, &seq, &err), 0);
 	assert_int_equal(seq, 1);
-	assert_int_equal(store_mark_delivered(f->s, M180, m[0].id, 1, NULL, NULL, &err), 1);
-	assert_int_equal(store_first_unacked(f->s, M180, &seq, &err), 0);
+	assert_int_equal(store_mark_delivered(f->ss.s, M180, m[0].id, 1, NULL, NULL, &err), 1);
+	assert_int_equal(store_first_unacked(f->ss.s, M180, &seq, &err), 0);
 	assert_int_equal(seq, 2);
 	/* A gap: the lowest queued one counts. */
-	assert_int_equal(store_mark_delivered(f->s, M180, m[2].id, 1, NULL, NULL, &err), 1);
-	assert_int_equal(store_first_unacked(f->s, M180, &seq, &err), 0);
+	assert_int_equal(store_mark_delivered(f->ss.s, M180, m[2].id, 1, NULL, NULL, &err), 1);
+	assert_int_equal(store_first_unacked(f->ss.s, M180, &seq, &err), 0);
 	assert_int_equal(seq, 2);
-	assert_int_equal(store_mark_dead(f->s, M180, m[1].id, 5, "no", 1, NULL, &err), 1);
-	assert_int_equal(store_first_unacked(f->s, M180, &seq, &err), 0);
+	assert_int_equal(store_mark_dead(f->ss.s, M180, m[1].id, 5, "no", 1, NULL, &err), 1);
+	assert_int_equal(store_first_unacked(f->ss.s, M180, &seq, &err), 0);
 	assert_int_equal(seq, 4);   /* none waits: next_out_seq */
 }
 
@@ -438,22 +430,22 @@ static void
 test_mark_delivered(void **state)
 {
 	fixture_t *f = *state;
-	sqlite3 *db = store_db(f->s);
+	sqlite3 *db = store_db(f->ss.s);
 	msg_t a, b;
 	uint64_t seq = 0;
 	int64_t created = 0;
 	err_t err = {0};
 
-	enqueue(f->s, &a, M180, 1111);
-	enqueue(f->s, &b, M180, 2222);
+	enqueue(f->ss.s, &a, M180, 1111);
+	enqueue(f->ss.s, &b, M180, 2222);
 
 	/* The wrong peer cannot settle it. */
-	assert_int_equal(store_mark_delivered(f->s, M181, b.id, 3000, &seq, &created, &err), 0);
+	assert_int_equal(store_mark_delivered(f->ss.s, M181, b.id, 3000, &seq, &created, &err), 0);
 	assert_int_equal(seq, 0);
 	assert_string_equal(q_text(db, "SELECT state FROM outbox WHERE message_id = %Q", b.id),
 	    "queued");
 
-	assert_int_equal(store_mark_delivered(f->s, M180, b.id, 3000, &seq, &created, &err), 1);
+	assert_int_equal(store_mark_delivered(f->ss.s, M180, b.id, 3000, &seq, &created, &err), 1);
 	assert_int_equal(seq, 2);
 	assert_int_equal(created, 2222);
 	assert_string_equal(q_text(db, "SELECT state FROM outbox WHERE message_id = %Q", b.id),
@@ -463,10 +455,10 @@ test_mark_delivered(void **state)
 
 	/* A duplicate receipt, an unknown id. */
 	seq = 0, created = 0;
-	assert_int_equal(store_mark_delivered(f->s, M180, b.id, 4000, &seq, &created, &err), 0);
+	assert_int_equal(store_mark_delivered(f->ss.s, M180, b.id, 4000, &seq, &created, &err), 0);
 	assert_int_equal(seq, 0);
 	assert_int_equal(created, 0);
-	assert_int_equal(store_mark_delivered(f->s, M180, "01KE2Q7Z9K3M5N7P9R1T3V5X7Z", 4000,
+	assert_int_equal(store_mark_delivered(f->ss.s, M180, "01KE2Q7Z9K3M5N7P9R1T3V5X7Z", 4000,
 	    &seq, &created, &err), 0);
 	assert_int_equal(q_int(db, "SELECT delivered_at FROM outbox WHERE message_id = %Q", b.id),
 	    3000);
@@ -478,16 +470,16 @@ static void
 test_mark_dead(void **state)
 {
 	fixture_t *f = *state;
-	sqlite3 *db = store_db(f->s);
+	sqlite3 *db = store_db(f->ss.s);
 	msg_t a;
 	uint64_t seq = 0;
 	err_t err = {0};
 
-	enqueue(f->s, &a, M180, 0);
-	assert_int_equal(store_mark_dead(f->s, M181, a.id, 4, "schema", 5000, &seq, &err), 0);
+	enqueue(f->ss.s, &a, M180, 0);
+	assert_int_equal(store_mark_dead(f->ss.s, M181, a.id, 4, "schema", 5000, &seq, &err), 0);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM dead_letters"), 0);
 
-	assert_int_equal(store_mark_dead(f->s, M180, a.id, 4, "field child.alias: required",
+	assert_int_equal(store_mark_dead(f->ss.s, M180, a.id, 4, "field child.alias: required",
 	    5000, &seq, &err), 1);
 	assert_int_equal(seq, 1);
 	assert_string_equal(q_text(db, "SELECT state FROM outbox WHERE message_id = %Q", a.id),
@@ -500,8 +492,8 @@ test_mark_dead(void **state)
 	    " AND detail = 'field child.alias: required' AND at = 5000", a.id, M180), 1);
 
 	/* Settled: neither a second rejection nor a late acceptance changes it. */
-	assert_int_equal(store_mark_dead(f->s, M180, a.id, 6, "again", 6000, &seq, &err), 0);
-	assert_int_equal(store_mark_delivered(f->s, M180, a.id, 6000, NULL, NULL, &err), 0);
+	assert_int_equal(store_mark_dead(f->ss.s, M180, a.id, 6, "again", 6000, &seq, &err), 0);
+	assert_int_equal(store_mark_delivered(f->ss.s, M180, a.id, 6000, NULL, NULL, &err), 0);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM dead_letters"), 1);
 	assert_int_equal(q_int(db, "SELECT code FROM dead_letters WHERE message_id = %Q", a.id), 4);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM audit WHERE event = 'dead'"), 1);
@@ -513,7 +505,7 @@ static void
 test_inbox(void **state)
 {
 	fixture_t *f = *state;
-	sqlite3 *db = store_db(f->s);
+	sqlite3 *db = store_db(f->ss.s);
 	msg_t m;
 	uint8_t *raw;
 	size_t len;
@@ -522,11 +514,11 @@ test_inbox(void **state)
 	make_msg(&m, M180, HUB, "0180-2026-0042");
 	m.env.sequence = 7;
 	assert_non_null(raw = envelope_pack(&m.env, &len, &err));
-	assert_int_equal(store_inbox_has(f->s, m.id, M180, &err), 0);
-	assert_int_equal(store_inbox_put(f->s, &m.env, raw, len, 9999, &err), 0);
-	assert_int_equal(store_inbox_has(f->s, m.id, M180, &err), 1);
-	assert_int_equal(store_inbox_has(f->s, m.id, M181, &err), 2);   /* another sender's id */
-	assert_int_equal(store_inbox_has(f->s, "01KE2Q7Z9K3M5N7P9R1T3V5X7Z", M180, &err), 0);
+	assert_int_equal(store_inbox_has(f->ss.s, m.id, M180, &err), 0);
+	assert_int_equal(store_inbox_put(f->ss.s, &m.env, raw, len, 9999, &err), 0);
+	assert_int_equal(store_inbox_has(f->ss.s, m.id, M180, &err), 1);
+	assert_int_equal(store_inbox_has(f->ss.s, m.id, M181, &err), 2);   /* another sender's id */
+	assert_int_equal(store_inbox_has(f->ss.s, "01KE2Q7Z9K3M5N7P9R1T3V5X7Z", M180, &err), 0);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM inbox WHERE message_id = %Q"
 	    " AND sender = %Q AND sequence = 7 AND referral_id = '0180-2026-0042'"
 	    " AND body_type = 'info_request' AND received_at = 9999 AND length(envelope) = %d",
@@ -535,10 +527,10 @@ test_inbox(void **state)
 	    " AND message_id = %Q AND peer = %Q AND at = 9999", m.id, M180), 1);
 
 	/* The message id is unique: a second put fails and adds nothing. */
-	assert_int_equal(store_savepoint(f->s, &err), 0);
-	assert_int_equal(store_inbox_put(f->s, &m.env, raw, len, 10000, &err), -1);
+	assert_int_equal(store_savepoint(f->ss.s, &err), 0);
+	assert_int_equal(store_inbox_put(f->ss.s, &m.env, raw, len, 10000, &err), -1);
 	assert_msg_has(&err, "UNIQUE");
-	store_rollback_savepoint(f->s);
+	store_rollback_savepoint(f->ss.s);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM inbox"), 1);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM audit WHERE event = 'in'"), 1);
 	free(raw);
@@ -554,26 +546,26 @@ test_rejections(void **state)
 	err_t err = {0};
 	int code = 0;
 
-	assert_int_equal(store_rejection_get(f->s, id, M180, &code, reason, sizeof(reason), &err), 0);
-	assert_int_equal(store_rejection_put(f->s, id, M180, 8, "no referral 0180-2026-1", 5, &err), 0);
-	assert_int_equal(store_rejection_put(f->s, id, M180, 4, "second answer", 6, &err), 0);
-	assert_int_equal(store_rejection_get(f->s, id, M180, &code, reason, sizeof(reason), &err), 1);
+	assert_int_equal(store_rejection_get(f->ss.s, id, M180, &code, reason, sizeof(reason), &err), 0);
+	assert_int_equal(store_rejection_put(f->ss.s, id, M180, 8, "no referral 0180-2026-1", 5, &err), 0);
+	assert_int_equal(store_rejection_put(f->ss.s, id, M180, 4, "second answer", 6, &err), 0);
+	assert_int_equal(store_rejection_get(f->ss.s, id, M180, &code, reason, sizeof(reason), &err), 1);
 	assert_int_equal(code, 8);                       /* the first answer stands */
 	assert_string_equal(reason, "no referral 0180-2026-1");
-	assert_int_equal(store_rejection_get(f->s, id, M181, &code, reason, sizeof(reason), &err), 0);
+	assert_int_equal(store_rejection_get(f->ss.s, id, M181, &code, reason, sizeof(reason), &err), 0);
 }
 
 static void
 test_peers(void **state)
 {
 	fixture_t *f = *state;
-	sqlite3 *db = store_db(f->s);
+	sqlite3 *db = store_db(f->ss.s);
 	store_peer_t p, q;
 	msg_t m;
 	err_t err = {0};
 
 	memset(&p, 0xa5, sizeof(p));
-	assert_int_equal(store_peer_load(f->s, M180, &p, &err), 0);
+	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
 	assert_string_equal(p.node_id, M180);
 	assert_int_equal(p.next_out_seq, 1);
 	assert_int_equal(p.next_in_seq, 1);
@@ -581,14 +573,14 @@ test_peers(void **state)
 	assert_false(p.connected);
 	assert_int_equal(p.sent_up_to, 0);
 
-	enqueue(f->s, &m, M180, 0);   /* next_out_seq becomes 2 */
+	enqueue(f->ss.s, &m, M180, 0);   /* next_out_seq becomes 2 */
 	p.next_out_seq = 99;          /* not the saver's to write */
 	p.next_in_seq = 7;
 	p.last_seen = 1767605400000;
 	p.connected = true;
 	p.sent_up_to = 1;
-	assert_int_equal(store_peer_save(f->s, &p, &err), 0);
-	assert_int_equal(store_peer_load(f->s, M180, &q, &err), 0);
+	assert_int_equal(store_peer_save(f->ss.s, &p, &err), 0);
+	assert_int_equal(store_peer_load(f->ss.s, M180, &q, &err), 0);
 	assert_int_equal(q.next_out_seq, 2);
 	assert_int_equal(q.next_in_seq, 7);
 	assert_int_equal(q.last_seen, 1767605400000);
@@ -597,16 +589,16 @@ test_peers(void **state)
 
 	/* last_seen 0 is stored as never. */
 	p.last_seen = 0;
-	assert_int_equal(store_peer_save(f->s, &p, &err), 0);
+	assert_int_equal(store_peer_save(f->ss.s, &p, &err), 0);
 	assert_int_equal(q_int(db, "SELECT last_seen IS NULL FROM peers WHERE node_id = %Q", M180), 1);
 
 	/* Loading one peer leaves the others alone. */
-	assert_int_equal(store_peer_load(f->s, M181, &q, &err), 0);
+	assert_int_equal(store_peer_load(f->ss.s, M181, &q, &err), 0);
 	assert_int_equal(q.next_in_seq, 1);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM peers"), 2);
 
-	assert_int_equal(store_peers_reset(f->s, &err), 0);
-	assert_int_equal(store_peer_load(f->s, M180, &q, &err), 0);
+	assert_int_equal(store_peers_reset(f->ss.s, &err), 0);
+	assert_int_equal(store_peer_load(f->ss.s, M180, &q, &err), 0);
 	assert_false(q.connected);
 	assert_int_equal(q.next_in_seq, 7);
 	assert_int_equal(q.next_out_seq, 2);
@@ -619,24 +611,24 @@ static void
 test_audit_append_only(void **state)
 {
 	fixture_t *f = *state;
-	sqlite3 *db = store_db(f->s);
+	sqlite3 *db = store_db(f->ss.s);
 	err_t err = {0};
 
-	assert_int_equal(store_audit(f->s, 123, AUDIT_OP, NULL, NULL, NULL, 0,
+	assert_int_equal(store_audit(f->ss.s, 123, AUDIT_OP, NULL, NULL, NULL, 0,
 	    "famlinkctl send", &err), 0);
-	assert_int_equal(store_audit(f->s, 124, AUDIT_REJECT, "01KE2Q7Z9K3M5N7P9R1T3V5X7Z", M180,
+	assert_int_equal(store_audit(f->ss.s, 124, AUDIT_REJECT, "01KE2Q7Z9K3M5N7P9R1T3V5X7Z", M180,
 	    "referral", 4, "child.alias", &err), 0);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM audit"), 2);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM audit WHERE event = 'op'"
 	    " AND message_id IS NULL AND peer IS NULL AND code = 0 AND at = 123"), 1);
 
-	assert_int_equal(store_exec(f->s, "UPDATE audit SET detail = 'x'", &err), -1);
+	assert_int_equal(store_exec(f->ss.s, "UPDATE audit SET detail = 'x'", &err), -1);
 	assert_msg_has(&err, "append-only");
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(store_exec(f->s, "DELETE FROM audit", &err), -1);
+	assert_int_equal(store_exec(f->ss.s, "DELETE FROM audit", &err), -1);
 	assert_msg_has(&err, "append-only");
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(store_exec(f->s, "DELETE FROM audit WHERE at = 123", &err), -1);
+	assert_int_equal(store_exec(f->ss.s, "DELETE FROM audit WHERE at = 123", &err), -1);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM audit"), 2);
 	assert_string_equal(q_text(db, "SELECT detail FROM audit WHERE at = 123"),
 	    "famlinkctl send");
@@ -649,31 +641,31 @@ test_savepoint(void **state)
 	char st[REFERRAL_STATE_MAX];
 	err_t err = {0};
 
-	assert_int_equal(store_begin(f->s, &err), 0);
-	assert_int_equal(store_referral_add(f->s, M180, "r-1", "submitted", 1, &err), 0);
-	assert_int_equal(store_savepoint(f->s, &err), 0);
-	assert_int_equal(store_referral_add(f->s, M180, "r-2", "submitted", 1, &err), 0);
-	assert_int_equal(store_referral_set_state(f->s, M180, "r-1", "closed", 2, &err), 0);
-	store_rollback_savepoint(f->s);
-	assert_int_equal(store_savepoint(f->s, &err), 0);
-	assert_int_equal(store_referral_add(f->s, M180, "r-3", "submitted", 1, &err), 0);
-	assert_int_equal(store_release(f->s, &err), 0);
-	assert_int_equal(store_commit(f->s, &err), 0);
+	assert_int_equal(store_begin(f->ss.s, &err), 0);
+	assert_int_equal(store_referral_add(f->ss.s, M180, "r-1", "submitted", 1, &err), 0);
+	assert_int_equal(store_savepoint(f->ss.s, &err), 0);
+	assert_int_equal(store_referral_add(f->ss.s, M180, "r-2", "submitted", 1, &err), 0);
+	assert_int_equal(store_referral_set_state(f->ss.s, M180, "r-1", "closed", 2, &err), 0);
+	store_rollback_savepoint(f->ss.s);
+	assert_int_equal(store_savepoint(f->ss.s, &err), 0);
+	assert_int_equal(store_referral_add(f->ss.s, M180, "r-3", "submitted", 1, &err), 0);
+	assert_int_equal(store_release(f->ss.s, &err), 0);
+	assert_int_equal(store_commit(f->ss.s, &err), 0);
 
-	assert_int_equal(store_referral_get(f->s, M180, "r-1", st, &err), 1);
+	assert_int_equal(store_referral_get(f->ss.s, M180, "r-1", st, &err), 1);
 	assert_string_equal(st, "submitted");
-	assert_int_equal(store_referral_get(f->s, M180, "r-2", st, &err), 0);
-	assert_int_equal(store_referral_get(f->s, M180, "r-3", st, &err), 1);
+	assert_int_equal(store_referral_get(f->ss.s, M180, "r-2", st, &err), 0);
+	assert_int_equal(store_referral_get(f->ss.s, M180, "r-3", st, &err), 1);
 
 	/* The whole transaction rolls back too, and the connection is usable after. */
-	assert_int_equal(store_begin(f->s, &err), 0);
-	assert_int_equal(store_referral_add(f->s, M180, "r-4", "submitted", 1, &err), 0);
-	store_rollback(f->s);
-	assert_int_equal(store_referral_get(f->s, M180, "r-4", st, &err), 0);
-	assert_int_equal(store_begin(f->s, &err), 0);
-	assert_int_equal(store_commit(f->s, &err), 0);
+	assert_int_equal(store_begin(f->ss.s, &err), 0);
+	assert_int_equal(store_referral_add(f->ss.s, M180, "r-4", "submitted", 1, &err), 0);
+	store_rollback(f->ss.s);
+	assert_int_equal(store_referral_get(f->ss.s, M180, "r-4", st, &err), 0);
+	assert_int_equal(store_begin(f->ss.s, &err), 0);
+	assert_int_equal(store_commit(f->ss.s, &err), 0);
 	/* A commit outside a transaction is an error, not a silent success. */
-	assert_int_equal(store_commit(f->s, &err), -1);
+	assert_int_equal(store_commit(f->ss.s, &err), -1);
 }
 
 static void
@@ -684,23 +676,23 @@ test_changed_elsewhere(void **state)
 	store_peer_t p;
 	err_t err = {0};
 
-	other = store_open(f->path, false, &err);
+	other = store_open(f->ss.path, false, &err);
 	assert_non_null(other);
-	assert_false(store_changed_elsewhere(f->s));   /* opening changed nothing */
+	assert_false(store_changed_elsewhere(f->ss.s));   /* opening changed nothing */
 	assert_false(store_changed_elsewhere(other));
 
 	assert_int_equal(store_begin(other, &err), 0);
 	assert_int_equal(store_peer_load(other, M180, &p, &err), 0);
-	assert_false(store_changed_elsewhere(f->s));   /* not committed yet */
+	assert_false(store_changed_elsewhere(f->ss.s));   /* not committed yet */
 	assert_int_equal(store_commit(other, &err), 0);
-	assert_true(store_changed_elsewhere(f->s));
-	assert_false(store_changed_elsewhere(f->s));   /* reported once */
+	assert_true(store_changed_elsewhere(f->ss.s));
+	assert_false(store_changed_elsewhere(f->ss.s));   /* reported once */
 
 	/* Our own commits are not someone else's. */
-	assert_int_equal(store_begin(f->s, &err), 0);
-	assert_int_equal(store_peer_load(f->s, M181, &p, &err), 0);
-	assert_int_equal(store_commit(f->s, &err), 0);
-	assert_false(store_changed_elsewhere(f->s));
+	assert_int_equal(store_begin(f->ss.s, &err), 0);
+	assert_int_equal(store_peer_load(f->ss.s, M181, &p, &err), 0);
+	assert_int_equal(store_commit(f->ss.s, &err), 0);
+	assert_false(store_changed_elsewhere(f->ss.s));
 	assert_true(store_changed_elsewhere(other));
 	store_close(&other);
 }
@@ -711,44 +703,44 @@ static void
 test_referrals(void **state)
 {
 	fixture_t *f = *state;
-	sqlite3 *db = store_db(f->s);
+	sqlite3 *db = store_db(f->ss.s);
 	char st[REFERRAL_STATE_MAX], owner[65];
 	err_t err = {0};
 
-	assert_int_equal(store_referral_get(f->s, M180, "0180-2026-0042", st, &err), 0);
-	assert_int_equal(store_referral_owner(f->s, "0180-2026-0042", owner, &err), 0);
+	assert_int_equal(store_referral_get(f->ss.s, M180, "0180-2026-0042", st, &err), 0);
+	assert_int_equal(store_referral_owner(f->ss.s, "0180-2026-0042", owner, &err), 0);
 
-	assert_int_equal(store_referral_add(f->s, M180, "0180-2026-0042", "submitted", 100, &err), 0);
-	assert_int_equal(store_referral_get(f->s, M180, "0180-2026-0042", st, &err), 1);
+	assert_int_equal(store_referral_add(f->ss.s, M180, "0180-2026-0042", "submitted", 100, &err), 0);
+	assert_int_equal(store_referral_get(f->ss.s, M180, "0180-2026-0042", st, &err), 1);
 	assert_string_equal(st, "submitted");
-	assert_int_equal(store_referral_get(f->s, M181, "0180-2026-0042", st, &err), 0);
+	assert_int_equal(store_referral_get(f->ss.s, M181, "0180-2026-0042", st, &err), 0);
 	memset(owner, 0, sizeof(owner));
-	assert_int_equal(store_referral_owner(f->s, "0180-2026-0042", owner, &err), 1);
+	assert_int_equal(store_referral_owner(f->ss.s, "0180-2026-0042", owner, &err), 1);
 	assert_string_equal(owner, M180);
 
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(store_referral_add(f->s, M180, "0180-2026-0042", "acknowledged", 101,
+	assert_int_equal(store_referral_add(f->ss.s, M180, "0180-2026-0042", "acknowledged", 101,
 	    &err), -1);
 	assert_msg_has(&err, "UNIQUE");
-	assert_int_equal(store_referral_get(f->s, M180, "0180-2026-0042", st, &err), 1);
+	assert_int_equal(store_referral_get(f->ss.s, M180, "0180-2026-0042", st, &err), 1);
 	assert_string_equal(st, "submitted");
 
-	assert_int_equal(store_referral_set_state(f->s, M180, "0180-2026-0042", "acknowledged",
+	assert_int_equal(store_referral_set_state(f->ss.s, M180, "0180-2026-0042", "acknowledged",
 	    200, &err), 0);
-	assert_int_equal(store_referral_get(f->s, M180, "0180-2026-0042", st, &err), 1);
+	assert_int_equal(store_referral_get(f->ss.s, M180, "0180-2026-0042", st, &err), 1);
 	assert_string_equal(st, "acknowledged");
 	assert_int_equal(q_int(db, "SELECT created_at FROM referrals WHERE owner = %Q", M180), 100);
 	assert_int_equal(q_int(db, "SELECT updated_at FROM referrals WHERE owner = %Q", M180), 200);
 
 	/* Ids are per owner: another municipality may use the same one. */
-	assert_int_equal(store_referral_add(f->s, M181, "0180-2026-0042", "submitted", 300, &err), 0);
-	assert_int_equal(store_referral_owner(f->s, "0180-2026-0042", owner, &err), 2);
-	assert_int_equal(store_referral_get(f->s, M180, "0180-2026-0042", st, &err), 1);
+	assert_int_equal(store_referral_add(f->ss.s, M181, "0180-2026-0042", "submitted", 300, &err), 0);
+	assert_int_equal(store_referral_owner(f->ss.s, "0180-2026-0042", owner, &err), 2);
+	assert_int_equal(store_referral_get(f->ss.s, M180, "0180-2026-0042", st, &err), 1);
 	assert_string_equal(st, "acknowledged");
-	assert_int_equal(store_referral_get(f->s, M181, "0180-2026-0042", st, &err), 1);
+	assert_int_equal(store_referral_get(f->ss.s, M181, "0180-2026-0042", st, &err), 1);
 	assert_string_equal(st, "submitted");
-	assert_int_equal(store_referral_add(f->s, M182, "0180-2026-0042", "submitted", 300, &err), 0);
-	assert_int_equal(store_referral_owner(f->s, "0180-2026-0042", owner, &err), 2);
+	assert_int_equal(store_referral_add(f->ss.s, M182, "0180-2026-0042", "submitted", 300, &err), 0);
+	assert_int_equal(store_referral_owner(f->ss.s, "0180-2026-0042", owner, &err), 2);
 }
 
 /* ---- reports ---------------------------------------------------------- */
@@ -784,12 +776,12 @@ test_report_peers(void **state)
 	size_t n = 99;
 	err_t err = {0};
 
-	assert_int_equal(store_report_peers(f->s, &r, &n, &err), 0);
+	assert_int_equal(store_report_peers(f->ss.s, &r, &n, &err), 0);
 	assert_int_equal(n, 0);
 	free(r);
 
-	report_setup(f->s, m, &b);
-	assert_int_equal(store_report_peers(f->s, &r, &n, &err), 0);
+	report_setup(f->ss.s, m, &b);
+	assert_int_equal(store_report_peers(f->ss.s, &r, &n, &err), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(r[0].node_id, M180);
 	assert_true(r[0].connected);
@@ -814,7 +806,7 @@ test_report_peers(void **state)
 	assert_int_equal(r[2].oldest_unacked, 0);
 	free(r);
 
-	assert_int_equal(store_report_dead_total(f->s, &err), 1);
+	assert_int_equal(store_report_dead_total(f->ss.s, &err), 1);
 }
 
 typedef struct qrow {
@@ -858,12 +850,12 @@ test_report_queue(void **state)
 	err_t err = {0};
 
 	memset(&q, 0, sizeof(q));
-	assert_int_equal(store_report_queue(f->s, 0, queue_cb, &q, &err), 0);
+	assert_int_equal(store_report_queue(f->ss.s, 0, queue_cb, &q, &err), 0);
 	assert_int_equal(q.n, 0);
 
-	report_setup(f->s, m, &b);
+	report_setup(f->ss.s, m, &b);
 	memset(&q, 0, sizeof(q));
-	assert_int_equal(store_report_queue(f->s, 0, queue_cb, &q, &err), 0);
+	assert_int_equal(store_report_queue(f->ss.s, 0, queue_cb, &q, &err), 0);
 	/* Undelivered first (per peer, in sequence order), then dead letters;
 	 * the delivered one is not listed. */
 	assert_int_equal(q.n, 5);
@@ -891,7 +883,7 @@ test_report_queue(void **state)
 	assert_int_equal(q.row[4].sequence, 2);
 
 	memset(&q, 0, sizeof(q));
-	assert_int_equal(store_report_queue(f->s, 2, queue_cb, &q, &err), 0);
+	assert_int_equal(store_report_queue(f->ss.s, 2, queue_cb, &q, &err), 0);
 	assert_int_equal(q.n, 2);
 	assert_string_equal(q.row[0].message_id, m[2].id);
 	assert_string_equal(q.row[1].message_id, m[3].id);

@@ -141,6 +141,20 @@ router_recv(fixture_t *f, int timeout_ms, char *payload, size_t plen, char *user
 
 /* Waits until the handler has refused more than `before` handshakes,
  * failing if a message reaches the router meanwhile or after (QUIET_MS). */
+/* The ROUTER receives text, and ZAP bound it to "NODE_ID KEY". */
+static void
+expect_frame(fixture_t *f, const char *text, const char *node_id, const char *key)
+{
+	char payload[64], uid[128], want[128];
+
+	assert_int_equal(router_recv(f, WAIT_MS, payload, sizeof(payload), uid, sizeof(uid)), 1);
+	assert_string_equal(payload, text);
+	if (node_id == NULL)
+		return;
+	snprintf(want, sizeof(want), "%s %s", node_id, key);
+	assert_string_equal(uid, want);
+}
+
 static void
 expect_refused(fixture_t *f, unsigned long before)
 {
@@ -165,7 +179,6 @@ static void
 test_allowed_client_user_id(void **state)
 {
 	fixture_t *f = *state;
-	char payload[64], uid[128], want[128];
 	unsigned long acc = 9, ref = 9;
 
 	zap_counts(f->zap, &acc, &ref);
@@ -173,10 +186,7 @@ test_allowed_client_user_id(void **state)
 	assert_int_equal(ref, 0);
 	allow(f, M180, f->a.pk);
 	client_send(f, &f->a, "hello");
-	assert_int_equal(router_recv(f, WAIT_MS, payload, sizeof(payload), uid, sizeof(uid)), 1);
-	assert_string_equal(payload, "hello");
-	snprintf(want, sizeof(want), "%s %s", M180, f->a.pk);
-	assert_string_equal(uid, want);
+	expect_frame(f, "hello", M180, f->a.pk);
 	zap_counts(f->zap, &acc, &ref);
 	assert_int_equal(acc, 1);
 	assert_int_equal(ref, 0);
@@ -186,7 +196,6 @@ static void
 test_unknown_key_refused(void **state)
 {
 	fixture_t *f = *state;
-	char payload[64], uid[128], want[128];
 	unsigned long acc, ref;
 
 	allow(f, M180, f->a.pk);
@@ -198,25 +207,20 @@ test_unknown_key_refused(void **state)
 
 	/* The allowed one still gets through alongside. */
 	client_send(f, &f->a, "hello");
-	assert_int_equal(router_recv(f, WAIT_MS, payload, sizeof(payload), uid, sizeof(uid)), 1);
-	assert_string_equal(payload, "hello");
-	snprintf(want, sizeof(want), "%s %s", M180, f->a.pk);
-	assert_string_equal(uid, want);
+	expect_frame(f, "hello", M180, f->a.pk);
 }
 
 static void
 test_allowlist_replaced(void **state)
 {
 	fixture_t *f = *state;
-	char payload[64], uid[128], want[128];
 	unsigned long acc, ref;
 	void *old;
 	err_t err = {0};
 
 	allow(f, M180, f->a.pk);
 	old = client_send(f, &f->a, "first");
-	assert_int_equal(router_recv(f, WAIT_MS, payload, sizeof(payload), uid, sizeof(uid)), 1);
-	assert_string_equal(payload, "first");
+	expect_frame(f, "first", NULL, NULL);
 
 	/* Emptied: a new connection with the once-allowed key is refused. */
 	assert_int_equal(zap_set_allowlist(f->zap, NULL, 0, &err), 0);
@@ -228,25 +232,19 @@ test_allowlist_replaced(void **state)
 	 * frames still carry the old User-Id, which is why the main thread
 	 * checks each frame against the live allowlist. */
 	assert_int_equal(zmq_send(old, "still here", 10, ZMQ_DONTWAIT), 10);
-	assert_int_equal(router_recv(f, WAIT_MS, payload, sizeof(payload), uid, sizeof(uid)), 1);
-	assert_string_equal(payload, "still here");
-	snprintf(want, sizeof(want), "%s %s", M180, f->a.pk);
-	assert_string_equal(uid, want);
+	expect_frame(f, "still here", M180, f->a.pk);
 
 	/* Replaced by a list naming b under another node id. */
 	allow(f, M181, f->b.pk);
 	client_send(f, &f->b, "b here");
-	assert_int_equal(router_recv(f, WAIT_MS, payload, sizeof(payload), uid, sizeof(uid)), 1);
-	assert_string_equal(payload, "b here");
-	snprintf(want, sizeof(want), "%s %s", M181, f->b.pk);
-	assert_string_equal(uid, want);
+	expect_frame(f, "b here", M181, f->b.pk);
 }
 
 static void
 test_bad_key_rejected(void **state)
 {
 	fixture_t *f = *state;
-	char bad_char[41], too_long[42], payload[64], uid[128];
+	char bad_char[41], too_long[42];
 	zap_entry_t e[2] = { { M180, NULL }, { M181, NULL } };
 	err_t err = {0};
 
@@ -270,8 +268,7 @@ test_bad_key_rejected(void **state)
 
 	/* A refused list leaves the old one in force. */
 	client_send(f, &f->a, "hello");
-	assert_int_equal(router_recv(f, WAIT_MS, payload, sizeof(payload), uid, sizeof(uid)), 1);
-	assert_string_equal(payload, "hello");
+	expect_frame(f, "hello", NULL, NULL);
 }
 
 /*
