@@ -97,6 +97,9 @@ node_new(config_t *cfg, err_t *err)
 	if ((node->store = store_open(path, false, err)) == NULL ||
 	    store_peers_reset(node->store, err) != 0)
 		goto fail;
+	if (store_open_wait_ms(node->store) >= 1000)
+		log_notice("store: waited %lld ms for another process (famlinkctl?) to let go of it",
+		    (long long)store_open_wait_ms(node->store));
 	if ((node->zctx = zmq_ctx_new()) == NULL) {
 		err_set(err, 0, "cannot create a ZeroMQ context");
 		goto fail;

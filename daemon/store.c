@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "clock.h"
 #include "store.h"
 
 #define STMT_CACHE 48
@@ -20,6 +22,7 @@
 struct store {
 	sqlite3 *db;
 	bool read_only;
+	int64_t open_wait_ms;   /* how long store_open() waited for a busy store */
 	int data_version;
 	sqlite3_stmt *data_version_stmt;
 	struct { const char *sql; sqlite3_stmt *stmt; } cache[STMT_CACHE];
@@ -112,6 +115,7 @@ static const char *const migrations[] = {
 #define MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 sqlite3 *store_db(store_t *store) { return store->db; }
+int64_t store_open_wait_ms(const store_t *store) { return store->open_wait_ms; }
 
 void
 store_global_init(void)
@@ -201,7 +205,7 @@ configure(store_t *store, err_t *err)
 {
 	char mode[32], sync[32];
 
-	sqlite3_busy_timeout(store->db, 5000);
+	sqlite3_busy_timeout(store->db, STORE_BUSY_MS);
 	if (store_exec(store, "PRAGMA foreign_keys=ON", err) != 0)
 		return -1;
 	if (!store->read_only &&
@@ -214,12 +218,42 @@ configure(store_t *store, err_t *err)
 		return -1;
 	if (pragma_text(store, "PRAGMA journal_mode", mode, sizeof(mode)) != 0 ||
 	    pragma_text(store, "PRAGMA synchronous", sync, sizeof(sync)) != 0)
-		return err_set(err, 0, "sqlite: cannot read journal settings: %s",
-		    sqlite3_errmsg(store->db));
+		return err_set(err, sqlite3_errcode(store->db),
+		    "sqlite: cannot read journal settings: %s", sqlite3_errmsg(store->db));
 	if (strcmp(mode, "wal") != 0)
 		return err_set(err, 0, "journal_mode is %s, need wal", mode);
 	if (!store->read_only && strcmp(sync, "2") != 0)
 		return err_set(err, 0, "synchronous is %s, need 2 (FULL)", sync);
+	return 0;
+}
+
+static bool
+is_busy(const err_t *err)
+{
+	return (err->code & 0xff) == SQLITE_BUSY || (err->code & 0xff) == SQLITE_LOCKED;
+}
+
+/* Switching a new database to WAL takes a lock that SQLite refuses at once,
+ * without its busy handler, when another process (famlinkctl, a second
+ * opener) holds a conflicting one, so "database is locked" can come back
+ * however long the busy timeout is. Every step here is idempotent: run it
+ * again until the other opener is done, as long as any access would wait. */
+static int
+configure_waiting(store_t *store, err_t *err)
+{
+	int64_t start = clock_mono_ms(), waited = 0;
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+	while (configure(store, err) != 0) {
+		waited = clock_mono_ms() - start;
+		if (!is_busy(err))
+			return -1;
+		if (waited >= STORE_OPEN_WAIT_MS)
+			return err_set(err, err->code, "still busy after %lld ms (another process"
+			    " holds a lock on it): %s", (long long)waited, err->msg);
+		nanosleep(&pause, NULL);
+	}
+	store->open_wait_ms = waited;
 	return 0;
 }
 
@@ -275,7 +309,7 @@ store_open(const char *path, bool read_only, err_t *err)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(store->db, 1);
-	if (configure(store, err) != 0 || (!read_only && migrate(store, err) != 0)) {
+	if (configure_waiting(store, err) != 0 || (!read_only && migrate(store, err) != 0)) {
 		err_prefix(err, "%s", path);
 		goto fail;
 	}

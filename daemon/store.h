@@ -23,6 +23,11 @@ typedef struct sqlite3 sqlite3;
 
 #define STORE_FILE "famlink.db"
 
+/* How long any access waits for a lock another process holds (ms), and how
+ * long opening waits in all (a migration elsewhere may take a while). */
+#define STORE_BUSY_MS 5000
+#define STORE_OPEN_WAIT_MS 30000
+
 /* Call once, first thing in main(), before any other store call: this
  * process uses SQLite from one thread only, so SQLite's own locks and
  * memory statistics are switched off. */
@@ -32,6 +37,9 @@ void store_global_init(void);
  * existing database without writing (famlinkctl status). NULL on error. */
 store_t *store_open(const char *path, bool read_only, err_t *err);
 void store_close(store_t **store);
+/* How long store_open() waited for other processes (ms): worth a log line
+ * when it is long. */
+int64_t store_open_wait_ms(const store_t *store);
 
 /* The schema version after migrations (PRAGMA user_version). */
 int store_schema_version(store_t *store);
