@@ -15,67 +15,7 @@
 #include "base64.h"
 #include "codec_json.h"
 #include "codec_json_int.h"
-
-void
-codec_json_name(const char *proto_name, char *buf, size_t size)
-{
-	size_t o = 0;
-	bool upper = false;
-
-	if (size == 0)
-		return;
-	for (; *proto_name != '\0' && o + 1 < size; proto_name++) {
-		char c = *proto_name;
-		if (c == '_') {
-			upper = true;
-			continue;
-		}
-		buf[o++] = upper && c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
-		upper = false;
-	}
-	buf[o] = '\0';
-}
-
-static void
-path_add(codec_path_t *p, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(p->buf + p->len, sizeof(p->buf) - p->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		p->len += (size_t)n;
-	if (p->len >= sizeof(p->buf))
-		p->len = sizeof(p->buf) - 1;   /* truncated; still a useful prefix */
-}
-
-/* Appends a field's JSON name; returns the length to pop back to. */
-size_t
-codec_path_push(codec_path_t *p, const char *json_name)
-{
-	size_t old = p->len;
-
-	path_add(p, "%s%s", old > 0 ? "." : "", json_name);
-	return old;
-}
-
-size_t
-codec_path_index(codec_path_t *p, size_t i)
-{
-	size_t old = p->len;
-
-	path_add(p, "[%zu]", i);
-	return old;
-}
-
-void
-codec_path_pop(codec_path_t *p, size_t old)
-{
-	p->len = old;
-	p->buf[old] = '\0';
-}
+#include "fieldpath.h"
 
 int
 codec_fail(err_t *err, const codec_path_t *p, const char *fmt, ...)
@@ -86,8 +26,7 @@ codec_fail(err_t *err, const codec_path_t *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return err_set(err, CODEC_INVALID, "%s: %s",
-	    p->len > 0 ? p->buf : "(top level)", what);
+	return fieldpath_fail(err, CODEC_INVALID, p, "%s", what);
 }
 
 size_t
@@ -269,7 +208,7 @@ array_to_json(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
-		size_t old = codec_path_index(p, i);
+		size_t old = fieldpath_push_index(p, i);
 		json_t *j = value_to_json(f, arr + i * sz, p, err);
 		if (j == NULL)
 			goto fail;
@@ -277,7 +216,7 @@ array_to_json(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 			codec_fail(err, p, "out of memory");
 			goto fail;
 		}
-		codec_path_pop(p, old);
+		fieldpath_pop(p, old);
 	}
 	return a;
 fail:
@@ -304,8 +243,8 @@ message_to_json(const ProtobufCMessage *m, codec_path_t *p, err_t *err)
 
 		if (!field_present(m, f))
 			continue;
-		codec_json_name(f->name, name, sizeof(name));
-		old = codec_path_push(p, name);
+		fieldpath_json_name(f->name, name, sizeof(name));
+		old = fieldpath_push_json(p, name);
 		if (f->label == PROTOBUF_C_LABEL_REPEATED)
 			j = array_to_json(m, f, p, err);
 		else
@@ -316,7 +255,7 @@ message_to_json(const ProtobufCMessage *m, codec_path_t *p, err_t *err)
 			codec_fail(err, p, "out of memory");
 			goto fail;
 		}
-		codec_path_pop(p, old);
+		fieldpath_pop(p, old);
 	}
 	return obj;
 fail:

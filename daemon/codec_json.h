@@ -39,9 +39,4 @@ ProtobufCMessage *codec_from_json(const ProtobufCMessageDescriptor *desc,
 ProtobufCMessage *codec_from_json_string(const ProtobufCMessageDescriptor *desc,
     const char *text, size_t len, err_t *err);
 
-/* Writes the JSON name of a .proto field name ("birth_year" → "birthYear",
- * the way protoc derives json_name) into buf; truncates to size - 1 bytes.
- * Shared with validate.c so error paths match the JSON keys. */
-void codec_json_name(const char *proto_name, char *buf, size_t size);
-
 #endif

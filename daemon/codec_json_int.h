@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "famlink.pb-c.h"
+#include "fieldpath.h"
 
 #define CODEC_INVALID FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_INVALID
 
@@ -20,15 +21,7 @@
 #define CMEMBER(msg, off) ((const void *)((const char *)(msg) + (off)))
 
 /* Where we are, for error messages: "referral.child.languages[2]". */
-typedef struct codec_path {
-	char buf[256];
-	size_t len;
-} codec_path_t;
-
-/* Each push returns the length to pop back to. */
-size_t codec_path_push(codec_path_t *p, const char *json_name);
-size_t codec_path_index(codec_path_t *p, size_t i);
-void codec_path_pop(codec_path_t *p, size_t old);
+typedef fieldpath_t codec_path_t;
 
 /* err_set() with code CODEC_INVALID and "<path>: " in front; returns -1. */
 int codec_fail(err_t *err, const codec_path_t *p, const char *fmt, ...)

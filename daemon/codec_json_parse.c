@@ -291,10 +291,10 @@ set_repeated(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 	*(void **)MEMBER(m, f->offset) = arr;
 	*(size_t *)MEMBER(m, f->quantifier_offset) = n;
 	for (i = 0; i < n; i++) {
-		size_t old = codec_path_index(p, i);
+		size_t old = fieldpath_push_index(p, i);
 		if (set_value(f, arr + i * sz, json_array_get(v, i), p, err) < 0)
 			return -1;
-		codec_path_pop(p, old);
+		fieldpath_pop(p, old);
 	}
 	return 0;
 }
@@ -313,7 +313,7 @@ set_field(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 		which = MEMBER(m, f->quantifier_offset);
 		if (*which != 0) {
 			other = protobuf_c_message_descriptor_get_field(m->descriptor, *which);
-			codec_json_name(other != NULL ? other->name : "?", name, sizeof(name));
+			fieldpath_json_name(other != NULL ? other->name : "?", name, sizeof(name));
 			return codec_fail(err, p, "cannot be set together with %s (one of a oneof)", name);
 		}
 		/* Selected before the value is set: free_unpacked() frees only
@@ -403,8 +403,8 @@ object_to_message(ProtobufCMessage *m, const json_t *obj, codec_path_t *p, err_t
 			rc = unknown_key(p, key, err);
 			break;
 		}
-		codec_json_name(f->name, name, sizeof(name));
-		old = codec_path_push(p, name);
+		fieldpath_json_name(f->name, name, sizeof(name));
+		old = fieldpath_push_json(p, name);
 		if (seen[f - d->fields]++) {
 			rc = codec_fail(err, p, "given twice (as %s and %s)", f->name, name);
 			break;
@@ -412,7 +412,7 @@ object_to_message(ProtobufCMessage *m, const json_t *obj, codec_path_t *p, err_t
 		/* null means absent, as in the proto3 mapping. */
 		if (!json_is_null(v) && (rc = set_field(m, f, v, p, err)) < 0)
 			break;
-		codec_path_pop(p, old);
+		fieldpath_pop(p, old);
 	}
 	free(seen);
 	return rc;

@@ -19,6 +19,7 @@
 #include "routine.h"
 #include "store_audit.h"
 #include "validate.h"
+#include "wire.h"
 
 #define CODE(x) FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_##x
 #define LEVEL(x) FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_##x
@@ -122,24 +123,20 @@ apply(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_
 	b->failed = true;
 }
 
-/* protobuf-c ends a C string at its first NUL byte, so a string field
- * with a NUL inside would hide what follows from every check while the raw
- * frame is stored. Only a frame that re-encodes to exactly its own bytes is
- * known to hold nothing the checks did not see. */
+/* protobuf-c ends a C string at its first NUL byte and keeps the low bits
+ * of a number too big for its field, so the decoded message can hide what
+ * the frame holds. The wire check reads the frame itself (any conforming
+ * encoding passes); why names the field when it fails. */
 static bool
-reencodes_alike(const Famlink__V1__Envelope *env, const inbound_t *in)
+wire_ok(const inbound_t *in, char *why, size_t len)
 {
-	size_t len = zmq_msg_size((zmq_msg_t *)&in->body), packed;
-	uint8_t *buf;
-	bool same;
+	err_t err;
 
-	if (famlink__v1__envelope__get_packed_size(env) != len)
-		return false;
-	if ((buf = envelope_pack(env, &packed, NULL)) == NULL)
-		return false;
-	same = packed == len && memcmp(buf, zmq_msg_data((zmq_msg_t *)&in->body), len) == 0;
-	free(buf);
-	return same;
+	if (wire_check(&famlink__v1__envelope__descriptor, zmq_msg_data((zmq_msg_t *)&in->body),
+	    zmq_msg_size((zmq_msg_t *)&in->body), &err) == 0)
+		return true;
+	snprintf(why, len, "%s", err.msg);
+	return false;
 }
 
 /* A resend of a message we rejected gets the same answer, not a second
@@ -166,45 +163,55 @@ answer_again(batch_t *b, peer_t *peer, const char *message_id)
 	return rc == 1;
 }
 
+/* Settled before any check: a message id we have answered before gets the
+ * same answer (ACCEPTED for one in the inbox). True if it was one. */
+static bool
+answered_before(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, int *seen)
+{
+	err_t err;
+
+	if ((*seen = store_inbox_has(b->node->store, env->message_id, peer->st.node_id, &err)) < 0) {
+		log_err("store: %s", err.msg);
+		b->failed = true;
+		return true;
+	}
+	if (*seen == 1) {
+		log_debug("message %s from %s is a duplicate", env->message_id, peer->st.node_id);
+		node_peer_add_receipt(peer, env->message_id, LEVEL(ACCEPTED), 0, NULL);
+		return true;
+	}
+	return answer_again(b, peer, env->message_id);
+}
+
 /* A sequenced message: duplicate, gap, or next in its channel. Whatever
- * final answer it gets (accepted or rejected), a message at the expected
- * sequence moves the channel on: the sender never resends a rejected one. */
+ * answer a message at the expected sequence gets (accepted, rejected, or
+ * the earlier answer to a duplicate id sent under a new number), it moves
+ * the channel on: the sender has been answered for that number and will
+ * not send it again. */
 static void
 handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_t *in)
 {
-	err_t err;
+	char why[sizeof(((err_t *)0)->msg)];
 	int seen;
 
 	if (!envelope_id_ok(env->message_id)) {
 		reject(b, peer, NULL, CODE(MALFORMED), "message id missing, too long or not a ULID");
 		return;
 	}
-	if ((seen = store_inbox_has(b->node->store, env->message_id, peer->st.node_id, &err)) < 0) {
-		log_err("store: %s", err.msg);
-		b->failed = true;
-		return;
+	if (!answered_before(b, peer, env, &seen)) {
+		if (env->sequence > peer->st.next_in_seq) {
+			log_debug("message %s from %s: sequence %llu, expected %llu: waiting for the gap",
+			    env->message_id, peer->st.node_id, (unsigned long long)env->sequence,
+			    (unsigned long long)peer->st.next_in_seq);
+			return;
+		}
+		if (!wire_ok(in, why, sizeof(why)))
+			reject(b, peer, env, CODE(MALFORMED), why);
+		else if (seen == 2)
+			reject(b, peer, env, CODE(INVALID), "message id already used by another node");
+		else
+			apply(b, peer, env, in);
 	}
-	if (seen == 1) {
-		log_debug("message %s from %s is a duplicate", env->message_id, peer->st.node_id);
-		node_peer_add_receipt(peer, env->message_id, LEVEL(ACCEPTED), 0, NULL);
-		return;
-	}
-	if (answer_again(b, peer, env->message_id))
-		return;
-	if (env->sequence > peer->st.next_in_seq) {
-		log_debug("message %s from %s: sequence %llu, expected %llu: waiting for the gap",
-		    env->message_id, peer->st.node_id, (unsigned long long)env->sequence,
-		    (unsigned long long)peer->st.next_in_seq);
-		return;
-	}
-	/* Duplicates and gaps are settled above without the cost of a re-encode. */
-	if (!reencodes_alike(env, in))
-		reject(b, peer, env, CODE(MALFORMED), "a string holds a NUL byte, or the frame is"
-		    " not canonical protobuf");
-	else if (seen == 2)
-		reject(b, peer, env, CODE(INVALID), "message id already used by another node");
-	else
-		apply(b, peer, env, in);
 	if (!b->failed && env->sequence == peer->st.next_in_seq) {
 		peer->st.next_in_seq++;
 		peer->dirty = true;
@@ -266,32 +273,44 @@ track_session(batch_t *b, peer_t *peer, const inbound_t *in)
 	outbound_session_start(b->node, peer);
 }
 
-/* Receipts and Hellos are never answered: a bad one is logged and audited. */
+/* A Receipt or Hello we cannot use is answered with one REJECTED entry
+ * naming it (empty id if its id is unreadable), so that its sender learns
+ * why instead of resending for ever. A famlinkd never answers a Receipt, so
+ * two nodes cannot answer each other in a loop. */
+static void
+refuse_control(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, int code,
+    const char *why)
+{
+	const char *id = envelope_id_ok(env->message_id) ? env->message_id : NULL;
+	err_t err;
+
+	log_warning("%s %s from %s refused, code %d: %s", envelope_body_name(env),
+	    id ? id : "-", peer->st.node_id, code, why);
+	if (store_audit(b->node->store, b->now, AUDIT_REJECT, id, peer->st.node_id,
+	    envelope_body_name(env), code, why, &err) != 0) {
+		log_err("store: %s", err.msg);
+		b->failed = true;
+	}
+	node_peer_add_receipt(peer, id ? id : "", LEVEL(REJECTED), code, why);
+}
+
 static void
 handle_control(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_t *in)
 {
-	const char *id = envelope_id_ok(env->message_id) ? env->message_id : NULL;
 	char why[sizeof(((err_t *)0)->msg)];
 	err_t err = {0};
-	int code;
+	int code = 0;
 
-	if (!reencodes_alike(env, in)) {
+	if (!wire_ok(in, why, sizeof(why)))
 		code = CODE(MALFORMED);
-		snprintf(why, sizeof(why), "not canonical protobuf (a NUL byte in a string?)");
-	} else if ((code = check_addressing(b->node, env, peer->st.node_id, why, sizeof(why))) == 0 &&
+	else if ((code = check_addressing(b->node, env, peer->st.node_id, why, sizeof(why))) == 0 &&
 	    validate_envelope(env, &err) != 0) {
 		code = err.code ? err.code : CODE(INVALID);
 		snprintf(why, sizeof(why), "%s", err.msg);
 	}
-	if (code != 0) {
-		log_warning("%s from %s ignored, code %d: %s", envelope_body_name(env),
-		    peer->st.node_id, code, why);
-		if (store_audit(b->node->store, b->now, AUDIT_REJECT, id,
-		    peer->st.node_id, envelope_body_name(env), code, why, &err) != 0)
-			b->failed = true;
-		return;
-	}
-	if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT)
+	if (code != 0)
+		refuse_control(b, peer, env, code, why);
+	else if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT)
 		handle_receipt(b, peer, env->receipt);
 	else
 		handle_hello(b, peer, env->hello);

@@ -276,6 +276,10 @@ outbound_settle(struct node *node, peer_t *peer, const char *message_id, int lev
 		if (rc == 1)
 			log_warning("message %s to %s rejected, code %d: dead letter",
 			    message_id, peer->st.node_id, code);
+		else if (rc == 0)
+			log_notice("%s refused %s, which is not waiting here (settled before,"
+			    " or a Hello or Receipt of ours), code %d", peer->st.node_id,
+			    envelope_id_ok(message_id) ? message_id : "(an unreadable id)", code);
 	} else {
 		rc = store_mark_delivered(node->store, peer->st.node_id, message_id, now, &seq,
 		    &created, err);

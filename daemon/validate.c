@@ -5,7 +5,6 @@
  * sizes and codes only: the content is personal data about a child.
  */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +12,8 @@
 
 #include <openssl/evp.h>
 
-#include "codec_json.h"
 #include "field_rules.h"
+#include "fieldpath.h"
 #include "validate.h"
 
 #define V_INVALID      FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_INVALID
@@ -75,64 +74,9 @@ rule_for(const char *message, const char *field)
 	return hit != NULL ? *hit : NULL;
 }
 
-/* ---- paths and errors ---------------------------------------------------- */
-
-typedef struct vpath {
-	char buf[256];
-	size_t len;
-} vpath_t;
-
-static void
-vpath_add(vpath_t *p, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(p->buf + p->len, sizeof(p->buf) - p->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		p->len += (size_t)n;
-	if (p->len >= sizeof(p->buf))
-		p->len = sizeof(p->buf) - 1;
-}
-
-static size_t
-vpath_push(vpath_t *p, const char *proto_name)
-{
-	size_t old = p->len;
-	char name[128];
-
-	codec_json_name(proto_name, name, sizeof(name));
-	vpath_add(p, "%s%s", old > 0 ? "." : "", name);
-	return old;
-}
-
-static void
-vpath_pop(vpath_t *p, size_t old)
-{
-	p->len = old;
-	p->buf[old] = '\0';
-}
-
-static int vfail(err_t *err, int code, const vpath_t *p, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-vfail(err_t *err, int code, const vpath_t *p, const char *fmt, ...)
-{
-	char what[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return err_set(err, code, "%s: %s", p->len > 0 ? p->buf : "(message)", what);
-}
-
 /* ---- field checks -------------------------------------------------------- */
 
-static int check_message(const ProtobufCMessage *m, vpath_t *p, err_t *err);
+static int check_message(const ProtobufCMessage *m, fieldpath_t *p, err_t *err);
 
 /* Whether a field holds something other than its proto3 default. */
 static bool
@@ -159,30 +103,30 @@ has_value(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 }
 
 static int
-check_string(const char *s, const field_rule_t *r, vpath_t *p, err_t *err)
+check_string(const char *s, const field_rule_t *r, fieldpath_t *p, err_t *err)
 {
 	size_t len = s != NULL ? strlen(s) : 0;
 
 	/* Length first: cheap, and it bounds the scans below. */
 	if (len > r->max_len)
-		return vfail(err, V_INVALID, p, "longer than %zu bytes (%zu)", r->max_len, len);
+		return fieldpath_fail(err, V_INVALID, p, "longer than %zu bytes (%zu)", r->max_len, len);
 	if (len == 0)
 		return 0;
 	if (!validate_utf8(s, len))
-		return vfail(err, V_INVALID, p, "not valid UTF-8");
+		return fieldpath_fail(err, V_INVALID, p, "not valid UTF-8");
 	if ((r->flags & FIELD_DATE) && !validate_date(s))
-		return vfail(err, V_INVALID, p, "not a date (YYYY-MM-DD)");
+		return fieldpath_fail(err, V_INVALID, p, "not a date (YYYY-MM-DD)");
 	if ((r->flags & FIELD_NODEID) && !validate_node_id(s))
-		return vfail(err, V_INVALID, p, "not a node id (municipality:NNNN or pool:name)");
+		return fieldpath_fail(err, V_INVALID, p, "not a node id (municipality:NNNN or pool:name)");
 	if ((r->flags & FIELD_FREETEXT) && validate_has_personnummer(s))
-		return vfail(err, V_PERSONAL_ID, p, "looks like a personal identity number");
+		return fieldpath_fail(err, V_PERSONAL_ID, p, "looks like a personal identity number");
 	return 0;
 }
 
 /* One value: a singular field or one element of a repeated one. */
 static int
 check_value(const ProtobufCFieldDescriptor *f, const void *v,
-    const field_rule_t *r, vpath_t *p, err_t *err)
+    const field_rule_t *r, fieldpath_t *p, err_t *err)
 {
 	const ProtobufCBinaryData *bd = v;
 	const ProtobufCMessage *sub;
@@ -192,7 +136,7 @@ check_value(const ProtobufCFieldDescriptor *f, const void *v,
 		return check_string(*(const char *const *)v, r, p, err);
 	case PROTOBUF_C_TYPE_BYTES:
 		if (bd->len > r->max_len)
-			return vfail(err, V_INVALID, p, "longer than %zu bytes (%zu)",
+			return fieldpath_fail(err, V_INVALID, p, "longer than %zu bytes (%zu)",
 			    r->max_len, bd->len);
 		return 0;
 	case PROTOBUF_C_TYPE_MESSAGE:
@@ -202,7 +146,7 @@ check_value(const ProtobufCFieldDescriptor *f, const void *v,
 		/* A value this schema does not name is not understood, and what
 		 * is not understood about a child is not passed on. */
 		if (protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)v) == NULL)
-			return vfail(err, V_INVALID, p, "unknown value %d", *(const int *)v);
+			return fieldpath_fail(err, V_INVALID, p, "unknown value %d", *(const int *)v);
 		return 0;
 	default:
 		return 0;   /* numbers, bools: only "required" applies */
@@ -211,7 +155,7 @@ check_value(const ProtobufCFieldDescriptor *f, const void *v,
 
 static int
 check_repeated(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
-    const field_rule_t *r, vpath_t *p, err_t *err)
+    const field_rule_t *r, fieldpath_t *p, err_t *err)
 {
 	size_t i, n = *(const size_t *)CMEMBER(m, f->quantifier_offset);
 	const char *arr = *(const char *const *)CMEMBER(m, f->offset);
@@ -224,18 +168,17 @@ check_repeated(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 	default:                      return 0;
 	}
 	for (i = 0; i < n; i++) {
-		size_t old = p->len;
-		vpath_add(p, "[%zu]", i);
+		size_t old = fieldpath_push_index(p, i);
 		if (check_value(f, arr + i * sz, r, p, err) < 0)
 			return -1;
-		vpath_pop(p, old);
+		fieldpath_pop(p, old);
 	}
 	return 0;
 }
 
 static int
 check_field(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
-    vpath_t *p, err_t *err)
+    fieldpath_t *p, err_t *err)
 {
 	const field_rule_t *r = rule_for(m->descriptor->name, f->name);
 	bool text = f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_BYTES;
@@ -243,9 +186,9 @@ check_field(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 	/* Every string and bytes field has a max; a field without one means the
 	 * rule table and the schema are out of step: refuse, don't guess. */
 	if (text && (r == NULL || r->max_len == 0))
-		return vfail(err, V_INVALID, p, "no length rule for this field");
+		return fieldpath_fail(err, V_INVALID, p, "no length rule for this field");
 	if (r != NULL && (r->flags & FIELD_REQUIRED) && !has_value(m, f))
-		return vfail(err, V_INVALID, p, "required but missing");
+		return fieldpath_fail(err, V_INVALID, p, "required but missing");
 	if (f->label == PROTOBUF_C_LABEL_REPEATED)
 		return check_repeated(m, f, r, p, err);
 	return check_value(f, CMEMBER(m, f->offset), r, p, err);
@@ -254,7 +197,7 @@ check_field(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 /* An attachment's hash must be the SHA-256 of its content: the basic
  * investigation must arrive as the pool sent it, or not at all. */
 static int
-check_attachment(const ProtobufCMessage *m, vpath_t *p, err_t *err)
+check_attachment(const ProtobufCMessage *m, fieldpath_t *p, err_t *err)
 {
 	const Famlink__V1__Attachment *a = (const Famlink__V1__Attachment *)m;
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -264,28 +207,28 @@ check_attachment(const ProtobufCMessage *m, vpath_t *p, err_t *err)
 
 	if (a->sha256.len == 0)
 		return 0;   /* reported as "required" */
-	old = vpath_push(p, "sha256");
+	old = fieldpath_push(p, "sha256");
 	if (a->sha256.len != 32)
-		rc = vfail(err, V_INVALID, p, "must be 32 bytes (%zu)", a->sha256.len);
+		rc = fieldpath_fail(err, V_INVALID, p, "must be 32 bytes (%zu)", a->sha256.len);
 	else if (EVP_Digest(a->content.data, a->content.len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen != 32)
-		rc = vfail(err, V_INVALID, p, "cannot compute SHA-256");
+		rc = fieldpath_fail(err, V_INVALID, p, "cannot compute SHA-256");
 	else if (memcmp(md, a->sha256.data, 32) != 0)
-		rc = vfail(err, V_INVALID, p, "does not match the content");
-	vpath_pop(p, old);
+		rc = fieldpath_fail(err, V_INVALID, p, "does not match the content");
+	fieldpath_pop(p, old);
 	return rc;
 }
 
 /* Rules the .proto annotations cannot express, by message. */
 static const struct {
 	const ProtobufCMessageDescriptor *desc;
-	int (*check)(const ProtobufCMessage *, vpath_t *, err_t *);
+	int (*check)(const ProtobufCMessage *, fieldpath_t *, err_t *);
 } message_rules[] = {
 	{ &famlink__v1__attachment__descriptor, check_attachment },
 };
 
 static int
-check_message(const ProtobufCMessage *m, vpath_t *p, err_t *err)
+check_message(const ProtobufCMessage *m, fieldpath_t *p, err_t *err)
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	unsigned i;
@@ -297,10 +240,10 @@ check_message(const ProtobufCMessage *m, vpath_t *p, err_t *err)
 		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
 		    *(const uint32_t *)CMEMBER(m, f->quantifier_offset) != f->id)
 			continue;   /* not the selected member */
-		old = vpath_push(p, f->name);
+		old = fieldpath_push(p, f->name);
 		if (check_field(m, f, p, err) < 0)
 			return -1;
-		vpath_pop(p, old);
+		fieldpath_pop(p, old);
 	}
 	for (i = 0; i < sizeof(message_rules) / sizeof(message_rules[0]); i++)
 		if (message_rules[i].desc == d && message_rules[i].check(m, p, err) < 0)
@@ -311,12 +254,12 @@ check_message(const ProtobufCMessage *m, vpath_t *p, err_t *err)
 int
 validate_message(const ProtobufCMessage *msg, const char *path, err_t *err)
 {
-	vpath_t p = { .len = 0 };
+	fieldpath_t p = { .len = 0 };
 
 	if (path != NULL)
-		vpath_add(&p, "%s", path);
+		fieldpath_add(&p, "%s", path);
 	if (msg == NULL || msg->descriptor == NULL)
-		return vfail(err, V_INVALID, &p, "missing");
+		return fieldpath_fail(err, V_INVALID, &p, "missing");
 	return check_message(msg, &p, err);
 }
 
@@ -338,7 +281,7 @@ check_envelope_body(const Famlink__V1__Envelope *env, err_t *err)
 	    env->body_case);
 	if (bf == NULL)
 		return err_set(err, V_BODY, "no body known to this receiver");
-	codec_json_name(bf->name, name, sizeof(name));
+	fieldpath_json_name(bf->name, name, sizeof(name));
 	if ((body = *(const ProtobufCMessage *const *)CMEMBER(env, bf->offset)) == NULL)
 		return err_set(err, V_INVALID, "%s: missing", name);
 	if (env->body_case == FAMLINK__V1__ENVELOPE__BODY_HELLO ||
@@ -365,7 +308,7 @@ check_envelope_body(const Famlink__V1__Envelope *env, err_t *err)
 int
 validate_envelope(const Famlink__V1__Envelope *env, err_t *err)
 {
-	vpath_t p = { .len = 0 };
+	fieldpath_t p = { .len = 0 };
 
 	if (env == NULL || env->base.descriptor != &famlink__v1__envelope__descriptor)
 		return err_set(err, V_INVALID, "not an envelope");

@@ -1,6 +1,7 @@
 /*
- * libFuzzer target: a frame as it arrives from the network. Unpacks it as
- * an Envelope, validates it, re-encodes it and writes its JSON, as the hub
+ * libFuzzer target: a frame as it arrives from the network. Walks it with
+ * the wire check (on any bytes, as the hub would after a successful
+ * unpack, and before one), unpacks it as an Envelope, validates it, re-encodes it and writes its JSON, as the hub
  * and the adapters would. Any crash, leak or undefined behaviour is a bug.
  */
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include "codec_json.h"
 #include "envelope.h"
 #include "validate.h"
+#include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
@@ -21,6 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	char *json;
 	err_t err;
 
+	(void)wire_check(&famlink__v1__envelope__descriptor, data, len, &err);
 	if (env == NULL)
 		return 0;
 	(void)validate_envelope(env, &err);

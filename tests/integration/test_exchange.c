@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "envelope.h"
 #include "harness.h"
 
 #define T 15000   /* ms: generous, for sanitizer builds on a loaded machine */
@@ -176,6 +177,73 @@ test_duplicate_and_gap(void **state)
 	raw_close(&raw);
 }
 
+/* A message id already applied, sent again under a new sequence number:
+ * answered ACCEPTED as a duplicate, not applied twice, and the channel
+ * moves on, so the next message is applied at once (no Hello needed). */
+static void
+test_duplicate_under_new_sequence(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	Famlink__V1__Envelope *env;
+	raw_client_t *raw;
+	char id[32];
+
+	assert_int_equal(node_start(&c->hub), 0);
+	raw = raw_connect(c, &c->muni[0]);
+	env = sample_referral(c->muni[0].id, c->hub.id, "0101-2026-000001", 1);
+	snprintf(id, sizeof(id), "%s", env->message_id);
+	assert_int_equal(raw_send_envelope(raw, env), 0);
+	expect_accepted(raw, id);
+	env->sequence = 2;                                           /* same id, new number */
+	assert_int_equal(raw_send_envelope(raw, env), 0);
+	expect_accepted(raw, id);
+	env = sample_referral(c->muni[0].id, c->hub.id, "0101-2026-000002", 3);
+	snprintf(id, sizeof(id), "%s", env->message_id);
+	assert_int_equal(raw_send_envelope(raw, env), 0);
+	expect_accepted(raw, id);
+	assert_int_equal(db_long(&c->hub, "SELECT count(*) FROM referrals"), 2);
+	assert_int_equal(db_long(&c->hub, "SELECT next_in_seq FROM peers WHERE node_id = 'municipality:0101'"), 4);
+	raw_close(&raw);
+}
+
+/* A Hello the hub cannot use is answered with a REJECTED entry naming it,
+ * not dropped in silence; a Hello that writes its zero sequence out is
+ * used (any protobuf library may write defaults). */
+static void
+test_bad_hello_answered(void **state)
+{
+	cluster_t *c = *state = cluster_new(2, NULL);
+	Famlink__V1__Envelope env;
+	Famlink__V1__Hello hello;
+	char id[MESSAGE_ID_LEN + 1];
+	uint8_t buf[512];
+	size_t len;
+	raw_client_t *raw;
+
+	assert_int_equal(node_start(&c->hub), 0);
+	raw = raw_connect(c, &c->muni[0]);
+	envelope_init(&env, id, c->muni[1].id, c->hub.id);          /* claims to be another node */
+	famlink__v1__hello__init(&hello);
+	hello.node_id = c->muni[1].id;
+	env.body_case = FAMLINK__V1__ENVELOPE__BODY_HELLO;
+	env.hello = &hello;
+	assert_int_equal(raw_send_envelope(raw, &env), 0);
+	expect_receipt(raw, FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_REJECTED,
+	    FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_SENDER_MISMATCH, id);
+	assert_true(log_has(&c->hub, id));
+	/* A proper Hello with "sequence = 0" written out: no Receipt, a Hello back. */
+	envelope_init(&env, id, c->muni[0].id, c->hub.id);
+	hello.node_id = c->muni[0].id;
+	env.body_case = FAMLINK__V1__ENVELOPE__BODY_HELLO;
+	env.hello = &hello;
+	len = famlink__v1__envelope__pack(&env, buf);
+	memcpy(buf + len, "\x38\x00", 2);                          /* field 7 (sequence) = 0 */
+	assert_int_equal(raw_send(raw, buf, len + 2, false), 0);
+	assert_null(raw_recv_receipt(raw, 1000));
+	assert_int_equal(db_long(&c->hub, "SELECT count(*) FROM audit WHERE event = 'reject'"), 1);
+	raw_close(&raw);
+}
+
 /* Garbage, truncated, multi-frame, unknown-body, wrong-version and
  * oversized frames: each refused, nothing stored, others still served. */
 static void
@@ -183,7 +251,7 @@ test_bad_frames(void **state)
 {
 	cluster_t *c = *state = cluster_new(2, NULL);
 	raw_client_t *raw;
-	Famlink__V1__Envelope *env;
+	Famlink__V1__Envelope *env, *got;
 	uint8_t buf[4096], unknown[64];
 	size_t len;
 	char *big;
@@ -200,13 +268,19 @@ test_bad_frames(void **state)
 	assert_int_equal(raw_send(raw, buf, len, false), 0);
 	expect_rejection(raw, FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED);
 	/* A NUL inside a string would hide what follows it from validation. */
-	env->referral->child->alias = "AB";
+	env->referral->child->alias = "A#NUL#B";   /* a marker no message id can hold */
 	len = famlink__v1__envelope__pack(env, buf);
-	uint8_t *ab = memmem(buf, len, "AB", 2);
+	uint8_t *ab = memmem(buf, len, "#NUL#", 5);
 	assert_non_null(ab);
-	ab[1] = '\0';
+	ab[2] = '\0';
 	assert_int_equal(raw_send(raw, buf, len, false), 0);
-	expect_rejection(raw, FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED);
+	/* The frame is readable: the answer names the message and the field. */
+	got = raw_recv_receipt(raw, T);
+	assert_non_null(got);
+	assert_string_equal(got->receipt->entries[0]->message_id, env->message_id);
+	assert_int_equal(got->receipt->entries[0]->code, FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED);
+	assert_string_equal(got->receipt->entries[0]->reason, "referral.child.alias: a string holds a NUL byte");
+	famlink__v1__envelope__free_unpacked(got, NULL);
 	/* The same message again gets the same answer, and is not audited twice. */
 	assert_int_equal(raw_send(raw, buf, len, false), 0);
 	expect_rejection(raw, FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED);
@@ -391,6 +465,8 @@ main(void)
 		cmocka_unit_test_teardown(test_spoofed_sender, teardown),
 		cmocka_unit_test_teardown(test_duplicate_and_gap, teardown),
 		cmocka_unit_test_teardown(test_bad_frames, teardown),
+		cmocka_unit_test_teardown(test_duplicate_under_new_sequence, teardown),
+		cmocka_unit_test_teardown(test_bad_hello_answered, teardown),
 		cmocka_unit_test_teardown(test_reload_revokes, teardown),
 		cmocka_unit_test_teardown(test_client_routing_id_refused, teardown),
 		cmocka_unit_test_teardown(test_municipality_reload, teardown),

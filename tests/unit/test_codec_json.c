@@ -16,6 +16,7 @@
 
 #include "base64.h"
 #include "codec_json.h"
+#include "fieldpath.h"
 #include "famlink.pb-c.h"
 #include "fixtures_envelopes.h"
 
@@ -528,11 +529,11 @@ test_json_name(void **state)
 	char buf[32];
 
 	(void)state;
-	codec_json_name("siblings_to_place_together", buf, sizeof(buf));
+	fieldpath_json_name("siblings_to_place_together", buf, sizeof(buf));
 	assert_string_equal(buf, "siblingsToPlaceTogether");
-	codec_json_name("sha256", buf, sizeof(buf));
+	fieldpath_json_name("sha256", buf, sizeof(buf));
 	assert_string_equal(buf, "sha256");
-	codec_json_name("loss_of_income_note", buf, 5);
+	fieldpath_json_name("loss_of_income_note", buf, 5);
 	assert_string_equal(buf, "loss");
 }
 
