@@ -69,11 +69,26 @@ print_json(json_t *j)
 	json_decref(j);
 }
 
+/* The peer's state in words an operator acts on: "never connected" is a
+ * municipality that was configured but never got in (or a hub it never
+ * reached), "refused by hub" a key the hub's allowlist does not hold. */
+static const char *
+peer_state(const peer_report_t *r)
+{
+	if (r->connected)
+		return "connected";
+	if (r->refused_since != 0)
+		return "refused by hub";
+	return r->last_seen == 0 ? "never connected" : "disconnected";
+}
+
 static json_t *
 peer_json(const peer_report_t *r, int64_t now)
 {
-	return json_pack("{s:s, s:b, s:I, s:i, s:i, s:I, s:i, s:i}",
-	    "nodeId", r->node_id, "connected", r->connected, "lastSeenMs", (json_int_t)r->last_seen,
+	return json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:i, s:i, s:I, s:i, s:i}",
+	    "nodeId", r->node_id, "state", peer_state(r), "connected", r->connected,
+	    "configured", r->configured, "lastSeenMs", (json_int_t)r->last_seen,
+	    "refusedSinceMs", (json_int_t)r->refused_since,
 	    "waiting", (int)r->waiting, "unacknowledged", (int)r->unacked,
 	    "oldestUnacknowledgedAgeMs", (json_int_t)(r->oldest_unacked ? now - r->oldest_unacked : 0),
 	    "delivered", (int)r->delivered, "deadLetters", (int)r->dead);
@@ -82,18 +97,39 @@ peer_json(const peer_report_t *r, int64_t now)
 static void
 status_table(const config_t *cfg, const peer_report_t *rows, size_t n, long dead, int64_t now)
 {
-	char t[32], a[32];
+	char t[32], s[32], a[32];
 
 	printf("%s (%s)\n", cfg->node_id, cfg->role == ROLE_HUB ? "hub" : "municipality");
-	printf("%-20s %-9s %-21s %8s %8s %8s %10s %5s\n", "PEER", "CONNECTED", "LAST SEEN",
-	    "WAITING", "UNACKED", "OLDEST", "DELIVERED", "DEAD");
+	printf("%-20s %-15s %-21s %-21s %8s %8s %8s %10s %5s\n", "PEER", "STATE", "SINCE",
+	    "LAST SEEN", "WAITING", "UNACKED", "OLDEST", "DELIVERED", "DEAD");
 	for (size_t i = 0; i < n; i++)
-		printf("%-20s %-9s %-21s %8ld %8ld %8s %10ld %5ld\n", rows[i].node_id,
-		    rows[i].connected ? "yes" : "no", fmt_time(rows[i].last_seen, t, sizeof(t)),
-		    rows[i].waiting, rows[i].unacked,
+		printf("%-20s %-15s %-21s %-21s %8ld %8ld %8s %10ld %5ld\n", rows[i].node_id,
+		    peer_state(&rows[i]), fmt_time(rows[i].refused_since, s, sizeof(s)),
+		    fmt_time(rows[i].last_seen, t, sizeof(t)), rows[i].waiting, rows[i].unacked,
 		    fmt_age(rows[i].oldest_unacked ? now - rows[i].oldest_unacked : 0, a, sizeof(a)),
 		    rows[i].delivered, rows[i].dead);
 	printf("dead letters: %ld\n", dead);
+}
+
+/* Every peer the config names, also those that never connected (no row in
+ * the store yet): the hub's [peer …] sections, a municipality's hub. */
+static int
+report_peers(store_t *store, const config_t *cfg, peer_report_t **rows, size_t *n, err_t *err)
+{
+	const char **ids = calloc(cfg->npeers + 1, sizeof(*ids));
+	size_t nids = 0;
+	int rc;
+
+	if (ids == NULL)
+		return err_set(err, 0, "out of memory");
+	if (cfg->role == ROLE_HUB)
+		for (size_t i = 0; i < cfg->npeers; i++)
+			ids[nids++] = cfg->peers[i].node_id;
+	else
+		ids[nids++] = cfg->hub_id;
+	rc = store_report_peers_with(store, ids, nids, rows, n, err);
+	free(ids);
+	return rc;
 }
 
 int
@@ -108,9 +144,10 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 
 	if (store == NULL)
 		return 1;
-	if (store_report_peers(store, &rows, &n, &err) != 0 ||
+	if (report_peers(store, cfg, &rows, &n, &err) != 0 ||
 	    (dead = store_report_dead_total(store, &err)) < 0) {
 		fprintf(stderr, "famlinkctl: %s\n", err.msg);
+		free(rows);
 		store_close(&store);
 		return 1;
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include <zmq.h>
@@ -19,6 +20,11 @@
 #include "wake.h"
 
 #define TICK_MS 100  /* timers, and a look for messages queued without a wake */
+/* Re-dialling a hub that failed our handshake: soon at first (a key the pool
+ * is adding right now gets in within seconds), then rarely enough that a hub
+ * refusing hundreds of stale keys is not kept busy by them. */
+#define REDIAL_FIRST_MS 5000
+#define REDIAL_MAX_MS 300000
 
 static int
 set_allowlist(struct node *node, const config_t *cfg, err_t *err)
@@ -53,6 +59,7 @@ open_hub(struct node *node, err_t *err)
 static int
 open_municipality(struct node *node, err_t *err)
 {
+	node->redial_delay_ms = REDIAL_FIRST_MS;
 	if (node_peer(node, node->cfg->hub_id, err) == NULL)
 		return -1;
 	node->tp = transport_open_municipality(node->zctx, node->cfg, err);
@@ -224,6 +231,102 @@ reload(struct node *node)
 	sd_notify(0, "READY=1");
 }
 
+/* Up to ±10 %: municipalities refused together (a key rotation at the
+ * pool) should not all come back in the same second. */
+static unsigned
+redial_jitter(unsigned ms)
+{
+	unsigned r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (unsigned)rand();
+	return ms - ms / 10 + r % (2 * (ms / 10) + 1);
+}
+
+/* One re-dial at a time: libzmq may report a failure more than once. */
+static void
+schedule_redial(struct node *node, const peer_t *hub)
+{
+	unsigned delay;
+
+	if (node->redial_at_ms != 0)
+		return;
+	delay = redial_jitter(node->redial_delay_ms);
+	node->redial_at_ms = clock_mono_ms() + delay;
+	log_debug("dialling %s again in %u ms", hub->st.node_id, delay);
+	node->redial_delay_ms = node->redial_delay_ms >= REDIAL_MAX_MS / 2
+	    ? REDIAL_MAX_MS : node->redial_delay_ms * 2;
+}
+
+static void
+redial_due(struct node *node, int64_t now)
+{
+	peer_t *hub = node->npeers ? &node->peers[0] : NULL;
+	err_t err;
+
+	if (hub == NULL || node->redial_at_ms == 0 || now < node->redial_at_ms)
+		return;
+	node->redial_at_ms = 0;
+	if (transport_redial(node->tp, &err) != 0) {
+		log_err("%s; trying again", err.msg);
+		schedule_redial(node, hub);
+	}
+}
+
+/* For famlinkctl status, which reads the store: flushed with the peers. */
+static void
+set_refused(struct node *node, peer_t *hub, bool refused)
+{
+	if (refused == (hub->st.refused_since != 0))
+		return;
+	hub->st.refused_since = refused ? clock_now_ms() : 0;
+	hub->dirty = node->peers_dirty = true;
+}
+
+/* Logged once per change of state, not per attempt: a municipality waiting
+ * for the pool to add its key tries every few minutes for days. */
+static void
+handshake_failed(struct node *node, peer_t *hub, int event)
+{
+	int state = event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? LINK_REFUSED : LINK_FAILED;
+
+	node->link_failures++;
+	if (state == node->link_state)
+		log_debug("handshake with %s failed again (attempt %u)", hub->st.node_id,
+		    node->link_failures);
+	else if (state == LINK_REFUSED)
+		log_err("%s refused our key: is it in the hub's allowlist? Trying again"
+		    " after 5 s, doubling up to 5 min", hub->st.node_id);
+	else
+		log_err("handshake with %s failed: is hub.public_key right? Trying again"
+		    " after 5 s, doubling up to 5 min", hub->st.node_id);
+	node->link_state = state;
+	set_refused(node, hub, state == LINK_REFUSED);
+	schedule_redial(node, hub);
+}
+
+static void
+handshake_succeeded(struct node *node, peer_t *hub)
+{
+	if (node->link_failures == 0)
+		log_info("connected to %s", hub->st.node_id);
+	else if (node->link_state == LINK_REFUSED)
+		log_info("connected to %s: it accepted our key after %u attempts",
+		    hub->st.node_id, node->link_failures + 1);
+	else
+		log_info("connected to %s after %u attempts", hub->st.node_id,
+		    node->link_failures + 1);
+	node->link_state = LINK_UP;
+	node->link_failures = 0;
+	node->redial_delay_ms = REDIAL_FIRST_MS;
+	node->redial_at_ms = 0;
+	set_refused(node, hub, false);
+	/* A new session: Hello, then the outbox from its first unacknowledged
+	 * message, whatever a re-dial dropped from ZeroMQ's queue. */
+	outbound_session_start(node, hub);
+	outbound_send_hello(node, hub);
+}
+
 static void
 monitor_events(struct node *node)
 {
@@ -232,19 +335,15 @@ monitor_events(struct node *node)
 
 	while (hub && transport_monitor_event(node->tp, &event) == 1) {
 		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-			log_info("connected to %s", hub->st.node_id);
-			outbound_session_start(node, hub);
-			outbound_send_hello(node, hub);
+			handshake_succeeded(node, hub);
 		} else if (event == ZMQ_EVENT_DISCONNECTED) {
 			if (hub->online)
 				log_info("disconnected from %s: messages wait in the outbox", hub->st.node_id);
 			hub->online = false;
 			hub->st.connected = false;
 			hub->dirty = node->peers_dirty = true;
-		} else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
-			log_err("%s refused our key: is it in the hub's allowlist?", hub->st.node_id);
 		} else {
-			log_err("handshake with %s failed: is hub.public_key right?", hub->st.node_id);
+			handshake_failed(node, hub, event);
 		}
 	}
 }
@@ -252,12 +351,12 @@ monitor_events(struct node *node)
 /* Peer state changed outside a batch (connections, what was sent): one
  * small transaction at most once a second, for famlinkctl status. */
 static void
-flush_peers(struct node *node)
+flush_peers(struct node *node, bool now_or_never)
 {
 	int64_t now = clock_mono_ms();
 	err_t err;
 
-	if (!node->peers_dirty || now - node->peers_flush_ms < 1000)
+	if (!node->peers_dirty || (!now_or_never && now - node->peers_flush_ms < 1000))
 		return;
 	node->peers_flush_ms = now;
 	if (store_begin(node->store, &err) != 0)
@@ -274,6 +373,21 @@ flush_peers(struct node *node)
 	for (size_t i = 0; i < node->npeers; i++)
 		node->peers[i].dirty = false;
 	node->peers_dirty = false;
+}
+
+/* On the way out: no session outlives the process, and famlinkctl status,
+ * which reads the store, should not show one as connected. */
+static void
+disconnect_all(struct node *node)
+{
+	for (size_t i = 0; i < node->npeers; i++) {
+		peer_t *p = &node->peers[i];
+		if (p->st.connected) {
+			p->st.connected = false;
+			p->dirty = node->peers_dirty = true;
+		}
+	}
+	flush_peers(node, true);
 }
 
 static void
@@ -326,6 +440,8 @@ node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reloa
 		}
 		if (nitems == 3 && (items[2].revents & ZMQ_POLLIN))
 			monitor_events(node);
+		if (nitems == 3)
+			redial_due(node, clock_mono_ms());
 		if (items[0].revents & ZMQ_POLLIN)
 			inbound_batch(node);
 		if (((items[1].revents & ZMQ_POLLIN) && wake_drain(node->wake_fd) > 0) ||
@@ -334,9 +450,10 @@ node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reloa
 				node->peers[i].maybe_queued = true;
 		outbound_pump_all(node);
 		outbound_timers(node, clock_mono_ms());
-		flush_peers(node);
+		flush_peers(node, false);
 		log_zap_refusals(node);
 	}
 	log_notice("stopping");
+	disconnect_all(node);
 	return 0;
 }

@@ -58,7 +58,15 @@ struct node {
 	bool peers_dirty;           /* peer state changed outside a batch */
 	int64_t peers_flush_ms;     /* when it was last written (monotonic) */
 	bool store_broken;          /* a commit failed: retrying before new work */
+	/* Municipality: libzmq 4.3 gives up on a connection whose handshake
+	 * failed (PROTOCOL.md §2.3), so node.c re-dials the hub itself. */
+	int link_state;             /* LINK_*: the hub connection's last logged state */
+	unsigned link_failures;     /* failed handshakes since the last good one */
+	unsigned redial_delay_ms;   /* the next re-dial's delay: 5 s doubling to 5 min */
+	int64_t redial_at_ms;       /* when it is due (monotonic), 0 = none */
 };
+
+enum { LINK_NEW, LINK_UP, LINK_REFUSED, LINK_FAILED };
 
 /* node_peer.c */
 peer_t *node_peer(struct node *node, const char *node_id, err_t *err);

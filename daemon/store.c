@@ -111,6 +111,10 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;",
+	/* 2: since when the hub has refused a municipality's key (Unix ms,
+	 * NULL = not refused), for famlinkctl status: the daemon writes it,
+	 * famlinkctl reads it whether or not the daemon runs. */
+	"ALTER TABLE peers ADD COLUMN refused_since INTEGER;",
 };
 #define MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -243,8 +243,8 @@ int
 store_peer_load(store_t *store, const char *node_id, store_peer_t *out, err_t *err)
 {
 	static const char sel[] =
-	    "SELECT next_out_seq, next_in_seq, coalesce(last_seen, 0), connected"
-	    " FROM peers WHERE node_id = ?1";
+	    "SELECT next_out_seq, next_in_seq, coalesce(last_seen, 0), connected,"
+	    " coalesce(refused_since, 0) FROM peers WHERE node_id = ?1";
 	sqlite3_stmt *st;
 
 	if (ensure_peer(store, node_id, err) != 0)
@@ -260,6 +260,7 @@ store_peer_load(store_t *store, const char *node_id, store_peer_t *out, err_t *e
 	out->next_in_seq = (uint64_t)sqlite3_column_int64(st, 1);
 	out->last_seen = sqlite3_column_int64(st, 2);
 	out->connected = sqlite3_column_int(st, 3) != 0;
+	out->refused_since = sqlite3_column_int64(st, 4);
 	sqlite3_reset(st);
 	return 0;
 }
@@ -271,10 +272,12 @@ store_peer_save(store_t *store, const store_peer_t *peer, err_t *err)
 {
 	/* An upsert: the row may have been created in a batch that rolled back. */
 	static const char sql[] =
-	    "INSERT INTO peers (node_id, next_in_seq, last_seen, connected, sent_up_to)"
-	    " VALUES (?1, ?2, nullif(?3, 0), ?4, ?5) ON CONFLICT (node_id) DO UPDATE SET"
+	    "INSERT INTO peers (node_id, next_in_seq, last_seen, connected, sent_up_to,"
+	    " refused_since) VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, nullif(?6, 0))"
+	    " ON CONFLICT (node_id) DO UPDATE SET"
 	    " next_in_seq = excluded.next_in_seq, last_seen = excluded.last_seen,"
-	    " connected = excluded.connected, sent_up_to = excluded.sent_up_to";
+	    " connected = excluded.connected, sent_up_to = excluded.sent_up_to,"
+	    " refused_since = excluded.refused_since";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 
 	if (st == NULL)
@@ -284,6 +287,7 @@ store_peer_save(store_t *store, const store_peer_t *peer, err_t *err)
 	sqlite3_bind_int64(st, 3, peer->last_seen);
 	sqlite3_bind_int(st, 4, peer->connected);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)peer->sent_up_to);
+	sqlite3_bind_int64(st, 6, peer->refused_since);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(store, err);
 	return 0;
@@ -292,7 +296,8 @@ store_peer_save(store_t *store, const store_peer_t *peer, err_t *err)
 int
 store_peers_reset(store_t *store, err_t *err)
 {
-	return store_exec(store, "UPDATE peers SET connected = 0, sent_up_to = 0", err);
+	return store_exec(store,
+	    "UPDATE peers SET connected = 0, sent_up_to = 0, refused_since = NULL", err);
 }
 
 int

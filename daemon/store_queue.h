@@ -16,6 +16,8 @@ typedef struct store_peer {
 	int64_t last_seen;       /* Unix ms, 0 = never */
 	bool connected;
 	uint64_t sent_up_to;     /* highest sequence sent in the live session */
+	int64_t refused_since;   /* municipality: Unix ms since when the hub has
+	                          * refused our key, 0 = not refused (for status) */
 } store_peer_t;
 
 /* A queued message as the sender's pump sees it. envelope is borrowed:
@@ -69,7 +71,8 @@ int store_inbox_put(store_t *store, const Famlink__V1__Envelope *env,
 
 /* Creates the peer's row if missing, then reads it. */
 int store_peer_load(store_t *store, const char *node_id, store_peer_t *out, err_t *err);
-/* At start: no session is up and nothing has been sent yet. */
+/* At start: no session is up, nothing has been sent yet, and no refusal is
+ * known (a refusal is a fact about the live process's attempts). */
 int store_peers_reset(store_t *store, err_t *err);
 int store_peer_save(store_t *store, const store_peer_t *peer, err_t *err);
 

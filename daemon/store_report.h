@@ -20,6 +20,8 @@ typedef struct peer_report {
 	int64_t oldest_unacked;   /* created_at of the oldest queued message, 0 = none */
 	long delivered;
 	long dead;
+	int64_t refused_since;    /* Unix ms since the hub refuses our key, 0 = not refused */
+	bool configured;          /* store_report_peers_with(): named in the config */
 } peer_report_t;
 
 typedef struct queue_report {
@@ -36,6 +38,10 @@ typedef struct queue_report {
 
 /* All peers; caller free()s *out. */
 int store_report_peers(store_t *store, peer_report_t **out, size_t *n, err_t *err);
+/* The same, and every id in configured too (a peer that never connected
+ * has no row yet: it is listed with zeros), flagged configured; by node id. */
+int store_report_peers_with(store_t *store, const char *const *configured, size_t nconfigured,
+    peer_report_t **out, size_t *n, err_t *err);
 
 /* Counts of dead letters in total. */
 long store_report_dead_total(store_t *store, err_t *err);

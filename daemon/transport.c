@@ -11,6 +11,7 @@ struct transport {
 	void *monitor;
 	bool is_hub;
 	char hub_id[65];
+	char endpoint[256];   /* municipality: the hub's, for re-dialling */
 };
 
 static int
@@ -78,6 +79,7 @@ transport_open_municipality(void *ctx, const config_t *cfg, err_t *err)
 	if (t == NULL || (t->sock = zmq_socket(ctx, ZMQ_DEALER)) == NULL)
 		return fail_open(t, err, "DEALER socket");
 	snprintf(t->hub_id, sizeof(t->hub_id), "%s", cfg->hub_id);
+	snprintf(t->endpoint, sizeof(t->endpoint), "%s", cfg->hub_endpoint);
 	snprintf(endpoint, sizeof(endpoint), "inproc://monitor-%p", (void *)t);
 	if (common_options(t->sock, cfg) != 0 ||
 	    setopt_int(t->sock, ZMQ_RECONNECT_IVL, 100) != 0 ||
@@ -239,4 +241,22 @@ transport_monitor_event(transport_t *t, int *event)
 	}
 	zmq_msg_close(&msg);
 	return got;
+}
+
+/* zmq_disconnect() + zmq_connect() rather than a new socket: the socket,
+ * its monitor and the poll set stay as they are. A session that ended in
+ * a failed handshake has already let go of the endpoint, or not (libzmq
+ * versions differ): ENOENT from zmq_disconnect() is no error here. */
+int
+transport_redial(transport_t *t, err_t *err)
+{
+	if (t->is_hub)
+		return err_set(err, EINVAL, "the hub does not dial");
+	if (zmq_disconnect(t->sock, t->endpoint) != 0 && zmq_errno() != ENOENT)
+		return err_set(err, zmq_errno(), "disconnect from %s: %s", t->endpoint,
+		    zmq_strerror(zmq_errno()));
+	if (zmq_connect(t->sock, t->endpoint) != 0)
+		return err_set(err, zmq_errno(), "cannot connect to %s: %s", t->endpoint,
+		    zmq_strerror(zmq_errno()));
+	return 0;
 }

@@ -51,4 +51,11 @@ int transport_send(transport_t *t, const uint8_t *rid, size_t rid_len,
 /* Reads one monitor event (ZMQ_EVENT_*): 1 with *event set, 0 if none. */
 int transport_monitor_event(transport_t *t, int *event);
 
+/* Municipality: drops the connection to the hub and dials it again. libzmq
+ * 4.3 does not reconnect after a failed handshake (a key the hub refused,
+ * ZMQ_EVENT_HANDSHAKE_FAILED_*): the caller re-dials, with its own backoff.
+ * Messages queued in ZeroMQ are dropped; the store's outbox still has them.
+ * 0, or -1 with err filled. */
+int transport_redial(transport_t *t, err_t *err);
+
 #endif

@@ -554,3 +554,19 @@ sample_referral(const char *from, const char *to, const char *referral_id, uint6
 	env.referral = &ref;
 	return &env;
 }
+
+int
+log_count(node_proc_t *n, const char *text)
+{
+	char path[600], line[2048];
+	int count = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/log", n->dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		count += strstr(line, text) != NULL;
+	fclose(f);
+	return count;
+}

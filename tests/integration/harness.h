@@ -91,4 +91,8 @@ Famlink__V1__Envelope *raw_recv_receipt(raw_client_t *r, int timeout_ms);
 Famlink__V1__Envelope *sample_referral(const char *from, const char *to,
     const char *referral_id, uint64_t sequence);
 
+/* How many lines of n's log contain text (to tell "logged once" from
+ * "logged per attempt"). */
+int log_count(node_proc_t *n, const char *text);
+
 #endif

@@ -170,7 +170,7 @@ test_open_creates_schema(void **state)
 	store_peer_t p;
 	err_t err = {0};
 
-	assert_int_equal(store_schema_version(f->ss.s), 1);
+	assert_int_equal(store_schema_version(f->ss.s), 2);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 	    " AND name IN ('peers','outbox','inbox','rejections','dead_letters','referrals','audit')"), 7);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
@@ -183,13 +183,13 @@ test_open_creates_schema(void **state)
 	store_close(&f->ss.s);   /* no-op on NULL */
 	f->ss.s = store_open(f->ss.path, false, &err);
 	assert_non_null(f->ss.s);
-	assert_int_equal(store_schema_version(f->ss.s), 1);
+	assert_int_equal(store_schema_version(f->ss.s), 2);
 	assert_int_equal(q_int(store_db(f->ss.s), "SELECT count(*) FROM peers WHERE node_id = %Q",
 	    M180), 1);
 	store_close(&f->ss.s);
 	f->ss.s = store_open(f->ss.path, false, &err);
 	assert_non_null(f->ss.s);
-	assert_int_equal(store_schema_version(f->ss.s), 1);
+	assert_int_equal(store_schema_version(f->ss.s), 2);
 }
 
 static void
@@ -203,7 +203,7 @@ test_journal_settings(void **state)
 	/* WAL is a property of the file: a second connection sees it too. */
 	assert_int_equal(sqlite3_open_v2(f->ss.path, &other, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_string_equal(q_text(other, "PRAGMA journal_mode"), "wal");
-	assert_int_equal(q_int(other, "PRAGMA user_version"), 1);
+	assert_int_equal(q_int(other, "PRAGMA user_version"), 2);
 	sqlite3_close(other);
 }
 
@@ -238,7 +238,7 @@ test_newer_schema_refused(void **state)
 	snprintf(path, sizeof(path), "%s/newer.db", f->ss.dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE future (x);"
-	    " PRAGMA user_version=2", NULL, NULL, NULL), SQLITE_OK);
+	    " PRAGMA user_version=99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
 	assert_null(store_open(path, false, &err));
@@ -246,7 +246,7 @@ test_newer_schema_refused(void **state)
 	assert_msg_has(&err, "newer");
 	/* Left as it was. */
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(q_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 99);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'outbox'"), 0);
 	sqlite3_close(db);
 }
@@ -270,7 +270,7 @@ test_read_only(void **state)
 	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
 	ro = store_open(f->ss.path, true, &err);
 	assert_non_null(ro);
-	assert_int_equal(store_schema_version(ro), 1);
+	assert_int_equal(store_schema_version(ro), 2);
 	assert_int_equal(q_int(store_db(ro), "SELECT count(*) FROM peers"), 1);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(store_exec(ro, "DELETE FROM peers", &err), -1);
@@ -889,6 +889,138 @@ test_report_queue(void **state)
 	assert_string_equal(q.row[1].message_id, m[3].id);
 }
 
+/* ---- refusals and configured peers (migration 2) --------------------- */
+
+static void
+test_peer_refused_since(void **state)
+{
+	fixture_t *f = *state;
+	sqlite3 *db = store_db(f->ss.s);
+	store_peer_t p, q;
+	err_t err = {0};
+
+	assert_int_equal(store_peer_load(f->ss.s, HUB, &p, &err), 0);
+	assert_int_equal(p.refused_since, 0);
+	assert_int_equal(q_int(db, "SELECT refused_since IS NULL FROM peers WHERE node_id = %Q", HUB), 1);
+
+	p.refused_since = 1767605400000;
+	assert_int_equal(store_peer_save(f->ss.s, &p, &err), 0);
+	assert_int_equal(store_peer_load(f->ss.s, HUB, &q, &err), 0);
+	assert_int_equal(q.refused_since, 1767605400000);
+
+	/* 0 is stored as not refused. */
+	p.refused_since = 0;
+	assert_int_equal(store_peer_save(f->ss.s, &p, &err), 0);
+	assert_int_equal(q_int(db, "SELECT refused_since IS NULL FROM peers WHERE node_id = %Q", HUB), 1);
+
+	/* A refusal is the live process's knowledge: a start forgets it. */
+	p.refused_since = 1767605400000;
+	assert_int_equal(store_peer_save(f->ss.s, &p, &err), 0);
+	assert_int_equal(store_peers_reset(f->ss.s, &err), 0);
+	assert_int_equal(store_peer_load(f->ss.s, HUB, &q, &err), 0);
+	assert_int_equal(q.refused_since, 0);
+}
+
+static void
+test_report_peers_with(void **state)
+{
+	fixture_t *f = *state;
+	const char *const configured[] = { M181, "municipality:0183", "municipality:0100" };
+	msg_t m[5], b;
+	store_peer_t p;
+	peer_report_t *r = NULL;
+	size_t n = 0;
+	err_t err = {0};
+
+	/* Nothing stored yet: the configured ones alone. */
+	assert_int_equal(store_report_peers_with(f->ss.s, configured, 3, &r, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(r[0].node_id, "municipality:0100");
+	assert_true(r[0].configured);
+	free(r);
+
+	report_setup(f->ss.s, m, &b);
+	assert_int_equal(store_peer_load(f->ss.s, M181, &p, &err), 0);
+	p.refused_since = 4242;
+	assert_int_equal(store_peer_save(f->ss.s, &p, &err), 0);
+	assert_int_equal(store_report_peers_with(f->ss.s, configured, 3, &r, &n, &err), 0);
+	/* Stored M180..M182, plus the two configured without a row; by node id. */
+	assert_int_equal(n, 5);
+	assert_string_equal(r[0].node_id, "municipality:0100");
+	assert_string_equal(r[1].node_id, M180);
+	assert_string_equal(r[2].node_id, M181);
+	assert_string_equal(r[3].node_id, M182);
+	assert_string_equal(r[4].node_id, "municipality:0183");
+	assert_false(r[1].configured);
+	assert_true(r[2].configured);
+	assert_false(r[3].configured);
+	assert_true(r[4].configured);
+	/* A stored row keeps its numbers; a configured-only one is all zeros. */
+	assert_int_equal(r[1].waiting, 2);
+	assert_true(r[1].connected);
+	assert_int_equal(r[2].refused_since, 4242);
+	assert_int_equal(r[2].waiting, 1);
+	assert_false(r[4].connected);
+	assert_int_equal(r[4].last_seen + r[4].waiting + r[4].unacked + r[4].delivered +
+	    r[4].dead + r[4].refused_since + r[4].oldest_unacked, 0);
+	free(r);
+
+	/* Without a config: what the store holds, none flagged. */
+	assert_int_equal(store_report_peers_with(f->ss.s, NULL, 0, &r, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_false(r[0].configured || r[1].configured || r[2].configured);
+	free(r);
+}
+
+/* Takes the store at f back to schema 1 (migration 2 undone). */
+static void
+downgrade_to_v1(fixture_t *f)
+{
+	sqlite3 *db;
+
+	store_close(&f->ss.s);
+	assert_int_equal(sqlite3_open(f->ss.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "ALTER TABLE peers DROP COLUMN refused_since;"
+	    " PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* famlinkctl opens read-only and does not migrate: a store the daemon has
+ * not migrated yet still reports (refused_since reads as 0); opening it
+ * read-write migrates and keeps the rows. */
+static void
+test_report_peers_schema_1(void **state)
+{
+	fixture_t *f = *state;
+	store_peer_t p;
+	peer_report_t *r = NULL;
+	size_t n = 0;
+	store_t *ro;
+	err_t err = {0};
+
+	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
+	p.last_seen = 9000;
+	assert_int_equal(store_peer_save(f->ss.s, &p, &err), 0);
+	downgrade_to_v1(f);
+
+	ro = store_open(f->ss.path, true, &err);
+	assert_non_null(ro);
+	assert_int_equal(store_schema_version(ro), 1);
+	assert_int_equal(store_report_peers(ro, &r, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].last_seen, 9000);
+	assert_int_equal(r[0].refused_since, 0);
+	free(r);
+	store_close(&ro);
+
+	f->ss.s = store_open(f->ss.path, false, &err);
+	assert_non_null(f->ss.s);
+	assert_int_equal(store_schema_version(f->ss.s), 2);
+	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
+	assert_int_equal(p.last_seen, 9000);
+	assert_int_equal(p.refused_since, 0);
+}
+
 int
 main(void)
 {
@@ -913,6 +1045,9 @@ main(void)
 		T(test_referrals),
 		T(test_report_peers),
 		T(test_report_queue),
+		T(test_peer_refused_since),
+		T(test_report_peers_with),
+		T(test_report_peers_schema_1),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
