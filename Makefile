@@ -54,7 +54,22 @@ HARNESS  := $(B)/obj/tests/harness.o
 BENCH_BIN := $(B)/bench/loadgen
 
 .PHONY: all check unit integration demo bench fuzz fuzz-run install clean deps
+# Plain `make` checks the Debian packages it builds with first (protoc-c, the
+# -dev headers; not the test tools):
+# tools/install-deps is silent when all are there, installs them as root, and
+# otherwise names the missing ones and the apt-get line. It runs only in the
+# top-level make: check, demo and bench run deps themselves before calling
+# make again (MAKELEVEL 1), so it runs once per command, and a packager's
+# make that calls ours never touches apt. The build runs in a second make so
+# that -j cannot start compiling before the packages are in.
+ifeq ($(MAKELEVEL),0)
+all:
+	@sh tools/install-deps build
+	@$(MAKE) --no-print-directory all
+else
 all: $(B)/famlinkd $(B)/famlinkctl
+	@:
+endif
 
 deps:
 	@sh tools/install-deps
@@ -132,8 +147,12 @@ unit: all $(UNIT_BIN)
 integration: all $(INT_BIN)
 	@FAMLINK_BUILD=$(B) sh tests/run $(INT_BIN)
 
+# The build's output goes to a log, shown only if it fails: the demo's own
+# steps are what a first-time reader should see.
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@mkdir -p $(B)
+	@$(MAKE) --no-print-directory all >$(B)/demo-build.log 2>&1 || \
+		{ cat $(B)/demo-build.log; echo "make demo: the build failed (log: $(B)/demo-build.log)" >&2; exit 1; }
 	@FAMLINK_BUILD=$(B) sh tools/demo
 
 P    ?= 10

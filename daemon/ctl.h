@@ -1,8 +1,7 @@
 /*
  * ctl — the verbs of famlinkctl, the operator's tool. Each takes the node's
- * loaded config and its arguments and returns an exit status (0 ok, 1 the
- * operation failed, 2 bad usage). Output goes to stdout, problems to stderr;
- * both carry ids and codes only.
+ * loaded config and its arguments and returns an exit status (ctl_exit_t).
+ * Output goes to stdout, problems to stderr; both carry ids and codes only.
  */
 #ifndef FAMLINK_CTL_H
 #define FAMLINK_CTL_H
@@ -11,9 +10,19 @@
 
 #include "config.h"
 
+/* famlinkctl's exit statuses. Scripts branch on them, so every verb's
+ * --help and the README list them: change them never, add at the end. */
+typedef enum ctl_exit {
+	CTL_OK = 0,
+	CTL_ERROR = 1,     /* the operation failed (config, store, a refused message) */
+	CTL_USAGE = 2,     /* unknown verb or option, wrong arguments */
+	CTL_NO_STORE = 3,  /* status, queue: famlinkd has not made the store yet */
+} ctl_exit_t;
+
 typedef struct ctl_opts {
 	bool json;      /* --json: machine-readable output */
 	bool all;       /* queue --all: no row limit */
+	bool force;     /* keygen --force: replace existing key files */
 } ctl_opts_t;
 
 /* Enqueues the Envelope JSON in each file ("-" = stdin), all or none. */

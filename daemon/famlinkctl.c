@@ -1,50 +1,191 @@
 /*
  * famlinkctl — the operator's tool: make keys, enqueue messages, and see
  * what waits for whom. Works on the node's store directly (the daemon may
- * run or not); every listing also prints JSON with --json.
+ * run or not); every listing also prints JSON with --json. Each verb's help
+ * lives in one row of the verbs[] table below, which also drives dispatch.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "ctl.h"
 #include "keys.h"
+#include "version.h"
 #include "store.h"
 
 #define DEFAULT_CONFIG "/etc/famlink/famlinkd.conf"
 
+/* The options a verb accepts (verb_t.opts); the others are refused so that
+ * a mistyped command line fails instead of being half obeyed. */
+enum { OPT_JSON = 1, OPT_ALL = 2, OPT_FORCE = 4 };
+
+typedef int verb_fn(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+
+typedef struct verb {
+	const char *name;
+	const char *synopsis;   /* after "famlinkctl [-c FILE] NAME " */
+	const char *summary;    /* one line in the general usage */
+	const char *text;       /* what it does */
+	const char *options;    /* its own options, one per line */
+	const char *errors;     /* what exit status 1 means for it */
+	const char *example;
+	unsigned opts;          /* OPT_* */
+	int min_args, max_args; /* operands; max -1 = any number */
+	bool needs_config;      /* keygen works without a node */
+	bool needs_store;       /* exit CTL_NO_STORE before famlinkd made one */
+	verb_fn *run;
+} verb_t;
+
+static int run_keygen(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_send(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_status(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_queue(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+
+static const verb_t verbs[] = {
+	{
+		"keygen", "[--force] [--json] BASE", "make the node's CurveZMQ key pair",
+		"Writes a new CurveZMQ key pair: BASE.key, the secret key (mode 0600;\n"
+		"famlinkd refuses a key file group or others can read), and BASE.pub,\n"
+		"the public key to send to the other side. Needs no config and no store.\n",
+		"  --force              replace BASE.key and BASE.pub if they exist\n"
+		"  --json               print the file names and the public key as JSON\n",
+		"a key file exists (without --force), or cannot be written",
+		"famlinkctl keygen /etc/famlink/node",
+		OPT_FORCE | OPT_JSON, 1, 1, false, false, run_keygen,
+	},
+	{
+		"send", "[--json] FILE.json...", "enqueue messages (all or none)",
+		"Reads each FILE (- for standard input) as an Envelope in protobuf's JSON\n"
+		"mapping, usually just the body; fills in message id, sender, recipient and\n"
+		"time; validates every message and enqueues them in one transaction, or\n"
+		"none if one is refused. A running famlinkd is woken and sends at once;\n"
+		"if famlinkd has not run yet, send makes the store and the messages wait\n"
+		"for its first start. Run it as the service user.\n",
+		"  --json               one JSON object per queued message\n",
+		"a file is unreadable or refused (nothing was queued),\n"
+		"            or the store failed",
+		"famlinkctl --config /etc/famlink/famlinkd.conf send referral.json",
+		OPT_JSON, 1, -1, true, false, run_send,
+	},
+	{
+		"status", "[--json]", "peers, queues, dead letters",
+		"For each configured peer: its state (connected, disconnected, never\n"
+		"connected, refused by hub) and since when, last seen, messages waiting\n"
+		"and unacknowledged, age of the oldest unacknowledged one, delivered,\n"
+		"dead letters. Reads the store; famlinkd may run or not.\n",
+		"  --json               one JSON object instead of the table\n",
+		"the config has problems, or the store cannot be read",
+		"famlinkctl --config /etc/famlink/famlinkd.conf status",
+		OPT_JSON, 0, 0, true, true, run_status,
+	},
+	{
+		"queue", "[--json] [--all]", "undelivered messages and dead letters",
+		"Lists messages not yet delivered and dead letters, oldest first: message\n"
+		"id, peer, sequence, body type, state, age and, for a dead letter, why.\n"
+		"Reads the store; famlinkd may run or not.\n",
+		"  --json               a JSON array instead of the table\n"
+		"  --all                every row (default: the oldest 100)\n",
+		"the config has problems, or the store cannot be read",
+		"famlinkctl --config /etc/famlink/famlinkd.conf queue --all",
+		OPT_JSON | OPT_ALL, 0, 0, true, true, run_queue,
+	},
+};
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static const verb_t *
+find_verb(const char *name)
+{
+	for (size_t i = 0; i < NVERBS; i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
 static void
 usage(FILE *out)
 {
-	fprintf(out,
-	    "usage: famlinkctl keygen [--force] [--json] BASE\n"
-	    "                                               write BASE.key (secret, 0600) and BASE.pub\n"
-	    "       famlinkctl [-c FILE] send [--json] FILE.json…\n"
-	    "                                               enqueue messages (all or none)\n"
-	    "       famlinkctl [-c FILE] status [--json]   peers, queues, dead letters\n"
-	    "       famlinkctl [-c FILE] queue [--json] [--all]\n"
-	    "                                               undelivered messages and dead letters\n"
-	    "  -c, --config FILE   the node's famlinkd config (default " DEFAULT_CONFIG ")\n");
+	fprintf(out, "usage: famlinkctl [-c FILE] VERB [OPTIONS] [ARGS]\n"
+	    "       famlinkctl VERB --help | famlinkctl help VERB | famlinkctl --version\n\n"
+	    "verbs:\n");
+	for (size_t i = 0; i < NVERBS; i++)
+		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(out, "\n  -c, --config FILE   the node's famlinkd config (default %s)\n\n"
+	    "Run `famlinkctl VERB --help` for what a verb does, its options, exit\n"
+	    "statuses and an example.\n"
+	    "exit status: 0 ok, 1 error, 2 usage, 3 no store (famlinkd has not run yet)\n",
+	    DEFAULT_CONFIG);
+}
+
+static void
+verb_synopsis(FILE *out, const verb_t *v)
+{
+	fprintf(out, "usage: famlinkctl %s%s %s\n", v->needs_config ? "[-c FILE] " : "",
+	    v->name, v->synopsis);
+}
+
+static void
+verb_help(FILE *out, const verb_t *v)
+{
+	verb_synopsis(out, v);
+	fprintf(out, "\n%s\noptions:\n", v->text);
+	if (v->needs_config)
+		fprintf(out, "  -c, --config FILE    the node's famlinkd config\n"
+		    "                       (default %s)\n", DEFAULT_CONFIG);
+	fprintf(out, "%s  -h, --help           print this and exit\n\n"
+	    "exit status:\n  0  ok\n  1  error: %s\n  2  usage: unknown option, wrong arguments\n",
+	    v->options, v->errors);
+	if (v->needs_store)
+		fprintf(out, "  3  no store: famlinkd has not run on this node yet\n");
+	fprintf(out, "\nexample:\n  %s\n", v->example);
+}
+
+/* Refuses an option the verb does not take; 0 if all are its own. */
+static int
+check_opts(const verb_t *v, const ctl_opts_t *o)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{OPT_JSON, "--json"}, {OPT_ALL, "--all"}, {OPT_FORCE, "--force"},
+	};
+	unsigned given = (o->json ? OPT_JSON : 0) | (o->all ? OPT_ALL : 0) |
+	    (o->force ? OPT_FORCE : 0);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((given & names[i].bit) && !(v->opts & names[i].bit)) {
+			fprintf(stderr, "famlinkctl %s: no option %s; see famlinkctl %s --help\n",
+			    v->name, names[i].name, v->name);
+			return -1;
+		}
+	return 0;
 }
 
 static int
-keygen(int argc, char **argv, bool force, bool json)
+check_args(const verb_t *v, int argc)
+{
+	if (argc >= v->min_args && (v->max_args < 0 || argc <= v->max_args))
+		return 0;
+	verb_synopsis(stderr, v);
+	fprintf(stderr, "see famlinkctl %s --help\n", v->name);
+	return -1;
+}
+
+static int
+run_keygen(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
 {
 	char pub[KEY_Z85_LEN + 1], sec[KEY_Z85_LEN + 1];
 	err_t err;
 
-	if (argc != 1) {
-		usage(stderr);
-		return 2;
-	}
-	if (keys_generate(pub, sec, &err) != 0 || keys_write_pair(argv[0], pub, sec, force, &err) != 0) {
+	(void)cfg;
+	(void)argc;
+	if (keys_generate(pub, sec, &err) != 0 || keys_write_pair(argv[0], pub, sec, o->force, &err) != 0) {
 		fprintf(stderr, "famlinkctl keygen: %s\n", err.msg);
-		return 1;
+		return CTL_ERROR;
 	}
-	if (json) {
+	if (o->json) {
 		char k[4200], p[4200], *text;
 		json_t *j;
 		snprintf(k, sizeof(k), "%s.key", argv[0]);
@@ -58,7 +199,29 @@ keygen(int argc, char **argv, bool force, bool json)
 	else
 		printf("%s.key (secret, mode 0600) and %s.pub written\npublic key: %s\n",
 		    argv[0], argv[0], pub);
-	return 0;
+	return CTL_OK;
+}
+
+static int
+run_send(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	return ctl_send(cfg, o, argc, argv);
+}
+
+static int
+run_status(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return ctl_status(cfg, o);
+}
+
+static int
+run_queue(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return ctl_queue(cfg, o);
 }
 
 static config_t *
@@ -73,22 +236,76 @@ load_config(const char *path)
 	return cfg;
 }
 
+/* Opening a missing store read-only fails with SQLite's "unable to open
+ * database file", which tells a new operator nothing, and the reports must
+ * not create it (famlinkd makes it, owned by the service user). So look
+ * first: CTL_OK if the store is there, else the exit status, with the
+ * reason printed. Other errors are left to the open, which reports them. */
 static int
-dispatch(const char *verb, const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+check_store(const config_t *cfg)
 {
-	if (strcmp(verb, "send") == 0)
-		return ctl_send(cfg, o, argc, argv);
-	if (argc != 0) {
-		usage(stderr);
-		return 2;
+	char path[sizeof(cfg->state_dir) + 32];
+	size_t dirlen = strlen(cfg->state_dir);
+	struct stat st;
+
+	/* "state_dir = ." comes back as "/conf/dir/.": name the store as
+	 * "/conf/dir/famlink.db" in the messages. */
+	if (dirlen > 2 && strcmp(cfg->state_dir + dirlen - 2, "/.") == 0)
+		dirlen -= 2;
+	snprintf(path, sizeof(path), "%.*s/%s", (int)dirlen, cfg->state_dir, STORE_FILE);
+	if (stat(path, &st) == 0)
+		return CTL_OK;
+	if (errno == ENOENT) {
+		fprintf(stderr, "famlinkctl: no store at %s: famlinkd has not run on this node "
+		    "yet (state_dir = %.*s)\n", path, (int)dirlen, cfg->state_dir);
+		return CTL_NO_STORE;
 	}
-	if (strcmp(verb, "status") == 0)
-		return ctl_status(cfg, o);
-	if (strcmp(verb, "queue") == 0)
-		return ctl_queue(cfg, o);
-	fprintf(stderr, "famlinkctl: unknown command %s\n", verb);
-	usage(stderr);
-	return 2;
+	/* state_dir is the service user's alone (mode 0700). */
+	if (errno == EACCES) {
+		fprintf(stderr, "famlinkctl: %s: %s; run famlinkctl as the service user\n",
+		    path, strerror(errno));
+		return CTL_ERROR;
+	}
+	return CTL_OK;
+}
+
+static int
+run_verb(const verb_t *v, const char *config_path, const ctl_opts_t *o, int argc, char **argv)
+{
+	config_t *cfg = NULL;
+	int rc;
+
+	if (check_opts(v, o) != 0 || check_args(v, argc) != 0)
+		return CTL_USAGE;
+	if (v->needs_config && (cfg = load_config(config_path)) == NULL)
+		return CTL_ERROR;
+	if (!v->needs_store || (rc = check_store(cfg)) == CTL_OK)
+		rc = v->run(cfg, o, argc, argv);
+	config_free(&cfg);
+	return rc;
+}
+
+/* `famlinkctl --help`, `famlinkctl help [VERB]`, `famlinkctl VERB --help`. */
+static int
+help(int argc, char **argv)
+{
+	const verb_t *v;
+
+	if (argc > 0 && strcmp(argv[0], "help") == 0) {
+		argc--;
+		argv++;
+	}
+	if (argc == 0) {
+		usage(stdout);
+		return CTL_OK;
+	}
+	if ((v = find_verb(argv[0])) == NULL) {
+		fprintf(stderr, "famlinkctl: unknown verb %s\n", argv[0]);
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	verb_help(stdout, v);
+	return CTL_OK;
 }
 
 int
@@ -100,35 +317,41 @@ main(int argc, char **argv)
 		{"all", no_argument, NULL, 'a'},
 		{"force", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *path = DEFAULT_CONFIG, *verb;
+	const char *path = DEFAULT_CONFIG;
+	const verb_t *v;
 	ctl_opts_t o = {0};
-	bool force = false;
-	config_t *cfg;
-	int c, rc;
+	bool want_help = false;
+	int c;
 
 	store_global_init();
+	/* getopt_long permutes, so options may come before or after the verb:
+	 * `famlinkctl status --help` sets want_help like `famlinkctl --help`. */
 	while ((c = getopt_long(argc, argv, "c:jafh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'j': o.json = true; break;
 		case 'a': o.all = true; break;
-		case 'f': force = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'f': o.force = true; break;
+		case 'h': want_help = true; break;
+		case 'V': printf("famlinkctl %s\n", FAMLINK_VERSION); return CTL_OK;
+		default: usage(stderr); return CTL_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	argc -= optind;
+	argv += optind;
+	if (want_help || (argc > 0 && strcmp(argv[0], "help") == 0))
+		return help(argc, argv);
+	if (argc == 0) {
 		usage(stderr);
-		return 2;
+		return CTL_USAGE;
 	}
-	verb = argv[optind++];
-	if (strcmp(verb, "keygen") == 0)
-		return keygen(argc - optind, argv + optind, force, o.json);
-	if ((cfg = load_config(path)) == NULL)
-		return 1;
-	rc = dispatch(verb, cfg, &o, argc - optind, argv + optind);
-	config_free(&cfg);
-	return rc;
+	if ((v = find_verb(argv[0])) == NULL) {
+		fprintf(stderr, "famlinkctl: unknown verb %s\n", argv[0]);
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	return run_verb(v, path, &o, argc - 1, argv + 1);
 }

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "node.h"
 #include "store.h"
+#include "version.h"
 
 static volatile sig_atomic_t stop_flag, reload_flag;
 
@@ -23,9 +24,20 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: famlinkd --config FILE          run in the foreground\n"
-	    "       famlinkd --check-config --config FILE\n"
-	    "                                       check the file: FILE:LINE: message per problem\n");
+	    "usage: famlinkd --config FILE                  run in the foreground\n"
+	    "       famlinkd --check-config --config FILE   check FILE and exit\n"
+	    "       famlinkd --version | --help\n"
+	    "\n"
+	    "  -c, --config FILE    the node's config; see config/hub.conf.example and\n"
+	    "                       config/municipality.conf.example\n"
+	    "  -n, --check-config   print each problem as FILE:LINE: message, then exit\n"
+	    "  --version            print \"famlinkd " FAMLINK_VERSION "\" and exit\n"
+	    "  -h, --help           print this and exit\n"
+	    "\n"
+	    "Logs go to stderr with syslog priority prefixes (<6>). SIGTERM or SIGINT\n"
+	    "stops it after the transaction in flight; SIGHUP re-reads FILE.\n"
+	    "exit status: 0 stopped cleanly (or FILE has no problems), 1 error,\n"
+	    "2 usage.\n");
 }
 
 static void
@@ -64,10 +76,11 @@ main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = NULL;
-	bool check = false;
+	bool check = false, version = false;
 	config_t *cfg;
 	node_t *node;
 	err_t err = {0};
@@ -79,8 +92,15 @@ main(int argc, char **argv)
 		case 'c': path = optarg; break;
 		case 'n': check = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': version = true; break;
 		default: usage(stderr); return 2;
 		}
+	}
+	/* Asked for the version, answer whatever else was given: packagers and
+	 * bug reports run it without a config. */
+	if (version) {
+		printf("famlinkd %s\n", FAMLINK_VERSION);
+		return 0;
 	}
 	if (path == NULL || optind != argc) {
 		usage(stderr);

@@ -13,9 +13,8 @@
 #include "store.h"
 #include "store_queue.h"
 #include "transport.h"
+#include "version.h"
 #include "zap.h"
-
-#define FAMLINK_VERSION "0.1.0"
 
 typedef struct receipt_item {
 	char message_id[33];

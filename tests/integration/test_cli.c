@@ -1,0 +1,253 @@
+/*
+ * Integration: what a new operator types first. famlinkd and famlinkctl run
+ * as real processes: --version, --help per verb, and famlinkctl on a node
+ * whose daemon never ran (exit 3, plain message, nothing created).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "harness.h"
+#include "version.h"
+
+#define RUN_MS 10000   /* ms: these programs answer at once; this only stops a hang */
+
+static int
+teardown(void **state)
+{
+	cluster_t *c = *state;
+	return c ? cluster_free(&c) : 0;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads fd into out until EOF or the deadline; false on time-out. */
+static bool
+read_until_eof(int fd, char *out, size_t outlen, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t used = 0;
+	char sink[4096];
+	ssize_t got;
+
+	for (;;) {
+		int left = (int)(deadline - now_ms());
+		if (left <= 0 || poll(&p, 1, left) == 0)
+			return false;
+		if (used + 1 < outlen)
+			got = read(fd, out + used, outlen - used - 1);
+		else
+			got = read(fd, sink, sizeof(sink));   /* drain so the child can exit */
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		if (used + 1 < outlen)
+			used += (size_t)got;
+	}
+	out[used] = '\0';
+	return true;
+}
+
+/* Runs FAMLINK_BUILD/name with args (no --config added, unlike ctl_run);
+ * its exit status, with stdout+stderr in out. Fails the test on a hang. */
+static int
+run_prog(const char *name, const char *const *args, char *out, size_t outlen)
+{
+	const char *b = getenv("FAMLINK_BUILD");
+	char path[1024];
+	const char *argv[16];
+	int fds[2], status, argc = 0;
+	bool done;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/%s", b ? b : "build", name);
+	argv[argc++] = name;
+	for (int i = 0; args[i] != NULL && argc < 15; i++)
+		argv[argc++] = args[i];
+	argv[argc] = NULL;
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		close(fds[1]);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	done = read_until_eof(fds[0], out, outlen, now_ms() + RUN_MS);
+	close(fds[0]);
+	if (!done)
+		kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!done)
+		fail_msg("%s did not finish within %d ms", name, RUN_MS);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The names in dir, sorted into one string, to compare before and after. */
+static void
+list_dir(const char *dir, char *out, size_t outlen)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+	size_t used = 0;
+
+	assert_true(n >= 0);
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		int w = snprintf(out + used, outlen - used, "%s\n", names[i]->d_name);
+		if (w > 0 && (size_t)w < outlen - used)
+			used += (size_t)w;
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void
+test_version(void **state)
+{
+	static const char *const args[] = {"--version", NULL};
+	char out[512];
+
+	(void)state;
+	assert_int_equal(run_prog("famlinkd", args, out, sizeof(out)), 0);
+	assert_string_equal(out, "famlinkd " FAMLINK_VERSION "\n");
+	assert_int_equal(run_prog("famlinkctl", args, out, sizeof(out)), 0);
+	assert_string_equal(out, "famlinkctl " FAMLINK_VERSION "\n");
+}
+
+static void
+test_famlinkd_help(void **state)
+{
+	static const char *const args[] = {"--help", NULL};
+	char out[4096];
+
+	(void)state;
+	assert_int_equal(run_prog("famlinkd", args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "usage: famlinkd --config FILE"));
+	assert_non_null(strstr(out, "--check-config"));
+	assert_non_null(strstr(out, "--version"));
+}
+
+/* `status --help` is about status alone, and `help status` says the same. */
+static void
+test_status_help(void **state)
+{
+	static const char *const after[] = {"status", "--help", NULL};
+	static const char *const verb[] = {"help", "status", NULL};
+	char out[4096], again[4096];
+
+	(void)state;
+	assert_int_equal(run_prog("famlinkctl", after, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "usage: famlinkctl [-c FILE] status [--json]"));
+	assert_non_null(strstr(out, "--json"));
+	assert_non_null(strstr(out, "3  no store"));
+	assert_non_null(strstr(out, "example:\n  famlinkctl "));
+	assert_null(strstr(out, "keygen"));   /* not the general usage */
+	assert_int_equal(run_prog("famlinkctl", verb, again, sizeof(again)), 0);
+	assert_string_equal(out, again);
+}
+
+/* Every verb has its own help with exit statuses and an example. */
+static void
+test_every_verb_help(void **state)
+{
+	static const char *const names[] = {"keygen", "send", "status", "queue", NULL};
+	char out[4096], want[128];
+
+	(void)state;
+	for (int i = 0; names[i] != NULL; i++) {
+		const char *args[] = {names[i], "--help", NULL};
+		assert_int_equal(run_prog("famlinkctl", args, out, sizeof(out)), 0);
+		snprintf(want, sizeof(want), " %s ", names[i]);
+		assert_non_null(strstr(out, want));
+		assert_non_null(strstr(out, "exit status:\n  0  ok\n  1  error"));
+		assert_non_null(strstr(out, "example:\n"));
+	}
+}
+
+/* An option of another verb is a usage error (2), not silently ignored. */
+static void
+test_foreign_option(void **state)
+{
+	static const char *const args[] = {"status", "--force", NULL};
+	char out[4096];
+
+	(void)state;
+	assert_int_equal(run_prog("famlinkctl", args, out, sizeof(out)), CTL_USAGE);
+	assert_non_null(strstr(out, "no option --force"));
+}
+
+/* Before famlinkd ever ran: status and queue say so, exit 3, create nothing. */
+static void
+test_no_store(void **state)
+{
+	cluster_t *c = *state = cluster_new(0, NULL);
+	static const char *const status[] = {"status", NULL};
+	static const char *const queue[] = {"queue", "--json", NULL};
+	char before[2048], after[2048], out[4096], want[1200];
+
+	list_dir(c->hub.dir, before, sizeof(before));
+	assert_null(strstr(before, "famlink.db"));
+	snprintf(want, sizeof(want), "famlinkctl: no store at %s/famlink.db: famlinkd has not "
+	    "run on this node yet (state_dir = %s)\n", c->hub.dir, c->hub.dir);
+	assert_int_equal(ctl_run(&c->hub, out, sizeof(out), status), CTL_NO_STORE);
+	assert_string_equal(out, want);
+	assert_int_equal(ctl_run(&c->hub, out, sizeof(out), queue), CTL_NO_STORE);
+	assert_string_equal(out, want);
+	list_dir(c->hub.dir, after, sizeof(after));
+	assert_string_equal(before, after);
+}
+
+/* send may come first: it makes the store, and status then works. */
+static void
+test_send_before_daemon(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	static const char *const status[] = {"status", NULL};
+	char out[4096];
+
+	assert_int_equal(enqueue_referrals(&c->muni[0], "0101-2026", 1, 1, 1), 0);
+	assert_int_equal(ctl_run(&c->muni[0], out, sizeof(out), status), 0);
+	assert_non_null(strstr(out, "pool:test"));
+	assert_int_equal(db_long(&c->muni[0], "SELECT count(*) FROM outbox WHERE state = 'queued'"), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_famlinkd_help),
+		cmocka_unit_test(test_status_help),
+		cmocka_unit_test(test_every_verb_help),
+		cmocka_unit_test(test_foreign_option),
+		cmocka_unit_test_teardown(test_no_store, teardown),
+		cmocka_unit_test_teardown(test_send_before_daemon, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
