@@ -31,8 +31,11 @@ char *codec_to_json_string(const ProtobufCMessage *msg, int flags, err_t *err);
 
 /* Parses; the result is freed with protobuf_c_message_free_unpacked(m, NULL).
  * On error returns NULL and err->msg says what and where: a field path like
- * "referral.child.birthYear: expected a number" or, for bad JSON text,
- * "line 3 column 7: <jansson text>". err->code = 4 (RECEIPT_CODE_INVALID).
+ * "referral.child.birthYear: expected a number" or, for bad JSON text, the
+ * path of the value it breaks off in with line and column, e.g.
+ * "referral.secretary.email: line 3 column 7: not valid UTF-8" (only
+ * "line 1 column 9: <what>" outside any field). A "\u0000" in a string is
+ * "<path>: contains a NUL character". err->code = 4 (RECEIPT_CODE_INVALID).
  * Error texts never quote a value, only paths and key names. */
 ProtobufCMessage *codec_from_json(const ProtobufCMessageDescriptor *desc,
     const json_t *json, err_t *err);

@@ -445,26 +445,197 @@ codec_from_json(const ProtobufCMessageDescriptor *desc, const json_t *json,
 	return m;
 }
 
+/* ---- where a JSON text error is ------------------------------------------ */
+
+/* jansson says only where (line, column, byte) a text breaks off. Which field
+ * that is, an operator needs to know (a file holds many "name"s): the text
+ * before the error is well-formed JSON as far as it goes, so a walk over it
+ * with a stack of open objects and arrays finds the path. Only on the error
+ * path; the field names are resolved against the descriptors so the path is
+ * in JSON names, and a key that is no field is shown like unknown_key(). */
+
+#define WHERE_DEPTH 32
+
+typedef struct where_frame {
+	bool object;
+	bool has_key;                                /* object: a key was read */
+	const ProtobufCMessageDescriptor *desc;      /* object: its message, or NULL */
+	const ProtobufCFieldDescriptor *field;       /* object: the key's field, or NULL;
+	                                              * array: the field it is */
+	char key[72];                                /* object: the key, made safe */
+	size_t index;                                /* array: the element */
+} where_frame_t;
+
+/* The message an object opened inside the top frame belongs to. */
+static const ProtobufCMessageDescriptor *
+where_child(const where_frame_t *top)
+{
+	if (top == NULL)
+		return NULL;
+	if (top->object && !top->has_key)
+		return NULL;
+	if (top->field == NULL || top->field->type != PROTOBUF_C_TYPE_MESSAGE)
+		return NULL;
+	return top->field->descriptor;
+}
+
+/* The raw key text (between quotes, escapes and all) to a field and a name. */
+static void
+where_key(where_frame_t *f, const char *raw, size_t n)
+{
+	char key[128];
+	size_t i;
+
+	f->has_key = true;
+	f->field = NULL;
+	if (n < sizeof(key) && memchr(raw, '\\', n) == NULL) {
+		memcpy(key, raw, n);
+		key[n] = '\0';
+		if (f->desc != NULL && (f->field = field_by_key(f->desc, key)) != NULL) {
+			fieldpath_json_name(f->field->name, f->key, sizeof(f->key));
+			return;
+		}
+	}
+	for (i = 0; i < n && i < 64; i++) {
+		unsigned char c = (unsigned char)raw[i];
+		f->key[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' ? (char)c : '?';
+	}
+	strcpy(f->key + i, i < n ? "..." : "");
+}
+
+/* Walks text[0, end) and writes the path of the value being read at end
+ * into p. *in_key is set if end lies in a key (or just after one, if
+ * after_key), which is then left out of the path. */
+static void
+where_path(const ProtobufCMessageDescriptor *desc, const char *text, size_t end,
+    bool after_key, codec_path_t *p, bool *in_key)
+{
+	where_frame_t st[WHERE_DEPTH];
+	size_t depth = 0, i, str_start = 0;   /* depth counts frames beyond WHERE_DEPTH too */
+	bool in_str = false, str_is_key = false, esc = false;
+
+	*in_key = false;
+	for (i = 0; i < end; i++) {
+		char c = text[i];
+		where_frame_t *top = depth > 0 && depth <= WHERE_DEPTH ? &st[depth - 1] : NULL;
+
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"') {
+				in_str = false;
+				if (str_is_key && top != NULL)
+					where_key(top, text + str_start, i - str_start);
+			}
+			continue;
+		}
+		switch (c) {
+		case '"':
+			in_str = true;
+			str_is_key = top != NULL && top->object && !top->has_key;
+			str_start = i + 1;
+			break;
+		case '{':
+		case '[':
+			if (depth < WHERE_DEPTH) {
+				where_frame_t *f = &st[depth];
+				memset(f, 0, sizeof(*f));
+				f->object = c == '{';
+				if (f->object)
+					f->desc = depth == 0 ? desc : where_child(top);
+				else
+					f->field = top != NULL && top->object && top->has_key ? top->field : NULL;
+			}
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (depth > 0)
+				depth--;
+			break;
+		case ',':
+			if (top != NULL && top->object)
+				top->has_key = false;
+			else if (top != NULL)
+				top->index++;
+			break;
+		default:
+			break;
+		}
+	}
+	if (in_str && str_is_key)
+		*in_key = true;
+	if (!in_str && after_key && depth > 0 && depth <= WHERE_DEPTH &&
+	    st[depth - 1].object && st[depth - 1].has_key)
+		*in_key = true;
+	for (i = 0; i < depth && i < WHERE_DEPTH; i++) {
+		const where_frame_t *f = &st[i];
+		bool last = i + 1 == depth;
+		if (f->object && f->has_key && !(last && *in_key))
+			fieldpath_push_json(p, f->key);
+		else if (!f->object)
+			fieldpath_push_index(p, f->index);
+	}
+}
+
+/* The error of a JSON text that did not load, with the field's path where
+ * there is one. jansson's own words stay for syntax errors, without its
+ * quote of the text (a child's name, perhaps) and never naming its flags. */
+static void
+text_error(const ProtobufCMessageDescriptor *desc, const char *text, size_t len,
+    json_error_t *je, err_t *err)
+{
+	codec_path_t p = { .len = 0 };
+	const char *what = je->text;
+	bool in_key;
+	char *near;
+
+	if ((near = strstr(je->text, " near '")) != NULL)
+		*near = '\0';
+	if (strstr(je->text, "JSON_") != NULL)
+		what = "not valid JSON";
+	where_path(desc, text, je->position >= 0 && (size_t)je->position < len ?
+	    (size_t)je->position : len, json_error_code(je) == json_error_null_byte_in_key,
+	    &p, &in_key);
+	switch (json_error_code(je)) {
+	case json_error_invalid_utf8:
+		what = in_key ? "a field name is not valid UTF-8" : "not valid UTF-8";
+		break;
+	case json_error_null_character:
+		what = "contains a NUL character";
+		break;
+	case json_error_null_byte_in_key:
+		what = "a field name contains a NUL character";
+		break;
+	default:
+		break;
+	}
+	if (p.len > 0)
+		err_set(err, CODEC_INVALID, "%s: line %d column %d: %s", p.buf, je->line,
+		    je->column, what);
+	else
+		err_set(err, CODEC_INVALID, "line %d column %d: %s", je->line, je->column, what);
+}
+
 ProtobufCMessage *
 codec_from_json_string(const ProtobufCMessageDescriptor *desc, const char *text,
     size_t len, err_t *err)
 {
 	ProtobufCMessage *m;
 	json_error_t je;
-	char *near;
 	json_t *j;
 
 	if (text == NULL) {
 		err_set(err, CODEC_INVALID, "no JSON text");
 		return NULL;
 	}
-	if ((j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
-		/* jansson quotes the text near the error; that may be a
-		 * child's name, so the quote goes. */
-		if ((near = strstr(je.text, " near '")) != NULL)
-			*near = '\0';
-		err_set(err, CODEC_INVALID, "line %d column %d: %s", je.line,
-		    je.column, je.text);
+	/* A "\u0000" escape is let through to set_string(), which refuses it
+	 * naming the field; jansson alone would name only line and column. */
+	if ((j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je)) == NULL) {
+		text_error(desc, text, len, &je, err);
 		return NULL;
 	}
 	m = codec_from_json(desc, j, err);

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "keys.h"
 #include "log.h"
+#include "validate.h"
 
 /* Resolves a path from the file against the file's directory. */
 static int
@@ -177,9 +178,8 @@ set_text(load_t *L, const keydef_t *k, char *field, const char *value)
 		why = "not valid UTF-8, or holds control characters";
 	else if (k->type == V_PHONE && strspn(value, "+0123456789 -()") != strlen(value))
 		why = "a phone number holds only digits, spaces and + - ( )";
-	else if (k->type == V_EMAIL && *value != '\0' && (strchr(value, '@') == NULL ||
-	    *value == '@' || strpbrk(value, " <>,;\"") != NULL))
-		why = "expected one address like name@example.se";
+	else if (k->type == V_EMAIL && *value != '\0' && !validate_email(value))
+		why = "expected one address like name@example.se";   /* the protocol's own rule */
 	if (why != NULL) {
 		cfg_problem(L, L->lineno, "%s: %s", k->name, why);
 		return;

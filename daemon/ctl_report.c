@@ -97,13 +97,14 @@ peer_json(const peer_report_t *r, int64_t now)
 static void
 status_table(const config_t *cfg, const peer_report_t *rows, size_t n, long dead, int64_t now)
 {
-	char t[32], s[32], a[32];
+	char t[32], s[32], a[32], id[4 * 65];
 
 	printf("%s (%s)\n", cfg->node_id, cfg->role == ROLE_HUB ? "hub" : "municipality");
 	printf("%-20s %-15s %-21s %-21s %8s %8s %8s %10s %5s\n", "PEER", "STATE", "SINCE",
 	    "LAST SEEN", "WAITING", "UNACKED", "OLDEST", "DELIVERED", "DEAD");
 	for (size_t i = 0; i < n; i++)
-		printf("%-20s %-15s %-21s %-21s %8ld %8ld %8s %10ld %5ld\n", rows[i].node_id,
+		printf("%-20s %-15s %-21s %-21s %8ld %8ld %8s %10ld %5ld\n",
+		    log_escape(rows[i].node_id, id, sizeof(id)),
 		    peer_state(&rows[i]), fmt_time(rows[i].refused_since, s, sizeof(s)),
 		    fmt_time(rows[i].last_seen, t, sizeof(t)), rows[i].waiting, rows[i].unacked,
 		    fmt_age(rows[i].oldest_unacked ? now - rows[i].oldest_unacked : 0, a, sizeof(a)),
@@ -177,7 +178,7 @@ static void
 queue_row(void *ctx, const queue_report_t *r)
 {
 	queue_ctx_t *q = ctx;
-	char a[32];
+	char a[32], id[4 * 33], peer[4 * 65], reason[4 * 512];
 
 	q->n++;
 	if (q->o->json) {
@@ -189,9 +190,11 @@ queue_row(void *ctx, const queue_report_t *r)
 		    "ageMs", (json_int_t)(q->now - r->created_at), "code", r->code, "reason", r->reason));
 		return;
 	}
-	printf("%-26s %-20s %8llu %-18s %-8s %7s %s\n", r->message_id, r->peer,
-	    (unsigned long long)r->sequence, r->body_type, r->state,
-	    fmt_age(q->now - r->created_at, a, sizeof(a)), r->code ? r->reason : "");
+	/* Ids and reasons came from outside once: one line each, whatever they hold. */
+	printf("%-26s %-20s %8llu %-18s %-8s %7s %s\n", log_escape(r->message_id, id, sizeof(id)),
+	    log_escape(r->peer, peer, sizeof(peer)), (unsigned long long)r->sequence, r->body_type,
+	    r->state, fmt_age(q->now - r->created_at, a, sizeof(a)),
+	    r->code ? log_escape(r->reason, reason, sizeof(reason)) : "");
 }
 
 int

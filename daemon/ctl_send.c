@@ -4,15 +4,24 @@
  * fills the header, validates, and enqueues them all in one transaction
  * together with their routine state changes. One invalid file and nothing
  * is enqueued. The daemon notices the commit and sends.
+ *
+ * A messageId in the file is used as it is (so a program that is not sure
+ * its send went through can send the same file again and be told), if it is
+ * a ULID and not in this node's store yet; otherwise the file is refused.
+ * Without one, famlinkctl makes one.
  */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "clock.h"
 #include "codec_json.h"
 #include "ctl.h"
 #include "envelope.h"
+#include "log.h"
 #include "routine.h"
 #include "store.h"
 #include "store_queue.h"
@@ -25,7 +34,58 @@ typedef struct pending {
 	char recipient[65];
 	char *orig_sender;        /* what the file said; must be us or empty */
 	char *orig_recipient;     /* what the file said, before the routine filled it */
+	bool own_id;              /* the file gave the message id */
 } pending_t;
+
+/* Prints "PATH: what" for a refused file; what may hold ids from it, so it
+ * is escaped: one line, whatever the file held. */
+static void
+refused(const char *path, const char *what)
+{
+	char safe[4 * sizeof(((err_t *)0)->msg)];
+
+	fprintf(stderr, "%s: %s\n", path, log_escape(what, safe, sizeof(safe)));
+}
+
+/* A ULID as famlinkd makes them (envelope_new_id()): 26 characters of
+ * Crockford base32 in upper case, the first 0-7 (128 bits). */
+static bool
+ulid_ok(const char *s)
+{
+	static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	size_t i;
+
+	if (strlen(s) != MESSAGE_ID_LEN || s[0] < '0' || s[0] > '7')
+		return false;
+	for (i = 0; i < MESSAGE_ID_LEN; i++)
+		if (strchr(crockford, s[i]) == NULL)
+			return false;
+	return true;
+}
+
+/* 1 if message_id is already in this node's outbox or inbox, 0 if not, -1
+ * with err. Inside the send's transaction: an id given twice in one call is
+ * found too. */
+static int
+id_in_store(store_t *store, const char *message_id, err_t *err)
+{
+	static const char sql[] = "SELECT 1 FROM outbox WHERE message_id = ?1";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (step == SQLITE_ROW)
+		return 1;
+	if (step != SQLITE_DONE)
+		return store_fail(store, err);
+	/* "" is no node: any row in the inbox counts (2, another sender). */
+	step = store_inbox_has(store, message_id, "", err);
+	return step < 0 ? -1 : step > 0;
+}
 
 /* Sets a string field of a parsed message; free_unpacked() frees it later.
  * An absent proto3 string points at protobuf-c's shared empty string. */
@@ -100,7 +160,7 @@ prepare(const config_t *cfg, const char *path, pending_t *p)
 	    text, len, &err);
 	free(text);
 	if (env == NULL) {
-		fprintf(stderr, "%s: %s\n", path, err.msg);
+		refused(path, err.msg);
 		return -1;
 	}
 	p->env = env;
@@ -111,8 +171,20 @@ prepare(const config_t *cfg, const char *path, pending_t *p)
 		return -1;
 	}
 	p->orig_sender = env->sender;
-	envelope_new_id(p->id);
-	set_field(&env->message_id, p->id);   /* ids are the sending node's to make */
+	if (env->message_id[0] != '\0') {
+		/* Never replaced silently: whoever gave it may look for it. */
+		if (!ulid_ok(env->message_id)) {
+			fprintf(stderr, "%s: messageId: not a message id famlink sends (a ULID: 26 "
+			    "characters of 0-9 and A-Z but I, L, O, U); leave it out and famlinkctl "
+			    "makes one\n", path);
+			return -1;
+		}
+		memcpy(p->id, env->message_id, MESSAGE_ID_LEN + 1);
+		p->own_id = true;
+	} else {
+		envelope_new_id(p->id);   /* ids are the sending node's to make */
+		set_field(&env->message_id, p->id);
+	}
 	env->schema_version = FAMLINK__V1__SCHEMA_VERSION__SCHEMA_VERSION_CURRENT;
 	env->sender = (char *)cfg->node_id;
 	env->created_at_ms = clock_now_ms();
@@ -146,6 +218,24 @@ enqueue_one(store_t *store, const config_t *cfg, const char *path, pending_t *p)
 	/* The store gives the real sequence; the largest one makes the size
 	 * check below hold for whatever it will be. */
 	p->env->sequence = UINT64_MAX;
+	/* Validated before the routine sees it too, so that what is not an id
+	 * is refused as such, naming its field (the routine's texts name the
+	 * referral). The hub's routine fills an empty recipient from the
+	 * referral's owner: until then this node's id stands in for it. */
+	p->env->recipient = p->orig_recipient[0] != '\0' ? p->orig_recipient : (char *)cfg->node_id;
+	rc = validate_envelope(p->env, &err);
+	p->env->recipient = p->orig_recipient;
+	if (rc != 0) {
+		refused(path, err.msg);
+		return -1;
+	}
+	if (p->own_id && (rc = id_in_store(store, p->id, &err)) != 0) {
+		if (rc > 0)
+			err_set(&err, 0, "messageId: %s is already in this node's store (a message "
+			    "id is used once; leave messageId out and famlinkctl makes one)", p->id);
+		refused(path, err.msg);
+		return -1;
+	}
 	rc = routine_send(store, cfg, p->env, p->recipient, p->env->created_at_ms, &err);
 	if (rc == ROUTINE_OK && validate_envelope(p->env, &err) != 0)
 		rc = ROUTINE_REFUSED;
@@ -160,7 +250,7 @@ enqueue_one(store_t *store, const config_t *cfg, const char *path, pending_t *p)
 	if (rc == ROUTINE_OK && store_enqueue(store, p->env, &err) != 0)
 		rc = ROUTINE_STORE;
 	if (rc != ROUTINE_OK) {
-		fprintf(stderr, "%s: %s\n", path, err.msg);
+		refused(path, err.msg);
 		return -1;
 	}
 	return 0;

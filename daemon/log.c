@@ -1,9 +1,11 @@
 /* log — see log.h. One fprintf per line so lines from threads do not mix. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
+#include "validate.h"
 
 static int log_max = LOG_INFO;
 
@@ -26,10 +28,84 @@ log_level_from_name(const char *name)
 	return -1;
 }
 
+/* Length of the UTF-8 sequence a lead byte announces (0: not a lead byte). */
+static size_t
+utf8_len(unsigned char c)
+{
+	if (c >= 0xC2 && c <= 0xDF)
+		return 2;
+	if (c >= 0xE0 && c <= 0xEF)
+		return 3;
+	if (c >= 0xF0 && c <= 0xF4)
+		return 4;
+	return 0;
+}
+
+/* Code points shown escaped although valid: C1 controls, the line and
+ * paragraph separators, bidirectional embeddings, overrides and isolates
+ * (they reorder what a terminal shows), and the byte order mark. */
+static bool
+hidden_code_point(const unsigned char *s, size_t n)
+{
+	if (n == 2)
+		return s[0] == 0xC2 && s[1] < 0xA0;
+	if (n == 3 && s[0] == 0xE2)
+		return (s[1] == 0x80 && s[2] >= 0xA8 && s[2] <= 0xAE) ||
+		    (s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9);
+	return n == 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF;
+}
+
+const char *
+log_escape(const char *in, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)(in != NULL ? in : "");
+	size_t o = 0, n, i;
+	char esc[4 * 4 + 1];
+	size_t e;
+
+	if (outlen == 0)
+		return out;
+	while (*s != '\0') {
+		unsigned char c = *s;
+		e = 0;
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			esc[e++] = (char)c;
+			n = 1;
+		} else if (c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+			esc[e++] = '\\';
+			esc[e++] = c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+			n = 1;
+		} else if ((n = utf8_len(c)) != 0 && strnlen((const char *)s, n) == n &&
+		    validate_utf8((const char *)s, n) && !hidden_code_point(s, n)) {
+			memcpy(esc, s, n);
+			e = n;
+		} else {
+			/* A control, DEL, a byte that is not UTF-8, or a hidden
+			 * code point: each of its bytes as \xHH. */
+			if (n == 0 || strnlen((const char *)s, n) != n || !validate_utf8((const char *)s, n))
+				n = 1;
+			for (i = 0; i < n; i++) {
+				esc[e++] = '\\';
+				esc[e++] = 'x';
+				esc[e++] = hex[s[i] >> 4];
+				esc[e++] = hex[s[i] & 0xF];
+			}
+		}
+		if (o + e >= outlen)
+			break;   /* cut at a character, never inside an escape */
+		memcpy(out + o, esc, e);
+		o += e;
+		s += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void
 log_msg(int priority, const char *fmt, ...)
 {
-	char line[1024];
+	char line[1024], safe[4 * sizeof(line)];
 	va_list ap;
 
 	if (priority > log_max)
@@ -37,10 +113,8 @@ log_msg(int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	/* One event, one line: a control character from a peer's id or a
-	 * config value must not start a forged line of its own. */
-	for (char *c = line; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	fprintf(stderr, "<%d>%s\n", priority, line);
+	/* One event, one line: whatever a peer's id, a reason or a config
+	 * value holds, it cannot end this line or start a forged one (a
+	 * "<0>" at the start of a line is an emergency to journald). */
+	fprintf(stderr, "<%d>%s\n", priority, log_escape(line, safe, sizeof(safe)));
 }

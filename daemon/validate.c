@@ -2,7 +2,13 @@
  * validate — see validate.h. Walks a message by its descriptor, looks each
  * field's rule up in famlink_field_rules[] (generated from the .proto) and
  * stops at the first broken rule, naming its path. Error texts hold paths,
- * sizes and codes only: the content is personal data about a child.
+ * sizes, codes and at most the code point of a control character: the
+ * content is personal data about a child.
+ *
+ * Every message the hub takes passes here (thousands a second): a string is
+ * read once for UTF-8 and control characters, once more by its kind's
+ * grammar, and by the personnummer scan only if it holds ten digits. Nothing is
+ * allocated and nothing formatted unless a rule is broken.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -12,6 +18,7 @@
 
 #include <openssl/evp.h>
 
+#include "envelope.h"
 #include "field_rules.h"
 #include "fieldpath.h"
 #include "validate.h"
@@ -78,6 +85,10 @@ rule_for(const char *message, const char *field)
 
 static int check_message(const ProtobufCMessage *m, fieldpath_t *p, err_t *err);
 
+enum { TEXT_OK, TEXT_BAD_UTF8, TEXT_CONTROL };
+static int scan_text(const char *s, size_t len, bool multiline, uint32_t *cp, size_t *digits);
+static bool pnr_scan(const char *text, bool skip_bare_ten);
+
 /* Whether a field holds something other than its proto3 default. */
 static bool
 has_value(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
@@ -102,24 +113,77 @@ has_value(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 	}
 }
 
+/* What a refused character is, for the reason text. */
+static const char *
+control_name(uint32_t cp)
+{
+	if (cp == 0x2028 || cp == 0x2029)
+		return "a line or paragraph separator";
+	if (cp >= 0x202A)
+		return "a bidirectional control";
+	return "a control character";
+}
+
 static int
 check_string(const char *s, const field_rule_t *r, fieldpath_t *p, err_t *err)
 {
 	size_t len = s != NULL ? strlen(s) : 0;
+	unsigned kind = r->flags & FIELD_KIND_MASK;
+	size_t digits = 0;
+	uint32_t cp = 0;
 
 	/* Length first: cheap, and it bounds the scans below. */
 	if (len > r->max_len)
 		return fieldpath_fail(err, V_INVALID, p, "longer than %zu bytes (%zu)", r->max_len, len);
 	if (len == 0)
 		return 0;
-	if (!validate_utf8(s, len))
+	switch (scan_text(s, len, kind == FIELD_FREETEXT, &cp, &digits)) {
+	case TEXT_BAD_UTF8:
 		return fieldpath_fail(err, V_INVALID, p, "not valid UTF-8");
-	if ((r->flags & FIELD_DATE) && !validate_date(s))
-		return fieldpath_fail(err, V_INVALID, p, "not a date (YYYY-MM-DD)");
-	if ((r->flags & FIELD_NODEID) && !validate_node_id(s))
-		return fieldpath_fail(err, V_INVALID, p, "not a node id (municipality:NNNN or pool:name)");
-	if ((r->flags & FIELD_FREETEXT) && validate_has_personnummer(s))
+	case TEXT_CONTROL:
+		return fieldpath_fail(err, V_INVALID, p, "contains %s (U+%04X)",
+		    control_name(cp), (unsigned)cp);
+	}
+	switch (kind) {
+	case FIELD_DATE:
+		if (!validate_date(s))
+			return fieldpath_fail(err, V_INVALID, p, "not a date (YYYY-MM-DD)");
+		return 0;
+	case FIELD_NODEID:
+		if (!validate_node_id(s))
+			return fieldpath_fail(err, V_INVALID, p,
+			    "not a node id (municipality:NNNN or pool:name)");
+		return 0;
+	case FIELD_MSGID:
+		if (!envelope_id_ok(s))
+			return fieldpath_fail(err, V_INVALID, p,
+			    "not a message id (letters, digits, _ and -)");
+		return 0;
+	case FIELD_ID:
+		if (!validate_id(s))
+			return fieldpath_fail(err, V_INVALID, p, "not an id (letters, digits and "
+			    ". _ : -, not starting with . or -)");
+		break;
+	case FIELD_EMAIL:
+		if (!validate_email(s))
+			return fieldpath_fail(err, V_INVALID, p,
+			    "not an email address (one address, name@example.se)");
+		break;
+	case FIELD_PHONE:
+		if (!validate_phone(s))
+			return fieldpath_fail(err, V_INVALID, p,
+			    "not a phone number (digits, spaces and + - ( ))");
+		break;
+	}
+	/* Everything a person writes. A phone number is often written as ten
+	 * digits in a row, which is also a personnummer's form one time in
+	 * about fifteen: in a phone field only the other forms count. */
+	if (digits >= 10 && !(r->flags & FIELD_MACHINE) && pnr_scan(s, kind == FIELD_PHONE)) {
+		if (r->flags & FIELD_CASEREF)
+			return fieldpath_fail(err, V_PERSONAL_ID, p, "a case reference must not be "
+			    "or hold a personal identity number");
 		return fieldpath_fail(err, V_PERSONAL_ID, p, "looks like a personal identity number");
+	}
 	return 0;
 }
 
@@ -363,6 +427,103 @@ validate_node_id(const char *s)
 	return true;
 }
 
+bool
+validate_id(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0' || s[0] == '.' || s[0] == '-')
+		return false;
+	for (i = 0; s[i] != '\0'; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+		    c == '.' || c == '_' || c == ':' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool
+validate_phone(const char *s)
+{
+	bool digit = false;
+
+	if (s == NULL)
+		return false;
+	for (; *s != '\0'; s++) {
+		if (is_digit(*s))
+			digit = true;
+		else if (strchr("+ -()", *s) == NULL)
+			return false;
+	}
+	return digit;
+}
+
+/* RFC 5322 atext: what a dot-atom local part holds besides dots. */
+static bool
+is_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+/=?^_`{|}~-", c) != NULL) || c >= 0x80;
+}
+
+static bool
+email_local_ok(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > 64 || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] == '.' ? s[i + 1] == '.' : !is_atext(s[i]))
+			return false;
+	return true;
+}
+
+static bool
+email_domain_ok(const unsigned char *s, size_t n)
+{
+	size_t i, start = 0, labels = 0;
+	bool numeric = true;
+
+	for (i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			size_t len = i - start;
+			if (len < 1 || len > 63 || s[start] == '-' || s[i - 1] == '-')
+				return false;
+			labels++;
+			if (i == n)
+				break;
+			start = i + 1;
+			numeric = true;
+			continue;
+		}
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    is_digit((char)s[i]) || s[i] == '-' || s[i] >= 0x80))
+			return false;
+		if (!is_digit((char)s[i]))
+			numeric = false;
+	}
+	return labels >= 2 && !numeric;   /* no address literals, no bare IPv4 */
+}
+
+bool
+validate_email(const char *s)
+{
+	const char *at;
+	size_t n;
+	uint32_t cp;
+	size_t digits;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > 254 ||
+	    scan_text(s, n, false, &cp, &digits) != TEXT_OK)
+		return false;
+	if ((at = strchr(s, '@')) == NULL || strchr(at + 1, '@') != NULL)
+		return false;
+	return email_local_ok((const unsigned char *)s, (size_t)(at - s)) &&
+	    email_domain_ok((const unsigned char *)at + 1, n - (size_t)(at - s) - 1);
+}
+
 static int
 days_in_month(int year, int month)
 {
@@ -449,16 +610,126 @@ validate_utf8(const char *s, size_t len)
 	return true;
 }
 
+/* One pass over a string: strict UTF-8, and no character that could break a
+ * line, a log or a mail header, or reorder what a reader sees: C0 controls,
+ * DEL, C1 controls (U+0080–U+009F); unless multiline also U+2028/U+2029 and
+ * the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+ * U+2066–U+2069). multiline (free text) allows LF, CR LF and tab as well.
+ * *digits is how many digits the string may hold (ASCII ones, and lead
+ * bytes of full-width or Arabic-Indic ones): a personnummer has ten or
+ * more, so the scan for one is skipped for the many strings with fewer. */
+static int
+scan_text(const char *s, size_t len, bool multiline, uint32_t *cp, size_t *digits)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n, d = 0;
+
+	while (i < len) {
+		unsigned char c = u[i];
+		if (c >= 0x20 && c < 0x7f) {   /* printable ASCII: most of any text */
+			d += (unsigned)(c - '0') < 10u;
+			i++;
+			continue;
+		}
+		if (c < 0x80) {
+			if (multiline && (c == '\n' || c == '\t' ||
+			    (c == '\r' && i + 1 < len && u[i + 1] == '\n'))) {
+				i++;
+				continue;
+			}
+			if (c == 0)
+				return TEXT_BAD_UTF8;
+			*cp = c;
+			return TEXT_CONTROL;
+		}
+		if ((n = utf8_seq(u + i, len - i)) == 0)
+			return TEXT_BAD_UTF8;
+		if (c == 0xC2 && u[i + 1] < 0xA0) {
+			*cp = u[i + 1];   /* C1: U+0080–U+009F */
+			return TEXT_CONTROL;
+		}
+		if (!multiline && c == 0xE2 &&
+		    ((u[i + 1] == 0x80 && u[i + 2] >= 0xA8 && u[i + 2] <= 0xAE) ||
+		    (u[i + 1] == 0x81 && u[i + 2] >= 0xA6 && u[i + 2] <= 0xA9))) {
+			*cp = 0x2000u + ((u[i + 1] & 0x3Fu) << 6) + (u[i + 2] & 0x3Fu);
+			return TEXT_CONTROL;
+		}
+		d += c == 0xEF || c == 0xD9 || c == 0xDB;
+		i += n;
+	}
+	*digits = d;
+	return TEXT_OK;
+}
+
 /* ---- personnummer --------------------------------------------------------- */
 
-static size_t
-digit_run(const char *s)
+/* The value of the digit at s (ASCII, full-width U+FF10–FF19, Arabic-Indic
+ * U+0660–0669 or extended Arabic-Indic U+06F0–06F9) with its length in *n;
+ * -1 if s holds no digit (*n = 1). Safe on any NUL-terminated bytes: a
+ * mismatch stops before reading past a NUL. */
+static int
+digit_at(const unsigned char *s, size_t *n)
 {
-	size_t n = 0;
+	if ((unsigned)(s[0] - '0') < 10u) {
+		*n = 1;
+		return s[0] - '0';
+	}
+	if (s[0] == 0xEF && s[1] == 0xBC && s[2] >= 0x90 && s[2] <= 0x99) {
+		*n = 3;
+		return s[2] - 0x90;
+	}
+	if ((s[0] == 0xD9 && s[1] >= 0xA0 && s[1] <= 0xA9) ||
+	    (s[0] == 0xDB && s[1] >= 0xB0 && s[1] <= 0xB9)) {
+		*n = 2;
+		return s[1] & 0x0F;
+	}
+	*n = 1;
+	return -1;
+}
 
-	while (is_digit(s[n]))
-		n++;
-	return n;
+/* Reads a digit run at s into d as ASCII (at most cap digits kept); returns
+ * the run's length in digits and sets *end past it. */
+static size_t
+digit_run(const unsigned char *s, char *d, size_t cap, const unsigned char **end)
+{
+	size_t run = 0, n;
+	int v;
+
+	while ((v = digit_at(s, &n)) >= 0) {
+		if (run < cap)
+			d[run] = (char)('0' + v);
+		run++;
+		s += n;
+	}
+	*end = s;
+	return run;
+}
+
+/* Length of the separator between date and number at s, or 0: a hyphen,
+ * any dash, a minus sign, or a space of any width; "+" (the form of someone
+ * over 100) only if plus_ok. */
+static size_t
+separator_at(const unsigned char *s, bool plus_ok)
+{
+	if (s[0] == '-' || s[0] == ' ')
+		return 1;
+	if (s[0] == '+')
+		return plus_ok ? 1 : 0;
+	if (s[0] == 0xC2 && s[1] == 0xA0)                              /* no-break space */
+		return 2;
+	if (s[0] == 0xE2 && s[1] == 0x80 &&
+	    ((s[2] >= 0x90 && s[2] <= 0x95) || s[2] == 0x89 || s[2] == 0xAF))
+		return 3;   /* U+2010–2015 hyphens and dashes, thin and narrow no-break space */
+	if (s[0] == 0xE2 && s[1] == 0x88 && s[2] == 0x92)              /* minus sign */
+		return 3;
+	if (s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80)              /* ideographic space */
+		return 3;
+	if ((s[0] == 0xEF && s[1] == 0xB9 && s[2] == 0xA3) ||          /* small hyphen-minus */
+	    (s[0] == 0xEF && s[1] == 0xBC && s[2] == 0x8D))            /* full-width hyphen-minus */
+		return 3;
+	if (s[0] == 0xEF && s[1] == 0xBC && s[2] == 0x8B)              /* full-width plus */
+		return plus_ok ? 3 : 0;
+	return 0;
 }
 
 /* Luhn over the ten digits YYMMDDNNNN (the century never counts). */
@@ -498,42 +769,54 @@ pnr_plausible(const char *century, const char *yymmdd, const char *nnnn)
 	return luhn_ok(yymmdd, nnnn);
 }
 
-/* s starts a digit run of length run that no digit precedes. */
+/* A digit run (d: its first digits as ASCII, run: its length, after: what
+ * follows it) that no digit precedes: is it, with what follows, a
+ * personnummer? */
 static bool
-pnr_at(const char *s, size_t run)
+pnr_at(const char *d, size_t run, const unsigned char *after, bool skip_bare_ten)
 {
+	const unsigned char *end;
+	char tail[4];
+	size_t sep;
+
 	switch (run) {
 	case 10:
-		return pnr_plausible(NULL, s, s + 6);
+		return !skip_bare_ten && pnr_plausible(NULL, d, d + 6);
 	case 12:
-		return pnr_plausible(s, s + 2, s + 8);
+		return pnr_plausible(d, d + 2, d + 8);
 	case 6:
-		return (s[6] == '-' || s[6] == '+') && digit_run(s + 7) == 4 &&
-		    pnr_plausible(NULL, s, s + 7);
 	case 8:
-		return s[8] == '-' && digit_run(s + 9) == 4 && pnr_plausible(s, s + 2, s + 9);
+		if ((sep = separator_at(after, run == 6)) == 0 ||
+		    digit_run(after + sep, tail, sizeof(tail), &end) != 4)
+			return false;
+		return run == 6 ? pnr_plausible(NULL, d, tail) : pnr_plausible(d, d + 2, tail);
 	default:
 		return false;
 	}
 }
 
+static bool
+pnr_scan(const char *text, bool skip_bare_ten)
+{
+	const unsigned char *s = (const unsigned char *)text, *end;
+	char d[12];
+	size_t n, run;
+
+	while (*s != '\0') {
+		if (digit_at(s, &n) < 0) {
+			s += n;
+			continue;
+		}
+		run = digit_run(s, d, sizeof(d), &end);
+		if (pnr_at(d, run, end, skip_bare_ten))
+			return true;
+		s = end;
+	}
+	return false;
+}
+
 bool
 validate_has_personnummer(const char *text)
 {
-	const char *s = text;
-	size_t run;
-
-	if (text == NULL)
-		return false;
-	while (*s != '\0') {
-		if (!is_digit(*s)) {
-			s++;
-			continue;
-		}
-		run = digit_run(s);
-		if (pnr_at(s, run))
-			return true;
-		s += run;
-	}
-	return false;
+	return text != NULL && pnr_scan(text, false);
 }

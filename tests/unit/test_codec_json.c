@@ -465,9 +465,68 @@ test_bad_json_text(void **state)
 	assert_null(strstr(err.msg, "sa"));
 	assert_parse_error("{\"messageId\":\"x\"", "line 1 column ");
 	assert_parse_error("{\"messageId\":\"x\"} trailing", "end of file expected");
-	assert_parse_error("{\"messageId\":\"\\u0000\"}", "line 1");
 	assert_parse_error("", "line 1 column 0");
-	assert_parse_error("{\"alias\":\"\xc3\x28\"}", "unable to decode byte");
+	assert_parse_error("{\"alias\":\"\xc3\x28\"}", "alias: line 1 column 10: not valid UTF-8");
+}
+
+/* Parsing text must fail with exactly this message. */
+static void
+assert_parse_msg(const char *text, size_t len, const char *want)
+{
+	err_t err = { 0 };
+	ProtobufCMessage *m = codec_from_json_string(ENV_DESC, text, len, &err);
+
+	if (m != NULL)
+		protobuf_c_message_free_unpacked(m, NULL);
+	assert_null(m);
+	assert_int_equal(err.code, INVALID);
+	if (strcmp(err.msg, want) != 0)
+		fail_msg("got \"%s\", want \"%s\"", err.msg, want);
+	assert_null(strstr(err.msg, "JSON_"));   /* no library flag names */
+	assert_null(strstr(err.msg, "Karin"));   /* no content */
+}
+
+#define PARSE_MSG(text, want) assert_parse_msg(text, sizeof(text) - 1, want)
+
+/* Invalid UTF-8 and NUL in a JSON text name the field they are in, by its
+ * JSON name, wherever it sits and however the key is spelt. */
+static void
+test_bad_bytes_name_the_field(void **state)
+{
+	(void)state;
+	PARSE_MSG("{\"referral\":{\"secretary\":{\"name\":\"Karin\",\"email\":\"karin\xc3\x28@x.se\"}}}",
+	    "referral.secretary.email: line 1 column 55: not valid UTF-8");
+	PARSE_MSG("{\n  \"referral\": {\n    \"secretary\": {\n      \"name\": \"Karin \xff\"\n    }\n  }\n}",
+	    "referral.secretary.name: line 4 column 21: not valid UTF-8");
+	PARSE_MSG("{\"referral\":{\"child\":{\"languages\":[\"svenska\",\"ar\xed\xa0\x80\"]}}}",
+	    "referral.child.languages[1]: line 1 column 48: not valid UTF-8");
+	PARSE_MSG("{\"referral\":{\"case_reference\":\"SoN \xc0\xaf\"}}",
+	    "referral.caseReference: line 1 column 35: not valid UTF-8");
+	PARSE_MSG("{\"referral\":{\"secretary\":{\"na\xffme\":\"Karin\"}}}",
+	    "referral.secretary: line 1 column 29: a field name is not valid UTF-8");
+	PARSE_MSG("{\"bogus\":{\"x\":\"\xff\"}}", "bogus.x: line 1 column 15: not valid UTF-8");
+	PARSE_MSG("\xff{}", "line 1 column 0: not valid UTF-8");
+	/* "\u0000" inside a string: the field, not jansson's flag */
+	PARSE_MSG("{\"referral\":{\"secretary\":{\"name\":\"Karin\\u0000\"}}}",
+	    "referral.secretary.name: contains a NUL character");
+	PARSE_MSG("{\"messageId\":\"\\u0000\"}", "messageId: contains a NUL character");
+	PARSE_MSG("{\"referral\":{\"child\":{\"languages\":[\"sv\\u0000\"]}}}",
+	    "referral.child.languages[0]: contains a NUL character");
+	PARSE_MSG("{\"referral\":{\"ali\\u0000as\":\"x\"}}",
+	    "referral: line 1 column 26: a field name contains a NUL character");
+	/* a raw NUL byte or line break in a string */
+	PARSE_MSG("{\"referral\":{\"referralId\":\"x\0y\"}}",
+	    "referral.referralId: line 1 column 28: control character 0x0");
+	PARSE_MSG("{\"referralId\":\"x\n<0>FORGED\"}", "referralId: line 1 column 16: unexpected newline");
+	/* an escaped control character parses; validation refuses it by field */
+	{
+		err_t err = { 0 };
+		const char *t = "{\"referralId\":\"x\\n<0>FORGED\"}";
+		ProtobufCMessage *m = codec_from_json_string(ENV_DESC, t, strlen(t), &err);
+		assert_non_null(m);
+		assert_string_equal(((Famlink__V1__Envelope *)m)->referral_id, "x\n<0>FORGED");
+		protobuf_c_message_free_unpacked(m, NULL);
+	}
 }
 
 static void
@@ -556,6 +615,7 @@ main(void)
 		cmocka_unit_test(test_two_oneof_members),
 		cmocka_unit_test(test_same_field_twice),
 		cmocka_unit_test(test_bad_json_text),
+		cmocka_unit_test(test_bad_bytes_name_the_field),
 		cmocka_unit_test(test_nul_in_built_json),
 		cmocka_unit_test(test_late_errors_free_everything),
 		cmocka_unit_test(test_encode_invalid_utf8),
