@@ -28,7 +28,7 @@ SANFLAGS :=
 OPT      := -O2 -g
 endif
 
-PKGS     := libzmq libprotobuf-c sqlite3 libcurl inih jansson libsystemd libcrypto
+PKGS     := libzmq libprotobuf-c sqlite3 libcurl inih jansson libsystemd libcrypto zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

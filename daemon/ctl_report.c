@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "store.h"
+#include "store_health.h"
 #include "store_report.h"
 
 store_t *
@@ -85,21 +86,61 @@ peer_state(const peer_report_t *r)
 static json_t *
 peer_json(const peer_report_t *r, int64_t now)
 {
-	return json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:i, s:i, s:I, s:i, s:i}",
+	return json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:i, s:i, s:I, s:i, s:i, s:i, s:I}",
 	    "nodeId", r->node_id, "state", peer_state(r), "connected", r->connected,
 	    "configured", r->configured, "lastSeenMs", (json_int_t)r->last_seen,
 	    "refusedSinceMs", (json_int_t)r->refused_since,
 	    "waiting", (int)r->waiting, "unacknowledged", (int)r->unacked,
 	    "oldestUnacknowledgedAgeMs", (json_int_t)(r->oldest_unacked ? now - r->oldest_unacked : 0),
-	    "delivered", (int)r->delivered, "deadLetters", (int)r->dead);
+	    "delivered", (int)r->delivered, "deadLetters", (int)r->dead,
+	    "sequenceSkips", (int)r->skips, "lastSequenceSkipMs", (json_int_t)r->last_skip);
+}
+
+/* What the running famlinkd says of its store (famlinkd.state): the store
+ * itself cannot say it is full. */
+static store_health_report_t
+store_health(const config_t *cfg)
+{
+	store_health_report_t h;
+	err_t err;
+
+	if (store_health_read(cfg->state_dir, &h, &err) != 0)
+		fprintf(stderr, "famlinkctl: %s\n", err.msg);
+	return h;
+}
+
+static json_t *
+store_health_json(const store_health_report_t *h)
+{
+	if (h->state == STORE_UNKNOWN)
+		return json_pack("{s:s}", "state", "unknown");
+	return json_pack("{s:s, s:I, s:I}", "state", store_state_name(h->state),
+	    "sinceMs", (json_int_t)h->since_ms, "failedAttempts", (json_int_t)h->failures);
 }
 
 static void
-status_table(const config_t *cfg, const peer_report_t *rows, size_t n, long dead, int64_t now)
+store_health_line(const store_health_report_t *h)
+{
+	char t[32];
+
+	if (h->state == STORE_UNKNOWN)
+		printf("store: unknown (famlinkd is not running)\n");
+	else if (h->state == STORE_OK)
+		printf("store: ok since %s\n", fmt_time(h->since_ms, t, sizeof(t)));
+	else
+		printf("store: %s since %s (%lu failed attempts; famlinkd reads no new messages"
+		    " meanwhile)\n", store_state_name(h->state), fmt_time(h->since_ms, t, sizeof(t)),
+		    h->failures);
+}
+
+static void
+status_table(const config_t *cfg, const store_health_report_t *h, const peer_report_t *rows,
+    size_t n, long dead, int64_t now)
 {
 	char t[32], s[32], a[32], id[4 * 65];
 
 	printf("%s (%s)\n", cfg->node_id, cfg->role == ROLE_HUB ? "hub" : "municipality");
+	store_health_line(h);
 	printf("%-20s %-15s %-21s %-21s %8s %8s %8s %10s %5s\n", "PEER", "STATE", "SINCE",
 	    "LAST SEEN", "WAITING", "UNACKED", "OLDEST", "DELIVERED", "DEAD");
 	for (size_t i = 0; i < n; i++)
@@ -109,6 +150,11 @@ status_table(const config_t *cfg, const peer_report_t *rows, size_t n, long dead
 		    fmt_time(rows[i].last_seen, t, sizeof(t)), rows[i].waiting, rows[i].unacked,
 		    fmt_age(rows[i].oldest_unacked ? now - rows[i].oldest_unacked : 0, a, sizeof(a)),
 		    rows[i].delivered, rows[i].dead);
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].skips > 0)
+			printf("%s: %ld sequence skip(s), the last at %s: messages lost or set aside"
+			    " (see the log and the audit table)\n", log_escape(rows[i].node_id, id,
+			    sizeof(id)), rows[i].skips, fmt_time(rows[i].last_skip, t, sizeof(t)));
 	printf("dead letters: %ld\n", dead);
 }
 
@@ -139,6 +185,7 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 	store_t *store = ctl_open_store(cfg, true);
 	peer_report_t *rows = NULL;
 	int64_t now = clock_now_ms();
+	store_health_report_t health = store_health(cfg);
 	size_t n = 0;
 	long dead;
 	err_t err;
@@ -156,11 +203,11 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 		json_t *peers = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(peers, peer_json(&rows[i], now));
-		print_json(json_pack("{s:s, s:s, s:o, s:i}", "nodeId", cfg->node_id,
-		    "role", cfg->role == ROLE_HUB ? "hub" : "municipality", "peers", peers,
-		    "deadLetters", (int)dead));
+		print_json(json_pack("{s:s, s:s, s:o, s:o, s:i}", "nodeId", cfg->node_id,
+		    "role", cfg->role == ROLE_HUB ? "hub" : "municipality",
+		    "store", store_health_json(&health), "peers", peers, "deadLetters", (int)dead));
 	} else {
-		status_table(cfg, rows, n, dead, now);
+		status_table(cfg, &health, rows, n, dead, now);
 	}
 	free(rows);
 	store_close(&store);

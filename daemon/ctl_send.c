@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #include "clock.h"
@@ -61,30 +60,6 @@ ulid_ok(const char *s)
 		if (strchr(crockford, s[i]) == NULL)
 			return false;
 	return true;
-}
-
-/* 1 if message_id is already in this node's outbox or inbox, 0 if not, -1
- * with err. Inside the send's transaction: an id given twice in one call is
- * found too. */
-static int
-id_in_store(store_t *store, const char *message_id, err_t *err)
-{
-	static const char sql[] = "SELECT 1 FROM outbox WHERE message_id = ?1";
-	sqlite3_stmt *st = store_stmt(store, sql, err);
-	int step;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (step == SQLITE_ROW)
-		return 1;
-	if (step != SQLITE_DONE)
-		return store_fail(store, err);
-	/* "" is no node: any row in the inbox counts (2, another sender). */
-	step = store_inbox_has(store, message_id, "", err);
-	return step < 0 ? -1 : step > 0;
 }
 
 /* Sets a string field of a parsed message; free_unpacked() frees it later.
@@ -229,7 +204,7 @@ enqueue_one(store_t *store, const config_t *cfg, const char *path, pending_t *p)
 		refused(path, err.msg);
 		return -1;
 	}
-	if (p->own_id && (rc = id_in_store(store, p->id, &err)) != 0) {
+	if (p->own_id && (rc = store_message_id_used(store, p->id, &err)) != 0) {
 		if (rc > 0)
 			err_set(&err, 0, "messageId: %s is already in this node's store (a message "
 			    "id is used once; leave messageId out and famlinkctl makes one)", p->id);

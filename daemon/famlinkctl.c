@@ -22,7 +22,12 @@
 
 /* The options a verb accepts (verb_t.opts); the others are refused so that
  * a mistyped command line fails instead of being half obeyed. */
-enum { OPT_JSON = 1, OPT_ALL = 2, OPT_FORCE = 4 };
+enum { OPT_JSON = 1, OPT_ALL = 2, OPT_FORCE = 4, OPT_YES = 8 };
+
+/* Which check of the store a verb needs before it runs (ctl_check_store):
+ * the same famlinkd makes at start, so that no verb reads or fills a
+ * store famlinkd would refuse. */
+enum { CHECK_NONE, CHECK_READ, CHECK_WRITE };
 
 typedef int verb_fn(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 
@@ -39,12 +44,14 @@ typedef struct verb {
 	bool needs_config;      /* keygen works without a node */
 	bool needs_store;       /* exit CTL_NO_STORE before famlinkd made one */
 	verb_fn *run;
+	int check;              /* CHECK_*: exits 4 to 6 when the store is refused */
 } verb_t;
 
 static int run_keygen(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_send(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_status(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_queue(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_reset_store(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 
 static const verb_t verbs[] = {
 	{
@@ -70,7 +77,7 @@ static const verb_t verbs[] = {
 		"a file is unreadable or refused (nothing was queued),\n"
 		"            or the store failed",
 		"famlinkctl --config /etc/famlink/famlinkd.conf send referral.json",
-		OPT_JSON, 1, -1, true, false, run_send,
+		OPT_JSON, 1, -1, true, false, run_send, CHECK_WRITE,
 	},
 	{
 		"status", "[--json]", "peers, queues, dead letters",
@@ -81,7 +88,7 @@ static const verb_t verbs[] = {
 		"  --json               one JSON object instead of the table\n",
 		"the config has problems, or the store cannot be read",
 		"famlinkctl --config /etc/famlink/famlinkd.conf status",
-		OPT_JSON, 0, 0, true, true, run_status,
+		OPT_JSON, 0, 0, true, true, run_status, CHECK_READ,
 	},
 	{
 		"queue", "[--json] [--all]", "undelivered messages and dead letters",
@@ -92,7 +99,25 @@ static const verb_t verbs[] = {
 		"  --all                every row (default: the oldest 100)\n",
 		"the config has problems, or the store cannot be read",
 		"famlinkctl --config /etc/famlink/famlinkd.conf queue --all",
-		OPT_JSON | OPT_ALL, 0, 0, true, true, run_queue,
+		OPT_JSON | OPT_ALL, 0, 0, true, true, run_queue, CHECK_READ,
+	},
+	{
+		"reset-store", "--yes", "start afresh with an empty store (old one kept aside)",
+		"For a store famlinkd refuses (exit 4 lost, 5 damaged, 6 another node's)\n"
+		"when there is no backup of it to restore. Moves famlink.db, its -wal and\n"
+		"-shm, and famlink.id aside as famlink.db.lost-YYYYMMDDTHHMMSS (UTC),\n"
+		"famlink.db.lost-YYYYMMDDTHHMMSS-wal, ... and famlink.id.lost-..., makes an\n"
+		"empty store with a new identity and famlink.id, and records in its audit\n"
+		"table (event store_reset) why and where the old files went. What waited in\n"
+		"the old store is not sent; peers carry on from their own sequences\n"
+		"(PROTOCOL.md section 5). Refused while famlinkd runs on the state\n"
+		"directory. Without --yes it only says what it would do and exits 2.\n"
+		"Run it as the service user.\n",
+		"  --yes                do it\n",
+		"famlinkd runs on this state directory, or the old files could\n"
+		"            not be moved or the new store made (see the message)",
+		"famlinkctl --config /etc/famlink/famlinkd.conf reset-store --yes",
+		OPT_YES, 0, 0, true, false, run_reset_store, CHECK_NONE,
 	},
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -113,11 +138,13 @@ usage(FILE *out)
 	    "       famlinkctl VERB --help | famlinkctl help VERB | famlinkctl --version\n\n"
 	    "verbs:\n");
 	for (size_t i = 0; i < NVERBS; i++)
-		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(out, "  %-11s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(out, "\n  -c, --config FILE   the node's famlinkd config (default %s)\n\n"
 	    "Run `famlinkctl VERB --help` for what a verb does, its options, exit\n"
 	    "statuses and an example.\n"
-	    "exit status: 0 ok, 1 error, 2 usage, 3 no store (famlinkd has not run yet)\n",
+	    "exit status: 0 ok, 1 error, 2 usage, 3 no store (famlinkd has not run yet),\n"
+	    "4 store lost, 5 store damaged, 6 store of another node (famlinkd refuses it\n"
+	    "too; see famlinkctl reset-store --help)\n",
 	    DEFAULT_CONFIG);
 }
 
@@ -141,6 +168,11 @@ verb_help(FILE *out, const verb_t *v)
 	    v->options, v->errors);
 	if (v->needs_store)
 		fprintf(out, "  3  no store: famlinkd has not run on this node yet\n");
+	if (v->check != CHECK_NONE)
+		fprintf(out, "  4  store lost: famlink.id says this node made a store, but it is\n"
+		    "     missing, empty or not the one made\n"
+		    "  5  store damaged: PRAGMA quick_check failed, or not a database\n"
+		    "  6  store of another node, or not the store famlink.id names\n");
 	fprintf(out, "\nexample:\n  %s\n", v->example);
 }
 
@@ -150,9 +182,10 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
 		{OPT_JSON, "--json"}, {OPT_ALL, "--all"}, {OPT_FORCE, "--force"},
+		{OPT_YES, "--yes"},
 	};
 	unsigned given = (o->json ? OPT_JSON : 0) | (o->all ? OPT_ALL : 0) |
-	    (o->force ? OPT_FORCE : 0);
+	    (o->force ? OPT_FORCE : 0) | (o->yes ? OPT_YES : 0);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((given & names[i].bit) && !(v->opts & names[i].bit)) {
@@ -224,6 +257,14 @@ run_queue(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
 	return ctl_queue(cfg, o);
 }
 
+static int
+run_reset_store(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return ctl_reset_store(cfg, o);
+}
+
 static config_t *
 load_config(const char *path)
 {
@@ -236,39 +277,6 @@ load_config(const char *path)
 	return cfg;
 }
 
-/* Opening a missing store read-only fails with SQLite's "unable to open
- * database file", which tells a new operator nothing, and the reports must
- * not create it (famlinkd makes it, owned by the service user). So look
- * first: CTL_OK if the store is there, else the exit status, with the
- * reason printed. Other errors are left to the open, which reports them. */
-static int
-check_store(const config_t *cfg)
-{
-	char path[sizeof(cfg->state_dir) + 32];
-	size_t dirlen = strlen(cfg->state_dir);
-	struct stat st;
-
-	/* "state_dir = ." comes back as "/conf/dir/.": name the store as
-	 * "/conf/dir/famlink.db" in the messages. */
-	if (dirlen > 2 && strcmp(cfg->state_dir + dirlen - 2, "/.") == 0)
-		dirlen -= 2;
-	snprintf(path, sizeof(path), "%.*s/%s", (int)dirlen, cfg->state_dir, STORE_FILE);
-	if (stat(path, &st) == 0)
-		return CTL_OK;
-	if (errno == ENOENT) {
-		fprintf(stderr, "famlinkctl: no store at %s: famlinkd has not run on this node "
-		    "yet (state_dir = %.*s)\n", path, (int)dirlen, cfg->state_dir);
-		return CTL_NO_STORE;
-	}
-	/* state_dir is the service user's alone (mode 0700). */
-	if (errno == EACCES) {
-		fprintf(stderr, "famlinkctl: %s: %s; run famlinkctl as the service user\n",
-		    path, strerror(errno));
-		return CTL_ERROR;
-	}
-	return CTL_OK;
-}
-
 static int
 run_verb(const verb_t *v, const char *config_path, const ctl_opts_t *o, int argc, char **argv)
 {
@@ -279,7 +287,11 @@ run_verb(const verb_t *v, const char *config_path, const ctl_opts_t *o, int argc
 		return CTL_USAGE;
 	if (v->needs_config && (cfg = load_config(config_path)) == NULL)
 		return CTL_ERROR;
-	if (!v->needs_store || (rc = check_store(cfg)) == CTL_OK)
+	/* Opening a missing store read-only fails with SQLite's "unable to
+	 * open database file", which tells a new operator nothing, and the
+	 * reports must not create it: the check says "no store" instead (exit
+	 * 3), and refuses a store famlinkd would refuse (4 to 6). */
+	if (v->check == CHECK_NONE || (rc = ctl_check_store(cfg, v->check == CHECK_WRITE)) == CTL_OK)
 		rc = v->run(cfg, o, argc, argv);
 	config_free(&cfg);
 	return rc;
@@ -316,6 +328,7 @@ main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"all", no_argument, NULL, 'a'},
 		{"force", no_argument, NULL, 'f'},
+		{"yes", no_argument, NULL, 'y'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -326,6 +339,10 @@ main(int argc, char **argv)
 	bool want_help = false;
 	int c;
 
+	/* What famlinkctl creates (send may make the store, reset-store a new
+	 * one) is the service user's alone, as famlinkd's files are. keygen
+	 * sets its own modes (the .pub file is 0644 on purpose). */
+	umask(077);
 	store_global_init();
 	/* getopt_long permutes, so options may come before or after the verb:
 	 * `famlinkctl status --help` sets want_help like `famlinkctl --help`. */
@@ -335,6 +352,7 @@ main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'a': o.all = true; break;
 		case 'f': o.force = true; break;
+		case 'y': o.yes = true; break;
 		case 'h': want_help = true; break;
 		case 'V': printf("famlinkctl %s\n", FAMLINK_VERSION); return CTL_OK;
 		default: usage(stderr); return CTL_USAGE;

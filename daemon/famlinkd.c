@@ -8,12 +8,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "log.h"
 #include "node.h"
 #include "store.h"
+#include "store_identity.h"
 #include "version.h"
+
+/* famlinkd's exit statuses. systemd units and scripts branch on them (the
+ * unit stops restarting on 4 to 7): change them never, add at the end. 4 to
+ * 6 are famlinkctl's numbers for the same faults; famlinkctl's 3 (no store
+ * yet) never ends famlinkd, which makes the store. */
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_STORE_LOST = 4,
+	EXIT_STORE_DAMAGED = 5,
+	EXIT_STORE_FOREIGN = 6,
+	EXIT_STATE_DIR = 7,
+};
 
 static volatile sig_atomic_t stop_flag, reload_flag;
 
@@ -36,8 +52,34 @@ usage(FILE *out)
 	    "\n"
 	    "Logs go to stderr with syslog priority prefixes (<6>). SIGTERM or SIGINT\n"
 	    "stops it after the transaction in flight; SIGHUP re-reads FILE.\n"
-	    "exit status: 0 stopped cleanly (or FILE has no problems), 1 error,\n"
-	    "2 usage.\n");
+	    "Files it creates are the service user's alone (umask 077).\n"
+	    "\n"
+	    "exit status:\n"
+	    "  0  stopped cleanly (or FILE has no problems)\n"
+	    "  1  error (config, keys, sockets, the store could not be opened)\n"
+	    "  2  usage\n"
+	    "  4  store lost: state_dir/famlink.id says this node made a store, but\n"
+	    "     famlink.db is missing, empty, or has no identity (not the one made)\n"
+	    "  5  store damaged: PRAGMA quick_check failed, not a database, or SQLite\n"
+	    "     found damage while running\n"
+	    "  6  store of another node, or another store than famlink.id names\n"
+	    "  7  group or others may write the state directory\n"
+	    "On 4 to 6 nothing was changed: restore the store from a backup, or start\n"
+	    "with an empty one with `famlinkctl reset-store --yes` (README.md, \"When\n"
+	    "the store is lost or damaged\").\n");
+}
+
+/* The exit status for node_new()'s error. */
+static int
+start_failure(const err_t *err)
+{
+	switch (err->code) {
+	case STORE_FAULT_LOST: return EXIT_STORE_LOST;
+	case STORE_FAULT_DAMAGED: return EXIT_STORE_DAMAGED;
+	case STORE_FAULT_FOREIGN: return EXIT_STORE_FOREIGN;
+	case STORE_FAULT_STATE_DIR: return EXIT_STATE_DIR;
+	default: return EXIT_ERROR;
+	}
 }
 
 static void
@@ -86,6 +128,9 @@ main(int argc, char **argv)
 	err_t err = {0};
 	int c, rc;
 
+	/* The store, its WAL and shm, the marker, the lock and the wake socket
+	 * hold or lead to personal data: the service user's alone. */
+	umask(077);
 	store_global_init();
 	while ((c = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
 		switch (c) {
@@ -121,10 +166,15 @@ main(int argc, char **argv)
 	log_set_level(cfg->log_level);
 	install_signals();
 	if ((node = node_new(cfg, &err)) == NULL) {
+		const char *advice = store_fault_advice(err.code);
 		log_err("cannot start: %s", err.msg);
-		return 1;
+		if (advice != NULL)
+			log_err("%s", advice);
+		return start_failure(&err);
 	}
 	rc = node_run(node, &stop_flag, &reload_flag);
 	node_free(&node);
+	if (rc == NODE_STORE_DAMAGED)
+		return EXIT_STORE_DAMAGED;
 	return rc == 0 ? 0 : 1;
 }

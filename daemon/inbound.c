@@ -9,6 +9,7 @@
  * stores nothing but an audit row. The Receipts go out only after COMMIT, so
  * a Receipt never promises what a crash could still undo.
  */
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,12 +24,26 @@
 
 #define CODE(x) FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_##x
 #define LEVEL(x) FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_##x
+#define UNREADABLE_MAX 3   /* "cannot read it" answers before a message is set aside */
 
 typedef struct batch {
 	struct node *node;
 	int64_t now;
 	bool failed;       /* the store failed: roll the whole batch back */
+	err_t err;         /* the first store error, for node_store_failed() */
 } batch_t;
+
+/* A store call failed: the whole batch is rolled back. What failed is
+ * logged once for the batch by node_store_failed() (store_health.h), not
+ * once per message: a full disk fails every one of them. */
+static void
+store_failed(batch_t *b, const err_t *err)
+{
+	if (!b->failed || b->err.msg[0] == '\0')
+		b->err = *err;
+	b->failed = true;
+	log_debug("store: %s", err->msg);
+}
 
 /* Answers a message with REJECTED, audits it, logs ids and the code. */
 static void
@@ -44,8 +59,7 @@ reject(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, int code, con
 	    peer->st.node_id, body, code, why, &err) != 0 ||
 	    (id[0] && store_rejection_put(b->node->store, id, peer->st.node_id, code, why,
 	    b->now, &err) != 0)) {
-		log_err("store: %s", err.msg);
-		b->failed = true;
+		store_failed(b, &err);
 	}
 	node_peer_add_receipt(peer, id, LEVEL(REJECTED), code, why);
 }
@@ -98,8 +112,7 @@ apply(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_
 		return;
 	}
 	if (store_savepoint(store, &err) != 0) {
-		log_err("store: %s", err.msg);
-		b->failed = true;
+		store_failed(b, &err);
 		return;
 	}
 	rc = routine_receive(store, b->node->cfg, env, peer->st.node_id, b->now, &err);
@@ -118,9 +131,9 @@ apply(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_
 		reject(b, peer, env, err.code, err.msg);
 		return;
 	}
-	log_err("store: message %s from %s not applied: %s", env->message_id,
+	log_debug("store: message %s from %s not applied: %s", env->message_id,
 	    peer->st.node_id, err.msg);
-	b->failed = true;
+	store_failed(b, &err);
 }
 
 /* protobuf-c ends a C string at its first NUL byte and keeps the low bits
@@ -151,8 +164,7 @@ answer_again(batch_t *b, peer_t *peer, const char *message_id)
 	rc = store_rejection_get(b->node->store, message_id, peer->st.node_id, &code, reason,
 	    sizeof(reason), &err);
 	if (rc < 0) {
-		log_err("store: %s", err.msg);
-		b->failed = true;
+		store_failed(b, &err);
 		return true;
 	}
 	if (rc == 1) {
@@ -171,8 +183,7 @@ answered_before(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, int 
 	err_t err;
 
 	if ((*seen = store_inbox_has(b->node->store, env->message_id, peer->st.node_id, &err)) < 0) {
-		log_err("store: %s", err.msg);
-		b->failed = true;
+		store_failed(b, &err);
 		return true;
 	}
 	if (*seen == 1) {
@@ -218,6 +229,56 @@ handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const
 	}
 }
 
+/* The peer could not read a frame of ours, so it could not say which. It
+ * could not read its sequence either, so its next expected one did not
+ * move: the frame is our first unanswered message. After UNREADABLE_MAX
+ * such answers while that message stays first, it goes to the dead letters
+ * and a Hello moves the peer past it, instead of the window being resent
+ * for ever behind it. */
+static void
+note_unreadable(batch_t *b, peer_t *peer, int code)
+{
+	char id[MESSAGE_ID_LEN + 7], why[160];
+	uint64_t first = 0, seq;
+	err_t err;
+	int rc;
+
+	if (store_first_unacked(b->node->store, peer->st.node_id, &first, &err) != 0) {
+		log_err("store: %s", err.msg);
+		b->failed = true;
+		return;
+	}
+	if (first != peer->unreadable_seq) {
+		peer->unreadable_seq = first;
+		peer->unreadable = 0;
+	}
+	log_warning("%s could not read a frame of ours (code %d); sequence %llu waits first",
+	    peer->st.node_id, code, (unsigned long long)first);
+	if (++peer->unreadable < UNREADABLE_MAX)
+		return;
+	if ((rc = store_outbox_queued_id(b->node->store, peer->st.node_id, first, id, sizeof(id),
+	    &err)) != 1) {
+		if (rc < 0) {
+			log_err("store: %s", err.msg);
+			b->failed = true;
+		}
+		return;
+	}
+	snprintf(why, sizeof(why), "%s could not read it %u times (answered code %d with no"
+	    " message id): not resent", peer->st.node_id, peer->unreadable, code);
+	if (store_mark_dead(b->node->store, peer->st.node_id, id, code, why, b->now, &seq,
+	    &err) < 0) {
+		log_err("store: %s", err.msg);
+		b->failed = true;
+		return;
+	}
+	log_err("message %s to %s: the peer could not read it %u times: dead letter",
+	    id, peer->st.node_id, peer->unreadable);
+	peer->unreadable = 0;
+	peer->hello_due = true;   /* after the commit: the peer skips the sequence */
+	peer->set_aside = true;
+}
+
 static void
 handle_receipt(batch_t *b, peer_t *peer, const Famlink__V1__Receipt *r)
 {
@@ -226,8 +287,7 @@ handle_receipt(batch_t *b, peer_t *peer, const Famlink__V1__Receipt *r)
 	for (size_t i = 0; i < r->n_entries && !b->failed; i++) {
 		const Famlink__V1__ReceiptEntry *e = r->entries[i];
 		if (e->message_id == NULL || e->message_id[0] == '\0') {
-			log_warning("%s rejected a frame of ours it could not read, code %d",
-			    peer->st.node_id, e->code);
+			note_unreadable(b, peer, e->code);
 			continue;
 		}
 		if (outbound_settle(b->node, peer, e->message_id, e->level, e->code,
@@ -238,21 +298,75 @@ handle_receipt(batch_t *b, peer_t *peer, const Famlink__V1__Receipt *r)
 	}
 }
 
-/* A peer's session greeting: skip a gap it knows was delivered. A value
- * no real channel reaches (2^62) is ignored rather than trusted. */
+/* The peer expects a sequence from us that we never gave: our store lost
+ * or rolled back its outbox (a restore from an old backup, a replaced
+ * store). What was lost cannot be resent from here; say so loudly, and
+ * number new messages after what the peer has, so they are applied in
+ * order rather than as stragglers. */
+static void
+check_peer_expects(batch_t *b, peer_t *peer, uint64_t expected)
+{
+	char detail[128];
+	uint64_t was = 0;
+	err_t err;
+	int rc;
+
+	if ((rc = store_raise_next_out_seq(b->node->store, peer->st.node_id, expected, &was,
+	    &err)) < 0) {
+		log_err("store: %s", err.msg);
+		b->failed = true;
+		return;
+	}
+	if (rc == 0)
+		return;
+	snprintf(detail, sizeof(detail), "it expects sequence %llu from us, but we had given"
+	    " only up to %llu", (unsigned long long)expected, (unsigned long long)was - 1);
+	log_err("%s: %s: this store lost messages it once sent (restored or replaced?);"
+	    " new messages continue from %llu", peer->st.node_id, detail,
+	    (unsigned long long)expected);
+	if (store_audit(b->node->store, b->now, AUDIT_SKIP, NULL, peer->st.node_id, NULL, 0,
+	    detail, &err) != 0) {
+		log_err("store: %s", err.msg);
+		b->failed = true;
+	}
+}
+
+/* A peer's session greeting. Its first unanswered sequence above the one
+ * we expect means sequences we never applied will never come: the peer set
+ * them aside (dead letters: damaged, unreadable) or one of the two stores
+ * lost or rolled back traffic (a restore from an old backup). Either way the
+ * channel must go on, so it jumps, but never quietly: an error line, an
+ * audit row that `famlinkctl status` shows. A value no real channel reaches
+ * (2^62) is ignored rather than trusted. */
 static void
 handle_hello(batch_t *b, peer_t *peer, const Famlink__V1__Hello *h)
 {
+	char detail[128];
+	err_t err;
+
 	if (h->first_unacked_sequence > peer->st.next_in_seq &&
 	    h->first_unacked_sequence < (UINT64_C(1) << 62)) {
-		log_notice("%s has delivered up to sequence %llu: skipping ahead from %llu",
-		    peer->st.node_id, (unsigned long long)h->first_unacked_sequence - 1,
-		    (unsigned long long)peer->st.next_in_seq);
+		snprintf(detail, sizeof(detail), "sequences %llu to %llu were never applied here",
+		    (unsigned long long)peer->st.next_in_seq,
+		    (unsigned long long)h->first_unacked_sequence - 1);
+		log_err("%s says it has settled up to sequence %llu, but %s: skipping them (its"
+		    " dead letters, or a lost or restored store on either side)", peer->st.node_id,
+		    (unsigned long long)h->first_unacked_sequence - 1, detail);
+		if (store_audit(b->node->store, b->now, AUDIT_SKIP, NULL, peer->st.node_id, NULL, 0,
+		    detail, &err) != 0) {
+			log_err("store: %s", err.msg);
+			b->failed = true;
+			return;
+		}
 		peer->st.next_in_seq = h->first_unacked_sequence;
 		peer->dirty = true;
 	}
+	if (h->next_expected_sequence != 0 && h->next_expected_sequence < (UINT64_C(1) << 62))
+		check_peer_expects(b, peer, h->next_expected_sequence);
 	if (b->node->cfg->role == ROLE_HUB)
 		peer->hello_due = true;
+	else
+		outbound_hello_received(b->node, peer, h->next_expected_sequence);
 }
 
 /* The hub learns where a node is from its authenticated frames. */
@@ -288,8 +402,7 @@ refuse_control(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, int c
 	    id ? id : "-", peer->st.node_id, code, why);
 	if (store_audit(b->node->store, b->now, AUDIT_REJECT, id, peer->st.node_id,
 	    envelope_body_name(env), code, why, &err) != 0) {
-		log_err("store: %s", err.msg);
-		b->failed = true;
+		store_failed(b, &err);
 	}
 	node_peer_add_receipt(peer, id ? id : "", LEVEL(REJECTED), code, why);
 }
@@ -332,8 +445,8 @@ handle_frame(batch_t *b, inbound_t *in)
 		return;
 	}
 	if ((peer = node_peer(b->node, in->node_id, &err)) == NULL) {
-		log_err("peer %s: %s", in->node_id, err.msg);
-		b->failed = true;
+		err_prefix(&err, "peer %s", in->node_id);
+		store_failed(b, &err);
 		return;
 	}
 	track_session(b, peer, in);
@@ -362,8 +475,7 @@ flush_peers(batch_t *b)
 	for (size_t i = 0; i < b->node->npeers && !b->failed; i++) {
 		peer_t *p = &b->node->peers[i];
 		if (p->dirty && store_peer_save(b->node->store, &p->st, &err) != 0) {
-			log_err("store: %s", err.msg);
-			b->failed = true;
+			store_failed(b, &err);
 		}
 	}
 }
@@ -377,7 +489,7 @@ inbound_batch(struct node *node)
 	int n = 0, rc = 0;
 
 	if (store_begin(node->store, &err) != 0) {
-		log_err("store: cannot begin: %s", err.msg);
+		node_store_failed(node, &err);   /* nothing read: nothing lost */
 		return -1;
 	}
 	while (n < (int)node->cfg->batch_max && !b.failed &&
@@ -392,15 +504,20 @@ inbound_batch(struct node *node)
 	if (!b.failed && store_commit(node->store, &err) == 0) {
 		node_peers_committed(node);
 		outbound_send_receipts(node);
-		node->store_broken = false;
 		return n;
 	}
 	if (!b.failed)
-		log_err("store: commit failed, %d messages not applied (senders will resend): %s",
-		    n, err.msg);
+		b.err = err;
+	else if ((b.err.code & 0xff) == 0)   /* a failure logged elsewhere: SQLite's last word */
+		b.err.code = sqlite3_extended_errcode(store_db(node->store));
+	if (b.err.msg[0] == '\0')
+		snprintf(b.err.msg, sizeof(b.err.msg), "sqlite: %s", sqlite3_errstr(b.err.code));
+	err_prefix(&b.err, "%d frames rolled back (their senders resend them)", n);
 	store_rollback(node->store);
 	outbound_drop_receipts(node);
-	node_peers_rollback(node);
-	node->store_broken = true;
+	node_peers_rollback(node);   /* also a go-back: everything is sent again */
+	for (size_t i = 0; i < node->npeers; i++)
+		node->peers[i].hello_sent_up_to = 0;
+	node_store_failed(node, &b.err);
 	return -1;
 }

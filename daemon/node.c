@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,11 @@
 #include <zmq.h>
 
 #include "clock.h"
+#include "faultvfs.h"
 #include "log.h"
 #include "node.h"
 #include "node_internal.h"
+#include "store_identity.h"
 #include "wake.h"
 
 #define TICK_MS 100  /* timers, and a look for messages queued without a wake */
@@ -83,11 +86,53 @@ lock_state_dir(struct node *node, err_t *err)
 	return 0;
 }
 
+/* The store, only if it is this node's own and whole: a lost, damaged or
+ * foreign one stops the start (err->code a store_fault_t, famlinkd's exit
+ * status) instead of being replaced by an empty one. */
+static int
+open_store(struct node *node, err_t *err)
+{
+	const config_t *cfg = node->cfg;
+	char path[sizeof(cfg->state_dir) + 32], changed[128], when[32];
+	store_ident_t id;
+	store_note_t note;
+	int dl = (int)strlen(cfg->state_dir);
+
+	if (dl > 2 && strcmp(cfg->state_dir + dl - 2, "/.") == 0)
+		dl -= 2;   /* "state_dir = ." is "/conf/dir/.": name "/conf/dir/famlink.db" */
+	snprintf(path, sizeof(path), "%.*s/%s", dl, cfg->state_dir, STORE_FILE);
+	if (store_tighten_modes(cfg->state_dir, changed, sizeof(changed)) > 0)
+		log_notice("%.*s: made %s readable by the service user alone (mode 0600)",
+		    dl, cfg->state_dir, changed);
+	if ((node->store = store_open_node(path, cfg->node_id, STORE_CHECK, &id, &note, err)) == NULL)
+		return -1;
+	store_fmt_time(id.created_at, when, sizeof(when));
+	switch (note) {
+	case STORE_NOTE_CREATED:
+		log_notice("store: new store %s for %s (%s and %s written)", id.store_id,
+		    id.node_id, STORE_FILE, STORE_MARKER_FILE);
+		break;
+	case STORE_NOTE_ADOPTED:
+		log_notice("store: recorded this store's identity, %s for %s, in it and in %s"
+		    " (made before famlink kept one)", id.store_id, id.node_id, STORE_MARKER_FILE);
+		break;
+	case STORE_NOTE_MARKER_WRITTEN:
+		log_notice("store: %s was missing; written again from the store's identity"
+		    " (store %s, made %s)", STORE_MARKER_FILE, id.store_id, when);
+		break;
+	case STORE_NOTE_NONE:
+		break;
+	}
+	log_info("store: %s, made %s; quick_check ok in %lld ms", id.store_id, when,
+	    (long long)store_check_ms(node->store));
+	return 0;
+}
+
 node_t *
 node_new(config_t *cfg, err_t *err)
 {
 	struct node *node = calloc(1, sizeof(*node));
-	char path[sizeof(cfg->state_dir) + 32];
+	char warning[600];
 	err_t wake_err;
 
 	if (node == NULL) {
@@ -98,11 +143,16 @@ node_new(config_t *cfg, err_t *err)
 	node->cfg = cfg;
 	node->wake_fd = -1;
 	node->lock_fd = -1;
-	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
+	/* Group or others who may write the state directory may remove or
+	 * replace the store: refused. Who may only list it learns file names
+	 * (every file in it is 0600): a warning. */
+	if (store_check_state_dir(cfg->state_dir, warning, sizeof(warning), err) < 0)
+		goto fail;
+	if (warning[0] != '\0')
+		log_warning("%s", warning);
 	if (lock_state_dir(node, err) != 0)
 		goto fail;
-	if ((node->store = store_open(path, false, err)) == NULL ||
-	    store_peers_reset(node->store, err) != 0)
+	if (open_store(node, err) != 0 || store_peers_reset(node->store, err) != 0)
 		goto fail;
 	if (store_open_wait_ms(node->store) >= 1000)
 		log_notice("store: waited %lld ms for another process (famlinkctl?) to let go of it",
@@ -359,15 +409,19 @@ flush_peers(struct node *node, bool now_or_never)
 	if (!node->peers_dirty || (!now_or_never && now - node->peers_flush_ms < 1000))
 		return;
 	node->peers_flush_ms = now;
-	if (store_begin(node->store, &err) != 0)
+	if (store_begin(node->store, &err) != 0) {
+		node_store_failed(node, &err);
 		return;
+	}
 	for (size_t i = 0; i < node->npeers; i++)
 		if (node->peers[i].dirty && store_peer_save(node->store, &node->peers[i].st, &err) != 0) {
 			store_rollback(node->store);   /* all dirty ones stay dirty: next time */
+			node_store_failed(node, &err);
 			return;
 		}
 	if (store_commit(node->store, &err) != 0) {
 		store_rollback(node->store);
+		node_store_failed(node, &err);
 		return;
 	}
 	for (size_t i = 0; i < node->npeers; i++)
@@ -405,9 +459,93 @@ log_zap_refusals(struct node *node)
 	}
 }
 
+void
+node_store_failed(struct node *node, const err_t *err)
+{
+	if (store_health_failed(&node->health, err->code, err->msg, clock_mono_ms(),
+	    clock_now_ms()) == STORE_DAMAGED)
+		node->store_damaged = true;
+}
+
+void
+node_store_read_failed(struct node *node, const err_t *err, const char *what)
+{
+	int64_t now = clock_mono_ms();
+
+	if (store_state_of(err->code) == STORE_DAMAGED) {
+		node_store_failed(node, err);
+		return;
+	}
+	if (node->store_read_log_ms != 0 && now - node->store_read_log_ms < STORE_LOG_EVERY_MS)
+		return;
+	node->store_read_log_ms = now;
+	log_err("store: %s: %s (logged at most once a minute)", what, err->msg);
+}
+
+/* The store works again: what we could not take meanwhile, our peers must
+ * send again now, not at their next backoff (PROTOCOL.md §7.3). The hub
+ * greets each online municipality, which then resends at once. A
+ * municipality dials the hub again: a new session, in which both sides go
+ * back to their first unanswered message at once (§5). */
+static void
+tell_peers(struct node *node)
+{
+	peer_t *hub = node->npeers ? &node->peers[0] : NULL;
+	err_t err;
+
+	if (node->cfg->role == ROLE_HUB) {
+		outbound_store_recovered(node);
+		return;
+	}
+	if (hub == NULL || !hub->online)
+		return;   /* the next session starts with a Hello and a resend anyway */
+	log_info("starting a new session with %s, so that both sides resend at once",
+	    hub->st.node_id);
+	if (transport_redial(node->tp, &err) != 0) {
+		log_err("%s; trying again", err.msg);
+		schedule_redial(node, hub);
+	}
+}
+
+/* While the store is broken: one small write when it is due. */
+static void
+retry_store(struct node *node)
+{
+	err_t err;
+
+	if (!store_health_broken(&node->health) || node->store_damaged ||
+	    store_health_retry_in(&node->health, clock_mono_ms()) > 0)
+		return;
+	if (store_probe(node->store, &err) != 0) {
+		node_store_failed(node, &err);
+		return;
+	}
+	if (store_health_ok(&node->health, clock_mono_ms(), clock_now_ms()))
+		tell_peers(node);
+}
+
+/* The poll's time-out: the tick, or sooner when a store retry is due. */
+static int
+poll_timeout(struct node *node)
+{
+	int left;
+
+	if (!store_health_broken(&node->health))
+		return TICK_MS;
+	left = store_health_retry_in(&node->health, clock_mono_ms());
+	return left < TICK_MS ? left : TICK_MS;
+}
+
 static void
 announce(struct node *node)
 {
+	char what[200];
+	err_t err;
+
+	if (store_health_open(&node->health, node->cfg->state_dir, clock_now_ms(), &err) != 0)
+		log_warning("%s; famlinkctl status cannot show the store's state", err.msg);
+	if (faultvfs_active(what, sizeof(what)))
+		log_warning("store fault injection is on (%s): for tests only", what);
 	if (node->cfg->role == ROLE_HUB)
 		log_notice("famlinkd %s: hub %s listening on %s, %zu peers allowed",
 		    FAMLINK_VERSION, node->cfg->node_id, node->cfg->bind, node->cfg->npeers);
@@ -428,10 +566,14 @@ node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reloa
 	int nitems = items[2].socket ? 3 : 2;
 
 	announce(node);
-	while (!*stop) {
-		int timeout = node->store_broken ? 1000 : TICK_MS;
-		if (zmq_poll(items, nitems, timeout) < 0 && zmq_errno() != EINTR) {
+	while (!*stop && !node->store_damaged) {
+		bool broken = store_health_broken(&node->health);
+		/* A store that cannot take what we read: read nothing. ZeroMQ's
+		 * queues fill up and push back on the senders meanwhile. */
+		items[0].events = broken ? 0 : ZMQ_POLLIN;
+		if (zmq_poll(items, nitems, poll_timeout(node)) < 0 && zmq_errno() != EINTR) {
 			log_err("poll: %s", zmq_strerror(zmq_errno()));
+			store_health_close(&node->health);
 			return -1;
 		}
 		if (*reload_flag) {
@@ -442,16 +584,30 @@ node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reloa
 			monitor_events(node);
 		if (nitems == 3)
 			redial_due(node, clock_mono_ms());
-		if (items[0].revents & ZMQ_POLLIN)
+		if (!broken && (items[0].revents & ZMQ_POLLIN))
 			inbound_batch(node);
+		retry_store(node);
 		if (((items[1].revents & ZMQ_POLLIN) && wake_drain(node->wake_fd) > 0) ||
 		    store_changed_elsewhere(node->store))
 			for (size_t i = 0; i < node->npeers; i++)
 				node->peers[i].maybe_queued = true;
+		/* Sending goes on while the store is broken (it only reads);
+		 * resend timers, keepalives and peer writes wait: no Receipt
+		 * can be taken in before the store works again. */
 		outbound_pump_all(node);
-		outbound_timers(node, clock_mono_ms());
-		flush_peers(node, false);
+		if (!store_health_broken(&node->health)) {
+			outbound_timers(node, clock_mono_ms());
+			flush_peers(node, false);
+		}
+		store_health_tick(&node->health, clock_mono_ms());
 		log_zap_refusals(node);
+	}
+	store_health_close(&node->health);
+	if (node->store_damaged) {
+		/* Logged. Nothing more is written to it, not even the checkpoint
+		 * at close: the WAL stays as it is, for whoever repairs it. */
+		sqlite3_db_config(store_db(node->store), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+		return NODE_STORE_DAMAGED;
 	}
 	log_notice("stopping");
 	disconnect_all(node);

@@ -20,6 +20,7 @@ node_t *node_new(config_t *cfg, err_t *err);
 
 /* Runs until *stop is set. A set *reload re-reads the config file (the hub's
  * allowlist and contacts); a broken file leaves the running node as it was. */
+#define NODE_STORE_DAMAGED (-5)   /* node_run(): SQLite found the store damaged */
 int node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
 
 void node_free(node_t **node);

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "store.h"
+#include "store_health.h"
 #include "store_queue.h"
 #include "transport.h"
 #include "version.h"
@@ -37,6 +38,11 @@ typedef struct peer {
 	size_t inflight_bytes;     /* their size: bounds what waits in ZeroMQ */
 	int64_t progress_ms;       /* last receipt, send or go-back (monotonic) */
 	unsigned backoff_ms;       /* current resend delay */
+	bool set_aside;            /* a message to it became a dead letter here: Hello at the next go-back */
+	unsigned unreadable;       /* answers "cannot read a frame of yours" in a row… */
+	uint64_t unreadable_seq;   /* …while this sequence was our first unanswered */
+	int64_t hello_sent_ms;     /* municipality: when we sent our last Hello (monotonic)… */
+	uint64_t hello_sent_up_to; /* …and sent_up_to then (0 after a go-back) */
 	receipt_item_t *receipts;  /* to send after the batch commits */
 	size_t nreceipts, capreceipts;
 } peer_t;
@@ -56,7 +62,9 @@ struct node {
 	int64_t refused_log_ms;     /* rate limit for "key not allowed" warnings */
 	bool peers_dirty;           /* peer state changed outside a batch */
 	int64_t peers_flush_ms;     /* when it was last written (monotonic) */
-	bool store_broken;          /* a commit failed: retrying before new work */
+	store_health_t health;      /* the store takes writes? (store_health.h) */
+	bool store_damaged;         /* SQLITE_CORRUPT or _NOTADB: node_run stops */
+	int64_t store_read_log_ms;  /* rate limit for failed reads (monotonic) */
 	/* Municipality: libzmq 4.3 gives up on a connection whose handshake
 	 * failed (PROTOCOL.md §2.3), so node.c re-dials the hub itself. */
 	int link_state;             /* LINK_*: the hub connection's last logged state */
@@ -78,6 +86,14 @@ int node_peer_add_receipt(peer_t *peer, const char *message_id, int level, int c
 /* node.c: a frame from a key no longer (or never) in the allowlist. */
 void node_refused(struct node *node, const char *node_id, const char *why);
 
+/* node.c: a store call failed (err->code: SQLite's code). Logs by the policy
+ * of store_health.h; while the store is broken the loop reads no new
+ * frames; a damaged store stops the daemon. */
+void node_store_failed(struct node *node, const err_t *err);
+/* The same for a read that failed (sending from the outbox): a damaged
+ * store stops the daemon, anything else is logged at most once a minute. */
+void node_store_read_failed(struct node *node, const err_t *err, const char *what);
+
 /* inbound.c: one batch: receive, apply, commit, answer. */
 int inbound_batch(struct node *node);
 
@@ -89,6 +105,14 @@ void outbound_drop_receipts(struct node *node);
 void outbound_timers(struct node *node, int64_t now_mono);
 void outbound_session_start(struct node *node, peer_t *peer);
 void outbound_send_hello(struct node *node, peer_t *peer);
+/* inbound.c's handle_hello (municipality): a Hello from the hub, which
+ * expects next_expected from us next (0: not said). If it shows that the
+ * hub dropped messages of ours (its store failed and works again), they are
+ * resent at once, with the backoff reset. */
+void outbound_hello_received(struct node *node, peer_t *peer, uint64_t next_expected);
+/* Hub, when its store works again: a Hello to each online peer (which makes
+ * it resend at once) and our own unanswered messages resent now. */
+void outbound_store_recovered(struct node *node);
 int outbound_settle(struct node *node, peer_t *peer, const char *message_id, int level,
     int code, const char *reason, int64_t now, err_t *err);
 

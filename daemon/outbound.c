@@ -52,6 +52,7 @@ typedef struct pump {
 	peer_t *peer;
 	int sent;
 	bool blocked;
+	char damaged[MESSAGE_ID_LEN + 7];   /* a row whose checksum failed */
 } pump_t;
 
 static int
@@ -59,6 +60,11 @@ pump_row(void *ctx, const outbox_row_t *row)
 {
 	pump_t *p = ctx;
 
+	if (row->damaged) {
+		snprintf(p->damaged, sizeof(p->damaged), "%s",
+		    row->message_id && row->message_id[0] ? row->message_id : "?");
+		return 1;
+	}
 	if (send_frame(p->node, p->peer, row->envelope, row->len) != 0) {
 		p->blocked = true;
 		return 1;
@@ -69,6 +75,34 @@ pump_row(void *ctx, const outbox_row_t *row)
 	p->peer->st.sent_up_to = row->sequence;
 	p->peer->dirty = p->node->peers_dirty = true;
 	p->sent++;
+	return 0;
+}
+
+/* A stored message whose checksum no longer matches is never sent: it goes
+ * to the dead letters in a transaction of its own, and a Hello tells the
+ * peer that its sequence will not come, so the channel goes on. */
+static int
+dead_letter_damaged(struct node *node, peer_t *peer, const char *message_id)
+{
+	static const char why[] = "the stored copy is damaged (checksum mismatch): not sent;"
+	    " restore the store from a backup to recover it";
+	uint64_t seq = 0;
+	err_t err = { .msg = "its row cannot be found by its id" };
+	int rc = -1;
+
+	if (store_begin(node->store, &err) != 0 ||
+	    (rc = store_mark_dead(node->store, peer->st.node_id, message_id,
+	    FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED, why, clock_now_ms(), &seq, &err)) != 1 ||
+	    store_commit(node->store, &err) != 0) {
+		store_rollback(node->store);
+		log_err("store: cannot set aside damaged message %s to %s: %s", message_id,
+		    peer->st.node_id, err.msg);
+		return -1;
+	}
+	log_err("message %s to %s: its stored copy is damaged (checksum mismatch): dead letter,"
+	    " not sent", message_id, peer->st.node_id);
+	outbound_send_hello(node, peer);
+	peer->set_aside = true;   /* again at the next go-back, once earlier ones settle */
 	return 0;
 }
 
@@ -84,8 +118,16 @@ outbound_pump(struct node *node, peer_t *peer)
 		int room = (int)(window - peer->inflight);
 		if (store_outbox_scan(node->store, peer->st.node_id, peer->st.sent_up_to, room,
 		    pump_row, &p, &err) < 0) {
-			log_err("store: reading the outbox for %s: %s", peer->st.node_id, err.msg);
+			node_store_read_failed(node, &err, "reading the outbox");
 			return;
+		}
+		if (p.damaged[0] != '\0') {
+			/* Sending stops at a row that cannot be set aside (not
+			 * tried while the store takes no writes). */
+			if (store_health_broken(&node->health) ||
+			    dead_letter_damaged(node, peer, p.damaged) != 0)
+				return;
+			continue;
 		}
 		if (p.blocked || peer->inflight_bytes >= FLIGHT_BYTES_MAX)
 			return;
@@ -107,6 +149,7 @@ static void
 go_back(struct node *node, peer_t *peer)
 {
 	peer->st.sent_up_to = 0;
+	peer->hello_sent_up_to = 0;   /* all in flight now goes after any Hello sent */
 	peer->inflight = 0;
 	peer->inflight_bytes = 0;
 	peer->maybe_queued = true;
@@ -123,6 +166,49 @@ outbound_session_start(struct node *node, peer_t *peer)
 	node->peers_dirty = true;
 	peer->backoff_ms = node->cfg->resend_initial_ms;
 	go_back(node, peer);
+}
+
+/* The hub answers a Hello within one batch: one that comes later than this
+ * after our last is one it sent unasked. */
+#define HELLO_ANSWER_MS 3000
+
+/* The hub sends a Hello to answer ours, and unasked when its store works
+ * again (PROTOCOL.md §7.3): it has dropped what it could not store, and
+ * waiting for our backoff (up to resend_max) would hold it all up for
+ * nothing. So: an unasked Hello resends what waits unanswered now. An
+ * answer does so only if the hub still expects a message we sent before
+ * the Hello it answers: the hub handles frames in order, so that message
+ * was lost. Either way the backoff starts again. */
+void
+outbound_hello_received(struct node *node, peer_t *peer, uint64_t next_expected)
+{
+	int64_t now = clock_mono_ms();
+	uint64_t first = next_expected != 0 ? next_expected
+	    : peer->st.sent_up_to + 1 - (peer->inflight < peer->st.sent_up_to
+	    ? peer->inflight : peer->st.sent_up_to);
+	bool answer = peer->hello_sent_ms != 0 && now - peer->hello_sent_ms < HELLO_ANSWER_MS;
+
+	if (peer->inflight == 0 || (answer && first > peer->hello_sent_up_to))
+		return;
+	log_info("%s %s: resending %u unanswered messages from sequence %llu now",
+	    peer->st.node_id, answer ? "has not applied what we sent before our Hello"
+	    : "greeted us unasked (its store works again)", peer->inflight,
+	    (unsigned long long)first);
+	peer->backoff_ms = node->cfg->resend_initial_ms;
+	go_back(node, peer);
+}
+
+void
+outbound_store_recovered(struct node *node)
+{
+	for (size_t i = 0; i < node->npeers; i++) {
+		peer_t *peer = &node->peers[i];
+		if (!peer->online)
+			continue;
+		peer->backoff_ms = node->cfg->resend_initial_ms;
+		go_back(node, peer);
+		outbound_send_hello(node, peer);
+	}
 }
 
 /* Up to ±20 % so that many peers' resends do not fall into step. */
@@ -156,6 +242,14 @@ outbound_timers(struct node *node, int64_t now)
 			continue;
 		log_info("%s: %u messages unanswered for %u ms, resending from the first",
 		    peer->st.node_id, peer->inflight, peer->backoff_ms);
+		/* A Hello first if messages were set aside here since the last
+		 * go-back (dead letters): the peer learns to skip their sequences
+		 * instead of waiting. Not otherwise: a Hello nobody asked for makes
+		 * a municipality resend its whole window. */
+		if (peer->set_aside) {
+			outbound_send_hello(node, peer);
+			peer->set_aside = false;
+		}
 		go_back(node, peer);
 		peer->backoff_ms = jitter(peer->backoff_ms * 2 < node->cfg->resend_max_ms
 		    ? peer->backoff_ms * 2 : node->cfg->resend_max_ms);
@@ -246,14 +340,19 @@ outbound_send_hello(struct node *node, peer_t *peer)
 	err_t err;
 
 	if (store_first_unacked(node->store, peer->st.node_id, &first, &err) != 0)
-		log_err("store: %s", err.msg);
+		node_store_read_failed(node, &err, "reading the outbox for a Hello");
 	hello.node_id = node->cfg->node_id;
 	hello.first_unacked_sequence = first;
+	hello.next_expected_sequence = peer->st.next_in_seq;
 	hello.software = "famlinkd/" FAMLINK_VERSION;
 	envelope_init(&env, id, node->cfg->node_id, peer->st.node_id);
 	env.body_case = FAMLINK__V1__ENVELOPE__BODY_HELLO;
 	env.hello = &hello;
 	send_control(node, peer, &env);
+	if (node->cfg->role != ROLE_HUB) {   /* the hub answers each (§5) */
+		peer->hello_sent_ms = clock_mono_ms();
+		peer->hello_sent_up_to = peer->st.sent_up_to;
+	}
 }
 
 /* A Receipt entry for one of our messages, inside the batch transaction. */

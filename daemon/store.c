@@ -13,9 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
+#include "faultvfs.h"
 #include "store.h"
+#include "store_identity.h"
 
 #define STMT_CACHE 48
 
@@ -23,6 +26,7 @@ struct store {
 	sqlite3 *db;
 	bool read_only;
 	int64_t open_wait_ms;   /* how long store_open() waited for a busy store */
+	int64_t check_ms;       /* how long its quick_check took */
 	int data_version;
 	sqlite3_stmt *data_version_stmt;
 	struct { const char *sql; sqlite3_stmt *stmt; } cache[STMT_CACHE];
@@ -115,11 +119,27 @@ static const char *const migrations[] = {
 	 * NULL = not refused), for famlinkctl status: the daemon writes it,
 	 * famlinkctl reads it whether or not the daemon runs. */
 	"ALTER TABLE peers ADD COLUMN refused_since INTEGER;",
+	/* 3: which node this store belongs to, written once when the store is
+	 * made, so that a store that is not what it was (empty, replaced, lost)
+	 * is told from a first start. One row at most. */
+	"CREATE TABLE identity ("
+	"  one          INTEGER PRIMARY KEY CHECK (one = 1),"
+	"  node_id      TEXT NOT NULL,"
+	"  store_id     TEXT NOT NULL,"   /* random, also in the marker file */
+	"  created_at   INTEGER NOT NULL"
+	");",
+	/* 4: a checksum of each stored envelope, checked when it is read for
+	 * sending, so that a damaged row is never sent as if it were whole; and
+	 * an index for famlinkctl status, which shows each peer's channel jumps
+	 * (audit 'skip'). */
+	("ALTER TABLE outbox ADD COLUMN checksum INTEGER;"
+	 "CREATE INDEX audit_skip ON audit (peer, at) WHERE event = 'skip';"),
 };
 #define MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 sqlite3 *store_db(store_t *store) { return store->db; }
 int64_t store_open_wait_ms(const store_t *store) { return store->open_wait_ms; }
+int64_t store_check_ms(const store_t *store) { return store->check_ms; }
 
 void
 store_global_init(void)
@@ -127,6 +147,8 @@ store_global_init(void)
 	/* Both fail only after sqlite3_initialize(), and then change nothing. */
 	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* Tests only: nothing unless a FAMLINK_FAULT_* variable is set. */
+	faultvfs_install();
 }
 
 /* Statements are prepared once and kept: the hot path (one insert per
@@ -296,11 +318,101 @@ fail:
 	return -1;
 }
 
-store_t *
-store_open(const char *path, bool read_only, err_t *err)
+/* quick_check walks the b-trees, reading pages in tree order: on a cold
+ * page cache that is random I/O (a store of 100,000 messages, 430 MB: 9 s
+ * on an SSD). Reading the file through first, in order, brings the pages
+ * in at the disk's full speed (the same store: 1.7 s in all). Through
+ * SQLite's own file handle: opening and closing another descriptor would
+ * drop the process's POSIX locks on the store. Skipped for a store larger
+ * than half the memory, which the page cache could not keep anyway. */
+static void
+prefetch(store_t *store)
 {
-	int flags = read_only ? SQLITE_OPEN_READONLY
-	                      : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	const size_t chunk = 1 << 20;
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	sqlite3_file *f = NULL;
+	sqlite3_int64 size = 0;
+	char *buf;
+
+	if (sqlite3_file_control(store->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	    f == NULL || f->pMethods == NULL || f->pMethods->xFileSize(f, &size) != SQLITE_OK ||
+	    pages <= 0 || psize <= 0 || size > (sqlite3_int64)pages * psize / 2 ||
+	    (buf = malloc(chunk)) == NULL)
+		return;
+	for (sqlite3_int64 off = 0; off < size; off += (sqlite3_int64)chunk)
+		if (f->pMethods->xRead(f, buf, (int)(size - off < (sqlite3_int64)chunk ?
+		    size - off : (sqlite3_int64)chunk), off) != SQLITE_OK)
+			break;
+	free(buf);
+}
+
+/* Damage found before anything is written or read for use: quick_check
+ * reads every page and checks the b-trees' structure (not that indexes
+ * match their tables, which integrity_check adds at several times the cost).
+ * Up to three of SQLite's findings go into the message. */
+static int
+quick_check(store_t *store, err_t *err)
+{
+	int64_t start = clock_mono_ms();
+	char found[400] = "";
+	size_t used = 0;
+	sqlite3_stmt *st;
+	bool ok = false;
+	int rc;
+
+	prefetch(store);
+	if (sqlite3_prepare_v2(store->db, "PRAGMA quick_check(3)", -1, &st, NULL) != SQLITE_OK)
+		return store_fail(store, err);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *row = (const char *)sqlite3_column_text(st, 0);
+		if (row == NULL)
+			continue;
+		if (strcmp(row, "ok") == 0) {
+			ok = true;
+			continue;
+		}
+		if (used < sizeof(found) - 1)
+			used += (size_t)snprintf(found + used, sizeof(found) - used, "%s%s",
+			    used ? "; " : "", row);
+	}
+	for (char *nl = found; (nl = strchr(nl, '\n')) != NULL; )
+		*nl = ' ';   /* one log line */
+	if (rc != SQLITE_DONE)   /* what it found before it had to stop, too */
+		err_set(err, sqlite3_extended_errcode(store->db), "sqlite: %s%s%s", found,
+		    found[0] ? "; " : "", sqlite3_errmsg(store->db));
+	sqlite3_finalize(st);
+	store->check_ms = clock_mono_ms() - start;
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (!ok || found[0] != '\0')
+		return err_set(err, STORE_FAULT_DAMAGED, "store damaged: PRAGMA quick_check"
+		    " says: %s", found[0] ? found : "not ok");
+	return 0;
+}
+
+/* SQLite's "file is not a database" (a header overwritten or cut) and
+ * "database disk image is malformed" are damage, whichever step met them. */
+static void
+classify_damage(err_t *err)
+{
+	char msg[sizeof(err->msg)];
+	const char *m = msg;
+
+	if (err->code < 0 || ((err->code & 0xff) != SQLITE_NOTADB &&
+	    (err->code & 0xff) != SQLITE_CORRUPT))
+		return;   /* a store_fault_t already, or not damage */
+	memcpy(msg, err->msg, sizeof(msg));
+	if (strncmp(m, "sqlite: ", 8) == 0)
+		m += 8;
+	err_set(err, STORE_FAULT_DAMAGED, "store damaged: SQLite says: %.400s", m);
+}
+
+store_t *
+store_open_file(const char *path, unsigned oflags, store_vet_fn *vet, void *arg, err_t *err)
+{
+	bool read_only = (oflags & STORE_READ_ONLY) != 0;
+	int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE |
+	    ((oflags & STORE_NO_CREATE) ? 0 : SQLITE_OPEN_CREATE);
 	store_t *store = calloc(1, sizeof(*store));
 
 	if (store == NULL) {
@@ -309,11 +421,16 @@ store_open(const char *path, bool read_only, err_t *err)
 	}
 	store->read_only = read_only;
 	if (sqlite3_open_v2(path, &store->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		err_set(err, 0, "%s: %s", path, store->db ? sqlite3_errmsg(store->db) : "out of memory");
+		err_set(err, store->db ? sqlite3_extended_errcode(store->db) : 0, "%s: %s", path,
+		    store->db ? sqlite3_errmsg(store->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(store->db, 1);
-	if (configure_waiting(store, err) != 0 || (!read_only && migrate(store, err) != 0)) {
+	if (configure_waiting(store, err) != 0 ||
+	    ((oflags & STORE_CHECK) && quick_check(store, err) != 0) ||
+	    (vet != NULL && vet(store, arg, err) != 0) ||
+	    (!read_only && migrate(store, err) != 0)) {
+		classify_damage(err);
 		err_prefix(err, "%s", path);
 		goto fail;
 	}
@@ -327,6 +444,12 @@ store_open(const char *path, bool read_only, err_t *err)
 fail:
 	store_close(&store);
 	return NULL;
+}
+
+store_t *
+store_open(const char *path, bool read_only, err_t *err)
+{
+	return store_open_node(path, NULL, read_only ? STORE_READ_ONLY : 0, NULL, NULL, err);
 }
 
 void

@@ -34,8 +34,43 @@ typedef struct sqlite3 sqlite3;
 void store_global_init(void);
 
 /* Opens (creating and migrating) the database at path. read_only opens an
- * existing database without writing (famlinkctl status). NULL on error. */
+ * existing database without writing (famlinkctl status). NULL on error.
+ * It refuses a store that the marker file beside it (STORE_MARKER_FILE)
+ * shows to be lost or another store (err->code a store_fault_t), but never
+ * writes an identity or a marker: famlinkd and famlinkctl open a node's
+ * store with store_open_node() (store_identity.h), which does. */
 store_t *store_open(const char *path, bool read_only, err_t *err);
+
+/* Why a store is refused: err->code of store_open() and store_open_node().
+ * Negative, so that they never clash with errno or SQLite's codes (any other
+ * code is an ordinary error). famlinkd and famlinkctl turn them into exit
+ * statuses; store_fault_advice() (store_identity.h) says what to do. */
+typedef enum store_fault {
+	STORE_FAULT_ABSENT    = -1003, /* no store, no marker: nothing to read (read-only) */
+	STORE_FAULT_LOST      = -1004, /* the marker says this node made a store; it is missing,
+	                                * empty, or not the store it made */
+	STORE_FAULT_DAMAGED   = -1005, /* PRAGMA quick_check fails, not a database, or the
+	                                * marker is unreadable */
+	STORE_FAULT_FOREIGN   = -1006, /* another node's store, or another store than the
+	                                * marker names */
+	STORE_FAULT_STATE_DIR = -1007, /* group or others may write the state directory */
+} store_fault_t;
+
+/* store_open_file() flags. */
+#define STORE_READ_ONLY 1u   /* no writes at all (famlinkctl status, queue) */
+#define STORE_CHECK     2u   /* PRAGMA quick_check before anything is written */
+#define STORE_NO_CREATE 4u   /* the file must exist: never make a new database */
+
+/* The SQLite part of opening: open, WAL + FULL, quick_check (STORE_CHECK),
+ * then vet (if not NULL; it may refuse the store before anything is
+ * written), then the migrations (unless read-only). A file that is not a
+ * database, or fails quick_check, is STORE_FAULT_DAMAGED with SQLite's
+ * words. For store_open() and store_identity.c. */
+typedef int store_vet_fn(store_t *store, void *arg, err_t *err);
+store_t *store_open_file(const char *path, unsigned flags, store_vet_fn *vet, void *arg,
+    err_t *err);
+/* How long the quick_check at open took (ms; 0 without STORE_CHECK). */
+int64_t store_check_ms(const store_t *store);
 void store_close(store_t **store);
 /* How long store_open() waited for other processes (ms): worth a log line
  * when it is long. */

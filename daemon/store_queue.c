@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "envelope.h"
 #include "store_audit.h"
@@ -41,12 +42,31 @@ next_out_seq(store_t *store, const char *peer, uint64_t *seq, err_t *err)
 	return 0;
 }
 
+/* CRC-32 over what the pump reads back: the id, the sequence and the
+ * envelope's bytes. It finds a damaged row (a flipped bit, an overwritten
+ * page that SQLite does not notice) before it is sent as if it were whole;
+ * it is no defence against anyone who can write the store. */
+static int64_t
+row_checksum(const char *message_id, uint64_t sequence, const void *envelope, size_t len)
+{
+	uint8_t seq[8];
+	uLong crc = crc32(0L, Z_NULL, 0);
+
+	for (int i = 0; i < 8; i++)
+		seq[i] = (uint8_t)(sequence >> (8 * i));
+	crc = crc32(crc, (const Bytef *)message_id, (uInt)strlen(message_id));
+	crc = crc32(crc, seq, sizeof(seq));
+	crc = crc32_z(crc, envelope, len);
+	return (int64_t)crc;
+}
+
 int
 store_enqueue(store_t *store, Famlink__V1__Envelope *env, err_t *err)
 {
 	static const char sql[] =
 	    "INSERT INTO outbox (message_id, peer, sequence, referral_id, body_type,"
-	    " created_at, envelope, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued')";
+	    " created_at, envelope, state, checksum)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8)";
 	sqlite3_stmt *st;
 	uint8_t *buf = NULL;
 	size_t len;
@@ -65,6 +85,7 @@ store_enqueue(store_t *store, Famlink__V1__Envelope *env, err_t *err)
 	sqlite3_bind_text(st, 5, envelope_body_name(env), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, env->created_at_ms);
 	sqlite3_bind_blob(st, 7, buf, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, row_checksum(env->message_id, env->sequence, buf, len));
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		store_fail(store, err);
 		goto out;
@@ -82,7 +103,7 @@ store_outbox_scan(store_t *store, const char *peer, uint64_t after, int max,
     int (*fn)(void *ctx, const outbox_row_t *row), void *ctx, err_t *err)
 {
 	static const char sql[] =
-	    "SELECT message_id, sequence, created_at, envelope FROM outbox"
+	    "SELECT message_id, sequence, created_at, envelope, checksum FROM outbox"
 	    " WHERE peer = ?1 AND state = 'queued' AND sequence > ?2"
 	    " ORDER BY sequence LIMIT ?3";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
@@ -100,6 +121,11 @@ store_outbox_scan(store_t *store, const char *peer, uint64_t after, int max,
 		row.created_at = sqlite3_column_int64(st, 2);
 		row.envelope = sqlite3_column_blob(st, 3);
 		row.len = (size_t)sqlite3_column_bytes(st, 3);
+		/* Rows queued before checksums were kept have none. */
+		row.damaged = row.message_id == NULL ||
+		    (sqlite3_column_type(st, 4) != SQLITE_NULL &&
+		    sqlite3_column_int64(st, 4) != row_checksum(row.message_id, row.sequence,
+		    row.envelope, row.len));
 		if ((rc = fn(ctx, &row)) != 0)
 			break;
 	}
@@ -126,6 +152,27 @@ store_first_unacked(store_t *store, const char *peer, uint64_t *seq, err_t *err)
 	*seq = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;
+}
+
+int
+store_outbox_queued_id(store_t *store, const char *peer, uint64_t seq, char *id, size_t len,
+    err_t *err)
+{
+	static const char sql[] =
+	    "SELECT message_id FROM outbox WHERE peer = ?1 AND sequence = ?2 AND state = 'queued'";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW)
+		snprintf(id, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (step == SQLITE_ROW)
+		return 1;
+	return step == SQLITE_DONE ? 0 : store_fail(store, err);
 }
 
 /* Moves one queued message to a final state; 1 if it was queued. */
@@ -215,6 +262,27 @@ store_inbox_has(store_t *store, const char *message_id, const char *sender, err_
 }
 
 int
+store_message_id_used(store_t *store, const char *message_id, err_t *err)
+{
+	static const char sql[] = "SELECT 1 FROM outbox WHERE message_id = ?1";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (step == SQLITE_ROW)
+		return 1;
+	if (step != SQLITE_DONE)
+		return store_fail(store, err);
+	/* "" is no node: any row in the inbox counts (2, another sender). */
+	step = store_inbox_has(store, message_id, "", err);
+	return step < 0 ? -1 : step > 0;
+}
+
+int
 store_inbox_put(store_t *store, const Famlink__V1__Envelope *env,
     const void *raw, size_t len, int64_t now, err_t *err)
 {
@@ -267,6 +335,30 @@ store_peer_load(store_t *store, const char *node_id, store_peer_t *out, err_t *e
 
 /* Writes what the receiving side owns; next_out_seq belongs to
  * store_enqueue() and is left alone. */
+int
+store_raise_next_out_seq(store_t *store, const char *peer, uint64_t seq, uint64_t *was,
+    err_t *err)
+{
+	static const char sel[] = "SELECT next_out_seq FROM peers WHERE node_id = ?1";
+	static const char upd[] = "UPDATE peers SET next_out_seq = ?2 WHERE node_id = ?1";
+	sqlite3_stmt *st;
+
+	if (ensure_peer(store, peer, err) != 0 || (st = store_stmt(store, sel, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return store_fail(store, err);
+	*was = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (seq <= *was)
+		return 0;
+	if ((st = store_stmt(store, upd, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	return sqlite3_step(st) == SQLITE_DONE ? 1 : store_fail(store, err);
+}
+
 int
 store_peer_save(store_t *store, const store_peer_t *peer, err_t *err)
 {

@@ -28,6 +28,7 @@ typedef struct outbox_row {
 	int64_t created_at;
 	const void *envelope;
 	size_t len;
+	bool damaged;            /* its checksum does not match: never send it */
 } outbox_row_t;
 
 /* Gives env the next sequence of its recipient's channel, packs it and
@@ -35,12 +36,18 @@ typedef struct outbox_row {
 int store_enqueue(store_t *store, Famlink__V1__Envelope *env, err_t *err);
 
 /* Calls fn for up to max queued messages to peer with sequence > after, in
- * sequence order; stops early if fn returns non-zero (and returns that). */
+ * sequence order; stops early if fn returns non-zero (and returns that).
+ * A row whose checksum does not match comes with damaged set. */
 int store_outbox_scan(store_t *store, const char *peer, uint64_t after, int max,
     int (*fn)(void *ctx, const outbox_row_t *row), void *ctx, err_t *err);
 
 /* The lowest queued sequence to peer, or its next_out_seq if none waits. */
 int store_first_unacked(store_t *store, const char *peer, uint64_t *seq, err_t *err);
+
+/* The id of the queued message to peer with that sequence: 1 and id
+ * filled, 0 if none is queued there. */
+int store_outbox_queued_id(store_t *store, const char *peer, uint64_t seq, char *id,
+    size_t len, err_t *err);
 
 /* A Receipt said ACCEPTED. Returns 1 and the message's sequence and creation
  * time if it was waiting, 0 if not (unknown, or a duplicate receipt). */
@@ -55,6 +62,8 @@ int store_mark_dead(store_t *store, const char *peer, const char *message_id,
 /* 1 if message_id is in the inbox from sender, 2 if from another node,
  * 0 if not there. */
 int store_inbox_has(store_t *store, const char *message_id, const char *sender, err_t *err);
+/* 1 if the id is in the outbox or the inbox (from anyone), 0 if not. */
+int store_message_id_used(store_t *store, const char *message_id, err_t *err);
 
 /* Remembers that we rejected message_id from sender, and why. */
 int store_rejection_put(store_t *store, const char *message_id, const char *sender,
@@ -75,5 +84,10 @@ int store_peer_load(store_t *store, const char *node_id, store_peer_t *out, err_
  * known (a refusal is a fact about the live process's attempts). */
 int store_peers_reset(store_t *store, err_t *err);
 int store_peer_save(store_t *store, const store_peer_t *peer, err_t *err);
+/* The peer expects seq next from us, but we never gave that many: our
+ * store lost or rolled back its outbox. Moves next_out_seq up to seq so new
+ * messages are in order again; 1 if it moved (was = the old value). */
+int store_raise_next_out_seq(store_t *store, const char *peer, uint64_t seq, uint64_t *was,
+    err_t *err);
 
 #endif

@@ -18,7 +18,10 @@
 	"   AND o.state = 'queued'), 0)," \
 	" (SELECT count(*) FROM outbox o WHERE o.peer = p.node_id AND o.state = 'delivered')," \
 	" (SELECT count(*) FROM outbox o WHERE o.peer = p.node_id AND o.state = 'dead')," \
-	" " refused " FROM peers p ORDER BY p.node_id"
+	" " refused "," \
+	" (SELECT count(*) FROM audit a WHERE a.peer = p.node_id AND a.event = 'skip')," \
+	" coalesce((SELECT max(at) FROM audit a WHERE a.peer = p.node_id AND a.event = 'skip'), 0)" \
+	" FROM peers p ORDER BY p.node_id"
 
 /* The peers statement for this store's schema (before migration 2 there is
  * no refused_since: it reads as 0), NULL on error. */
@@ -56,6 +59,8 @@ peer_row(sqlite3_stmt *st, peer_report_t *r)
 	r->delivered = sqlite3_column_int(st, 6);
 	r->dead = sqlite3_column_int(st, 7);
 	r->refused_since = sqlite3_column_int64(st, 8);
+	r->skips = sqlite3_column_int(st, 9);
+	r->last_skip = sqlite3_column_int64(st, 10);
 }
 
 /* Room for one more row; NULL (rows freed) when out of memory. */

@@ -22,6 +22,9 @@ typedef struct peer_report {
 	long dead;
 	int64_t refused_since;    /* Unix ms since the hub refuses our key, 0 = not refused */
 	bool configured;          /* store_report_peers_with(): named in the config */
+	long skips;               /* times a Hello moved a channel past sequences never
+	                           * applied or given here (audit 'skip') */
+	int64_t last_skip;        /* Unix ms of the last one, 0 = none */
 } peer_report_t;
 
 typedef struct queue_report {

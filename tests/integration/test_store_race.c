@@ -29,7 +29,8 @@ teardown(void **state)
 static void
 forget_store(node_proc_t *n)
 {
-	static const char *const files[] = { "famlink.db", "famlink.db-wal", "famlink.db-shm", "log" };
+	static const char *const files[] = { "famlink.db", "famlink.db-wal", "famlink.db-shm",
+		"famlink.id", "log" };
 	char path[700];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
