@@ -17,6 +17,7 @@
 
 #include <zmq.h>
 
+#include "atomicfile.h"
 #include "keys.h"
 
 #define KEY_HEADER "# famlink CurveZMQ secret key \xe2\x80\x94 keep private\n"
@@ -86,57 +87,6 @@ refuse_existing(const char *path, err_t *err)
 	return 0;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Writes body into a new temporary file beside final_path and fsyncs it, so
- * what later appears under the final name is complete. On success tmp holds
- * the temporary name; on failure it is removed and tmp is "".
- */
-static int
-write_temp(char tmp[PATH_MAX], const char *final_path, const char *body, mode_t mode,
-    err_t *err)
-{
-	int fd, e;
-
-	if (path_with(tmp, final_path, ".tmp.XXXXXX", err) != 0)
-		goto fail_noname;
-	fd = mkostemp(tmp, O_CLOEXEC);   /* O_CREAT|O_EXCL, mode 0600 */
-	if (fd < 0) {
-		err_set(err, errno, "%s: cannot create: %s", tmp, strerror(errno));
-		goto fail_noname;
-	}
-	if (fchmod(fd, mode) != 0 || write_all(fd, body, strlen(body)) != 0 || fsync(fd) != 0) {
-		e = errno;
-		close(fd);
-		err_set(err, e, "%s: %s", tmp, strerror(e));
-		goto fail;
-	}
-	if (close(fd) != 0) {
-		err_set(err, errno, "%s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	return 0;
-fail:
-	unlink(tmp);
-fail_noname:
-	tmp[0] = '\0';
-	return -1;
-}
-
 /* Puts tmp in place as final_path; without force never replaces a file. */
 static int
 commit_temp(const char *tmp, const char *final_path, bool force, err_t *err)
@@ -154,31 +104,6 @@ commit_temp(const char *tmp, const char *final_path, bool force, err_t *err)
 	}
 	unlink(tmp);
 	return 0;
-}
-
-/* fsync the directory holding path, so the new names survive a crash. */
-static int
-sync_dir_of(const char *path, err_t *err)
-{
-	char dir[PATH_MAX];
-	char *slash;
-	int fd, rc = 0;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(err, errno, "%s: %s", dir, strerror(errno));
-	if (fsync(fd) != 0)
-		rc = err_set(err, errno, "%s: fsync: %s", dir, strerror(errno));
-	close(fd);
-	return rc;
 }
 
 static int
@@ -210,10 +135,10 @@ keys_write_pair(const char *base_path, const char *public_z85, const char *secre
 	/* Both files complete on disk before either name appears. */
 	snprintf(body, sizeof(body), KEY_HEADER "public-key = %s\nsecret-key = %s\n",
 	    public_z85, secret_z85);
-	if (write_temp(key_tmp, key_path, body, 0600, err) != 0)
+	if (atomicfile_write_temp(key_tmp, key_path, body, 0600, err) != 0)
 		goto out;
 	snprintf(body, sizeof(body), PUB_HEADER "public-key = %s\n", public_z85);
-	if (write_temp(pub_tmp, pub_path, body, 0644, err) != 0)
+	if (atomicfile_write_temp(pub_tmp, pub_path, body, 0644, err) != 0)
 		goto out;
 	if (commit_temp(key_tmp, key_path, force, err) != 0)
 		goto out;
@@ -224,7 +149,7 @@ keys_write_pair(const char *base_path, const char *public_z85, const char *secre
 		goto out;
 	}
 	pub_tmp[0] = '\0';
-	rc = sync_dir_of(key_path, err);
+	rc = atomicfile_sync_dir(key_path, err);
 out:
 	explicit_bzero(body, sizeof(body));
 	if (key_tmp[0] != '\0')

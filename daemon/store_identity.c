@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "clock.h"
 #include "store_identity.h"
 
@@ -37,21 +38,6 @@ sibling(const char *path, const char *name, char *out, size_t len)
 		snprintf(out, len, "%s", name);
 	else
 		snprintf(out, len, "%.*s/%s", (int)(slash - path), path, name);
-}
-
-static int
-sync_dir(const char *path, err_t *err)
-{
-	char dir[PATH_MAX];
-	int fd, rc = 0;
-
-	sibling(path, ".", dir, sizeof(dir));
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return err_set(err, errno, "%s: %s", dir, strerror(errno));
-	if (fsync(fd) != 0)
-		rc = err_set(err, errno, "%s: fsync: %s", dir, strerror(errno));
-	close(fd);
-	return rc;
 }
 
 static bool
@@ -102,36 +88,21 @@ store_marker_read(const char *path, store_ident_t *id, err_t *err)
 	return 1;
 }
 
-/* Temporary file, fsync, rename, fsync the directory: a crash leaves the
- * old marker or the new one, never half of one. */
+/* Written whole or not at all (atomicfile): a crash leaves the old marker
+ * or the new one, never half of one. Mode 0600, like the store. */
 static int
 marker_write(const char *path, const store_ident_t *id, err_t *err)
 {
-	char mpath[PATH_MAX], tmp[PATH_MAX + 16], body[512], when[32];
-	int fd, len, e;
+	char mpath[PATH_MAX], body[512], when[32];
 
 	sibling(path, STORE_MARKER_FILE, mpath, sizeof(mpath));
-	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", mpath);
-	len = snprintf(body, sizeof(body),
+	snprintf(body, sizeof(body),
 	    "# famlink: which store belongs in this directory. Written when the store\n"
 	    "# was made; famlinkd refuses to start when the store does not match it.\n"
 	    "# See README.md, \"When the store is lost or damaged\". Do not edit.\n"
 	    "node_id=%s\nstore_id=%s\ncreated_at=%lld\ncreated=%s\n", id->node_id, id->store_id,
 	    (long long)id->created_at, store_fmt_time(id->created_at, when, sizeof(when)));
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)   /* mode 0600 */
-		return err_set(err, errno, "%s: %s", tmp, strerror(errno));
-	if (write(fd, body, (size_t)len) != len || fsync(fd) != 0) {
-		e = errno ? errno : EIO;
-		close(fd);
-		unlink(tmp);
-		return err_set(err, e, "%s: %s", tmp, strerror(e));
-	}
-	if (close(fd) != 0 || rename(tmp, mpath) != 0) {
-		e = errno;
-		unlink(tmp);
-		return err_set(err, e, "%s: %s", mpath, strerror(e));
-	}
-	return sync_dir(mpath, err);
+	return atomicfile_replace(mpath, body, 0600, err);
 }
 
 /* The identity row; *found false when there is none (or no table yet: a
@@ -469,5 +440,5 @@ store_set_aside(const char *path, char *moved, size_t len, err_t *err)
 			used += (size_t)snprintf(moved + used, len - used, "%s%s", used ? ", " : "",
 			    strrchr(to, '/') ? strrchr(to, '/') + 1 : to);
 	}
-	return sync_dir(path, err);
+	return atomicfile_sync_dir(path, err);
 }
