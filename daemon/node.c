@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "faultvfs.h"
 #include "log.h"
+#include "loop.h"
 #include "node.h"
 #include "node_internal.h"
 #include "store_identity.h"
@@ -524,18 +525,6 @@ retry_store(struct node *node)
 		tell_peers(node);
 }
 
-/* The poll's time-out: the tick, or sooner when a store retry is due. */
-static int
-poll_timeout(struct node *node)
-{
-	int left;
-
-	if (!store_health_broken(&node->health))
-		return TICK_MS;
-	left = store_health_retry_in(&node->health, clock_mono_ms());
-	return left < TICK_MS ? left : TICK_MS;
-}
-
 static void
 announce(struct node *node)
 {
@@ -555,60 +544,117 @@ announce(struct node *node)
 	sd_notify(0, "READY=1");
 }
 
+/* ---- what the loop calls (loop.c) ---------------------------------------- */
+
+static void
+mark_all_queued(struct node *node)
+{
+	for (size_t i = 0; i < node->npeers; i++)
+		node->peers[i].maybe_queued = true;
+}
+
+static void on_frames(void *ctx) { inbound_batch(ctx); }
+static void on_monitor(void *ctx) { monitor_events(ctx); }
+
+/* famlinkctl send queued something and said so. */
+static void
+on_wake(void *ctx)
+{
+	struct node *node = ctx;
+
+	if (wake_drain(node->wake_fd) > 0)
+		mark_all_queued(node);
+}
+
+/* Every TICK_MS: re-dials, store retries, resends and keepalives (not while
+ * the store is broken: no Receipt could be taken in), and the periodic log
+ * lines. */
+static void
+on_tick(void *ctx)
+{
+	struct node *node = ctx;
+	int64_t now = clock_mono_ms();
+
+	if (node->cfg->role != ROLE_HUB)
+		redial_due(node, now);
+	retry_store(node);
+	if (!store_health_broken(&node->health))
+		outbound_timers(node, now);
+	store_health_tick(&node->health, now);
+	log_zap_refusals(node);
+}
+
+/* Before every wait: send what the last callbacks queued, at once. Sending
+ * goes on while the store is broken (it only reads); reading frames does
+ * not: ZeroMQ's queues fill up and push back on the senders meanwhile. */
+static void
+before_wait(void *ctx)
+{
+	struct node *node = ctx;
+	bool broken = store_health_broken(&node->health);
+
+	loop_pause(node->loop, node->frames_reader, broken);
+	if (store_changed_elsewhere(node->store))
+		mark_all_queued(node);
+	outbound_pump_all(node);
+	if (!broken)
+		flush_peers(node, false);
+}
+
+static int
+register_loop(struct node *node, err_t *err)
+{
+	void *monitor = transport_monitor(node->tp);
+
+	if ((node->loop = loop_new(err)) == NULL)
+		return -1;
+	loop_before_wait(node->loop, before_wait, node);
+	if ((node->frames_reader = loop_add_reader(node->loop, transport_socket(node->tp), -1,
+	    on_frames, node, err)) < 0 ||
+	    (node->wake_fd >= 0 && loop_add_reader(node->loop, NULL, node->wake_fd, on_wake,
+	    node, err) < 0) ||
+	    (monitor != NULL && loop_add_reader(node->loop, monitor, -1, on_monitor, node,
+	    err) < 0) ||
+	    loop_add_timer(node->loop, TICK_MS, on_tick, node, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The store was found damaged: logged. Nothing more is written to it, not
+ * even the checkpoint at close: the WAL stays as it is, for whoever
+ * repairs it. */
+static int
+stop_damaged(struct node *node)
+{
+	sqlite3_db_config(store_db(node->store), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	return NODE_STORE_DAMAGED;
+}
+
 int
 node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload_flag)
 {
-	zmq_pollitem_t items[3] = {
-		{ .socket = transport_socket(node->tp), .events = ZMQ_POLLIN },
-		{ .socket = NULL, .fd = node->wake_fd, .events = ZMQ_POLLIN },
-		{ .socket = transport_monitor(node->tp), .events = ZMQ_POLLIN },
-	};
-	int nitems = items[2].socket ? 3 : 2;
+	err_t err;
+	int rc = 0;
 
+	if (register_loop(node, &err) != 0) {
+		log_err("cannot start the event loop: %s", err.msg);
+		return -1;
+	}
 	announce(node);
-	while (!*stop && !node->store_damaged) {
-		bool broken = store_health_broken(&node->health);
-		/* A store that cannot take what we read: read nothing. ZeroMQ's
-		 * queues fill up and push back on the senders meanwhile. */
-		items[0].events = broken ? 0 : ZMQ_POLLIN;
-		if (zmq_poll(items, nitems, poll_timeout(node)) < 0 && zmq_errno() != EINTR) {
-			log_err("poll: %s", zmq_strerror(zmq_errno()));
-			store_health_close(&node->health);
-			return -1;
-		}
+	while (!*stop && !node->store_damaged && rc == 0) {
+		if ((rc = loop_run_once(node->loop, TICK_MS, &err)) != 0)
+			log_err("%s", err.msg);
 		if (*reload_flag) {
 			*reload_flag = 0;
 			reload(node);
 		}
-		if (nitems == 3 && (items[2].revents & ZMQ_POLLIN))
-			monitor_events(node);
-		if (nitems == 3)
-			redial_due(node, clock_mono_ms());
-		if (!broken && (items[0].revents & ZMQ_POLLIN))
-			inbound_batch(node);
-		retry_store(node);
-		if (((items[1].revents & ZMQ_POLLIN) && wake_drain(node->wake_fd) > 0) ||
-		    store_changed_elsewhere(node->store))
-			for (size_t i = 0; i < node->npeers; i++)
-				node->peers[i].maybe_queued = true;
-		/* Sending goes on while the store is broken (it only reads);
-		 * resend timers, keepalives and peer writes wait: no Receipt
-		 * can be taken in before the store works again. */
-		outbound_pump_all(node);
-		if (!store_health_broken(&node->health)) {
-			outbound_timers(node, clock_mono_ms());
-			flush_peers(node, false);
-		}
-		store_health_tick(&node->health, clock_mono_ms());
-		log_zap_refusals(node);
 	}
 	store_health_close(&node->health);
-	if (node->store_damaged) {
-		/* Logged. Nothing more is written to it, not even the checkpoint
-		 * at close: the WAL stays as it is, for whoever repairs it. */
-		sqlite3_db_config(store_db(node->store), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-		return NODE_STORE_DAMAGED;
-	}
+	loop_free(&node->loop);
+	if (node->store_damaged)
+		return stop_damaged(node);
+	if (rc != 0)
+		return -1;
 	log_notice("stopping");
 	disconnect_all(node);
 	return 0;

@@ -65,6 +65,8 @@ struct node {
 	store_health_t health;      /* the store takes writes? (store_health.h) */
 	bool store_damaged;         /* SQLITE_CORRUPT or _NOTADB: node_run stops */
 	int64_t store_read_log_ms;  /* rate limit for failed reads (monotonic) */
+	struct loop *loop;          /* node_run()'s event loop (loop.h) */
+	int frames_reader;          /* its handle for the transport socket */
 	/* Municipality: libzmq 4.3 gives up on a connection whose handshake
 	 * failed (PROTOCOL.md §2.3), so node.c re-dials the hub itself. */
 	int link_state;             /* LINK_*: the hub connection's last logged state */
