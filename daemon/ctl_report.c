@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "store.h"
+#include "store_identity.h"
 #include "store_health.h"
 #include "store_report.h"
 

@@ -18,7 +18,6 @@
 #include "clock.h"
 #include "faultvfs.h"
 #include "store.h"
-#include "store_identity.h"
 
 #define STMT_CACHE 48
 
@@ -444,12 +443,6 @@ store_open_file(const char *path, unsigned oflags, store_vet_fn *vet, void *arg,
 fail:
 	store_close(&store);
 	return NULL;
-}
-
-store_t *
-store_open(const char *path, bool read_only, err_t *err)
-{
-	return store_open_node(path, NULL, read_only ? STORE_READ_ONLY : 0, NULL, NULL, err);
 }
 
 void

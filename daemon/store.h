@@ -33,15 +33,11 @@ typedef struct sqlite3 sqlite3;
  * memory statistics are switched off. */
 void store_global_init(void);
 
-/* Opens (creating and migrating) the database at path. read_only opens an
- * existing database without writing (famlinkctl status). NULL on error.
- * It refuses a store that the marker file beside it (STORE_MARKER_FILE)
- * shows to be lost or another store (err->code a store_fault_t), but never
- * writes an identity or a marker: famlinkd and famlinkctl open a node's
- * store with store_open_node() (store_identity.h), which does. */
-store_t *store_open(const char *path, bool read_only, err_t *err);
+/* Opening a store goes through store_identity.h (store_open() and
+ * store_open_node()), which checks that it is the store this directory
+ * had; this module opens, configures and migrates the file. */
 
-/* Why a store is refused: err->code of store_open() and store_open_node().
+/* Why a store is refused: err->code of store_open() and store_open_node() (store_identity.h).
  * Negative, so that they never clash with errno or SQLite's codes (any other
  * code is an ordinary error). famlinkd and famlinkctl turn them into exit
  * statuses; store_fault_advice() (store_identity.h) says what to do. */

@@ -442,3 +442,9 @@ store_set_aside(const char *path, char *moved, size_t len, err_t *err)
 	}
 	return atomicfile_sync_dir(path, err);
 }
+
+store_t *
+store_open(const char *path, bool read_only, err_t *err)
+{
+	return store_open_node(path, NULL, read_only ? STORE_READ_ONLY : 0, NULL, NULL, err);
+}

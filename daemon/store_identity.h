@@ -91,4 +91,12 @@ int store_set_aside(const char *path, char *moved, size_t len, err_t *err);
 /* "2026-11-23T10:15:02Z" for Unix ms. */
 const char *store_fmt_time(int64_t ms, char *buf, size_t len);
 
+/* Opens (creating and migrating) the database at path. read_only opens an
+ * existing database without writing (famlinkctl status). NULL on error.
+ * It refuses a store that the marker file beside it (STORE_MARKER_FILE)
+ * shows to be lost or another store (err->code a store_fault_t), but never
+ * writes an identity or a marker: famlinkd and famlinkctl open a node's
+ * store with store_open_node() (store_identity.h), which does. */
+store_t *store_open(const char *path, bool read_only, err_t *err);
+
 #endif

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "routine.h"
 #include "store.h"
+#include "store_identity.h"
 #include "wake.h"
 #include "store_queue.h"
 #include "validate.h"

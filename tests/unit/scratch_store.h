@@ -10,6 +10,7 @@
 
 #include "scratch.h"
 #include "store.h"
+#include "store_identity.h"
 
 typedef struct scratch_store {
 	char dir[64];

@@ -26,6 +26,7 @@
 
 #include "envelope.h"
 #include "store.h"
+#include "store_identity.h"
 #include "store_audit.h"
 #include "store_queue.h"
 #include "store_referral.h"

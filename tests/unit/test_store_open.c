@@ -22,6 +22,7 @@
 
 #include "scratch.h"
 #include "store.h"
+#include "store_identity.h"
 
 #define OPENERS 6
 #define ROUNDS 40
