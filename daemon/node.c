@@ -1,6 +1,7 @@
 /*
  * node — the daemon's loop: poll, receive a batch, commit, answer, pump,
- * timers. See node.h; the steps live in inbound.c and outbound.c.
+ * timers. See node.h; the steps live in inbound.c and outbound.c, the
+ * municipality's connection to the hub in node_link.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include <zmq.h>
@@ -24,11 +24,6 @@
 #include "wake.h"
 
 #define TICK_MS 100  /* timers, and a look for messages queued without a wake */
-/* Re-dialling a hub that failed our handshake: soon at first (a key the pool
- * is adding right now gets in within seconds), then rarely enough that a hub
- * refusing hundreds of stale keys is not kept busy by them. */
-#define REDIAL_FIRST_MS 5000
-#define REDIAL_MAX_MS 300000
 
 static int
 set_allowlist(struct node *node, const config_t *cfg, err_t *err)
@@ -63,7 +58,7 @@ open_hub(struct node *node, err_t *err)
 static int
 open_municipality(struct node *node, err_t *err)
 {
-	node->redial_delay_ms = REDIAL_FIRST_MS;
+	node_link_init(node);
 	if (node_peer(node, node->cfg->hub_id, err) == NULL)
 		return -1;
 	node->tp = transport_open_municipality(node->zctx, node->cfg, err);
@@ -282,123 +277,6 @@ reload(struct node *node)
 	sd_notify(0, "READY=1");
 }
 
-/* Up to ±10 %: municipalities refused together (a key rotation at the
- * pool) should not all come back in the same second. */
-static unsigned
-redial_jitter(unsigned ms)
-{
-	unsigned r = 0;
-
-	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = (unsigned)rand();
-	return ms - ms / 10 + r % (2 * (ms / 10) + 1);
-}
-
-/* One re-dial at a time: libzmq may report a failure more than once. */
-static void
-schedule_redial(struct node *node, const peer_t *hub)
-{
-	unsigned delay;
-
-	if (node->redial_at_ms != 0)
-		return;
-	delay = redial_jitter(node->redial_delay_ms);
-	node->redial_at_ms = clock_mono_ms() + delay;
-	log_debug("dialling %s again in %u ms", hub->st.node_id, delay);
-	node->redial_delay_ms = node->redial_delay_ms >= REDIAL_MAX_MS / 2
-	    ? REDIAL_MAX_MS : node->redial_delay_ms * 2;
-}
-
-static void
-redial_due(struct node *node, int64_t now)
-{
-	peer_t *hub = node->npeers ? &node->peers[0] : NULL;
-	err_t err;
-
-	if (hub == NULL || node->redial_at_ms == 0 || now < node->redial_at_ms)
-		return;
-	node->redial_at_ms = 0;
-	if (transport_redial(node->tp, &err) != 0) {
-		log_err("%s; trying again", err.msg);
-		schedule_redial(node, hub);
-	}
-}
-
-/* For famlinkctl status, which reads the store: flushed with the peers. */
-static void
-set_refused(struct node *node, peer_t *hub, bool refused)
-{
-	if (refused == (hub->st.refused_since != 0))
-		return;
-	hub->st.refused_since = refused ? clock_now_ms() : 0;
-	hub->dirty = node->peers_dirty = true;
-}
-
-/* Logged once per change of state, not per attempt: a municipality waiting
- * for the pool to add its key tries every few minutes for days. */
-static void
-handshake_failed(struct node *node, peer_t *hub, int event)
-{
-	int state = event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? LINK_REFUSED : LINK_FAILED;
-
-	node->link_failures++;
-	if (state == node->link_state)
-		log_debug("handshake with %s failed again (attempt %u)", hub->st.node_id,
-		    node->link_failures);
-	else if (state == LINK_REFUSED)
-		log_err("%s refused our key: is it in the hub's allowlist? Trying again"
-		    " after 5 s, doubling up to 5 min", hub->st.node_id);
-	else
-		log_err("handshake with %s failed: is hub.public_key right? Trying again"
-		    " after 5 s, doubling up to 5 min", hub->st.node_id);
-	node->link_state = state;
-	set_refused(node, hub, state == LINK_REFUSED);
-	schedule_redial(node, hub);
-}
-
-static void
-handshake_succeeded(struct node *node, peer_t *hub)
-{
-	if (node->link_failures == 0)
-		log_info("connected to %s", hub->st.node_id);
-	else if (node->link_state == LINK_REFUSED)
-		log_info("connected to %s: it accepted our key after %u attempts",
-		    hub->st.node_id, node->link_failures + 1);
-	else
-		log_info("connected to %s after %u attempts", hub->st.node_id,
-		    node->link_failures + 1);
-	node->link_state = LINK_UP;
-	node->link_failures = 0;
-	node->redial_delay_ms = REDIAL_FIRST_MS;
-	node->redial_at_ms = 0;
-	set_refused(node, hub, false);
-	/* A new session: Hello, then the outbox from its first unacknowledged
-	 * message, whatever a re-dial dropped from ZeroMQ's queue. */
-	outbound_session_start(node, hub);
-	outbound_send_hello(node, hub);
-}
-
-static void
-monitor_events(struct node *node)
-{
-	peer_t *hub = node->npeers ? &node->peers[0] : NULL;
-	int event;
-
-	while (hub && transport_monitor_event(node->tp, &event) == 1) {
-		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-			handshake_succeeded(node, hub);
-		} else if (event == ZMQ_EVENT_DISCONNECTED) {
-			if (hub->online)
-				log_info("disconnected from %s: messages wait in the outbox", hub->st.node_id);
-			hub->online = false;
-			hub->st.connected = false;
-			hub->dirty = node->peers_dirty = true;
-		} else {
-			handshake_failed(node, hub, event);
-		}
-	}
-}
-
 /* Peer state changed outside a batch (connections, what was sent): one
  * small transaction at most once a second, for famlinkctl status. */
 static void
@@ -491,21 +369,10 @@ node_store_read_failed(struct node *node, const err_t *err, const char *what)
 static void
 tell_peers(struct node *node)
 {
-	peer_t *hub = node->npeers ? &node->peers[0] : NULL;
-	err_t err;
-
-	if (node->cfg->role == ROLE_HUB) {
+	if (node->cfg->role == ROLE_HUB)
 		outbound_store_recovered(node);
-		return;
-	}
-	if (hub == NULL || !hub->online)
-		return;   /* the next session starts with a Hello and a resend anyway */
-	log_info("starting a new session with %s, so that both sides resend at once",
-	    hub->st.node_id);
-	if (transport_redial(node->tp, &err) != 0) {
-		log_err("%s; trying again", err.msg);
-		schedule_redial(node, hub);
-	}
+	else
+		node_link_restart(node);
 }
 
 /* While the store is broken: one small write when it is due. */
@@ -554,7 +421,7 @@ mark_all_queued(struct node *node)
 }
 
 static void on_frames(void *ctx) { inbound_batch(ctx); }
-static void on_monitor(void *ctx) { monitor_events(ctx); }
+static void on_monitor(void *ctx) { node_link_events(ctx); }
 
 /* famlinkctl send queued something and said so. */
 static void
@@ -576,7 +443,7 @@ on_tick(void *ctx)
 	int64_t now = clock_mono_ms();
 
 	if (node->cfg->role != ROLE_HUB)
-		redial_due(node, now);
+		node_link_redial_due(node, now);
 	retry_store(node);
 	if (!store_health_broken(&node->health))
 		outbound_timers(node, now);

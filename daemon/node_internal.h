@@ -96,6 +96,12 @@ void node_store_failed(struct node *node, const err_t *err);
  * store stops the daemon, anything else is logged at most once a minute. */
 void node_store_read_failed(struct node *node, const err_t *err, const char *what);
 
+/* node_link.c (municipality): the monitor's events, and a re-dial when due. */
+void node_link_init(struct node *node);
+void node_link_events(struct node *node);
+void node_link_redial_due(struct node *node, int64_t now);
+void node_link_restart(struct node *node);
+
 /* inbound.c: one batch: receive, apply, commit, answer. */
 int inbound_batch(struct node *node);
 
