@@ -46,22 +46,6 @@ refused(const char *path, const char *what)
 	fprintf(stderr, "%s: %s\n", path, log_escape(what, safe, sizeof(safe)));
 }
 
-/* A ULID as famlinkd makes them (envelope_new_id()): 26 characters of
- * Crockford base32 in upper case, the first 0-7 (128 bits). */
-static bool
-ulid_ok(const char *s)
-{
-	static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-	size_t i;
-
-	if (strlen(s) != MESSAGE_ID_LEN || s[0] < '0' || s[0] > '7')
-		return false;
-	for (i = 0; i < MESSAGE_ID_LEN; i++)
-		if (strchr(crockford, s[i]) == NULL)
-			return false;
-	return true;
-}
-
 /* Sets a string field of a parsed message; free_unpacked() frees it later.
  * An absent proto3 string points at protobuf-c's shared empty string. */
 static void
@@ -148,7 +132,7 @@ prepare(const config_t *cfg, const char *path, pending_t *p)
 	p->orig_sender = env->sender;
 	if (env->message_id[0] != '\0') {
 		/* Never replaced silently: whoever gave it may look for it. */
-		if (!ulid_ok(env->message_id)) {
+		if (!envelope_is_ulid(env->message_id)) {
 			fprintf(stderr, "%s: messageId: not a message id famlink sends (a ULID: 26 "
 			    "characters of 0-9 and A-Z but I, L, O, U); leave it out and famlinkctl "
 			    "makes one\n", path);

@@ -126,3 +126,16 @@ envelope_is_sequenced(const Famlink__V1__Envelope *env)
 	return env->body_case != FAMLINK__V1__ENVELOPE__BODY_RECEIPT &&
 	    env->body_case != FAMLINK__V1__ENVELOPE__BODY_HELLO;
 }
+
+bool
+envelope_is_ulid(const char *id)
+{
+	size_t i;
+
+	if (id == NULL || strlen(id) != MESSAGE_ID_LEN || id[0] < '0' || id[0] > '7')
+		return false;
+	for (i = 0; i < MESSAGE_ID_LEN; i++)
+		if (strchr(crockford, id[i]) == NULL)
+			return false;
+	return true;
+}

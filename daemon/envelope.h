@@ -41,6 +41,10 @@ const char *envelope_body_name(const Famlink__V1__Envelope *env);
  * logged, stored or echoed. */
 bool envelope_id_ok(const char *id);
 
+/* True if id is a ULID as envelope_new_id() makes them: 26 characters of
+ * Crockford base32 in upper case, the first 0-7 (128 bits). */
+bool envelope_is_ulid(const char *id);
+
 /* True for bodies that travel in a sequenced channel (all but Receipt, Hello). */
 int envelope_is_sequenced(const Famlink__V1__Envelope *env);
 

@@ -363,6 +363,23 @@ test_is_sequenced(void **state)
 	assert_false(envelope_is_sequenced(&env));
 }
 
+/* famlinkctl send uses a given messageId only if it is such a ULID. */
+static void
+test_is_ulid(void **state)
+{
+	char id[MESSAGE_ID_LEN + 1];
+
+	(void)state;
+	envelope_new_id(id);
+	assert_true(envelope_is_ulid(id));
+	assert_true(envelope_is_ulid("01KE2Q7Z9K3M5N7P9R1T3V5X7Z"));
+	assert_false(envelope_is_ulid("01ke2q7z9k3m5n7p9r1t3v5x7z"));   /* lower case */
+	assert_false(envelope_is_ulid("01KE2Q7Z9K3M5N7P9R1T3V5X7I"));   /* I is not Crockford */
+	assert_false(envelope_is_ulid("81KE2Q7Z9K3M5N7P9R1T3V5X7Z"));   /* over 128 bits */
+	assert_false(envelope_is_ulid("01KE2Q7Z9K3M5N7P9R1T3V5X7"));    /* 25 characters */
+	assert_false(envelope_is_ulid(NULL));
+}
+
 int
 main(void)
 {
@@ -370,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_new_id_format_and_time),
 		cmocka_unit_test(test_new_id_strictly_increasing),
 		cmocka_unit_test(test_init),
+		cmocka_unit_test(test_is_ulid),
 		cmocka_unit_test(test_pack_unpack_round_trip),
 		cmocka_unit_test(test_unpack_garbage),
 		cmocka_unit_test(test_body_names),
