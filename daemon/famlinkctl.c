@@ -84,7 +84,10 @@ static const verb_t verbs[] = {
 		"For each configured peer: its state (connected, disconnected, never\n"
 		"connected, refused by hub) and since when, last seen, messages waiting\n"
 		"and unacknowledged, age of the oldest unacknowledged one, delivered,\n"
-		"dead letters. Reads the store; famlinkd may run or not.\n",
+		"dead letters, and any sequence skips (messages lost or set aside: see\n"
+		"the log). First the store's state as the running famlinkd reports it\n"
+		"(ok, full, locked, failing, damaged, and since when; unknown when no\n"
+		"famlinkd runs). Reads the store; famlinkd may run or not.\n",
 		"  --json               one JSON object instead of the table\n",
 		"the config has problems, or the store cannot be read",
 		"famlinkctl --config /etc/famlink/famlinkd.conf status",
