@@ -4,12 +4,15 @@
  * syslog priority prefixes. Signal handlers only set flags; the loop acts.
  */
 #include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "node.h"
@@ -111,6 +114,24 @@ load(const char *path, FILE *out)
 	return cfg;
 }
 
+/* A moved clock is for tests: say so, and refuse one that is not a number
+ * rather than run on the real time while the test believes otherwise. */
+static bool
+clock_offset_usable(void)
+{
+	const char *bad;
+	int64_t off = clock_offset_ms(&bad);
+
+	if (bad != NULL) {
+		log_err("FAMLINK_CLOCK_OFFSET: not a whole number of seconds (at most 100 years)");
+		return false;
+	}
+	if (off != 0)
+		log_warning("clock moved by FAMLINK_CLOCK_OFFSET: %lld s (for tests only)",
+		    (long long)(off / 1000));
+	return true;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -164,6 +185,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level(cfg->log_level);
+	if (!clock_offset_usable()) {
+		config_free(&cfg);
+		return 1;
+	}
 	install_signals();
 	if ((node = node_new(cfg, &err)) == NULL) {
 		const char *advice = store_fault_advice(err.code);
