@@ -19,6 +19,7 @@
 
 #include "config_int.h"
 #include "confval.h"
+#include "famlink.pb-c.h"
 
 /* ---- problems ---------------------------------------------------------- */
 
@@ -107,6 +108,7 @@ static const keydef_t keydefs[] = {
 	{SECT_PEER, "contact_name", V_TEXT, PEER(contact_name), 0, 0},
 	{SECT_PEER, "contact_phone", V_PHONE, PEER(contact_phone), 0, 0},
 	{SECT_PEER, "contact_email", V_EMAIL, PEER(contact_email), 0, 0},
+	{SECT_PEER, "member", V_YES_NO, PEER(member), 0, 0},
 	{SECT_HUB, "id", V_POOL_ID, CFG(hub_id), 0, 0},
 	{SECT_HUB, "endpoint", V_ENDPOINT, CFG(hub_endpoint), 0, 0},
 	{SECT_HUB, "public_key", V_Z85, CFG(hub_public_key), 0, 0},
@@ -121,11 +123,22 @@ static const keydef_t keydefs[] = {
 	/* Below 1k not even a Hello fits; above 1G a message no longer fits in
 	 * memory the few times the daemon holds it. */
 	{SECT_DELIVERY, "max_message_size", V_SIZE, CFG(max_message_size), 1024, 1ULL << 30},
+	{SECT_POOL, "remit", V_REMIT, CFG(remit_kinds), 0, 0},
+	{SECT_POOL, "remit_age", V_AGE_RANGE, CFG(remit_age_min), 0, 30},
+	/* Spans: min..max days or working days, or 24 times that in hours. */
+	{SECT_DEADLINES, "acknowledge", V_SPAN, CFG(dl_acknowledge), 1, 365},
+	{SECT_DEADLINES, "acknowledge_emergency", V_SPAN, CFG(dl_acknowledge_emergency), 1, 365},
+	{SECT_DEADLINES, "first_contact", V_SPAN, CFG(dl_first_contact), 1, 365},
+	{SECT_DEADLINES, "status_report", V_SPAN, CFG(dl_status_report), 1, 365},
+	{SECT_DEADLINES, "reminder_lead", V_SPAN, CFG(dl_reminder_lead), 1, 365},
+	{SECT_DEADLINES, "escalation", V_SPAN, CFG(dl_escalation), 1, 365},
+	{SECT_RETENTION, "purge_after", V_SPAN_DAYS, CFG(purge_after), 1, 3650},
 };
 
 static const struct { sect_kind_t kind; const char *name; } sect_names[] = {
 	{SECT_NODE, "node"}, {SECT_LISTEN, "listen"}, {SECT_HUB, "hub"},
-	{SECT_DELIVERY, "delivery"},
+	{SECT_DELIVERY, "delivery"}, {SECT_POOL, "pool"}, {SECT_DEADLINES, "deadlines"},
+	{SECT_RETENTION, "retention"},
 };
 
 static const keydef_t *
@@ -184,6 +197,7 @@ add_peer(load_t *L, const char *node_id, int line, size_t *index)
 	memset(&grown[c->npeers], 0, sizeof(*grown));
 	snprintf(grown[c->npeers].node_id, sizeof(grown->node_id), "%.64s", node_id);
 	grown[c->npeers].line = line;
+	grown[c->npeers].member = true;
 	*index = c->npeers++;
 	return 0;
 }
@@ -203,7 +217,7 @@ section_kind(load_t *L, const char *name)
 		return SECT_NONE;
 	}
 	cfg_problem(L, L->lineno, "unknown section [%.60s] (known: node, listen, "
-	    "peer municipality:NNNN, hub, delivery)", name);
+	    "peer municipality:NNNN, hub, delivery, pool, deadlines, retention)", name);
 	return SECT_NONE;
 }
 
@@ -404,6 +418,18 @@ config_new(const char *path)
 	c->heartbeat_timeout_ms = 15000;
 	c->keepalive_ms = 30000;
 	c->max_message_size = 32u << 20;
+	c->remit_kinds = 1u << FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_FOSTER_HOME |
+	    1u << FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_CONTACT_FAMILY |
+	    1u << FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_CONTACT_PERSON |
+	    1u << FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_EMERGENCY_HOME;
+	c->remit_age_min = c->remit_age_max = 0;   /* any age */
+	c->dl_acknowledge = (span_t){1, SPAN_WORKING_DAYS};
+	c->dl_acknowledge_emergency = (span_t){2, SPAN_HOURS};
+	c->dl_first_contact = (span_t){14, SPAN_DAYS};
+	c->dl_status_report = (span_t){21, SPAN_DAYS};
+	c->dl_reminder_lead = (span_t){2, SPAN_WORKING_DAYS};
+	c->dl_escalation = (span_t){3, SPAN_WORKING_DAYS};
+	c->purge_after = (span_t){90, SPAN_DAYS};
 	return c;
 }
 

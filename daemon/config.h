@@ -24,12 +24,23 @@
 
 typedef enum { ROLE_HUB = 1, ROLE_MUNICIPALITY = 2 } node_role_t;
 
+/* A deadline's length: hours of clock time, calendar days (a last day that
+ * is not a working day moves to the next working day) or working days. */
+typedef enum { SPAN_HOURS = 1, SPAN_DAYS = 2, SPAN_WORKING_DAYS = 3 } span_unit_t;
+typedef struct span {
+	unsigned amount;
+	span_unit_t unit;
+} span_t;
+
 typedef struct peer_conf {
 	char node_id[65];            /* "municipality:0180" */
 	char public_key[41];         /* Z85 */
 	/* The pool's contact person for this municipality, sent in ReferralAck;
 	 * optional (empty strings). */
 	char contact_name[201], contact_phone[41], contact_email[255];
+	/* [yes] A municipality that has left the pool stays listed (its open
+	 * referrals go on) with member = no: a new referral gets NOT_MEMBER. */
+	bool member;
 	int line;                    /* where its [peer ...] section starts */
 } peer_conf_t;
 
@@ -45,6 +56,18 @@ typedef struct config {
 	char bind[256];                      /* e.g. tcp://127.0.0.1:7400 */
 	peer_conf_t *peers;                  /* the allowlist, in file order */
 	size_t npeers;
+	/* [pool] (hub): the pool's remit, checked before a referral is acked */
+	unsigned remit_kinds;                /* [all] bit (1u << REFERRAL_KIND_*) per kind */
+	unsigned remit_age_min, remit_age_max; /* [none] age by birth year; both 0 = any age */
+	/* [deadlines] (both roles; defaults in brackets) */
+	span_t dl_acknowledge;               /* [1 working day] the pool acks a referral */
+	span_t dl_acknowledge_emergency;     /* [2 hours] the same for emergency homes */
+	span_t dl_first_contact;             /* [14 days] first contact after contact details */
+	span_t dl_status_report;             /* [21 days] each status report, repeating */
+	span_t dl_reminder_lead;             /* [2 working days] reminder before due */
+	span_t dl_escalation;                /* [3 working days] escalation after due */
+	/* [retention] */
+	span_t purge_after;                  /* [90 days] personal data of closed referrals */
 	/* municipality */
 	char hub_id[65], hub_endpoint[256], hub_public_key[41];
 	/* delivery (defaults in brackets) */

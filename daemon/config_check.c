@@ -67,7 +67,8 @@ check_node_id(load_t *L)
 		    "(role = municipality at line %d)", c->node_id, role_line);
 }
 
-/* [listen] and [peer] belong to a hub, [hub] to a municipality. */
+/* [listen], [peer] and [pool] belong to a hub, [hub] to a municipality;
+ * [delivery], [deadlines] and [retention] to both. */
 static void
 check_sections_for_role(load_t *L)
 {
@@ -77,7 +78,7 @@ check_sections_for_role(load_t *L)
 	for (size_t i = 0; i < L->nsects; i++) {
 		const sect_t *s = &L->sects[i];
 		if (c->role == ROLE_MUNICIPALITY &&
-		    (s->kind == SECT_LISTEN || s->kind == SECT_PEER))
+		    (s->kind == SECT_LISTEN || s->kind == SECT_PEER || s->kind == SECT_POOL))
 			cfg_problem(L, s->line, "[%s] is for a hub, but role = municipality "
 			    "(line %d)", s->name, role_line);
 		else if (c->role == ROLE_HUB && s->kind == SECT_HUB)

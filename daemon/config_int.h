@@ -15,16 +15,26 @@
 
 typedef enum {
 	SECT_NONE, SECT_NODE, SECT_LISTEN, SECT_PEER, SECT_HUB, SECT_DELIVERY,
+	SECT_POOL, SECT_DEADLINES, SECT_RETENTION,
 } sect_kind_t;
 
 /* How a value is checked and stored (config_value.c). */
 typedef enum {
 	V_NODE_ID, V_POOL_ID, V_ROLE, V_DIR, V_SECRET_FILE, V_LOG_LEVEL, V_ENDPOINT,
 	V_Z85, V_PUBLIC_FILE, V_DURATION, V_COUNT, V_SIZE, V_TEXT, V_PHONE, V_EMAIL,
+	V_YES_NO,       /* bool: yes or no */
+	V_REMIT,        /* unsigned: "foster_home, ..." as bits 1u << ReferralKind */
+	V_AGE_RANGE,    /* "MIN-MAX" years (max = k->max) into remit_age_min (the
+	                 * keydef's field) and remit_age_max */
+	V_SPAN,         /* span_t: h, d or wd; k->min..k->max days or working
+	                 * days, k->min..24 * k->max hours */
+	V_SPAN_DAYS,    /* span_t in d only, k->min..k->max */
 } vtype_t;
 
 /* One key of one section kind, stored at off in config_t (or in peer_conf_t
- * for SECT_PEER); size is the field's size; min and max bound numbers. */
+ * for SECT_PEER); size is the field's size; min and max bound numbers.
+ * Every key is re-read on SIGHUP; the few that change only on restart are
+ * listed in node.c (keep_restart_only), not here. */
 typedef struct keydef {
 	sect_kind_t sect;
 	const char *name;

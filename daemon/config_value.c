@@ -16,7 +16,16 @@
 #include "err.h"
 #include "keys.h"
 #include "log.h"
-#include "validate.h"
+#include "validate.h"   /* also famlink.pb-c.h */
+
+/* confval_referral_kind() numbers kinds as famlink.proto does. */
+_Static_assert(FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_FOSTER_HOME == 1 &&
+    FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_CONTACT_FAMILY == 2 &&
+    FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_CONTACT_PERSON == 3 &&
+    FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_EMERGENCY_HOME == 4,
+    "ReferralKind numbers changed: update confval_referral_kind()");
+
+#define REMIT_KINDS "foster_home, contact_family, contact_person or emergency_home"
 
 /* Resolves a path from the file against the file's directory. */
 static int
@@ -77,13 +86,20 @@ cfg_bad_value(load_t *L, const keydef_t *k, const char *value, const char *expec
 	cfg_problem(L, L->lineno, "%s = %.80s: expected %s", k->name, value, expected);
 }
 
-/* Role and log level: words from a fixed list. */
+/* Role, log level, yes/no: words from a fixed list. */
 static void
 set_enum(load_t *L, const keydef_t *k, void *field, const char *value)
 {
 	int level;
 
-	if (k->type == V_ROLE) {
+	if (k->type == V_YES_NO) {
+		if (strcmp(value, "yes") == 0)
+			*(bool *)field = true;
+		else if (strcmp(value, "no") == 0)
+			*(bool *)field = false;
+		else
+			cfg_bad_value(L, k, value, "yes or no");
+	} else if (k->type == V_ROLE) {
 		if (strcmp(value, "hub") == 0)
 			*(node_role_t *)field = ROLE_HUB;
 		else if (strcmp(value, "municipality") == 0)
@@ -187,6 +203,108 @@ set_text(load_t *L, const keydef_t *k, char *field, const char *value)
 	snprintf(field, k->size, "%s", value);
 }
 
+/* "foster_home, contact_person": each kind at most once, at least one. The
+ * first problem in the list is reported, naming the item. */
+static void
+set_remit(load_t *L, const keydef_t *k, unsigned *field, const char *value)
+{
+	const char *p = value;
+	unsigned kinds = 0;
+
+	if (value[strspn(value, " \t")] == '\0') {
+		cfg_problem(L, L->lineno, "%s is empty: expected a comma-separated list of "
+		    "one or more of %s", k->name, REMIT_KINDS);
+		return;
+	}
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t len;
+		unsigned kind;
+
+		p += strspn(p, " \t");
+		len = (end != NULL ? (size_t)(end - p) : strlen(p));
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0) {
+			cfg_bad_value(L, k, value, "a comma-separated list with no empty item, "
+			    "like foster_home, contact_family");
+			return;
+		}
+		kind = confval_referral_kind(p, len);
+		if (kind == 0) {
+			cfg_problem(L, L->lineno, "%s = %.80s: unknown referral kind \"%.*s\", "
+			    "expected %s", k->name, value, (int)(len < 40 ? len : 40), p, REMIT_KINDS);
+			return;
+		}
+		if (kinds & (1u << kind)) {
+			cfg_problem(L, L->lineno, "%s = %.80s: %.*s is listed twice", k->name, value,
+			    (int)len, p);
+			return;
+		}
+		kinds |= 1u << kind;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	*field = kinds;
+}
+
+/* "MIN-MAX" ages in whole years into remit_age_min (field) and _max. */
+static void
+set_age_range(load_t *L, const keydef_t *k, unsigned *field, const char *value)
+{
+	unsigned long long lo, hi;
+	int rc = confval_uint_pair(value, k->max, &lo, &hi);
+
+	if (rc == CONFVAL_SYNTAX)
+		cfg_bad_value(L, k, value, "ages MIN-MAX in whole years, like 0-17");
+	else if (rc == CONFVAL_RANGE)
+		cfg_problem(L, L->lineno, "%s = %.80s: out of range, expected ages %llu to %llu",
+		    k->name, value, k->min, k->max);
+	else if (lo > hi)
+		cfg_problem(L, L->lineno, "%s = %.80s: MIN is above MAX, expected MIN-MAX "
+		    "like 0-17", k->name, value);
+	else if (hi == 0)   /* 0-0 is how "any age" is stored */
+		cfg_problem(L, L->lineno, "%s = %.80s: expected a MAX of at least 1 (leave "
+		    "%s out to take any age)", k->name, value, k->name);
+	else {
+		*field = (unsigned)lo;
+		L->cfg->remit_age_max = (unsigned)hi;
+	}
+}
+
+/* A deadline's span: k->min..k->max days (or working days), 24 times that
+ * in hours; V_SPAN_DAYS takes days alone. */
+static void
+set_span(load_t *L, const keydef_t *k, span_t *field, const char *value)
+{
+	static const char *const unit_names[] = {
+		[SPAN_HOURS] = "hours", [SPAN_DAYS] = "days", [SPAN_WORKING_DAYS] = "working days",
+	};
+	span_t sp = {0, SPAN_DAYS};
+	unsigned long long max;
+	int rc = confval_span(value, &sp);
+
+	if (rc == CONFVAL_SYNTAX) {
+		cfg_bad_value(L, k, value, k->type == V_SPAN_DAYS ? "a number of days, like "
+		    "90d" : "a whole number and a unit: h (hours), d (days) or wd (working "
+		    "days), like 2h, 14d or 1 wd");
+		return;
+	}
+	if (k->type == V_SPAN_DAYS && sp.unit != SPAN_DAYS) {
+		cfg_problem(L, L->lineno, "%s = %.80s: expected calendar days, like 90d "
+		    "(%s are not taken here)", k->name, value, unit_names[sp.unit]);
+		return;
+	}
+	max = sp.unit == SPAN_HOURS ? k->max * 24 : k->max;
+	if (rc == CONFVAL_RANGE || sp.amount < k->min || sp.amount > max) {
+		cfg_problem(L, L->lineno, "%s = %.80s: out of range, expected %llu to %llu %s",
+		    k->name, value, k->min, max, unit_names[sp.unit]);
+		return;
+	}
+	*field = sp;
+}
+
 void
 cfg_set_value(load_t *L, const keydef_t *k, void *field, const char *value)
 {
@@ -210,7 +328,18 @@ cfg_set_value(load_t *L, const keydef_t *k, void *field, const char *value)
 		break;
 	case V_ROLE:
 	case V_LOG_LEVEL:
+	case V_YES_NO:
 		set_enum(L, k, field, value);
+		break;
+	case V_REMIT:
+		set_remit(L, k, field, value);
+		break;
+	case V_AGE_RANGE:
+		set_age_range(L, k, field, value);
+		break;
+	case V_SPAN:
+	case V_SPAN_DAYS:
+		set_span(L, k, field, value);
 		break;
 	default:
 		set_word(L, k, field, value);

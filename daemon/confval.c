@@ -106,6 +106,74 @@ confval_size(const char *s, size_t *out)
 	return rc;
 }
 
+int
+confval_span(const char *s, span_t *out)
+{
+	static const struct { const char *unit; span_unit_t u; } units[] = {
+		{"h", SPAN_HOURS}, {"d", SPAN_DAYS}, {"wd", SPAN_WORKING_DAYS},
+	};
+	unsigned long long n = 0;
+	const char *end;
+	int rc = digits(s, &n, &end);
+
+	if (rc == CONFVAL_SYNTAX)
+		return CONFVAL_SYNTAX;
+	if (rc == CONFVAL_RANGE)   /* too long for 64 bits: find its unit anyway */
+		end = s + strspn(s, "0123456789");
+	else if (n > UINT_MAX)
+		rc = CONFVAL_RANGE;
+	end += strspn(end, " \t");
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) != 0)
+			continue;
+		out->unit = units[i].u;
+		if (rc == CONFVAL_OK)
+			out->amount = (unsigned)n;
+		return rc;
+	}
+	return CONFVAL_SYNTAX;
+}
+
+int
+confval_uint_pair(const char *s, unsigned long long max, unsigned long long *lo,
+    unsigned long long *hi)
+{
+	unsigned long long a = 0, b = 0;
+	const char *end;
+	int rc = digits(s, &a, &end), rc2;
+
+	if (rc == CONFVAL_SYNTAX)
+		return rc;
+	if (rc == CONFVAL_RANGE)
+		end = s + strspn(s, "0123456789");
+	end += strspn(end, " \t");
+	if (*end != '-')
+		return CONFVAL_SYNTAX;
+	end += 1 + strspn(end + 1, " \t");
+	rc2 = confval_uint(end, max, &b);
+	if (rc2 == CONFVAL_SYNTAX)
+		return rc2;
+	if (rc != CONFVAL_OK || rc2 != CONFVAL_OK || a > max)
+		return CONFVAL_RANGE;
+	*lo = a;
+	*hi = b;
+	return CONFVAL_OK;
+}
+
+unsigned
+confval_referral_kind(const char *s, size_t len)
+{
+	/* Index = the ReferralKind number of famlink.proto. */
+	static const char *const names[] = {
+		NULL, "foster_home", "contact_family", "contact_person", "emergency_home",
+	};
+
+	for (unsigned k = 1; k < sizeof(names) / sizeof(names[0]); k++)
+		if (strlen(names[k]) == len && memcmp(s, names[k], len) == 0)
+			return k;
+	return 0;
+}
+
 bool
 confval_municipality_id(const char *s)
 {

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"   /* span_t */
+
 enum {
 	CONFVAL_OK = 0,
 	CONFVAL_SYNTAX = -1,   /* not in the expected form */
@@ -26,6 +28,23 @@ int confval_duration_ms(const char *s, unsigned *out);
 /* A size in bytes: "4096", "64k", "32M", "1G" (binary: k = 1024; upper or
  * lower case). CONFVAL_RANGE above SIZE_MAX. */
 int confval_size(const char *s, size_t *out);
+
+/* A span of time for a deadline: a whole number, optional spaces or tabs,
+ * then a unit: "h" (hours), "d" (calendar days) or "wd" (working days), e.g.
+ * "2h", "14d", "1 wd". Lower case only; no bounds but the type's: a number
+ * above UINT_MAX gives CONFVAL_RANGE with out->unit set (out->amount not).
+ * Nothing is written on CONFVAL_SYNTAX. */
+int confval_span(const char *s, span_t *out);
+
+/* Two whole numbers "LO-HI" (spaces or tabs allowed around the '-'), each at
+ * most max; LO > HI is the caller's to judge. Nothing written unless OK. */
+int confval_uint_pair(const char *s, unsigned long long max, unsigned long long *lo,
+    unsigned long long *hi);
+
+/* The ReferralKind (famlink.proto) named by the len bytes at s, in the
+ * config's spelling: foster_home 1, contact_family 2, contact_person 3,
+ * emergency_home 4; 0 for anything else. */
+unsigned confval_referral_kind(const char *s, size_t len);
 
 /* "municipality:NNNN" (a 4-digit kommunkod). */
 bool confval_municipality_id(const char *s);

@@ -26,7 +26,12 @@
 
 #include "config.h"
 #include "confval.h"
+#include "famlink.pb-c.h"
 #include "keys.h"
+
+#define KIND(k) (1u << FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_##k)
+#define ALL_KINDS (KIND(FOSTER_HOME) | KIND(CONTACT_FAMILY) | KIND(CONTACT_PERSON) | \
+    KIND(EMERGENCY_HOME))
 
 typedef struct pair {
 	const char *name;                  /* file base in the fixture dir */
@@ -229,6 +234,33 @@ some_problem_at(const fixture_t *f, int line, const char *want)
 	fail_msg("no problem \"%s...%s\"", prefix, want);
 }
 
+/* s is amount and unit. */
+static void
+span_is(span_t s, unsigned amount, span_unit_t unit)
+{
+	if (s.amount != amount || s.unit != unit)
+		fail_msg("span %u/%d, expected %u/%d", s.amount, (int)s.unit, amount, (int)unit);
+}
+
+/* [pool], [deadlines], [retention] and member all at their defaults. */
+static void
+assert_routine_defaults(const config_t *c)
+{
+	assert_int_equal(c->remit_kinds, ALL_KINDS);
+	assert_int_equal(c->remit_kinds, 0x1e);
+	assert_int_equal(c->remit_age_min, 0);
+	assert_int_equal(c->remit_age_max, 0);
+	span_is(c->dl_acknowledge, 1, SPAN_WORKING_DAYS);
+	span_is(c->dl_acknowledge_emergency, 2, SPAN_HOURS);
+	span_is(c->dl_first_contact, 14, SPAN_DAYS);
+	span_is(c->dl_status_report, 21, SPAN_DAYS);
+	span_is(c->dl_reminder_lead, 2, SPAN_WORKING_DAYS);
+	span_is(c->dl_escalation, 3, SPAN_WORKING_DAYS);
+	span_is(c->purge_after, 90, SPAN_DAYS);
+	for (size_t i = 0; i < c->npeers; i++)
+		assert_true(c->peers[i].member);
+}
+
 /* ---- valid files ------------------------------------------------------- */
 
 static void
@@ -284,6 +316,7 @@ test_hub_loads_with_defaults(void **state)
 	assert_int_equal(c->heartbeat_timeout_ms, 15000);
 	assert_int_equal(c->keepalive_ms, 30000);
 	assert_int_equal(c->max_message_size, 33554432);
+	assert_routine_defaults(c);
 }
 
 static void
@@ -334,6 +367,7 @@ test_municipality_loads_with_values(void **state)
 	assert_int_equal(c->heartbeat_timeout_ms, 3600000);
 	assert_int_equal(c->keepalive_ms, 45000);
 	assert_int_equal(c->max_message_size, 65536);
+	assert_routine_defaults(c);
 }
 
 /* Inline comments, indentation, a BOM and CRLF line ends. */
@@ -417,7 +451,9 @@ test_examples_load(void **state)
 	assert_string_equal(config_find_peer(f->cfg, "municipality:0180")->public_key, f->m0180.pk);
 	assert_string_equal(f->cfg->peers[0].contact_email, "anna.exempel@example.se");
 	assert_int_equal(f->cfg->max_message_size, 32u << 20);
+	assert_routine_defaults(f->cfg);   /* the values shown are the defaults */
 	load_example(f, "config/municipality.conf.example", "m");
+	assert_routine_defaults(f->cfg);
 	assert_int_equal(f->cfg->role, ROLE_MUNICIPALITY);
 	assert_string_equal(f->cfg->public_key, f->m0180.pk);
 	assert_string_equal(f->cfg->hub_public_key, f->hub.pk);
@@ -475,7 +511,16 @@ test_unknown_section_and_key(void **state)
 	write_conf(f, "hub.conf", hub_base, "colour = blue\n");
 	load_fails(f, 1);
 	problem_at(f, 0, 12, "unknown key \"colour\" in [peer municipality:1480] (known: "
-	    "public_key, public_key_file, contact_name, contact_phone, contact_email)");
+	    "public_key, public_key_file, contact_name, contact_phone, contact_email, member)");
+
+	write_conf(f, "hub.conf", hub_base, "[pool]\nremit_ages = 0-17\n[deadlines]\n"
+	    "acknowledge_urgent = 2h\n[retention]\npurge = 90d\n");
+	load_fails(f, 3);
+	problem_at(f, 0, 13, "unknown key \"remit_ages\" in [pool] (known: remit, remit_age)");
+	problem_at(f, 1, 15, "unknown key \"acknowledge_urgent\" in [deadlines] (known: "
+	    "acknowledge, acknowledge_emergency, first_contact, status_report, reminder_lead, "
+	    "escalation)");
+	problem_at(f, 2, 17, "unknown key \"purge\" in [retention] (known: purge_after)");
 
 	write_conf(f, "hub.conf", "id = pool:x\n", hub_base);
 	load_fails(f, 1);
@@ -716,6 +761,175 @@ test_delivery_relations(void **state)
 	problem_at(f, 0, 14, "resend_max = 5x: expected a duration");
 }
 
+/* [pool], [deadlines], [retention] and member = no, each key set. */
+static void
+test_routine_keys_load(void **state)
+{
+	fixture_t *f = *state;
+	const config_t *c;
+
+	write_conf(f, "hub.conf", hub_base,
+	    "member = no\n"                                          /* 12 */
+	    "[pool]\n"
+	    "remit = contact_person ,emergency_home,\tfoster_home\n"
+	    "remit_age = 3 - 17\n"
+	    "[deadlines]\n"
+	    "acknowledge = 2wd\n"
+	    "acknowledge_emergency = 8760h\n"
+	    "first_contact = 1 d\n"
+	    "status_report = 365d\n"
+	    "reminder_lead = 1\twd\n"
+	    "escalation = 365 wd ; a year\n"
+	    "[retention]\n"
+	    "purge_after = 3650d\n");
+	load_ok(f);
+	c = f->cfg;
+	assert_true(config_find_peer(c, "municipality:0180")->member);
+	assert_false(config_find_peer(c, "municipality:1480")->member);
+	assert_int_equal(c->remit_kinds, KIND(CONTACT_PERSON) | KIND(EMERGENCY_HOME) |
+	    KIND(FOSTER_HOME));
+	assert_int_equal(c->remit_age_min, 3);
+	assert_int_equal(c->remit_age_max, 17);
+	span_is(c->dl_acknowledge, 2, SPAN_WORKING_DAYS);
+	span_is(c->dl_acknowledge_emergency, 8760, SPAN_HOURS);
+	span_is(c->dl_first_contact, 1, SPAN_DAYS);
+	span_is(c->dl_status_report, 365, SPAN_DAYS);
+	span_is(c->dl_reminder_lead, 1, SPAN_WORKING_DAYS);
+	span_is(c->dl_escalation, 365, SPAN_WORKING_DAYS);
+	span_is(c->purge_after, 3650, SPAN_DAYS);
+
+	write_conf(f, "hub.conf", hub_base, "member = yes\n[pool]\nremit = contact_family\n"
+	    "remit_age = 0-30\n");
+	load_ok(f);
+	assert_true(f->cfg->peers[1].member);
+	assert_int_equal(f->cfg->remit_kinds, KIND(CONTACT_FAMILY));
+	assert_int_equal(f->cfg->remit_age_min, 0);
+	assert_int_equal(f->cfg->remit_age_max, 30);
+
+	write_conf(f, "hub.conf", hub_base, "[pool]\nremit = foster_home, contact_family, "
+	    "contact_person, emergency_home\nremit_age = 17-17\n");
+	load_ok(f);
+	assert_int_equal(f->cfg->remit_kinds, ALL_KINDS);
+	assert_int_equal(f->cfg->remit_age_min, 17);
+	assert_int_equal(f->cfg->remit_age_max, 17);
+
+	/* A municipality has deadlines and retention too, but no [pool]. */
+	write_conf(f, "m.conf", muni_base, "[deadlines]\nstatus_report = 30d\n"
+	    "reminder_lead = 12h\n[retention]\npurge_after = 365d\n");
+	load_ok(f);
+	span_is(f->cfg->dl_status_report, 30, SPAN_DAYS);
+	span_is(f->cfg->dl_reminder_lead, 12, SPAN_HOURS);
+	span_is(f->cfg->dl_acknowledge, 1, SPAN_WORKING_DAYS);   /* untouched default */
+	span_is(f->cfg->purge_after, 365, SPAN_DAYS);
+
+	write_conf(f, "m.conf", muni_base, "[pool]\nremit = foster_home\n[deadlines]\n"
+	    "[retention]\n");
+	load_fails(f, 1);
+	problem_at(f, 0, 10, "[pool] is for a hub, but role = municipality (line 3)");
+
+	write_conf(f, "hub.conf", hub_base, "[pool]\n[deadlines]\n[retention]\n[pool]\n");
+	load_fails(f, 1);
+	problem_at(f, 0, 15, "duplicate section [pool] (first at line 12)");
+}
+
+/* Each bad value of the new keys: one problem at its line, saying what is
+ * expected. */
+static void
+test_routine_bad_values(void **state)
+{
+	/* sect NULL: the line goes into hub_base's last [peer], at line 12. */
+	static const struct { const char *sect, *line, *want; } cases[] = {
+		{NULL, "member = maybe", "member = maybe: expected yes or no"},
+		{NULL, "member = true", "member = true: expected yes or no"},
+		{NULL, "member = Yes", "expected yes or no"},
+		{"pool", "remit = foster_home, kinship", "remit = foster_home, kinship: unknown "
+		    "referral kind \"kinship\", expected foster_home, contact_family, "
+		    "contact_person or emergency_home"},
+		{"pool", "remit = FOSTER_HOME", "unknown referral kind \"FOSTER_HOME\""},
+		{"pool", "remit = foster home", "unknown referral kind \"foster home\""},
+		{"pool", "remit = contact_family, foster_home, contact_family",
+		    "remit = contact_family, foster_home, contact_family: contact_family is "
+		    "listed twice"},
+		{"pool", "remit =", "remit is empty: expected a comma-separated list of one or "
+		    "more of foster_home, contact_family, contact_person or emergency_home"},
+		{"pool", "remit = \t ", "remit is empty"},
+		{"pool", "remit = foster_home,", "remit = foster_home,: expected a "
+		    "comma-separated list with no empty item"},
+		{"pool", "remit = ,foster_home", "with no empty item"},
+		{"pool", "remit = foster_home,,contact_person", "with no empty item"},
+		{"pool", "remit_age = 17-3", "remit_age = 17-3: MIN is above MAX, expected "
+		    "MIN-MAX like 0-17"},
+		{"pool", "remit_age = 0-31", "remit_age = 0-31: out of range, expected ages 0 to 30"},
+		{"pool", "remit_age = 31-40", "out of range, expected ages 0 to 30"},
+		{"pool", "remit_age = 99999999999999999999999-1", "out of range, expected ages"},
+		{"pool", "remit_age = 17", "remit_age = 17: expected ages MIN-MAX in whole years, "
+		    "like 0-17"},
+		{"pool", "remit_age = -17", "expected ages MIN-MAX"},
+		{"pool", "remit_age = 0-", "expected ages MIN-MAX"},
+		{"pool", "remit_age = 0-17y", "expected ages MIN-MAX"},
+		{"pool", "remit_age = 0-1-2", "expected ages MIN-MAX"},
+		{"pool", "remit_age = 0..17", "expected ages MIN-MAX"},
+		{"pool", "remit_age = 0-0", "remit_age = 0-0: expected a MAX of at least 1 "
+		    "(leave remit_age out to take any age)"},
+		{"deadlines", "acknowledge_emergency = 0h", "acknowledge_emergency = 0h: out of "
+		    "range, expected 1 to 8760 hours"},
+		{"deadlines", "acknowledge_emergency = 8761h", "expected 1 to 8760 hours"},
+		{"deadlines", "first_contact = 400d", "first_contact = 400d: out of range, "
+		    "expected 1 to 365 days"},
+		{"deadlines", "first_contact = 0d", "expected 1 to 365 days"},
+		{"deadlines", "escalation = 366 wd", "escalation = 366 wd: out of range, expected "
+		    "1 to 365 working days"},
+		{"deadlines", "escalation = 99999999999999999999999wd", "out of range, expected "
+		    "1 to 365 working days"},
+		{"deadlines", "status_report = 5x", "status_report = 5x: expected a whole number "
+		    "and a unit: h (hours), d (days) or wd (working days), like 2h, 14d or 1 wd"},
+		{"deadlines", "reminder_lead = wd", "reminder_lead = wd: expected a whole number "
+		    "and a unit"},
+		{"deadlines", "acknowledge = 1", "acknowledge = 1: expected a whole number and a unit"},
+		{"deadlines", "acknowledge = 1D", "expected a whole number and a unit"},
+		{"deadlines", "acknowledge = 1.5d", "expected a whole number and a unit"},
+		{"deadlines", "acknowledge = -1d", "expected a whole number and a unit"},
+		{"deadlines", "acknowledge = 1 w d", "expected a whole number and a unit"},
+		{"deadlines", "acknowledge = 1wdd", "expected a whole number and a unit"},
+		{"deadlines", "acknowledge = 2 days", "expected a whole number and a unit"},
+		{"retention", "purge_after = 4 wd", "purge_after = 4 wd: expected calendar days, "
+		    "like 90d (working days are not taken here)"},
+		{"retention", "purge_after = 48h", "purge_after = 48h: expected calendar days, "
+		    "like 90d (hours are not taken here)"},
+		{"retention", "purge_after = 3651d", "purge_after = 3651d: out of range, expected "
+		    "1 to 3650 days"},
+		{"retention", "purge_after = 0d", "expected 1 to 3650 days"},
+		{"retention", "purge_after = 90", "purge_after = 90: expected a number of days, "
+		    "like 90d"},
+	};
+	fixture_t *f = *state;
+	char text[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].sect == NULL)
+			snprintf(text, sizeof(text), "%s\n", cases[i].line);
+		else
+			snprintf(text, sizeof(text), "[%s]\n%s\n", cases[i].sect, cases[i].line);
+		write_conf(f, "hub.conf", hub_base, text);
+		load_fails(f, 1);
+		problem_at(f, 0, cases[i].sect == NULL ? 12 : 13, cases[i].want);
+	}
+
+	/* All at once, each at its line, nothing else. */
+	write_conf(f, "hub.conf", hub_base, "member = maybe\n[pool]\nremit = x\n"
+	    "remit_age = 9-1\n[deadlines]\nacknowledge = 0h\nfirst_contact = 400d\n"
+	    "status_report = 5x\nreminder_lead = wd\n[retention]\npurge_after = 1wd\n");
+	load_fails(f, 8);
+	problem_at(f, 0, 12, "member = maybe: expected yes or no");
+	problem_at(f, 1, 14, "remit = x: unknown referral kind \"x\"");
+	problem_at(f, 2, 15, "remit_age = 9-1: MIN is above MAX");
+	problem_at(f, 3, 17, "acknowledge = 0h: out of range, expected 1 to 8760 hours");
+	problem_at(f, 4, 18, "first_contact = 400d: out of range, expected 1 to 365 days");
+	problem_at(f, 5, 19, "status_report = 5x: expected a whole number and a unit");
+	problem_at(f, 6, 20, "reminder_lead = wd: expected a whole number and a unit");
+	problem_at(f, 7, 22, "purge_after = 1wd: expected calendar days");
+}
+
 /* Contact details are checked but never echoed into a problem line. */
 static void
 test_contact_checks(void **state)
@@ -844,6 +1058,80 @@ test_sizes(void **state)
 }
 
 static void
+test_spans(void **state)
+{
+	static const struct { const char *s; int rc; unsigned n; span_unit_t u; } cases[] = {
+		{"2h", CONFVAL_OK, 2, SPAN_HOURS}, {"14d", CONFVAL_OK, 14, SPAN_DAYS},
+		{"1wd", CONFVAL_OK, 1, SPAN_WORKING_DAYS}, {"1 wd", CONFVAL_OK, 1, SPAN_WORKING_DAYS},
+		{"3 \t d", CONFVAL_OK, 3, SPAN_DAYS}, {"0h", CONFVAL_OK, 0, SPAN_HOURS},
+		{"007d", CONFVAL_OK, 7, SPAN_DAYS},
+		{"4294967295h", CONFVAL_OK, 4294967295u, SPAN_HOURS},
+		{"4294967296h", CONFVAL_RANGE, 0, SPAN_HOURS},
+		{"99999999999999999999999 wd", CONFVAL_RANGE, 0, SPAN_WORKING_DAYS},
+		{"", CONFVAL_SYNTAX, 0, 0}, {"d", CONFVAL_SYNTAX, 0, 0}, {"wd", CONFVAL_SYNTAX, 0, 0},
+		{"5", CONFVAL_SYNTAX, 0, 0}, {"5x", CONFVAL_SYNTAX, 0, 0}, {"5 ", CONFVAL_SYNTAX, 0, 0},
+		{" 5d", CONFVAL_SYNTAX, 0, 0}, {"5H", CONFVAL_SYNTAX, 0, 0},
+		{"5w", CONFVAL_SYNTAX, 0, 0}, {"5dw", CONFVAL_SYNTAX, 0, 0},
+		{"5d ", CONFVAL_SYNTAX, 0, 0}, {"-5d", CONFVAL_SYNTAX, 0, 0},
+		{"+5d", CONFVAL_SYNTAX, 0, 0}, {"5.5d", CONFVAL_SYNTAX, 0, 0},
+		{"5 days", CONFVAL_SYNTAX, 0, 0}, {"5ms", CONFVAL_SYNTAX, 0, 0},
+		{"99999999999999999999999x", CONFVAL_SYNTAX, 0, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		span_t sp = {12345, (span_unit_t)99};
+		int rc = confval_span(cases[i].s, &sp);
+		if (rc != cases[i].rc)
+			fail_msg("\"%s\": rc %d, expected %d", cases[i].s, rc, cases[i].rc);
+		if (rc == CONFVAL_OK && (sp.amount != cases[i].n || sp.unit != cases[i].u))
+			fail_msg("\"%s\": %u/%d", cases[i].s, sp.amount, (int)sp.unit);
+		if (rc == CONFVAL_RANGE && (sp.amount != 12345 || sp.unit != cases[i].u))
+			fail_msg("\"%s\": range, but %u/%d", cases[i].s, sp.amount, (int)sp.unit);
+		if (rc == CONFVAL_SYNTAX && (sp.amount != 12345 || sp.unit != (span_unit_t)99))
+			fail_msg("\"%s\": output written on failure", cases[i].s);
+	}
+}
+
+static void
+test_pairs_and_kinds(void **state)
+{
+	unsigned long long lo = 77, hi = 77;
+
+	(void)state;
+	assert_int_equal(confval_uint_pair("0-17", 30, &lo, &hi), CONFVAL_OK);
+	assert_true(lo == 0 && hi == 17);
+	assert_int_equal(confval_uint_pair("3 -\t30", 30, &lo, &hi), CONFVAL_OK);
+	assert_true(lo == 3 && hi == 30);
+	assert_int_equal(confval_uint_pair("9-1", 30, &lo, &hi), CONFVAL_OK);   /* caller judges */
+	assert_true(lo == 9 && hi == 1);
+	lo = hi = 77;
+	assert_int_equal(confval_uint_pair("31-1", 30, &lo, &hi), CONFVAL_RANGE);
+	assert_int_equal(confval_uint_pair("1-31", 30, &lo, &hi), CONFVAL_RANGE);
+	assert_int_equal(confval_uint_pair("99999999999999999999999-1", 30, &lo, &hi),
+	    CONFVAL_RANGE);
+	assert_int_equal(confval_uint_pair("1-99999999999999999999999", 30, &lo, &hi),
+	    CONFVAL_RANGE);
+	assert_true(lo == 77 && hi == 77);
+	static const char *const bad[] = {"", "-", "1", "1-", "-1", "1--2", "1-2-3", "a-b",
+	    "1..2", "1 2", "1-+2", "1-2 ", " 1-2", "1\xe2\x80\x93" "2"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (confval_uint_pair(bad[i], 30, &lo, &hi) != CONFVAL_SYNTAX)
+			fail_msg("\"%s\" is not a pair", bad[i]);
+	assert_true(lo == 77 && hi == 77);
+
+	assert_int_equal(confval_referral_kind("foster_home", 11), 1);
+	assert_int_equal(confval_referral_kind("contact_family", 14), 2);
+	assert_int_equal(confval_referral_kind("contact_person", 14), 3);
+	assert_int_equal(confval_referral_kind("emergency_home", 14), 4);
+	assert_int_equal(confval_referral_kind("foster_home, x", 11), 1);   /* only len bytes */
+	assert_int_equal(confval_referral_kind("foster_home", 10), 0);
+	assert_int_equal(confval_referral_kind("foster_homes", 12), 0);
+	assert_int_equal(confval_referral_kind("", 0), 0);
+	assert_int_equal(confval_referral_kind("unspecified", 11), 0);
+}
+
+static void
 test_ids_endpoints_text(void **state)
 {
 	unsigned long long v = 0;
@@ -909,12 +1197,16 @@ main(void)
 		T(test_key_file_problems),
 		T(test_syntax_errors),
 		T(test_delivery_relations),
+		T(test_routine_keys_load),
+		T(test_routine_bad_values),
 		T(test_contact_checks),
 		T(test_many_problems_at_once),
 		T(test_missing_config_file),
 		cmocka_unit_test(test_free_is_safe),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_spans),
+		cmocka_unit_test(test_pairs_and_kinds),
 		cmocka_unit_test(test_ids_endpoints_text),
 	};
 #undef T
