@@ -37,7 +37,7 @@ clock_offset_ms(const char **bad)
 	pthread_once(&offset_once, read_offset);
 	if (bad != NULL)
 		*bad = offset_bad;
-	return offset_bad != NULL ? -1 : offset_ms;
+	return offset_ms;
 }
 
 static int64_t

@@ -17,8 +17,9 @@
 int64_t clock_now_ms(void);        /* wall clock, Unix ms, UTC, plus the offset */
 int64_t clock_mono_ms(void);       /* monotonic ms, for timers (never offset) */
 
-/* The offset in effect, in ms (0 normally); -1 and *bad set when the
- * variable was set but not a whole number of seconds (it is then ignored). */
+/* The offset in effect, in ms (0 normally; may be negative). *bad (if bad
+ * is not NULL) is set to the variable's value when it was set but is not a
+ * whole number of seconds (it is then ignored), else to NULL. */
 int64_t clock_offset_ms(const char **bad);
 
 #endif

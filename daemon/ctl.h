@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "calendar.h"
 #include "config.h"
 
 /* famlinkctl's exit statuses. Scripts branch on them, so every verb's
@@ -28,12 +29,38 @@ typedef struct ctl_opts {
 	bool all;       /* queue --all: no row limit */
 	bool force;     /* keygen --force: replace existing key files */
 	bool yes;       /* reset-store --yes: really */
+	bool override_ledger;  /* send --override-ledger: pass on a held family */
+	bool passed_on;        /* families --passed-on: only families still held */
+	bool overdue;          /* deadlines --overdue: only those due by now */
+	/* Options with a value, as given (NULL: not given). */
+	const char *state;         /* referrals --state NAME */
+	const char *municipality;  /* --municipality 0180 | municipality:0180 */
+	const char *from, *to;     /* report --from, --to: YYYY-MM-DD */
+	const char *format;        /* report --format text|csv|json|html */
+	/* Filled in by ctl_check_values() from the above. */
+	char municipality_id[65];  /* "municipality:0180", or "" */
+	bool has_from, has_to;
+	cal_date_t from_date, to_date;
+	int format_id;             /* meeting_format_t (ctl_meeting.h) */
 } ctl_opts_t;
 
 /* Enqueues the Envelope JSON in each file ("-" = stdin), all or none. */
 int ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files);
 int ctl_status(const config_t *cfg, const ctl_opts_t *o);
 int ctl_queue(const config_t *cfg, const ctl_opts_t *o);
+
+/* The routine's read-only views (ctl_routine.c, ctl_meeting.c): ids,
+ * states, kinds, times and counts, never names or free text. */
+int ctl_referrals(const config_t *cfg, const ctl_opts_t *o);
+int ctl_families(const config_t *cfg, const ctl_opts_t *o);
+int ctl_deadlines(const config_t *cfg, const ctl_opts_t *o);
+/* `famlinkctl report meeting`: argv[0] is the report's name. */
+int ctl_report_meeting(const config_t *cfg, const ctl_opts_t *o);
+
+/* Checks and parses the values of --state, --municipality, --from, --to
+ * and --format for verb (and report's operand) into o before anything is
+ * opened: 0, or -1 with the usage error printed (exit CTL_USAGE). */
+int ctl_check_values(const char *verb, ctl_opts_t *o, int argc, char **argv);
 
 /* Opens the node's store: read_only for reports. Prints the error. */
 struct store *ctl_open_store(const config_t *cfg, bool read_only);

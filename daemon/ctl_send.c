@@ -168,7 +168,8 @@ release(pending_t *p)
 
 /* Routine, validation and outbox for one message inside the transaction. */
 static int
-enqueue_one(store_t *store, const config_t *cfg, const char *path, pending_t *p)
+enqueue_one(store_t *store, const config_t *cfg, const char *path, pending_t *p,
+    unsigned flags)
 {
 	err_t err = {0};
 	size_t size;
@@ -195,7 +196,7 @@ enqueue_one(store_t *store, const config_t *cfg, const char *path, pending_t *p)
 		refused(path, err.msg);
 		return -1;
 	}
-	rc = routine_send(store, cfg, p->env, p->recipient, p->env->created_at_ms, &err);
+	rc = routine_send(store, cfg, p->env, p->recipient, flags, p->env->created_at_ms, &err);
 	if (rc == ROUTINE_OK && validate_envelope(p->env, &err) != 0)
 		rc = ROUTINE_REFUSED;
 	/* A frame over the limit would be dropped by ZeroMQ unanswered and
@@ -234,7 +235,8 @@ ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files)
 	if ((store = ctl_open_store(cfg, false)) == NULL || store_begin(store, &err) != 0)
 		goto out;
 	for (i = 0; i < nfiles; i++)
-		if (enqueue_one(store, cfg, files[i], &msgs[i]) != 0) {
+		if (enqueue_one(store, cfg, files[i], &msgs[i],
+		    o->override_ledger ? ROUTINE_OVERRIDE_LEDGER : 0) != 0) {
 			store_rollback(store);
 			fprintf(stderr, "nothing was queued\n");
 			goto out;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "clock.h"
 #include "ctl.h"
 #include "keys.h"
 #include "version.h"
@@ -22,7 +23,14 @@
 
 /* The options a verb accepts (verb_t.opts); the others are refused so that
  * a mistyped command line fails instead of being half obeyed. */
-enum { OPT_JSON = 1, OPT_ALL = 2, OPT_FORCE = 4, OPT_YES = 8 };
+enum {
+	OPT_JSON = 1, OPT_ALL = 2, OPT_FORCE = 4, OPT_YES = 8, OPT_OVERRIDE = 16,
+	OPT_PASSED_ON = 32, OPT_OVERDUE = 64, OPT_STATE = 128, OPT_MUNICIPALITY = 256,
+	OPT_FROM = 512, OPT_TO = 1024, OPT_FORMAT = 2048,
+};
+/* getopt_long's values of the long-only options. */
+enum { LO_OVERRIDE = 256, LO_PASSED_ON, LO_OVERDUE, LO_STATE, LO_MUNICIPALITY, LO_FROM, LO_TO,
+	LO_FORMAT };
 
 /* Which check of the store a verb needs before it runs (ctl_check_store):
  * the same famlinkd makes at start, so that no verb reads or fills a
@@ -52,6 +60,16 @@ static int run_send(const config_t *cfg, const ctl_opts_t *o, int argc, char **a
 static int run_status(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_queue(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_reset_store(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_referrals(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_families(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_deadlines(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_report(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+
+/* What the routine's listings say of times, in each verb's help. */
+#define ROUTINE_TIMES \
+	"Dates are Swedish local dates (YYYY-MM-DD); with --json, instants are\n" \
+	"also given as ISO-8601 UTC (2026-11-30T10:15:00Z). Ids, states, kinds,\n" \
+	"times and counts only. Reads the store; famlinkd may run or not.\n"
 
 static const verb_t verbs[] = {
 	{
@@ -66,18 +84,22 @@ static const verb_t verbs[] = {
 		OPT_FORCE | OPT_JSON, 1, 1, false, false, run_keygen,
 	},
 	{
-		"send", "[--json] FILE.json...", "enqueue messages (all or none)",
+		"send", "[--json] [--override-ledger] FILE.json...", "enqueue messages (all or none)",
 		"Reads each FILE (- for standard input) as an Envelope in protobuf's JSON\n"
 		"mapping, usually just the body; fills in message id, sender, recipient and\n"
 		"time; validates every message and enqueues them in one transaction, or\n"
 		"none if one is refused. A running famlinkd is woken and sends at once;\n"
 		"if famlinkd has not run yet, send makes the store and the messages wait\n"
-		"for its first start. Run it as the service user.\n",
-		"  --json               one JSON object per queued message\n",
+		"for its first start. Each message is checked against the routine and the\n"
+		"state of its referral and proposal here first, with the same words the\n"
+		"peer would use. Run it as the service user.\n",
+		"  --json               one JSON object per queued message\n"
+		"  --override-ledger    (hub) pass on a family's contact details although\n"
+		"                       another referral holds the family; audited\n",
 		"a file is unreadable or refused (nothing was queued),\n"
 		"            or the store failed",
 		"famlinkctl --config /etc/famlink/famlinkd.conf send referral.json",
-		OPT_JSON, 1, -1, true, false, run_send, CHECK_WRITE,
+		OPT_JSON | OPT_OVERRIDE, 1, -1, true, false, run_send, CHECK_WRITE,
 	},
 	{
 		"status", "[--json]", "peers, queues, dead letters",
@@ -103,6 +125,82 @@ static const verb_t verbs[] = {
 		"the config has problems, or the store cannot be read",
 		"famlinkctl --config /etc/famlink/famlinkd.conf queue --all",
 		OPT_JSON | OPT_ALL, 0, 0, true, true, run_queue, CHECK_READ,
+	},
+	{
+		"referrals", "[--state S] [--json]", "referrals and their next deadline",
+		"Lists the referrals this node knows, oldest first: owner (the municipality),\n"
+		"referral id, kind (foster_home, contact_family, contact_person,\n"
+		"emergency_home), state, age since the node first saw it, and the next open\n"
+		"deadline's kind and due date (the last day to act).\n" ROUTINE_TIMES,
+		"  --state S            only referrals in state S: submitted, acknowledged,\n"
+		"                       rejected, matching, closed\n"
+		"  --json               a JSON array instead of the table\n",
+		"the config has problems, or the store cannot be read",
+		"famlinkctl --config /etc/famlink/famlinkd.conf referrals --state matching",
+		OPT_JSON | OPT_STATE, 0, 0, true, true, run_referrals, CHECK_READ,
+	},
+	{
+		"families", "[--passed-on] [--json]", "(hub) the ledger of families passed on",
+		"The hub's ledger: each family whose contact details were passed on to a\n"
+		"referral: family reference (the pool's register number), municipality,\n"
+		"referral, proposal, state, date passed on, last status reported\n"
+		"(contacted, investigating, meeting_planned, placement_decided,\n"
+		"not_going_ahead) and its date, and how it ended (placed, returned,\n"
+		"withdrawn) and when. Oldest first. At the hub only.\n" ROUTINE_TIMES,
+		"  --passed-on          only families still held (contact_details_sent,\n"
+		"                       contacted, status_reported)\n"
+		"  --json               a JSON array instead of the table\n",
+		"the node is a municipality, the config has problems, or the\n"
+		"            store cannot be read",
+		"famlinkctl --config /etc/famlink/famlinkd.conf families --passed-on",
+		OPT_JSON | OPT_PASSED_ON, 0, 0, true, true, run_families, CHECK_READ,
+	},
+	{
+		"deadlines", "[--overdue] [--municipality CODE] [--json]", "open deadlines by due time",
+		"Lists open deadlines by due time: id, kind (acknowledge, first_contact,\n"
+		"status_report), municipality, referral, proposal, who must act (pool or\n"
+		"the municipality), due (Swedish local date and time; 24:00 ends the day),\n"
+		"state (open; reminded: a reminder was sent; overdue: due by now;\n"
+		"escalated: the escalation was sent) and how many working days overdue\n"
+		"(wd: Swedish working days after the due instant's date, up to today).\n"
+		"--json adds when each notification was queued (notified).\n"
+		ROUTINE_TIMES,
+		"  --overdue            only deadlines due by now\n"
+		"  --municipality CODE  only this municipality's: 0180 or municipality:0180\n"
+		"  --json               a JSON array instead of the table\n",
+		"the config has problems, or the store cannot be read",
+		"famlinkctl --config /etc/famlink/famlinkd.conf deadlines --overdue",
+		OPT_JSON | OPT_OVERDUE | OPT_MUNICIPALITY, 0, 0, true, true, run_deadlines, CHECK_READ,
+	},
+	{
+		"report", "meeting --municipality CODE [--from DATE] [--to DATE] [--format F]",
+		"the samverkansmöte report of a municipality",
+		"The report for the meeting with one municipality (the hub: any of its\n"
+		"configured municipalities; a municipality: itself only). As it stands now:\n"
+		"1 open referrals (id, kind, state, age in days, date submitted), 2 families\n"
+		"passed on (held now, or passed on or ended in the period) with their last\n"
+		"status and its date, 3 overdue deadlines and by how many working days;\n"
+		"and 4, counts for the period: referrals received, acknowledged (and within\n"
+		"the deadline; without a deadline row, within 1 working day), rejected by\n"
+		"reason (not_member, out_of_remit, no_decision, invalid), proposals made,\n"
+		"families placed and returned. No names, contact details, free text or\n"
+		"compensation. html is one self-contained printable page; csv has one\n"
+		"table per section (first column: section), RFC 4180 quoting, CRLF.\n"
+		"Dates are Swedish local dates (YYYY-MM-DD); instants (in json all of them,\n"
+		"elsewhere the time the report was made) are ISO-8601 UTC\n"
+		"(2026-11-30T10:15:00Z). Reads the store; famlinkd may run or not.\n",
+		"  --municipality CODE  the municipality: 0180 or municipality:0180 (required)\n"
+		"  --from DATE          first day of the period, YYYY-MM-DD (default: 89 days\n"
+		"                       before --to, making 90 days)\n"
+		"  --to DATE            last day of the period, included (default: today)\n"
+		"  --format F           text (default), csv, json or html\n",
+		"the municipality is not this hub's peer, or (at a municipality)\n"
+		"            not this node; the config has problems, or the store\n"
+		"            cannot be read",
+		"famlinkctl -c /etc/famlink/famlinkd.conf report meeting --municipality 0180\n"
+		"      --from 2026-09-01 --to 2026-11-30 --format html > meeting.html",
+		OPT_MUNICIPALITY | OPT_FROM | OPT_TO | OPT_FORMAT, 1, 1, true, true, run_report,
+		CHECK_READ,
 	},
 	{
 		"reset-store", "--yes", "start afresh with an empty store (old one kept aside)",
@@ -185,10 +283,17 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
 		{OPT_JSON, "--json"}, {OPT_ALL, "--all"}, {OPT_FORCE, "--force"},
-		{OPT_YES, "--yes"},
+		{OPT_YES, "--yes"}, {OPT_OVERRIDE, "--override-ledger"},
+		{OPT_PASSED_ON, "--passed-on"}, {OPT_OVERDUE, "--overdue"}, {OPT_STATE, "--state"},
+		{OPT_MUNICIPALITY, "--municipality"}, {OPT_FROM, "--from"}, {OPT_TO, "--to"},
+		{OPT_FORMAT, "--format"},
 	};
 	unsigned given = (o->json ? OPT_JSON : 0) | (o->all ? OPT_ALL : 0) |
-	    (o->force ? OPT_FORCE : 0) | (o->yes ? OPT_YES : 0);
+	    (o->force ? OPT_FORCE : 0) | (o->yes ? OPT_YES : 0) |
+	    (o->override_ledger ? OPT_OVERRIDE : 0) | (o->passed_on ? OPT_PASSED_ON : 0) |
+	    (o->overdue ? OPT_OVERDUE : 0) | (o->state ? OPT_STATE : 0) |
+	    (o->municipality ? OPT_MUNICIPALITY : 0) | (o->from ? OPT_FROM : 0) |
+	    (o->to ? OPT_TO : 0) | (o->format ? OPT_FORMAT : 0);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((given & names[i].bit) && !(v->opts & names[i].bit)) {
@@ -268,6 +373,39 @@ run_reset_store(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
 	return ctl_reset_store(cfg, o);
 }
 
+static int
+run_referrals(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return ctl_referrals(cfg, o);
+}
+
+static int
+run_families(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return ctl_families(cfg, o);
+}
+
+static int
+run_deadlines(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return ctl_deadlines(cfg, o);
+}
+
+/* Its one operand, "meeting", is checked by ctl_check_values(). */
+static int
+run_report(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return ctl_report_meeting(cfg, o);
+}
+
 static config_t *
 load_config(const char *path)
 {
@@ -281,12 +419,13 @@ load_config(const char *path)
 }
 
 static int
-run_verb(const verb_t *v, const char *config_path, const ctl_opts_t *o, int argc, char **argv)
+run_verb(const verb_t *v, const char *config_path, ctl_opts_t *o, int argc, char **argv)
 {
 	config_t *cfg = NULL;
 	int rc;
 
-	if (check_opts(v, o) != 0 || check_args(v, argc) != 0)
+	if (check_opts(v, o) != 0 || check_args(v, argc) != 0 ||
+	    ctl_check_values(v->name, o, argc, argv) != 0)
 		return CTL_USAGE;
 	if (v->needs_config && (cfg = load_config(config_path)) == NULL)
 		return CTL_ERROR;
@@ -323,46 +462,76 @@ help(int argc, char **argv)
 	return CTL_OK;
 }
 
+/* The options, before or after the verb (getopt_long permutes, so
+ * `famlinkctl status --help` sets want_help like `famlinkctl --help`):
+ * -1 to go on, or the exit status (--version, an unknown option). */
+static int
+parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_help)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
+		{"all", no_argument, NULL, 'a'}, {"force", no_argument, NULL, 'f'},
+		{"yes", no_argument, NULL, 'y'},
+		{"override-ledger", no_argument, NULL, LO_OVERRIDE},
+		{"passed-on", no_argument, NULL, LO_PASSED_ON},
+		{"overdue", no_argument, NULL, LO_OVERDUE},
+		{"state", required_argument, NULL, LO_STATE},
+		{"municipality", required_argument, NULL, LO_MUNICIPALITY},
+		{"from", required_argument, NULL, LO_FROM}, {"to", required_argument, NULL, LO_TO},
+		{"format", required_argument, NULL, LO_FORMAT},
+		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:jafh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': *path = optarg; break;
+		case 'j': o->json = true; break;
+		case 'a': o->all = true; break;
+		case 'f': o->force = true; break;
+		case 'y': o->yes = true; break;
+		case LO_OVERRIDE: o->override_ledger = true; break;
+		case LO_PASSED_ON: o->passed_on = true; break;
+		case LO_OVERDUE: o->overdue = true; break;
+		case LO_STATE: o->state = optarg; break;
+		case LO_MUNICIPALITY: o->municipality = optarg; break;
+		case LO_FROM: o->from = optarg; break;
+		case LO_TO: o->to = optarg; break;
+		case LO_FORMAT: o->format = optarg; break;
+		case 'h': *want_help = true; break;
+		case 'V': printf("famlinkctl %s\n", FAMLINK_VERSION); return CTL_OK;
+		default: usage(stderr); return CTL_USAGE;
+		}
+	}
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"json", no_argument, NULL, 'j'},
-		{"all", no_argument, NULL, 'a'},
-		{"force", no_argument, NULL, 'f'},
-		{"yes", no_argument, NULL, 'y'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *path = DEFAULT_CONFIG;
 	const verb_t *v;
 	ctl_opts_t o = {0};
 	bool want_help = false;
-	int c;
+	int rc;
 
 	/* What famlinkctl creates (send may make the store, reset-store a new
 	 * one) is the service user's alone, as famlinkd's files are. keygen
 	 * sets its own modes (the .pub file is 0644 on purpose). */
 	umask(077);
 	store_global_init();
-	/* getopt_long permutes, so options may come before or after the verb:
-	 * `famlinkctl status --help` sets want_help like `famlinkctl --help`. */
-	while ((c = getopt_long(argc, argv, "c:jafh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': path = optarg; break;
-		case 'j': o.json = true; break;
-		case 'a': o.all = true; break;
-		case 'f': o.force = true; break;
-		case 'y': o.yes = true; break;
-		case 'h': want_help = true; break;
-		case 'V': printf("famlinkctl %s\n", FAMLINK_VERSION); return CTL_OK;
-		default: usage(stderr); return CTL_USAGE;
-		}
-	}
+	if ((rc = parse_opts(argc, argv, &o, &path, &want_help)) >= 0)
+		return rc;
 	argc -= optind;
 	argv += optind;
+	const char *bad_offset;
+	(void)clock_offset_ms(&bad_offset);
+	if (bad_offset != NULL) {
+		fprintf(stderr, "famlinkctl: FAMLINK_CLOCK_OFFSET: not a whole number of seconds"
+		    " (at most 100 years)\n");
+		return CTL_USAGE;
+	}
 	if (want_help || (argc > 0 && strcmp(argv[0], "help") == 0))
 		return help(argc, argv);
 	if (argc == 0) {

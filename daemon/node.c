@@ -24,6 +24,7 @@
 #include "wake.h"
 
 #define TICK_MS 100  /* timers, and a look for messages queued without a wake */
+#define KEEPALIVE_TICK_MS 1000   /* how often the keepalive interval is looked at */
 
 static int
 set_allowlist(struct node *node, const config_t *cfg, err_t *err)
@@ -433,9 +434,9 @@ on_wake(void *ctx)
 		mark_all_queued(node);
 }
 
-/* Every TICK_MS: re-dials, store retries, resends and keepalives (not while
- * the store is broken: no Receipt could be taken in), and the periodic log
- * lines. */
+/* Every TICK_MS: re-dials, store retries, the store's health and the
+ * periodic log lines. Resends, keepalives, deadlines and retention have
+ * timers of their own. */
 static void
 on_tick(void *ctx)
 {
@@ -445,10 +446,30 @@ on_tick(void *ctx)
 	if (node->cfg->role != ROLE_HUB)
 		node_link_redial_due(node, now);
 	retry_store(node);
-	if (!store_health_broken(&node->health))
-		outbound_timers(node, now);
 	store_health_tick(&node->health, now);
 	log_zap_refusals(node);
+}
+
+/* Resends: what went unanswered past its backoff goes again (not while
+ * the store is broken: a resend rereads the outbox). */
+static void
+on_resend_tick(void *ctx)
+{
+	struct node *node = ctx;
+
+	if (!store_health_broken(&node->health))
+		outbound_resend_due(node, clock_mono_ms());
+}
+
+/* A municipality's keepalive Hello; the interval (keepalive_ms) is checked
+ * inside, so a reload that changes it applies at once. */
+static void
+on_keepalive_tick(void *ctx)
+{
+	struct node *node = ctx;
+
+	if (!store_health_broken(&node->health))
+		outbound_keepalive_due(node, clock_mono_ms());
 }
 
 /* Before every wait: send what the last callbacks queued, at once. Sending
@@ -482,7 +503,10 @@ register_loop(struct node *node, err_t *err)
 	    node, err) < 0) ||
 	    (monitor != NULL && loop_add_reader(node->loop, monitor, -1, on_monitor, node,
 	    err) < 0) ||
-	    loop_add_timer(node->loop, TICK_MS, on_tick, node, err) < 0)
+	    loop_add_timer(node->loop, TICK_MS, on_tick, node, err) < 0 ||
+	    loop_add_timer(node->loop, TICK_MS, on_resend_tick, node, err) < 0 ||
+	    loop_add_timer(node->loop, KEEPALIVE_TICK_MS, on_keepalive_tick, node, err) < 0 ||
+	    node_deadline_register(node, err) < 0 || node_retention_register(node, err) < 0)
 		return -1;
 	return 0;
 }

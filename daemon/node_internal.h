@@ -102,6 +102,11 @@ void node_link_events(struct node *node);
 void node_link_redial_due(struct node *node, int64_t now);
 void node_link_restart(struct node *node);
 
+/* node_deadline.c: the deadline timer (deadline.h), registered with the loop. */
+int node_deadline_register(struct node *node, err_t *err);
+/* node_retention.c: the purge timer (retention.h). */
+int node_retention_register(struct node *node, err_t *err);
+
 /* inbound.c: one batch: receive, apply, commit, answer. */
 int inbound_batch(struct node *node);
 
@@ -110,7 +115,11 @@ void outbound_pump(struct node *node, peer_t *peer);
 void outbound_pump_all(struct node *node);
 void outbound_send_receipts(struct node *node);
 void outbound_drop_receipts(struct node *node);
-void outbound_timers(struct node *node, int64_t now_mono);
+/* Timers (node.c registers them with the loop): resend what went
+ * unanswered past its backoff (go-back-N); a municipality's keepalive
+ * Hello every keepalive_ms. */
+void outbound_resend_due(struct node *node, int64_t now_mono);
+void outbound_keepalive_due(struct node *node, int64_t now_mono);
 void outbound_session_start(struct node *node, peer_t *peer);
 void outbound_send_hello(struct node *node, peer_t *peer);
 /* inbound.c's handle_hello (municipality): a Hello from the hub, which

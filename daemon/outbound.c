@@ -222,8 +222,8 @@ jitter(unsigned ms)
 	return ms - ms / 5 + (ms ? r % (2 * (ms / 5) + 1) : 0);
 }
 
-static void
-send_keepalive(struct node *node, int64_t now)
+void
+outbound_keepalive_due(struct node *node, int64_t now)
 {
 	if (node->cfg->role == ROLE_HUB || now - node->last_keepalive_ms < node->cfg->keepalive_ms)
 		return;
@@ -234,7 +234,7 @@ send_keepalive(struct node *node, int64_t now)
 }
 
 void
-outbound_timers(struct node *node, int64_t now)
+outbound_resend_due(struct node *node, int64_t now)
 {
 	for (size_t i = 0; i < node->npeers; i++) {
 		peer_t *peer = &node->peers[i];
@@ -254,7 +254,6 @@ outbound_timers(struct node *node, int64_t now)
 		peer->backoff_ms = jitter(peer->backoff_ms * 2 < node->cfg->resend_max_ms
 		    ? peer->backoff_ms * 2 : node->cfg->resend_max_ms);
 	}
-	send_keepalive(node, now);
 }
 
 /* Packs and sends an unsequenced envelope (Receipt, Hello). */

@@ -1,130 +1,392 @@
 /* routine — see routine.h. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "deadline.h"
 #include "envelope.h"
+#include "pool_check.h"
 #include "routine.h"
+#include "routine_table.h"
+#include "store_audit.h"
+#include "store_proposal.h"
 #include "store_queue.h"
 #include "store_referral.h"
 
 #define CODE(x) FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_##x
 #define BODY(x) FAMLINK__V1__ENVELOPE__BODY_##x
 
-enum direction { TO_POOL = 1, TO_MUNICIPALITY = 2, EITHER = 3 };
-
-static enum direction
-direction_of(Famlink__V1__Envelope__BodyCase body)
-{
-	switch (body) {
-	case BODY(REFERRAL): case BODY(AD_DECISION): case BODY(PROPOSAL_DECISION):
-	case BODY(CONTACT_MADE): case BODY(STATUS_REPORT): case BODY(FAMILY_RETURNED):
-	case BODY(REFERRAL_CLOSED):
-		return TO_POOL;
-	case BODY(REFERRAL_ACK): case BODY(REFERRAL_REJECTED): case BODY(AD_PROPOSAL):
-	case BODY(FAMILY_PROPOSAL): case BODY(FAMILY_CONSENT):
-		return TO_MUNICIPALITY;
-	default:
-		return EITHER;
-	}
-}
-
-/* The state a body moves its referral to, or NULL for none (yet). */
-static const char *
-state_after(Famlink__V1__Envelope__BodyCase body)
-{
-	switch (body) {
-	case BODY(REFERRAL_ACK):      return "acknowledged";
-	case BODY(REFERRAL_REJECTED): return "rejected";
-	case BODY(REFERRAL_CLOSED):   return "closed";
-	default:                      return NULL;
-	}
-}
+/* One message applied to the routine, in either direction. */
+typedef struct apply {
+	store_t *store;
+	const config_t *cfg;
+	const Famlink__V1__Envelope *env;
+	const char *owner;            /* the municipality whose referral it is */
+	routine_side_t sender;        /* who sent (or sends) it */
+	bool outbound;                /* this node sends it */
+	unsigned flags;               /* ROUTINE_* flags, outbound only */
+	int64_t now;
+	err_t *err;
+	routine_event_t ev;
+	const char *proposal_id;      /* borrowed from env; NULL if none */
+	referral_state_t rs;          /* before */
+	proposal_state_t ps;          /* before */
+	const routine_rule_t *rule;
+	bool rs_known;                /* rs was set by the caller: no need to read it */
+} apply_t;
 
 static int
-refuse(err_t *err, int code, const char *fmt, const char *arg)
+refuse(err_t *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+refuse(err_t *err, int code, const char *fmt, ...)
 {
-	err_set(err, code, fmt, arg);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	err->code = code;
 	return ROUTINE_REFUSED;
 }
 
 static int
-check_direction(const config_t *cfg, const Famlink__V1__Envelope *env, bool inbound, err_t *err)
+read_referral(apply_t *a)
 {
-	enum direction d = direction_of(env->body_case);
-	bool to_pool = (cfg->role == ROLE_HUB) == inbound;
+	char name[REFERRAL_STATE_MAX];
+	int rc = store_referral_get(a->store, a->owner, a->env->referral_id, name, a->err);
 
-	if (d == EITHER || (d == TO_POOL) == to_pool)
-		return ROUTINE_OK;
-	return refuse(err, CODE(NOT_ALLOWED), "%s goes the other way (pool and municipality)",
-	    envelope_body_name(env));
+	if (rc < 0)
+		return ROUTINE_STORE;
+	a->rs = rc == 0 ? RS_NONE : (referral_state_t)referral_state_from_name(name);
+	if ((int)a->rs < 0)
+		return refuse(a->err, CODE(NOT_ALLOWED), "referral %s is in state %s, unknown to this"
+		    " version", a->env->referral_id, name);
+	return ROUTINE_OK;
 }
 
-/* The pool's answer to a Referral, in the same transaction. */
 static int
-enqueue_ack(store_t *store, const config_t *cfg, const Famlink__V1__Envelope *ref,
+read_proposal(apply_t *a)
+{
+	char name[PROPOSAL_STATE_MAX];
+	int rc;
+
+	a->ps = PS_NONE;
+	if (a->rule->proposal_from == 0)
+		return ROUTINE_OK;
+	rc = store_proposal_get(a->store, a->owner, a->env->referral_id, a->proposal_id, name,
+	    a->err);
+	if (rc < 0)
+		return ROUTINE_STORE;
+	if (rc == 1 && (a->ps = (proposal_state_t)proposal_state_from_name(name)) == (proposal_state_t)-1)
+		return refuse(a->err, CODE(NOT_ALLOWED), "proposal %s is in state %s, unknown to this"
+		    " version", a->proposal_id, name);
+	return ROUTINE_OK;
+}
+
+/*
+ * The table's verdict: who may send it, then whether its referral and its
+ * proposal are in a state that lets it arrive. The words are the same on
+ * both sides, so famlinkctl send refuses locally what the peer would.
+ * An unknown referral and another municipality's read alike.
+ */
+static int
+check_rule(apply_t *a)
+{
+	const char *body = envelope_body_name(a->env), *rid = a->env->referral_id;
+	int rc;
+
+	if (a->rs == RS_NONE && a->ev != EV_REFERRAL)
+		return refuse(a->err, CODE(UNKNOWN_REFERRAL), "no referral %s", rid);
+	if ((a->rule->referral_from & RS_BIT(a->rs)) == 0)
+		return refuse(a->err, CODE(NOT_ALLOWED), "%s not allowed: referral %s is %s", body,
+		    rid, referral_state_name(a->rs));
+	if ((rc = read_proposal(a)) != ROUTINE_OK)
+		return rc;
+	if (a->rule->proposal_from == 0 || (a->rule->proposal_from & PS_BIT(a->ps)) != 0)
+		return ROUTINE_OK;
+	if (a->ps == PS_NONE)
+		return refuse(a->err, CODE(NOT_ALLOWED), "%s not allowed: referral %s has no proposal %s",
+		    body, rid, a->proposal_id);
+	return refuse(a->err, CODE(NOT_ALLOWED), "%s not allowed: proposal %s of referral %s is %s",
+	    body, a->proposal_id, rid, proposal_state_name(a->ps));
+}
+
+/* The pool passes a family's contact details to one referral at a time:
+ * seed 000's first risk is a family held by a municipality that will never
+ * use it. A consultant may override; that is audited. */
+static int
+check_ledger(apply_t *a)
+{
+	char family[FAMILY_REF_MAX];
+	family_holder_t h;
+	int rc;
+
+	if (a->cfg->role != ROLE_HUB || !a->outbound || a->ev != EV_CONSENT_GIVEN)
+		return ROUTINE_OK;
+	rc = store_proposal_family(a->store, a->owner, a->env->referral_id, a->proposal_id,
+	    family, a->err);
+	if (rc < 0)
+		return ROUTINE_STORE;
+	if (rc == 0 || family[0] == '\0')
+		return ROUTINE_OK;
+	if ((rc = store_family_holder(a->store, family, &h, a->err)) < 0)
+		return ROUTINE_STORE;
+	if (rc == 0)
+		return ROUTINE_OK;
+	if ((a->flags & ROUTINE_OVERRIDE_LEDGER) == 0)
+		return refuse(a->err, CODE(NOT_ALLOWED), "family %s is passed on to referral %s of %s"
+		    " (proposal %s) and not returned; send with --override-ledger to pass it on anyway",
+		    family, h.referral_id, h.owner, h.proposal_id);
+	return store_audit(a->store, a->now, AUDIT_OP, a->env->message_id, a->owner,
+	    envelope_body_name(a->env), 0, "ledger override: family also passed on to another"
+	    " referral", a->err) == 0 ? ROUTINE_OK : ROUTINE_STORE;
+}
+
+/* Checks a body's own content against the routine (not its form: that is
+ * validate.c's). */
+static int
+check_content(apply_t *a)
+{
+	const Famlink__V1__Envelope *env = a->env;
+
+	if (a->cfg->role == ROLE_HUB && a->outbound && a->ev == EV_FAMILY_PROPOSAL &&
+	    env->family_proposal->family_reference[0] == '\0')
+		return refuse(a->err, CODE(INVALID), "familyProposal.familyReference: required at the"
+		    " pool (the family's register number, for the ledger of families passed on)");
+	return check_ledger(a);
+}
+
+static int
+log_transition(apply_t *a, const char *pid, const char *from, const char *to, int code)
+{
+	static const char *const events[EV_COUNT] = {
+		[EV_REFERRAL] = "referral", [EV_ACK] = "ack", [EV_REJECTED] = "rejected",
+		[EV_INFO] = "info", [EV_AD_PROPOSAL] = "ad_proposal", [EV_AD_DECISION] = "ad_decision",
+		[EV_FAMILY_PROPOSAL] = "family_proposal", [EV_PROCEED] = "proceed",
+		[EV_DECLINE] = "decline", [EV_CONSENT_GIVEN] = "consent_given",
+		[EV_CONSENT_REFUSED] = "consent_refused", [EV_CONTACT_MADE] = "contact_made",
+		[EV_STATUS] = "status", [EV_STATUS_PLACED] = "status_placed",
+		[EV_STATUS_NOT_GOING_AHEAD] = "status_not_going_ahead",
+		[EV_FAMILY_RETURNED] = "family_returned", [EV_CLOSED] = "closed",
+	};
+	transition_row_t t = {
+		a->owner, a->env->referral_id, pid, events[a->ev], from, to, a->env->message_id, code,
+	};
+
+	return store_transition_add(a->store, &t, a->now, a->err) == 0 ? ROUTINE_OK : ROUTINE_STORE;
+}
+
+/* A code worth keeping with the transition: why rejected, how closed. */
+static int
+event_code(const Famlink__V1__Envelope *env)
+{
+	if (env->body_case == BODY(REFERRAL_REJECTED))
+		return (int)env->referral_rejected->reason;
+	if (env->body_case == BODY(REFERRAL_CLOSED))
+		return (int)env->referral_closed->outcome;
+	return 0;
+}
+
+static int
+change_referral(apply_t *a)
+{
+	const Famlink__V1__Envelope *env = a->env;
+	referral_state_t to = a->rule->referral_to == SAME_STATE ? a->rs
+	    : (referral_state_t)a->rule->referral_to;
+	int rc = 0;
+
+	if (a->ev == EV_REFERRAL)
+		rc = store_referral_submit(a->store, a->owner, env->referral_id,
+		    (int)env->referral->kind, (int)env->referral->urgency, a->now, a->err);
+	else if (to != a->rs)
+		rc = store_referral_set_state(a->store, a->owner, env->referral_id,
+		    referral_state_name(to), a->now, a->err);
+	if (rc == 0 && a->ev == EV_CLOSED)
+		rc = store_referral_set_outcome(a->store, a->owner, env->referral_id,
+		    (int)env->referral_closed->outcome, a->err);
+	if (rc != 0)
+		return ROUTINE_STORE;
+	if (to == a->rs && a->ev != EV_REFERRAL)
+		return ROUTINE_OK;
+	return log_transition(a, NULL, referral_state_name(a->rs), referral_state_name(to),
+	    event_code(env));
+}
+
+static bool
+ends_proposal(proposal_state_t s)
+{
+	return s == PS_DECLINED || s == PS_FAMILY_DECLINED || s == PS_PLACED ||
+	    s == PS_RETURNED || s == PS_WITHDRAWN;
+}
+
+static int
+set_proposal(apply_t *a, const char *pid, proposal_state_t from, proposal_state_t to)
+{
+	int code = a->env->body_case == BODY(STATUS_REPORT) ? (int)a->env->status_report->status : 0;
+
+	if (store_proposal_set_state(a->store, a->owner, a->env->referral_id, pid,
+	    proposal_state_name(to), ends_proposal(to), a->now, a->err) != 0)
+		return ROUTINE_STORE;
+	return log_transition(a, pid, proposal_state_name(from), proposal_state_name(to), code);
+}
+
+static int
+change_proposal(apply_t *a)
+{
+	const Famlink__V1__Envelope *env = a->env;
+	proposal_state_t to;
+
+	if (a->rule->proposal_from == 0)
+		return ROUTINE_OK;
+	to = a->rule->proposal_to == SAME_STATE ? a->ps : (proposal_state_t)a->rule->proposal_to;
+	if (a->ev == EV_FAMILY_PROPOSAL) {
+		if (store_proposal_add(a->store, a->owner, env->referral_id, a->proposal_id,
+		    env->family_proposal->family_reference, a->now, a->err) != 0)
+			return ROUTINE_STORE;
+		return log_transition(a, a->proposal_id, "none", "proposed", 0);
+	}
+	if (env->body_case == BODY(STATUS_REPORT) && store_proposal_set_status(a->store, a->owner,
+	    env->referral_id, a->proposal_id, (int)env->status_report->status, a->now, a->err) != 0)
+		return ROUTINE_STORE;
+	if (to == a->ps)   /* a repeated status report: a new time, the same state */
+		return log_transition(a, a->proposal_id, proposal_state_name(to),
+		    proposal_state_name(to), (int)env->status_report->status);
+	return set_proposal(a, a->proposal_id, a->ps, to);
+}
+
+/* Closing with a proposal names the family placed; every other proposal
+ * under way ends as withdrawn, so no family stays held by a closed
+ * referral. */
+static int
+close_proposals(apply_t *a)
+{
+	const Famlink__V1__ReferralClosed *c = a->env->referral_closed;
+	const char *keep = NULL;
+	char name[PROPOSAL_STATE_MAX];
+	int rc;
+
+	if (c->outcome == FAMLINK__V1__CLOSING_OUTCOME__CLOSING_OUTCOME_PLACED_WITH_PROPOSAL &&
+	    c->proposal_id[0] == '\0')
+		return refuse(a->err, CODE(INVALID), "referralClosed.proposalId: required with"
+		    " CLOSING_OUTCOME_PLACED_WITH_PROPOSAL (the proposal whose family was placed)");
+	if (c->outcome == FAMLINK__V1__CLOSING_OUTCOME__CLOSING_OUTCOME_PLACED_WITH_PROPOSAL) {
+		keep = c->proposal_id;
+		rc = store_proposal_get(a->store, a->owner, a->env->referral_id, keep, name, a->err);
+		if (rc < 0)
+			return ROUTINE_STORE;
+		if (rc == 0)
+			return refuse(a->err, CODE(NOT_ALLOWED), "referral_closed not allowed: referral %s"
+			    " has no proposal %s", a->env->referral_id, keep);
+		rc = proposal_state_from_name(name);
+		if (!proposal_state_holds_family((proposal_state_t)rc) && rc != PS_PLACED)
+			return refuse(a->err, CODE(NOT_ALLOWED), "referral_closed not allowed: proposal %s"
+			    " of referral %s is %s (placed with it needs its contact details passed on)",
+			    keep, a->env->referral_id, name);
+		if (rc != PS_PLACED && set_proposal(a, keep, (proposal_state_t)rc, PS_PLACED) != 0)
+			return ROUTINE_STORE;
+	}
+	if (store_proposal_withdraw_open(a->store, a->owner, a->env->referral_id, keep,
+	    a->env->message_id, a->now, a->err) < 0)
+		return ROUTINE_STORE;
+	return ROUTINE_OK;
+}
+
+static int
+change_deadlines(apply_t *a)
+{
+	deadline_event_t e = {
+		a->ev, a->owner, a->env->referral_id, a->proposal_id,
+		a->ev == EV_REFERRAL ? (int)a->env->referral->kind : 0, a->now,
+	};
+
+	return deadline_apply(a->store, a->cfg, &e, a->err) == 0 ? ROUTINE_OK : ROUTINE_STORE;
+}
+
+/* Who may send it: settled before anything is looked up. */
+static int
+check_sender(apply_t *a)
+{
+	if ((routine_rule(a->ev, RS_NONE)->sender & a->sender) != 0)
+		return ROUTINE_OK;
+	return refuse(a->err, CODE(NOT_ALLOWED), "%s goes the other way (pool and municipality)",
+	    envelope_body_name(a->env));
+}
+
+/* The one apply: both directions, every body. */
+static int
+apply(apply_t *a)
+{
+	int rc;
+
+	if ((a->ev = routine_event_of(a->env, &a->proposal_id)) == EV_NONE)
+		return ROUTINE_OK;
+	if ((rc = check_sender(a)) != ROUTINE_OK ||
+	    (!a->rs_known && (rc = read_referral(a)) != ROUTINE_OK))
+		return rc;
+	a->rule = routine_rule(a->ev, a->rs);
+	if ((rc = check_rule(a)) != ROUTINE_OK || (rc = check_content(a)) != ROUTINE_OK)
+		return rc;
+	if (a->ev == EV_CLOSED && (rc = close_proposals(a)) != ROUTINE_OK)
+		return rc;
+	if ((rc = change_referral(a)) != ROUTINE_OK || (rc = change_proposal(a)) != ROUTINE_OK)
+		return rc;
+	return change_deadlines(a);
+}
+
+/* The pool's answer to a Referral, checked, applied and queued in the
+ * same transaction as the Referral itself. */
+static int
+answer_referral(store_t *store, const config_t *cfg, const Famlink__V1__Envelope *ref,
     int64_t now, err_t *err)
 {
 	Famlink__V1__Envelope env;
 	Famlink__V1__ReferralAck ack = FAMLINK__V1__REFERRAL_ACK__INIT;
+	Famlink__V1__ReferralRejected rej = FAMLINK__V1__REFERRAL_REJECTED__INIT;
 	Famlink__V1__Contact contact = FAMLINK__V1__CONTACT__INIT;
-	const peer_conf_t *peer = config_find_peer(cfg, ref->sender);
-	char id[MESSAGE_ID_LEN + 1];
+	char id[MESSAGE_ID_LEN + 1], why[POOL_CHECK_TEXT_MAX];
+	apply_t a = { store, cfg, &env, ref->sender, SIDE_POOL, true, 0, now, err };
+	int rc;
 
 	envelope_init(&env, id, cfg->node_id, ref->sender);
 	env.referral_id = ref->referral_id;
 	env.answers_message_id = ref->message_id;
 	env.confidential = true;
-	ack.referral_id = ref->referral_id;
-	ack.received_at_ms = now;
-	if (peer != NULL && peer->contact_name[0] != '\0') {
-		contact.name = (char *)peer->contact_name;
-		contact.phone = (char *)peer->contact_phone;
-		contact.email = (char *)peer->contact_email;
-		ack.pool_contact = &contact;
+	rej.reason = pool_check_referral(cfg, ref, now, why, sizeof(why));
+	if (rej.reason != 0) {
+		rej.referral_id = ref->referral_id;
+		rej.explanation = why;
+		env.body_case = BODY(REFERRAL_REJECTED);
+		env.referral_rejected = &rej;
+	} else {
+		ack.referral_id = ref->referral_id;
+		ack.received_at_ms = now;
+		ack.pool_contact = pool_contact_for(cfg, ref->sender, &contact);
+		env.body_case = BODY(REFERRAL_ACK);
+		env.referral_ack = &ack;
 	}
-	env.body_case = BODY(REFERRAL_ACK);
-	env.referral_ack = &ack;
+	a.rs = RS_SUBMITTED;   /* the Referral was applied just now */
+	a.rs_known = true;
+	if ((rc = apply(&a)) != ROUTINE_OK)
+		return rc;
 	return store_enqueue(store, &env, err) == 0 ? ROUTINE_OK : ROUTINE_STORE;
-}
-
-/* The municipality that owns a message's referral: the sender for messages
- * to the pool, the recipient (this node) for messages from it. */
-static const char *
-owner_of(const config_t *cfg, const char *from)
-{
-	if (cfg->role == ROLE_HUB)
-		return from;
-	return cfg->node_id;
 }
 
 int
 routine_receive(store_t *store, const config_t *cfg, const Famlink__V1__Envelope *env,
     const char *from, int64_t now, err_t *err)
 {
-	const char *owner = owner_of(cfg, from);
-	const char *next = state_after(env->body_case);
-	char state[REFERRAL_STATE_MAX];
-	int rc;
+	bool hub = cfg->role == ROLE_HUB;
+	apply_t a = {
+		store, cfg, env, hub ? from : cfg->node_id, hub ? SIDE_MUNICIPALITY : SIDE_POOL,
+		false, 0, now, err,
+	};
+	int rc = apply(&a);
 
-	if ((rc = check_direction(cfg, env, true, err)) != ROUTINE_OK)
-		return rc;
-	rc = store_referral_get(store, owner, env->referral_id, state, err);
-	if (rc < 0)
-		return ROUTINE_STORE;
-	if (env->body_case == BODY(REFERRAL)) {
-		if (rc == 1)
-			return refuse(err, CODE(NOT_ALLOWED), "referral %s was already submitted",
-			    env->referral_id);
-		if (store_referral_add(store, owner, env->referral_id, "acknowledged", now, err) != 0)
-			return ROUTINE_STORE;
-		return enqueue_ack(store, cfg, env, now, err);
-	}
-	/* Unknown and someone else's read the same: nothing leaks. */
-	if (rc == 0)
-		return refuse(err, CODE(UNKNOWN_REFERRAL), "no referral %s", env->referral_id);
-	if (next && store_referral_set_state(store, owner, env->referral_id, next, now, err) != 0)
-		return ROUTINE_STORE;
-	return ROUTINE_OK;
+	if (rc == ROUTINE_OK && hub && a.ev == EV_REFERRAL)
+		rc = answer_referral(store, cfg, env, now, err);
+	return rc;
 }
 
 /* The hub addresses a message to the municipality that owns its referral. */
@@ -149,29 +411,20 @@ resolve_recipient(store_t *store, Famlink__V1__Envelope *env, char buf[65], err_
 
 int
 routine_send(store_t *store, const config_t *cfg, Famlink__V1__Envelope *env,
-    char recipient_buf[65], int64_t now, err_t *err)
+    char recipient_buf[65], unsigned flags, int64_t now, err_t *err)
 {
-	const char *owner, *next = state_after(env->body_case);
-	char state[REFERRAL_STATE_MAX];
+	bool hub = cfg->role == ROLE_HUB;
+	apply_t a = {
+		store, cfg, env, NULL, hub ? SIDE_POOL : SIDE_MUNICIPALITY, true, flags, now, err,
+	};
 	int rc;
 
-	if ((rc = check_direction(cfg, env, false, err)) != ROUTINE_OK)
+	if ((a.ev = routine_event_of(env, &a.proposal_id)) == EV_NONE)
+		return ROUTINE_OK;
+	if ((rc = check_sender(&a)) != ROUTINE_OK)
 		return rc;
-	if (cfg->role == ROLE_HUB && (rc = resolve_recipient(store, env, recipient_buf, err)) != 0)
+	if (hub && (rc = resolve_recipient(store, env, recipient_buf, err)) != ROUTINE_OK)
 		return rc;
-	owner = cfg->role == ROLE_HUB ? env->recipient : cfg->node_id;
-	rc = store_referral_get(store, owner, env->referral_id, state, err);
-	if (rc < 0)
-		return ROUTINE_STORE;
-	if (env->body_case == BODY(REFERRAL)) {
-		if (rc == 1)
-			return refuse(err, CODE(NOT_ALLOWED), "referral %s already exists", env->referral_id);
-		return store_referral_add(store, owner, env->referral_id, "submitted", now, err) == 0
-		    ? ROUTINE_OK : ROUTINE_STORE;
-	}
-	if (rc == 0)
-		return refuse(err, CODE(UNKNOWN_REFERRAL), "no referral %s", env->referral_id);
-	if (next && store_referral_set_state(store, owner, env->referral_id, next, now, err) != 0)
-		return ROUTINE_STORE;
-	return ROUTINE_OK;
+	a.owner = hub ? env->recipient : cfg->node_id;
+	return apply(&a);
 }

@@ -4,9 +4,13 @@
  * message it enqueues, inside the transaction that stores the message, so a
  * state change and the messages it causes commit together or not at all.
  *
- * This is the first cut of seed 000's routine: who may send which body,
- * referral ownership (a municipality only ever sees its own referrals), and
- * the pool's ReferralAck. Full state checks and deadlines build on it.
+ * One apply function serves both directions, driven by the table in
+ * routine_table.c: who may send which body, in which state of its referral
+ * and proposal, and what it changes. Referral ownership: a municipality
+ * only ever sees its own referrals, and another's reads like an unknown
+ * one. The hub checks every Referral (pool_check.c) and answers it with a
+ * ReferralAck or ReferralRejected in the same transaction, and keeps the
+ * ledger of families passed on (store_proposal.h).
  */
 #ifndef FAMLINK_ROUTINE_H
 #define FAMLINK_ROUTINE_H
@@ -21,14 +25,17 @@ enum {
 	ROUTINE_STORE = -2,     /* the store failed; try again later */
 };
 
+/* routine_send() flags */
+#define ROUTINE_OVERRIDE_LEDGER 0x1u  /* pass on a family another referral holds (audited) */
+
 /* Applies env, received from the authenticated node `from`; may enqueue
- * answers (a ReferralAck). */
+ * answers (the hub's ReferralAck or ReferralRejected). */
 int routine_receive(store_t *store, const config_t *cfg, const Famlink__V1__Envelope *env,
     const char *from, int64_t now, err_t *err);
 
-/* Checks and records a message this node is about to enqueue. For the hub,
+/* Checks and applies a message this node is about to enqueue. For the hub,
  * fills in the recipient from the referral's owner when it is empty. */
 int routine_send(store_t *store, const config_t *cfg, Famlink__V1__Envelope *env,
-    char recipient_buf[65], int64_t now, err_t *err);
+    char recipient_buf[65], unsigned flags, int64_t now, err_t *err);
 
 #endif

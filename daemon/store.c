@@ -133,6 +133,84 @@ static const char *const migrations[] = {
 	 * (audit 'skip'). */
 	("ALTER TABLE outbox ADD COLUMN checksum INTEGER;"
 	 "CREATE INDEX audit_skip ON audit (peer, at) WHERE event = 'skip';"),
+	/* 5: the routine (routine_table.h): what each referral is and when it
+	 * was answered and closed; the proposals, whose rows with passed_on_at
+	 * are the hub's ledger of families passed on; and every transition,
+	 * for the meeting report's counts (ids, names and codes only). */
+	("ALTER TABLE referrals ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE referrals ADD COLUMN urgency INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE referrals ADD COLUMN submitted_at INTEGER;"
+	 "ALTER TABLE referrals ADD COLUMN answered_at INTEGER;"
+	 "ALTER TABLE referrals ADD COLUMN closed_at INTEGER;"
+	 "ALTER TABLE referrals ADD COLUMN outcome INTEGER NOT NULL DEFAULT 0;"
+	 "CREATE TABLE proposals ("
+	 "  owner        TEXT NOT NULL,"
+	 "  referral_id  TEXT NOT NULL,"
+	 "  proposal_id  TEXT NOT NULL,"
+	 "  state        TEXT NOT NULL,"
+	 "  family_ref   TEXT NOT NULL DEFAULT '',"  /* the pool's register number */
+	 "  created_at   INTEGER NOT NULL,"
+	 "  updated_at   INTEGER NOT NULL,"
+	 "  passed_on_at INTEGER,"                   /* contact details sent */
+	 "  last_status  INTEGER NOT NULL DEFAULT 0,"  /* PlacementStatus */
+	 "  last_status_at INTEGER,"
+	 "  ended_at     INTEGER,"
+	 "  PRIMARY KEY (owner, referral_id, proposal_id)"
+	 ") WITHOUT ROWID;"
+	 "CREATE INDEX proposals_family ON proposals (family_ref) WHERE passed_on_at IS NOT NULL;"
+	 "CREATE TABLE transitions ("
+	 "  id           INTEGER PRIMARY KEY,"
+	 "  at           INTEGER NOT NULL,"
+	 "  owner        TEXT NOT NULL,"
+	 "  referral_id  TEXT NOT NULL,"
+	 "  proposal_id  TEXT NOT NULL DEFAULT '',"
+	 "  event        TEXT NOT NULL,"
+	 "  from_state   TEXT NOT NULL,"
+	 "  to_state     TEXT NOT NULL,"
+	 "  code         INTEGER NOT NULL DEFAULT 0,"  /* RejectionReason, ClosingOutcome */
+	 "  message_id   TEXT NOT NULL"
+	 ");"),
+	/* 6: deadlines (deadline.h) and the notifications they cause, a queue
+	 * that the email adapter reads; ids, kinds and times only. fired holds
+	 * a bit per stage already notified (1 reminder, 2 overdue, 4
+	 * escalation) and next_at the instant of the next one, so a stage
+	 * fires once, in the transaction that queues its notification. */
+	("CREATE TABLE deadlines ("
+	 "  id           INTEGER PRIMARY KEY,"
+	 "  owner        TEXT NOT NULL,"
+	 "  referral_id  TEXT NOT NULL,"
+	 "  proposal_id  TEXT NOT NULL DEFAULT '',"
+	 "  kind         TEXT NOT NULL,"     /* acknowledge, first_contact, status_report */
+	 "  actor        TEXT NOT NULL,"     /* who must act: pool, or the municipality's id */
+	 "  started_at   INTEGER NOT NULL,"
+	 "  remind_at    INTEGER NOT NULL,"
+	 "  due_at       INTEGER NOT NULL,"
+	 "  escalate_at  INTEGER NOT NULL,"
+	 "  state        TEXT NOT NULL CHECK (state IN ('open', 'met', 'cancelled')),"
+	 "  closed_at    INTEGER,"
+	 "  fired        INTEGER NOT NULL DEFAULT 0,"
+	 "  next_at      INTEGER"
+	 ");"
+	 "CREATE INDEX deadlines_next ON deadlines (next_at) WHERE state = 'open';"
+	 "CREATE INDEX deadlines_referral ON deadlines (owner, referral_id) WHERE state = 'open';"
+	 "CREATE TABLE notifications ("
+	 "  id           INTEGER PRIMARY KEY,"
+	 "  at           INTEGER NOT NULL,"
+	 "  event        TEXT NOT NULL CHECK (event IN ('reminder', 'overdue', 'escalation')),"
+	 "  deadline_id  INTEGER NOT NULL,"
+	 "  kind         TEXT NOT NULL,"
+	 "  owner        TEXT NOT NULL,"
+	 "  referral_id  TEXT NOT NULL,"
+	 "  proposal_id  TEXT NOT NULL DEFAULT '',"
+	 "  actor        TEXT NOT NULL,"
+	 "  recipient    TEXT NOT NULL,"     /* secretary, pool_contact, escalation */
+	 "  due_at       INTEGER NOT NULL,"
+	 "  state        TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent')),"
+	 "  sent_at      INTEGER"
+	 ");"
+	 "CREATE INDEX notifications_pending ON notifications (id) WHERE state = 'pending';"
+	 /* retention: when the personal data of a closed referral was purged */
+	 "ALTER TABLE referrals ADD COLUMN purged_at INTEGER;"),
 };
 #define MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -47,7 +47,7 @@ enqueue_one(store_t *store, const config_t *cfg, bench_ref_t *r, unsigned long n
 
 	snprintf(rid, sizeof(rid), "bench-%s-%06lu", cfg->node_id + 13, n);
 	env = bench_ref_next(r, rid, 1);   /* validated as sequenced; the store gives the real one */
-	rc = routine_send(store, cfg, env, recipient, env->created_at_ms, &err);
+	rc = routine_send(store, cfg, env, recipient, 0, env->created_at_ms, &err);
 	if (rc == ROUTINE_OK && validate_envelope(env, &err) != 0)
 		rc = ROUTINE_REFUSED;
 	if (rc == ROUTINE_OK && store_enqueue(store, env, &err) != 0)

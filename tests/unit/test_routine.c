@@ -51,8 +51,22 @@ typedef struct msg {
 		Famlink__V1__ReferralClosed closed;
 		Famlink__V1__InfoRequest info;
 	} b;
+	Famlink__V1__Decision decision;
+	Famlink__V1__ChildProfile child;
 	char id[MESSAGE_ID_LEN + 1];
 } msg_t;
+
+/* The deadlines the routine opens (config.c's defaults). */
+static void
+set_deadlines(config_t *c)
+{
+	c->dl_acknowledge = (span_t){1, SPAN_WORKING_DAYS};
+	c->dl_acknowledge_emergency = (span_t){2, SPAN_HOURS};
+	c->dl_first_contact = (span_t){14, SPAN_DAYS};
+	c->dl_status_report = (span_t){21, SPAN_DAYS};
+	c->dl_reminder_lead = (span_t){2, SPAN_WORKING_DAYS};
+	c->dl_escalation = (span_t){3, SPAN_WORKING_DAYS};
+}
 
 static int
 setup(void **state)
@@ -71,12 +85,16 @@ setup(void **state)
 	snprintf(f->peers[0].contact_email, sizeof(f->peers[0].contact_email),
 	    "lars.angstrom@nordvast.example");
 	snprintf(f->peers[1].node_id, sizeof(f->peers[1].node_id), "%s", M181);
+	f->peers[0].member = f->peers[1].member = true;
 	f->hub.peers = f->peers;
 	f->hub.npeers = 2;
+	f->hub.remit_kinds = 0x1e;   /* every kind */
+	set_deadlines(&f->hub);
 
 	f->muni.role = ROLE_MUNICIPALITY;
 	snprintf(f->muni.node_id, sizeof(f->muni.node_id), "%s", M180);
 	snprintf(f->muni.hub_id, sizeof(f->muni.hub_id), "%s", HUB);
+	set_deadlines(&f->muni);
 	*state = f;
 	return 0;
 }
@@ -101,7 +119,16 @@ make(msg_t *m, int body_case, const char *sender, const char *recipient,
 	switch (body_case) {
 	case BODY(REFERRAL):
 		famlink__v1__referral__init(&m->b.ref);
+		famlink__v1__decision__init(&m->decision);
+		famlink__v1__child_profile__init(&m->child);
+		m->decision.taken = true;
+		m->child.alias = "Alva";
+		m->child.birth_year = 2015;
 		m->b.ref.referral_id = (char *)referral_id;
+		m->b.ref.kind = FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_FOSTER_HOME;
+		m->b.ref.urgency = FAMLINK__V1__URGENCY__URGENCY_NORMAL;
+		m->b.ref.decision = &m->decision;
+		m->b.ref.child = &m->child;
 		m->env.referral = &m->b.ref;
 		break;
 	case BODY(REFERRAL_ACK):
@@ -355,7 +382,7 @@ test_hub_direction(void **state)
 	/* Nor may the pool send what only municipalities send. */
 	make(&out, BODY(REFERRAL), HUB, M180, "0180-2026-0099");
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_send(f->ss.s, &f->hub, &out.env, rbuf, NOW, &err), ROUTINE_REFUSED);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &out.env, rbuf, 0, NOW, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(NOT_ALLOWED));
 	assert_string_equal(state_of(f, M180, "0180-2026-0099"), "(none)");
 }
@@ -372,20 +399,20 @@ test_hub_send_resolves_owner(void **state)
 	    ROUTINE_OK);
 
 	make(&q, BODY(INFO_REQUEST), HUB, "", "0181-2026-0001");
-	assert_int_equal(routine_send(f->ss.s, &f->hub, &q.env, rbuf, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &q.env, rbuf, 0, NOW, &err), ROUTINE_OK);
 	assert_ptr_equal(q.env.recipient, rbuf);
 	assert_string_equal(rbuf, M181);
 
 	make(&rej, BODY(REFERRAL_REJECTED), HUB, "", "0181-2026-0001");
 	memset(rbuf, 0, sizeof(rbuf));
-	assert_int_equal(routine_send(f->ss.s, &f->hub, &rej.env, rbuf, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &rej.env, rbuf, 0, NOW, &err), ROUTINE_OK);
 	assert_string_equal(rej.env.recipient, M181);
 	assert_string_equal(state_of(f, M181, "0181-2026-0001"), "rejected");
 
 	/* No such referral. */
 	make(&bad, BODY(INFO_REQUEST), HUB, "", "0181-2026-0404");
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_send(f->ss.s, &f->hub, &bad.env, rbuf, NOW, &err), ROUTINE_REFUSED);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &bad.env, rbuf, 0, NOW, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(UNKNOWN_REFERRAL));
 
 	/* The same id at two municipalities: the operator must say which. */
@@ -393,16 +420,16 @@ test_hub_send_resolves_owner(void **state)
 	assert_int_equal(hub_receive(f, &ref3, BODY(REFERRAL), M181, REF, &err), ROUTINE_OK);
 	make(&both, BODY(INFO_REQUEST), HUB, "", REF);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_send(f->ss.s, &f->hub, &both.env, rbuf, NOW, &err), ROUTINE_REFUSED);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &both.env, rbuf, 0, NOW, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(INVALID));
 	make(&expl, BODY(INFO_REQUEST), HUB, M180, REF);
-	assert_int_equal(routine_send(f->ss.s, &f->hub, &expl.env, rbuf, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &expl.env, rbuf, 0, NOW, &err), ROUTINE_OK);
 	assert_string_equal(expl.env.recipient, M180);
 
 	/* A given recipient must own the referral. */
 	make(&expl, BODY(INFO_REQUEST), HUB, M180, "0181-2026-0001");
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_send(f->ss.s, &f->hub, &expl.env, rbuf, NOW, &err), ROUTINE_REFUSED);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &expl.env, rbuf, 0, NOW, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(UNKNOWN_REFERRAL));
 }
 
@@ -435,20 +462,20 @@ test_municipality_send_referral(void **state)
 	err_t err = {0};
 
 	make(&ref, BODY(REFERRAL), M180, HUB, REF);
-	assert_int_equal(routine_send(f->ss.s, &f->muni, &ref.env, rbuf, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_send(f->ss.s, &f->muni, &ref.env, rbuf, 0, NOW, &err), ROUTINE_OK);
 	assert_string_equal(state_of(f, M180, REF), "submitted");
 	assert_string_equal(ref.env.recipient, HUB);
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 0);   /* the caller enqueues */
 
 	make(&again, BODY(REFERRAL), M180, HUB, REF);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_send(f->ss.s, &f->muni, &again.env, rbuf, NOW, &err),
+	assert_int_equal(routine_send(f->ss.s, &f->muni, &again.env, rbuf, 0, NOW, &err),
 	    ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(NOT_ALLOWED));
 	assert_string_equal(state_of(f, M180, REF), "submitted");
 
 	make(&closing, BODY(REFERRAL_CLOSED), M180, HUB, REF);
-	assert_int_equal(routine_send(f->ss.s, &f->muni, &closing.env, rbuf, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_send(f->ss.s, &f->muni, &closing.env, rbuf, 0, NOW, &err), ROUTINE_OK);
 	assert_string_equal(state_of(f, M180, REF), "closed");
 }
 
@@ -461,7 +488,7 @@ test_municipality_receive(void **state)
 	err_t err = {0};
 
 	make(&ref, BODY(REFERRAL), M180, HUB, REF);
-	assert_int_equal(routine_send(f->ss.s, &f->muni, &ref.env, rbuf, NOW, &err), ROUTINE_OK);
+	assert_int_equal(routine_send(f->ss.s, &f->muni, &ref.env, rbuf, 0, NOW, &err), ROUTINE_OK);
 
 	make(&ack, BODY(REFERRAL_ACK), HUB, M180, REF);
 	ack.env.answers_message_id = ref.id;
@@ -490,7 +517,7 @@ test_municipality_receive(void **state)
 	/* Nor does a municipality send a ReferralAck. */
 	make(&ack_out, BODY(REFERRAL_ACK), M180, HUB, REF);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(routine_send(f->ss.s, &f->muni, &ack_out.env, rbuf, NOW, &err),
+	assert_int_equal(routine_send(f->ss.s, &f->muni, &ack_out.env, rbuf, 0, NOW, &err),
 	    ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(NOT_ALLOWED));
 }

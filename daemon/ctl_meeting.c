@@ -1,0 +1,457 @@
+/*
+ * ctl_meeting — the meeting report's data (see ctl_meeting.h) and the verb
+ * `famlinkctl report meeting`. The renderers are in ctl_meeting_render.c.
+ */
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "ctl.h"
+#include "ctl_meeting.h"
+#include "routine_table.h"
+
+/* ---- SQL steps, shared with ctl_routine.c ---------------------------------- */
+
+int
+report_prepare(store_t *store, const char *sql, sqlite3_stmt **st, err_t *err)
+{
+	if (sqlite3_prepare_v2(store_db(store), sql, -1, st, NULL) == SQLITE_OK)
+		return 0;
+	*st = NULL;
+	return store_fail(store, err);
+}
+
+int
+report_bind_fail(store_t *store, sqlite3_stmt *st, err_t *err)
+{
+	store_fail(store, err);
+	sqlite3_finalize(st);
+	return -1;
+}
+
+int
+report_done(store_t *store, sqlite3_stmt *st, int step_rc, err_t *err)
+{
+	int rc = 0;
+
+	if (step_rc != SQLITE_DONE)
+		rc = store_fail(store, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+report_col(sqlite3_stmt *st, int i, char *out, size_t outlen)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	snprintf(out, outlen, "%s", s ? s : "");
+}
+
+int
+report_grow(void **arr, size_t n, size_t size)
+{
+	void *p;
+
+	if (n != 0 && (n & (n - 1)) != 0)
+		return 0;   /* room left: the capacity is the next power of two */
+	if ((p = realloc(*arr, (n ? n * 2 : 1) * size)) == NULL)
+		return -1;
+	*arr = p;
+	return 0;
+}
+
+/* ---- the sections ----------------------------------------------------------- */
+
+static const char sql_open_referrals[] =
+	"SELECT referral_id, kind, state, created_at, coalesce(submitted_at, 0) FROM referrals"
+	" WHERE owner = ?1 AND state NOT IN ('closed', 'rejected')"
+	" ORDER BY created_at, referral_id";
+
+static int
+collect_referrals(store_t *store, meeting_report_t *r, err_t *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (report_prepare(store, sql_open_referrals, &st, err) != 0)
+		return -1;
+	if (sqlite3_bind_text(st, 1, r->municipality, -1, SQLITE_STATIC) != SQLITE_OK)
+		return report_bind_fail(store, st, err);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		meeting_referral_t *x;
+		if (report_grow((void **)&r->referrals, r->nreferrals, sizeof(*x)) != 0) {
+			sqlite3_finalize(st);
+			return err_set(err, 0, "out of memory");
+		}
+		x = &r->referrals[r->nreferrals++];
+		report_col(st, 0, x->referral_id, sizeof(x->referral_id));
+		x->kind = sqlite3_column_int(st, 1);
+		report_col(st, 2, x->state, sizeof(x->state));
+		x->created_at = sqlite3_column_int64(st, 3);
+		x->submitted_at = sqlite3_column_int64(st, 4);
+	}
+	return report_done(store, st, rc, err);
+}
+
+/* Held now, or passed on or ended in the period. */
+static const char sql_families[] =
+	"SELECT family_ref, referral_id, proposal_id, state, passed_on_at, last_status,"
+	" coalesce(last_status_at, 0), coalesce(ended_at, 0) FROM proposals"
+	" WHERE owner = ?1 AND passed_on_at IS NOT NULL AND (ended_at IS NULL"
+	"  OR (passed_on_at >= ?2 AND passed_on_at < ?3) OR (ended_at >= ?2 AND ended_at < ?3))"
+	" ORDER BY passed_on_at, referral_id, proposal_id";
+
+static void
+family_row(sqlite3_stmt *st, meeting_family_t *x)
+{
+	int ps;
+
+	report_col(st, 0, x->family_ref, sizeof(x->family_ref));
+	report_col(st, 1, x->referral_id, sizeof(x->referral_id));
+	report_col(st, 2, x->proposal_id, sizeof(x->proposal_id));
+	report_col(st, 3, x->state, sizeof(x->state));
+	x->passed_on_at = sqlite3_column_int64(st, 4);
+	x->last_status = sqlite3_column_int(st, 5);
+	x->last_status_at = sqlite3_column_int64(st, 6);
+	x->ended_at = sqlite3_column_int64(st, 7);
+	ps = proposal_state_from_name(x->state);
+	x->held = ps >= 0 && proposal_state_holds_family((proposal_state_t)ps);
+}
+
+/* Binds ?1 the municipality, ?2 and ?3 two instants. */
+static int
+bind_owner_period(store_t *store, sqlite3_stmt *st, const char *owner, int64_t a, int64_t b,
+    err_t *err)
+{
+	if (sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, a) != SQLITE_OK || sqlite3_bind_int64(st, 3, b) != SQLITE_OK)
+		return report_bind_fail(store, st, err);
+	return 0;
+}
+
+static int
+collect_families(store_t *store, meeting_report_t *r, err_t *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (report_prepare(store, sql_families, &st, err) != 0 ||
+	    bind_owner_period(store, st, r->municipality, r->from_ms, r->to_ms, err) != 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (report_grow((void **)&r->families, r->nfamilies, sizeof(*r->families)) != 0) {
+			sqlite3_finalize(st);
+			return err_set(err, 0, "out of memory");
+		}
+		family_row(st, &r->families[r->nfamilies++]);
+	}
+	return report_done(store, st, rc, err);
+}
+
+static const char sql_overdue[] =
+	"SELECT id, kind, referral_id, proposal_id, actor, due_at FROM deadlines"
+	" WHERE owner = ?1 AND state = 'open' AND due_at <= ?2 ORDER BY due_at, id";
+
+static int
+collect_overdue(store_t *store, meeting_report_t *r, err_t *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (report_prepare(store, sql_overdue, &st, err) != 0)
+		return -1;
+	if (sqlite3_bind_text(st, 1, r->municipality, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, r->generated_at) != SQLITE_OK)
+		return report_bind_fail(store, st, err);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		meeting_overdue_t *x;
+		if (report_grow((void **)&r->overdue, r->noverdue, sizeof(*x)) != 0) {
+			sqlite3_finalize(st);
+			return err_set(err, 0, "out of memory");
+		}
+		x = &r->overdue[r->noverdue++];
+		x->id = sqlite3_column_int64(st, 0);
+		report_col(st, 1, x->kind, sizeof(x->kind));
+		report_col(st, 2, x->referral_id, sizeof(x->referral_id));
+		report_col(st, 3, x->proposal_id, sizeof(x->proposal_id));
+		report_col(st, 4, x->actor, sizeof(x->actor));
+		x->due_at = sqlite3_column_int64(st, 5);
+		x->working_days = calendar_working_days_between(x->due_at, r->generated_at);
+	}
+	return report_done(store, st, rc, err);
+}
+
+/* ---- the period's counts ------------------------------------------------- */
+
+/* An event that moves a referral and a proposal (a FamilyProposal: the
+ * referral to matching, the proposal to proposed) has a row for each; a
+ * proposal ends placed or returned once (a repeated status keeps its state). */
+static const char sql_counts[] =
+	"SELECT coalesce(sum(event = 'referral' AND proposal_id = ''), 0),"
+	" coalesce(sum(event = 'ack' AND proposal_id = ''), 0),"
+	" coalesce(sum(event = 'family_proposal' AND proposal_id <> ''), 0),"
+	" coalesce(sum(proposal_id <> '' AND to_state = 'placed' AND from_state <> 'placed'), 0),"
+	" coalesce(sum(proposal_id <> '' AND to_state = 'returned' AND from_state <> 'returned'), 0)"
+	" FROM transitions WHERE owner = ?1 AND at >= ?2 AND at < ?3";
+
+static int
+count_events(store_t *store, meeting_report_t *r, err_t *err)
+{
+	meeting_counts_t *c = &r->counts;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (report_prepare(store, sql_counts, &st, err) != 0 ||
+	    bind_owner_period(store, st, r->municipality, r->from_ms, r->to_ms, err) != 0)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c->received = (long)sqlite3_column_int64(st, 0);
+		c->acknowledged = (long)sqlite3_column_int64(st, 1);
+		c->proposals = (long)sqlite3_column_int64(st, 2);
+		c->placed = (long)sqlite3_column_int64(st, 3);
+		c->returned = (long)sqlite3_column_int64(st, 4);
+		rc = sqlite3_step(st);
+	}
+	return report_done(store, st, rc, err);
+}
+
+static const char sql_rejected[] =
+	"SELECT code, count(*) FROM transitions"
+	" WHERE owner = ?1 AND event = 'rejected' AND proposal_id = '' AND at >= ?2 AND at < ?3"
+	" GROUP BY code";
+
+static int
+count_rejected(store_t *store, meeting_report_t *r, err_t *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (report_prepare(store, sql_rejected, &st, err) != 0 ||
+	    bind_owner_period(store, st, r->municipality, r->from_ms, r->to_ms, err) != 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int code = sqlite3_column_int(st, 0);
+		if (code < 0 || code >= MEETING_REASONS)
+			code = 0;
+		r->counts.rejected[code] += (long)sqlite3_column_int64(st, 1);
+	}
+	return report_done(store, st, rc, err);
+}
+
+/* Acknowledgements with a deadline row: met by its due instant. */
+static const char sql_ack_met[] =
+	"SELECT count(*) FROM deadlines WHERE owner = ?1 AND kind = 'acknowledge'"
+	" AND state = 'met' AND closed_at <= due_at AND closed_at >= ?2 AND closed_at < ?3";
+
+/* Acknowledgements without one (the hub acks at once): the ack and the
+ * referral it answered, to be within one working day. */
+static const char sql_ack_bare[] =
+	"SELECT a.at, (SELECT max(s.at) FROM transitions s WHERE s.owner = a.owner"
+	"  AND s.referral_id = a.referral_id AND s.event = 'referral' AND s.proposal_id = ''"
+	"  AND s.at <= a.at)"
+	" FROM transitions a WHERE a.owner = ?1 AND a.event = 'ack' AND a.proposal_id = ''"
+	" AND a.at >= ?2 AND a.at < ?3"
+	" AND NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.owner = a.owner"
+	"  AND d.referral_id = a.referral_id AND d.kind = 'acknowledge')";
+
+static int
+count_acks(store_t *store, meeting_report_t *r, err_t *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (report_prepare(store, sql_ack_met, &st, err) != 0 ||
+	    bind_owner_period(store, st, r->municipality, r->from_ms, r->to_ms, err) != 0)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r->counts.acknowledged_in_time = (long)sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	if (report_done(store, st, rc, err) != 0 || report_prepare(store, sql_ack_bare, &st, err) != 0 ||
+	    bind_owner_period(store, st, r->municipality, r->from_ms, r->to_ms, err) != 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t ack = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
+		    ack <= calendar_add_working_days(sqlite3_column_int64(st, 1), 1))
+			r->counts.acknowledged_in_time++;
+	}
+	return report_done(store, st, rc, err);
+}
+
+/* ---- json ----------------------------------------------------------------------- */
+
+static json_t *
+referrals_json(const meeting_report_t *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->nreferrals; i++) {
+		const meeting_referral_t *x = &r->referrals[i];
+		int64_t age = r->generated_at - x->created_at;
+		json_array_append_new(a, json_pack("{s:o, s:s, s:s, s:I, s:o, s:o, s:o}",
+		    "referralId", report_json_str(x->referral_id), "kind", report_kind_name(x->kind),
+		    "state", x->state, "ageDays", (json_int_t)(age > 0 ? age / 86400000 : 0),
+		    "createdAt", report_json_time(x->created_at),
+		    "submittedAt", report_json_time(x->submitted_at),
+		    "submittedDate", report_json_date(x->submitted_at)));
+	}
+	return a;
+}
+
+static json_t *
+families_json(const meeting_report_t *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->nfamilies; i++) {
+		const meeting_family_t *x = &r->families[i];
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:o,"
+		    " s:o, s:o, s:o}", "familyReference", report_json_str(x->family_ref),
+		    "referralId", report_json_str(x->referral_id),
+		    "proposalId", report_json_str(x->proposal_id), "state", x->state, "held", x->held,
+		    "passedOnAt", report_json_time(x->passed_on_at),
+		    "passedOnDate", report_json_date(x->passed_on_at),
+		    "lastStatus", x->last_status ? json_string(report_status_name(x->last_status))
+		    : json_null(), "lastStatusAt", report_json_time(x->last_status_at),
+		    "lastStatusDate", report_json_date(x->last_status_at),
+		    "endedAt", report_json_time(x->ended_at), "endedDate", report_json_date(x->ended_at)));
+	}
+	return a;
+}
+
+static json_t *
+overdue_json(const meeting_report_t *r)
+{
+	json_t *a = json_array();
+	char d[11];
+
+	for (size_t i = 0; i < r->noverdue; i++) {
+		const meeting_overdue_t *x = &r->overdue[i];
+		json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:s, s:i}",
+		    "id", (json_int_t)x->id, "kind", report_json_str(x->kind),
+		    "referralId", report_json_str(x->referral_id),
+		    "proposalId", report_json_str(x->proposal_id), "actor", report_json_str(x->actor),
+		    "dueAt", report_json_time(x->due_at), "dueDate", report_due_date(x->due_at, d),
+		    "overdueWorkingDays", x->working_days));
+	}
+	return a;
+}
+
+static json_t *
+counts_json(const meeting_report_t *r)
+{
+	const meeting_counts_t *k = &r->counts;
+	json_t *rejected = json_array();
+
+	for (int i = 1; i <= MEETING_REASONS; i++)   /* unspecified (0) last */
+		json_array_append_new(rejected, json_pack("{s:s, s:I}", "reason",
+		    report_reason_name(i % MEETING_REASONS), "count",
+		    (json_int_t)k->rejected[i % MEETING_REASONS]));
+	return json_pack("{s:I, s:I, s:I, s:o, s:I, s:I, s:I}", "referralsReceived",
+	    (json_int_t)k->received, "acknowledged", (json_int_t)k->acknowledged,
+	    "acknowledgedInTime", (json_int_t)k->acknowledged_in_time, "rejectedByReason", rejected,
+	    "proposalsMade", (json_int_t)k->proposals, "familiesPlaced", (json_int_t)k->placed,
+	    "familiesReturned", (json_int_t)k->returned);
+}
+
+json_t *
+meeting_json(const meeting_report_t *r)
+{
+	char f[11], t[11];
+
+	calendar_format_date(r->from, f);
+	calendar_format_date(r->to, t);
+	return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "report", "meeting", "nodeId", report_json_str(r->node_id),
+	    "municipality", report_json_str(r->municipality), "from", f, "to", t,
+	    "periodStart", report_json_time(r->from_ms), "periodEnd", report_json_time(r->to_ms),
+	    "generatedAt", report_json_time(r->generated_at),
+	    "openReferrals", referrals_json(r), "familiesPassedOn", families_json(r),
+	    "overdueDeadlines", overdue_json(r), "counts", counts_json(r));
+}
+
+/* ---- the report -------------------------------------------------------------- */
+
+int
+meeting_collect(store_t *store, const char *node_id, const char *municipality,
+    cal_date_t from, cal_date_t to, int64_t now, meeting_report_t *r, err_t *err)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->node_id, sizeof(r->node_id), "%s", node_id);
+	snprintf(r->municipality, sizeof(r->municipality), "%s", municipality);
+	r->from = from;
+	r->to = to;
+	r->from_ms = calendar_local_midnight(from);
+	r->to_ms = calendar_local_midnight(report_date_add(to, 1));
+	r->generated_at = now;
+	if (store_schema_version(store) < REPORT_SCHEMA)
+		return err_set(err, 0, "the store has no routine tables yet (schema %d, need %d):"
+		    " start famlinkd once to update it", store_schema_version(store), REPORT_SCHEMA);
+	if (collect_referrals(store, r, err) != 0 || collect_families(store, r, err) != 0 ||
+	    collect_overdue(store, r, err) != 0 || count_events(store, r, err) != 0 ||
+	    count_rejected(store, r, err) != 0 || count_acks(store, r, err) != 0)
+		return -1;
+	return 0;
+}
+
+void
+meeting_free(meeting_report_t *r)
+{
+	free(r->referrals);
+	free(r->families);
+	free(r->overdue);
+	r->referrals = NULL;
+	r->families = NULL;
+	r->overdue = NULL;
+	r->nreferrals = r->nfamilies = r->noverdue = 0;
+}
+
+/* ---- famlinkctl report meeting ------------------------------------------------ */
+
+/* A hub reports on any municipality in its config, a municipality on itself. */
+static int
+check_municipality(const config_t *cfg, const char *id)
+{
+	if (cfg->role == ROLE_HUB) {
+		if (config_find_peer(cfg, id) != NULL)
+			return 0;
+		fprintf(stderr, "famlinkctl report meeting: %s is not a peer in this hub's config"
+		    " (%s); see its [peer municipality:NNNN] sections\n", id, cfg->path);
+		return -1;
+	}
+	if (strcmp(id, cfg->node_id) == 0)
+		return 0;
+	fprintf(stderr, "famlinkctl report meeting: this node is %s: a municipality reports on"
+	    " itself only (the hub reports on any of its municipalities)\n", cfg->node_id);
+	return -1;
+}
+
+int
+ctl_report_meeting(const config_t *cfg, const ctl_opts_t *o)
+{
+	meeting_report_t r;
+	store_t *store;
+	err_t err;
+	int rc = CTL_OK;
+
+	if (check_municipality(cfg, o->municipality_id) != 0)
+		return CTL_ERROR;
+	if ((store = ctl_open_store(cfg, true)) == NULL)
+		return CTL_ERROR;
+	if (meeting_collect(store, cfg->node_id, o->municipality_id, o->from_date, o->to_date,
+	    clock_now_ms(), &r, &err) != 0) {
+		fprintf(stderr, "famlinkctl: %s\n", err.msg);
+		rc = CTL_ERROR;
+	} else if (meeting_render(&r, (meeting_format_t)o->format_id, stdout) != 0 ||
+	    fflush(stdout) != 0) {
+		fprintf(stderr, "famlinkctl report meeting: cannot write the report\n");
+		rc = CTL_ERROR;
+	}
+	meeting_free(&r);
+	store_close(&store);
+	return rc;
+}

@@ -1,0 +1,495 @@
+/*
+ * ctl_meeting_render — the meeting report in text, csv, json and html (see
+ * ctl_meeting.h), and the names and time formats the listings share.
+ *
+ * text, csv and html are drawn from one description of each section
+ * (sections[]): its headings and a function that fills a row's cells with
+ * plain values; each renderer escapes them its own way. json has types
+ * (numbers, null, booleans) and is built on its own.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl_meeting.h"
+#include "log.h"
+
+/* ---- names and times ----------------------------------------------------------- */
+
+static const char *
+enum_name(const char *const *names, int n, int v)
+{
+	if (v == 0)
+		return "unspecified";
+	return v > 0 && v < n ? names[v] : "unknown";
+}
+
+const char *
+report_kind_name(int kind)
+{
+	static const char *const n[] = {"", "foster_home", "contact_family", "contact_person",
+	    "emergency_home"};
+	return enum_name(n, 5, kind);
+}
+
+const char *
+report_status_name(int status)
+{
+	static const char *const n[] = {"", "contacted", "investigating", "meeting_planned",
+	    "placement_decided", "not_going_ahead"};
+	return enum_name(n, 6, status);
+}
+
+const char *
+report_reason_name(int reason)
+{
+	static const char *const n[] = {"", "not_member", "out_of_remit", "no_decision", "invalid"};
+	return enum_name(n, 5, reason);
+}
+
+const char *
+report_iso_time(int64_t ms, char buf[REPORT_TIME_LEN])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms == 0 || gmtime_r(&t, &tm) == NULL)
+		return "-";
+	strftime(buf, REPORT_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+const char *
+report_date(int64_t ms, char buf[11])
+{
+	if (ms == 0)
+		return "-";
+	calendar_format_date(calendar_local_date(ms), buf);
+	return buf;
+}
+
+const char *
+report_due_date(int64_t due, char buf[11])
+{
+	return report_date(due - 1, buf);
+}
+
+cal_date_t
+report_date_add(cal_date_t d, int days)
+{
+	/* From noon: a DST switch moves a day by an hour, never off its date. */
+	return calendar_local_date(calendar_local_midnight(d) + 12 * 3600000 +
+	    (int64_t)days * 86400000);
+}
+
+/* Stockholm wall-clock time of day (ms since local midnight) of t on its
+ * local date d: the elapsed time, corrected on the two days a year whose
+ * clocks move at 01:00 UTC (02:00 CET forward, 03:00 CEST back; calendar.h).
+ * During the autumn's repeated hour the later reading is shown. */
+static int64_t
+local_time_of_day(int64_t t, cal_date_t d)
+{
+	int64_t mid = calendar_local_midnight(d);
+	int64_t day = calendar_local_midnight(report_date_add(d, 1)) - mid;
+	int64_t moved = mid + (day < 86400000 ? 2 : 3) * 3600000;
+
+	if (day == 86400000 || t < moved)
+		return t - mid;
+	return t - mid + (86400000 - day);
+}
+
+const char *
+report_due_time(int64_t due, char buf[REPORT_TIME_LEN])
+{
+	cal_date_t d = calendar_local_date(due);
+	int64_t tod = local_time_of_day(due, d);
+	char date[11];
+
+	if (tod == 0) {   /* the instant that ends the day before */
+		calendar_format_date(calendar_local_date(due - 1), date);
+		snprintf(buf, REPORT_TIME_LEN, "%s 24:00", date);
+		return buf;
+	}
+	calendar_format_date(d, date);
+	snprintf(buf, REPORT_TIME_LEN, "%s %02d:%02d", date, (int)(tod / 3600000),
+	    (int)(tod / 60000 % 60));
+	return buf;
+}
+
+/* ---- JSON values ----------------------------------------------------------------- */
+
+json_t *
+report_json_str(const char *s)
+{
+	char esc[4 * 256];
+	json_t *j;
+
+	if (s == NULL || s[0] == '\0')
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	j = json_string(log_escape(s, esc, sizeof(esc)));
+	return j != NULL ? j : json_null();
+}
+
+json_t *
+report_json_time(int64_t ms)
+{
+	char t[REPORT_TIME_LEN];
+
+	return ms == 0 ? json_null() : json_string(report_iso_time(ms, t));
+}
+
+json_t *
+report_json_date(int64_t ms)
+{
+	char d[11];
+
+	return ms == 0 ? json_null() : json_string(report_date(ms, d));
+}
+
+int
+meeting_format_from_name(const char *name)
+{
+	static const char *const names[] = {"text", "csv", "json", "html"};
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- the sections as rows of plain cells ----------------------------------------- */
+
+#define CELL 80
+#define MAX_COLS 9
+typedef char cells_t[MAX_COLS][CELL];
+
+typedef struct section {
+	const char *key;          /* csv's section column */
+	const char *title;        /* text and html */
+	bool listing;             /* rows of items (counted in the title), not measures */
+	int ncols;
+	const char *heads[MAX_COLS];   /* csv header; upper-cased for text */
+	int widths[MAX_COLS];     /* text: negative left-aligned */
+	size_t (*nrows)(const meeting_report_t *r);
+	void (*row)(const meeting_report_t *r, size_t i, cells_t c);
+} section_t;
+
+static size_t n_referrals(const meeting_report_t *r) { return r->nreferrals; }
+static size_t n_families(const meeting_report_t *r) { return r->nfamilies; }
+static size_t n_overdue(const meeting_report_t *r) { return r->noverdue; }
+
+static void
+referral_cells(const meeting_report_t *r, size_t i, cells_t c)
+{
+	const meeting_referral_t *x = &r->referrals[i];
+	int64_t age = r->generated_at - x->created_at;
+
+	snprintf(c[0], CELL, "%s", x->referral_id);
+	snprintf(c[1], CELL, "%s", report_kind_name(x->kind));
+	snprintf(c[2], CELL, "%s", x->state);
+	snprintf(c[3], CELL, "%lld", (long long)(age > 0 ? age / 86400000 : 0));
+	if (x->submitted_at != 0)
+		report_date(x->submitted_at, c[4]);
+}
+
+static void
+family_cells(const meeting_report_t *r, size_t i, cells_t c)
+{
+	const meeting_family_t *x = &r->families[i];
+
+	snprintf(c[0], CELL, "%s", x->family_ref);
+	snprintf(c[1], CELL, "%s", x->referral_id);
+	snprintf(c[2], CELL, "%s", x->proposal_id);
+	snprintf(c[3], CELL, "%s", x->state);
+	report_date(x->passed_on_at, c[4]);
+	if (x->last_status != 0)
+		snprintf(c[5], CELL, "%s", report_status_name(x->last_status));
+	if (x->last_status_at != 0)
+		report_date(x->last_status_at, c[6]);
+	snprintf(c[7], CELL, "%s", x->held ? "held" : "ended");
+	if (x->ended_at != 0)
+		report_date(x->ended_at, c[8]);
+}
+
+static void
+overdue_cells(const meeting_report_t *r, size_t i, cells_t c)
+{
+	const meeting_overdue_t *x = &r->overdue[i];
+
+	snprintf(c[0], CELL, "%lld", (long long)x->id);
+	snprintf(c[1], CELL, "%s", x->kind);
+	snprintf(c[2], CELL, "%s", x->referral_id);
+	snprintf(c[3], CELL, "%s", x->proposal_id);
+	snprintf(c[4], CELL, "%s", x->actor);
+	report_due_date(x->due_at, c[5]);
+	snprintf(c[6], CELL, "%d", x->working_days);
+}
+
+/* The counts, one measure a row. */
+#define NCOUNTS 11
+static size_t n_counts(const meeting_report_t *r) { (void)r; return NCOUNTS; }
+
+static void
+count_cells(const meeting_report_t *r, size_t i, cells_t c)
+{
+	static const char *const names[NCOUNTS] = {"referrals_received", "acknowledged",
+	    "acknowledged_in_time", "rejected_not_member", "rejected_out_of_remit",
+	    "rejected_no_decision", "rejected_invalid", "rejected_unspecified", "proposals_made",
+	    "families_placed", "families_returned"};
+	const meeting_counts_t *k = &r->counts;
+	const long v[NCOUNTS] = {k->received, k->acknowledged, k->acknowledged_in_time,
+	    k->rejected[1], k->rejected[2], k->rejected[3], k->rejected[4], k->rejected[0],
+	    k->proposals, k->placed, k->returned};
+
+	snprintf(c[0], CELL, "%s", names[i]);
+	snprintf(c[1], CELL, "%ld", v[i]);
+}
+
+static const section_t sections[] = {
+	{"open_referrals", "Open referrals", true, 5,
+	    {"referral_id", "kind", "state", "age_days", "submitted_date"},
+	    {-20, -15, -13, 9, -10}, n_referrals, referral_cells},
+	{"families_passed_on", "Families passed on", true, 9,
+	    {"family_reference", "referral_id", "proposal_id", "state", "passed_on_date",
+	    "last_status", "last_status_date", "held", "ended_date"},
+	    {-16, -20, -14, -20, -10, -17, -10, -5, -10}, n_families, family_cells},
+	{"overdue_deadlines", "Overdue deadlines", true, 7,
+	    {"deadline_id", "kind", "referral_id", "proposal_id", "actor", "due_date",
+	    "working_days_overdue"},
+	    {6, -13, -20, -14, -17, -10, 4}, n_overdue, overdue_cells},
+	{"counts", "Counts for the period", false, 2, {"measure", "value"}, {-22, 6}, n_counts,
+	    count_cells},
+};
+#define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
+
+/* ---- text ----------------------------------------------------------------------- */
+
+/* A column is as wide as its width or its heading; the last one, if
+ * left-aligned, is not padded. */
+static void
+text_row(FILE *out, const section_t *s, const char *const *v)
+{
+	for (int i = 0; i < s->ncols; i++) {
+		int w = abs(s->widths[i]), h = (int)strlen(s->heads[i]);
+		w = h > w ? h : w;
+		if (i + 1 == s->ncols && s->widths[i] < 0)
+			w = 0;
+		fprintf(out, i + 1 < s->ncols ? "%*s " : "%*s\n", s->widths[i] < 0 ? -w : w,
+		    v[i][0] ? v[i] : "-");
+	}
+}
+
+/* "referral_id" as the text table's heading: "REFERRAL ID". */
+static const char *
+text_head(const char *head, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; head[i] != '\0' && i + 1 < outlen; i++)
+		out[i] = head[i] == '_' ? ' ' : (head[i] >= 'a' && head[i] <= 'z') ?
+		    (char)(head[i] - 'a' + 'A') : head[i];
+	out[i] = '\0';
+	return out;
+}
+
+static void
+text_section(FILE *out, const meeting_report_t *r, const section_t *s)
+{
+	char heads[MAX_COLS][32], esc[MAX_COLS][4 * CELL];
+	const char *v[MAX_COLS];
+	size_t n = s->nrows(r);
+	cells_t c;
+
+	if (s->listing)
+		fprintf(out, "\n%s (%zu)\n", s->title, n);
+	else
+		fprintf(out, "\n%s\n", s->title);
+	for (int i = 0; i < s->ncols; i++)
+		v[i] = text_head(s->heads[i], heads[i], sizeof(heads[i]));
+	text_row(out, s, v);
+	for (size_t k = 0; k < n; k++) {
+		memset(c, 0, sizeof(c));
+		s->row(r, k, c);
+		for (int i = 0; i < s->ncols; i++)
+			v[i] = log_escape(c[i], esc[i], sizeof(esc[i]));
+		text_row(out, s, v);
+	}
+	if (n == 0)
+		fprintf(out, "(none)\n");
+}
+
+static void
+render_text(const meeting_report_t *r, FILE *out)
+{
+	char g[REPORT_TIME_LEN], f[11], t[11], id[4 * 65], node[4 * 65];
+
+	calendar_format_date(r->from, f);
+	calendar_format_date(r->to, t);
+	fprintf(out, "Samverkansmöte report for %s, %s to %s (Swedish local dates)\n"
+	    "made by %s at %s: referrals, families and deadlines as they stood then,\n"
+	    "counts for the period\n",
+	    log_escape(r->municipality, id, sizeof(id)), f, t,
+	    log_escape(r->node_id, node, sizeof(node)), report_iso_time(r->generated_at, g));
+	for (size_t i = 0; i < NSECTIONS; i++)
+		text_section(out, r, &sections[i]);
+}
+
+/* ---- csv (RFC 4180) -------------------------------------------------------------- */
+
+static void
+csv_field(FILE *out, const char *v, bool last)
+{
+	if (strpbrk(v, ",\"\r\n") == NULL) {
+		fputs(v, out);
+	} else {
+		fputc('"', out);
+		for (; *v; v++) {
+			if (*v == '"')
+				fputc('"', out);
+			fputc(*v, out);
+		}
+		fputc('"', out);
+	}
+	fputs(last ? "\r\n" : ",", out);
+}
+
+static void
+csv_section(FILE *out, const meeting_report_t *r, const section_t *s)
+{
+	size_t n = s->nrows(r);
+	cells_t c;
+
+	fputs("\r\nsection,", out);
+	for (int i = 0; i < s->ncols; i++)
+		csv_field(out, s->heads[i], i + 1 == s->ncols);
+	for (size_t k = 0; k < n; k++) {
+		memset(c, 0, sizeof(c));
+		s->row(r, k, c);
+		csv_field(out, s->key, false);
+		for (int i = 0; i < s->ncols; i++)
+			csv_field(out, c[i], i + 1 == s->ncols);
+	}
+}
+
+static void
+render_csv(const meeting_report_t *r, FILE *out)
+{
+	char g[REPORT_TIME_LEN], f[11], t[11];
+
+	calendar_format_date(r->from, f);
+	calendar_format_date(r->to, t);
+	fputs("section,node_id,municipality,from,to,generated_at\r\nreport,", out);
+	csv_field(out, r->node_id, false);
+	csv_field(out, r->municipality, false);
+	csv_field(out, f, false);
+	csv_field(out, t, false);
+	csv_field(out, report_iso_time(r->generated_at, g), true);
+	for (size_t i = 0; i < NSECTIONS; i++)
+		csv_section(out, r, &sections[i]);
+}
+
+/* ---- html ----------------------------------------------------------------------- */
+
+static void
+html_text(FILE *out, const char *v)
+{
+	for (; *v; v++) {
+		switch (*v) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&#39;", out); break;
+		default: fputc(*v, out);
+		}
+	}
+}
+
+static void
+html_section(FILE *out, const meeting_report_t *r, const section_t *s)
+{
+	size_t n = s->nrows(r);
+	cells_t c;
+
+	fprintf(out, "<h2>%s</h2>\n<table>\n<thead><tr>", s->title);
+	for (int i = 0; i < s->ncols; i++) {   /* "referral_id": "Referral id" */
+		fputs("<th>", out);
+		for (const char *h = s->heads[i]; *h; h++)
+			fputc(*h == '_' ? ' ' : h == s->heads[i] ? *h - 'a' + 'A' : *h, out);
+		fputs("</th>", out);
+	}
+	fputs("</tr></thead>\n<tbody>\n", out);
+	for (size_t k = 0; k < n; k++) {
+		memset(c, 0, sizeof(c));
+		s->row(r, k, c);
+		fputs("<tr>", out);
+		for (int i = 0; i < s->ncols; i++) {
+			fputs(s->widths[i] > 0 ? "<td class=\"n\">" : "<td>", out);
+			html_text(out, c[i][0] ? c[i] : "-");
+			fputs("</td>", out);
+		}
+		fputs("</tr>\n", out);
+	}
+	if (n == 0)
+		fprintf(out, "<tr><td colspan=\"%d\">none</td></tr>\n", s->ncols);
+	fputs("</tbody>\n</table>\n", out);
+}
+
+static const char html_style[] =
+	"body{font:11pt/1.4 sans-serif;margin:2em;color:#000;background:#fff}"
+	"h1{font-size:16pt;margin:0 0 .3em}h2{font-size:13pt;margin:1.5em 0 .4em}"
+	"p{margin:.2em 0}table{border-collapse:collapse;width:100%}"
+	"th,td{border:1px solid #999;padding:.2em .5em;text-align:left;vertical-align:top}"
+	"th{background:#eee}td.n{text-align:right}"
+	"@media print{body{margin:0;font-size:9pt}h2{page-break-after:avoid}"
+	"tr{page-break-inside:avoid}th{background:#ddd}@page{size:A4 landscape;margin:1.5cm}}";
+
+static void
+render_html(const meeting_report_t *r, FILE *out)
+{
+	char g[REPORT_TIME_LEN], f[11], t[11];
+
+	calendar_format_date(r->from, f);
+	calendar_format_date(r->to, t);
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"
+	    " style-src 'unsafe-inline'\">\n<title>Samverkansmöte ", out);
+	html_text(out, r->municipality);
+	fprintf(out, " %s to %s</title>\n<style>%s</style>\n</head>\n<body>\n"
+	    "<h1>Samverkansmöte: ", f, t, html_style);
+	html_text(out, r->municipality);
+	fprintf(out, "</h1>\n<p>Period %s to %s (Swedish local dates, both included).</p>\n"
+	    "<p>Generated %s by ", f, t, report_iso_time(r->generated_at, g));
+	html_text(out, r->node_id);
+	fputs(". Open referrals, families and overdue deadlines as of then;"
+	    " counts for the period.</p>\n", out);
+	for (size_t i = 0; i < NSECTIONS; i++)
+		html_section(out, r, &sections[i]);
+	fputs("</body>\n</html>\n", out);
+}
+
+int
+meeting_render(const meeting_report_t *r, meeting_format_t format, FILE *out)
+{
+	json_t *j;
+	char *text;
+
+	switch (format) {
+	case MEETING_TEXT: render_text(r, out); break;
+	case MEETING_CSV: render_csv(r, out); break;
+	case MEETING_HTML: render_html(r, out); break;
+	case MEETING_JSON:
+		j = meeting_json(r);
+		text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(j);
+		if (text == NULL)
+			return -1;
+		fprintf(out, "%s\n", text);
+		free(text);
+		break;
+	}
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,479 @@
+/*
+ * ctl_routine — `famlinkctl referrals`, `families` and `deadlines`: the
+ * routine's state read from the store while the daemon runs, and the
+ * checks of the options they and `report meeting` take. Ids, states,
+ * kinds, times and counts only. Tables show Swedish local dates; --json
+ * prints a JSON array with instants as ISO-8601 UTC and local dates beside
+ * them (ctl_meeting.h).
+ */
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "ctl.h"
+#include "ctl_meeting.h"
+#include "log.h"
+#include "routine_table.h"
+
+/* ---- option values ------------------------------------------------------------- */
+
+static int
+bad_state(const char *verb, const char *state)
+{
+	fprintf(stderr, "famlinkctl %s: --state %s: not a referral state; one of:", verb, state);
+	for (int s = RS_NONE + 1; s < RS_COUNT; s++)
+		fprintf(stderr, "%s %s", s > RS_NONE + 1 ? "," : "",
+		    referral_state_name((referral_state_t)s));
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* "0180" or "municipality:0180" into "municipality:0180". */
+static int
+parse_municipality(const char *verb, const char *arg, char out[65])
+{
+	const char *code = strncmp(arg, "municipality:", 13) == 0 ? arg + 13 : arg;
+
+	if (strlen(code) == 4 && strspn(code, "0123456789") == 4) {
+		snprintf(out, 65, "municipality:%s", code);
+		return 0;
+	}
+	fprintf(stderr, "famlinkctl %s: --municipality %s: give the kommunkod (4 digits, e.g."
+	    " 0180) or the node id (municipality:0180)\n", verb, arg);
+	return -1;
+}
+
+static int
+parse_date(const char *verb, const char *opt, const char *arg, cal_date_t *d)
+{
+	char tail;
+
+	if (strlen(arg) == 10 && sscanf(arg, "%4d-%2d-%2d%c", &d->year, &d->month, &d->day,
+	    &tail) == 3 && arg[4] == '-' && arg[7] == '-' && calendar_date_valid(*d))
+		return 0;
+	fprintf(stderr, "famlinkctl %s: %s %s: not a date; give YYYY-MM-DD (a Swedish local"
+	    " date)\n", verb, opt, arg);
+	return -1;
+}
+
+static long
+date_key(cal_date_t d)
+{
+	return (long)d.year * 10000 + d.month * 100 + d.day;
+}
+
+/* report's operand, its period (default: MEETING_DEFAULT_DAYS days up to
+ * and including today) and its format. */
+static int
+check_report(ctl_opts_t *o, int argc, char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "meeting") != 0) {
+		fprintf(stderr, "famlinkctl report: no report %s; the one there is: meeting\n",
+		    argc < 1 ? "named" : argv[0]);
+		return -1;
+	}
+	if (o->municipality == NULL) {
+		fprintf(stderr, "famlinkctl report meeting: --municipality CODE is required (the"
+		    " kommunkod, 0180, or the node id, municipality:0180)\n");
+		return -1;
+	}
+	if ((o->has_from && parse_date("report", "--from", o->from, &o->from_date) != 0) ||
+	    (o->has_to && parse_date("report", "--to", o->to, &o->to_date) != 0))
+		return -1;
+	if (!o->has_to)
+		o->to_date = calendar_local_date(clock_now_ms());
+	if (!o->has_from)
+		o->from_date = report_date_add(o->to_date, 1 - MEETING_DEFAULT_DAYS);
+	if (date_key(o->from_date) > date_key(o->to_date)) {
+		char f[11], t[11];
+		calendar_format_date(o->from_date, f);
+		calendar_format_date(o->to_date, t);
+		fprintf(stderr, "famlinkctl report: --from %s is after --to %s\n", f, t);
+		return -1;
+	}
+	if (o->format != NULL && (o->format_id = meeting_format_from_name(o->format)) < 0) {
+		fprintf(stderr, "famlinkctl report: --format %s: one of %s\n", o->format,
+		    MEETING_FORMATS);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_check_values(const char *verb, ctl_opts_t *o, int argc, char **argv)
+{
+	o->has_from = o->from != NULL;
+	o->has_to = o->to != NULL;
+	o->format_id = MEETING_TEXT;
+	if (o->state != NULL && referral_state_from_name(o->state) <= RS_NONE)
+		return bad_state(verb, o->state);
+	if (o->municipality != NULL &&
+	    parse_municipality(verb, o->municipality, o->municipality_id) != 0)
+		return -1;
+	if (strcmp(verb, "report") == 0)
+		return check_report(o, argc, argv);
+	return 0;
+}
+
+/* ---- shared ------------------------------------------------------------------- */
+
+/* The store, read-only, if it has the routine's tables; NULL with the
+ * reason printed. */
+static store_t *
+open_routine_store(const config_t *cfg)
+{
+	store_t *store = ctl_open_store(cfg, true);
+	int v;
+
+	if (store != NULL && (v = store_schema_version(store)) < REPORT_SCHEMA) {
+		fprintf(stderr, "famlinkctl: the store has no routine tables yet (schema %d, need"
+		    " %d): start famlinkd once to update it\n", v, REPORT_SCHEMA);
+		store_close(&store);
+	}
+	return store;
+}
+
+/* "14m", "5h", "3d": since created. */
+static const char *
+fmt_age(int64_t ms, char *buf, size_t len)
+{
+	if (ms < 3600000)
+		snprintf(buf, len, "%lldm", (long long)(ms > 0 ? ms / 60000 : 0));
+	else if (ms < 86400000)
+		snprintf(buf, len, "%lldh", (long long)(ms / 3600000));
+	else
+		snprintf(buf, len, "%lldd", (long long)(ms / 86400000));
+	return buf;
+}
+
+/* Runs st (bound) and hands each row to fn; prints the error. 0 or -1. */
+typedef void row_fn(void *ctx, sqlite3_stmt *st);
+
+static int
+each_row(store_t *store, sqlite3_stmt *st, row_fn *fn, void *ctx)
+{
+	err_t err;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(ctx, st);
+	if (report_done(store, st, rc, &err) == 0)
+		return 0;
+	fprintf(stderr, "famlinkctl: %s\n", err.msg);
+	return -1;
+}
+
+typedef struct listing {
+	const ctl_opts_t *o;
+	json_t *rows;
+	int64_t now;
+	size_t n;
+} listing_t;
+
+static void
+print_json(json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+	printf("%s\n", text ? text : "null");
+	free(text);
+	json_decref(j);
+}
+
+/* Prints the JSON array or the "nothing" line, and closes the store. */
+static int
+finish(listing_t *l, store_t **store, int rc, const char *none)
+{
+	if (l->o->json && rc == 0)
+		print_json(l->rows);
+	else
+		json_decref(l->rows);
+	if (!l->o->json && rc == 0 && l->n == 0)
+		printf("%s\n", none);
+	store_close(store);
+	return rc == 0 ? CTL_OK : CTL_ERROR;
+}
+
+static int
+prepare(store_t *store, const char *sql, sqlite3_stmt **st)
+{
+	err_t err;
+
+	if (report_prepare(store, sql, st, &err) == 0)
+		return 0;
+	fprintf(stderr, "famlinkctl: %s\n", err.msg);
+	return -1;
+}
+
+static int
+bind_fail(store_t *store, sqlite3_stmt *st)
+{
+	err_t err;
+
+	report_bind_fail(store, st, &err);
+	fprintf(stderr, "famlinkctl: %s\n", err.msg);
+	return -1;
+}
+
+/* ---- referrals ---------------------------------------------------------------- */
+
+static const char sql_referrals[] =
+	"SELECT r.owner, r.referral_id, r.kind, r.state, r.created_at, d.id, d.kind, d.due_at,"
+	" d.proposal_id FROM referrals r LEFT JOIN deadlines d ON d.id = (SELECT x.id"
+	"  FROM deadlines x WHERE x.owner = r.owner AND x.referral_id = r.referral_id"
+	"  AND x.state = 'open' ORDER BY x.due_at, x.id LIMIT 1)"
+	" WHERE ?1 IS NULL OR r.state = ?1 ORDER BY r.created_at, r.owner, r.referral_id";
+
+static json_t *
+referral_json(sqlite3_stmt *st, char c[4][65], int64_t age)
+{
+	json_t *next = json_null();
+	char d[11];
+
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		next = json_pack("{s:I, s:o, s:o, s:o, s:s}", "id",
+		    (json_int_t)sqlite3_column_int64(st, 5), "kind", report_json_str(c[2]),
+		    "proposalId", report_json_str(c[3]),
+		    "dueAt", report_json_time(sqlite3_column_int64(st, 7)),
+		    "dueDate", report_due_date(sqlite3_column_int64(st, 7), d));
+	return json_pack("{s:o, s:o, s:s, s:o, s:o, s:I, s:o}", "owner", report_json_str(c[0]),
+	    "referralId", report_json_str(c[1]), "kind", report_kind_name(sqlite3_column_int(st, 2)),
+	    "state", report_json_str((const char *)sqlite3_column_text(st, 3)),
+	    "createdAt", report_json_time(sqlite3_column_int64(st, 4)), "ageMs", (json_int_t)age,
+	    "nextDeadline", next);
+}
+
+static void
+referral_row(void *ctx, sqlite3_stmt *st)
+{
+	listing_t *l = ctx;
+	char c[4][65], state[24], a[32], due[11], e[4][4 * 65];
+	int64_t age = l->now - sqlite3_column_int64(st, 4);
+
+	report_col(st, 0, c[0], sizeof(c[0]));
+	report_col(st, 1, c[1], sizeof(c[1]));
+	report_col(st, 6, c[2], sizeof(c[2]));
+	report_col(st, 8, c[3], sizeof(c[3]));
+	report_col(st, 3, state, sizeof(state));
+	l->n++;
+	if (l->o->json) {
+		json_array_append_new(l->rows, referral_json(st, c, age));
+		return;
+	}
+	printf("%-20s %-20s %-15s %-13s %5s %-14s %s\n", log_escape(c[0], e[0], sizeof(e[0])),
+	    log_escape(c[1], e[1], sizeof(e[1])), report_kind_name(sqlite3_column_int(st, 2)),
+	    log_escape(state, e[3], sizeof(e[3])), fmt_age(age, a, sizeof(a)),
+	    c[2][0] ? log_escape(c[2], e[2], sizeof(e[2])) : "-",
+	    c[2][0] ? report_due_date(sqlite3_column_int64(st, 7), due) : "-");
+}
+
+int
+ctl_referrals(const config_t *cfg, const ctl_opts_t *o)
+{
+	listing_t l = { .o = o, .rows = json_array(), .now = clock_now_ms() };
+	store_t *store = open_routine_store(cfg);
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (store == NULL || prepare(store, sql_referrals, &st) != 0)
+		return finish(&l, &store, -1, "");
+	if ((o->state != NULL ? sqlite3_bind_text(st, 1, o->state, -1, SQLITE_STATIC)
+	    : sqlite3_bind_null(st, 1)) != SQLITE_OK)
+		return finish(&l, &store, bind_fail(store, st), "");
+	if (!o->json)
+		printf("%-20s %-20s %-15s %-13s %5s %-14s %s\n", "OWNER", "REFERRAL", "KIND",
+		    "STATE", "AGE", "NEXT DEADLINE", "DUE DATE");
+	rc = each_row(store, st, referral_row, &l);
+	return finish(&l, &store, rc, o->state ? "(no referrals in that state)" : "(no referrals)");
+}
+
+/* ---- families ------------------------------------------------------------------ */
+
+static const char sql_families[] =
+	"SELECT family_ref, owner, referral_id, proposal_id, state, passed_on_at, last_status,"
+	" coalesce(last_status_at, 0), coalesce(ended_at, 0) FROM proposals"
+	" WHERE passed_on_at IS NOT NULL ORDER BY passed_on_at, owner, referral_id, proposal_id";
+
+typedef struct family_cols {
+	char id[4][65], state[24];
+	int64_t passed_on, status_at, ended;
+	int status;
+	bool held;
+} family_cols_t;
+
+static json_t *
+family_json(const family_cols_t *f)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "familyReference", report_json_str(f->id[0]), "municipality", report_json_str(f->id[1]),
+	    "referralId", report_json_str(f->id[2]), "proposalId", report_json_str(f->id[3]),
+	    "state", report_json_str(f->state), "held", f->held,
+	    "passedOnAt", report_json_time(f->passed_on), "passedOnDate", report_json_date(f->passed_on),
+	    "lastStatus", f->status ? json_string(report_status_name(f->status)) : json_null(),
+	    "lastStatusAt", report_json_time(f->status_at),
+	    "lastStatusDate", report_json_date(f->status_at),
+	    "ended", f->ended ? report_json_str(f->state) : json_null(),
+	    "endedAt", report_json_time(f->ended), "endedDate", report_json_date(f->ended));
+}
+
+static void
+family_table_row(const family_cols_t *f)
+{
+	char e[5][4 * 65], p[11], s[11], d[11];
+
+	printf("%-16s %-17s %-20s %-14s %-20s %-10s %-17s %-10s %-15s %s\n",
+	    log_escape(f->id[0][0] ? f->id[0] : "-", e[0], sizeof(e[0])),
+	    log_escape(f->id[1], e[1], sizeof(e[1])), log_escape(f->id[2], e[2], sizeof(e[2])),
+	    log_escape(f->id[3], e[3], sizeof(e[3])), log_escape(f->state, e[4], sizeof(e[4])),
+	    report_date(f->passed_on, p), f->status ? report_status_name(f->status) : "-",
+	    report_date(f->status_at, s), f->ended ? e[4] : "-", report_date(f->ended, d));
+}
+
+static void
+family_row(void *ctx, sqlite3_stmt *st)
+{
+	listing_t *l = ctx;
+	family_cols_t f;
+	int ps;
+
+	for (int i = 0; i < 4; i++)
+		report_col(st, i, f.id[i], sizeof(f.id[i]));
+	report_col(st, 4, f.state, sizeof(f.state));
+	f.passed_on = sqlite3_column_int64(st, 5);
+	f.status = sqlite3_column_int(st, 6);
+	f.status_at = sqlite3_column_int64(st, 7);
+	f.ended = sqlite3_column_int64(st, 8);
+	ps = proposal_state_from_name(f.state);
+	f.held = ps >= 0 && proposal_state_holds_family((proposal_state_t)ps);
+	if (l->o->passed_on && !f.held)
+		return;
+	l->n++;
+	if (l->o->json)
+		json_array_append_new(l->rows, family_json(&f));
+	else
+		family_table_row(&f);
+}
+
+int
+ctl_families(const config_t *cfg, const ctl_opts_t *o)
+{
+	listing_t l = { .o = o, .rows = json_array(), .now = clock_now_ms() };
+	store_t *store = NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (cfg->role != ROLE_HUB) {
+		fprintf(stderr, "famlinkctl families: the ledger of families passed on is kept at"
+		    " the hub; this node is %s (its families are in `famlinkctl report meeting`)\n",
+		    cfg->node_id);
+		return finish(&l, &store, -1, "");
+	}
+	if ((store = open_routine_store(cfg)) == NULL || prepare(store, sql_families, &st) != 0)
+		return finish(&l, &store, -1, "");
+	if (!o->json)
+		printf("%-16s %-17s %-20s %-14s %-20s %-10s %-17s %-10s %-15s %s\n", "FAMILY",
+		    "MUNICIPALITY", "REFERRAL", "PROPOSAL", "STATE", "PASSED ON", "LAST STATUS",
+		    "STATUS ON", "ENDED", "ENDED ON");
+	rc = each_row(store, st, family_row, &l);
+	return finish(&l, &store, rc, o->passed_on ? "(no family held)" : "(no family passed on)");
+}
+
+/* ---- deadlines ---------------------------------------------------------------- */
+
+/* With the times its notifications were queued (notifications.at), from
+ * which "reminded" is told: a reminder found after the due time is only
+ * marked fired, never sent (deadline_fire.c). */
+static const char sql_deadlines[] =
+	"SELECT d.id, d.kind, d.owner, d.referral_id, d.proposal_id, d.actor, d.started_at,"
+	" d.remind_at, d.due_at, d.escalate_at, d.fired, coalesce(n.reminder, 0),"
+	" coalesce(n.overdue, 0), coalesce(n.escalation, 0) FROM deadlines d"
+	" LEFT JOIN (SELECT deadline_id, max(CASE WHEN event = 'reminder' THEN at END) AS reminder,"
+	"  max(CASE WHEN event = 'overdue' THEN at END) AS overdue,"
+	"  max(CASE WHEN event = 'escalation' THEN at END) AS escalation"
+	"  FROM notifications GROUP BY deadline_id) n ON n.deadline_id = d.id"
+	" WHERE d.state = 'open' AND (?1 IS NULL OR d.owner = ?1)"
+	" AND (?2 IS NULL OR d.due_at <= ?2) ORDER BY d.due_at, d.id";
+
+enum { FIRED_OVERDUE = 2, FIRED_ESCALATION = 4 };   /* deadlines.fired (store.c) */
+
+static const char *
+deadline_state(sqlite3_stmt *st, int64_t now)
+{
+	int fired = sqlite3_column_int(st, 10);
+
+	if ((fired & FIRED_ESCALATION) || sqlite3_column_int64(st, 13) != 0)
+		return "escalated";
+	if ((fired & FIRED_OVERDUE) || sqlite3_column_int64(st, 8) <= now)
+		return "overdue";
+	return sqlite3_column_int64(st, 11) != 0 ? "reminded" : "open";
+}
+
+static json_t *
+deadline_json(sqlite3_stmt *st, char c[5][65], int64_t now)
+{
+	int64_t due = sqlite3_column_int64(st, 8);
+	char d[11];
+
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:i,"
+	    " s:{s:o, s:o, s:o}}",
+	    "id", (json_int_t)sqlite3_column_int64(st, 0), "kind", report_json_str(c[0]),
+	    "municipality", report_json_str(c[1]), "referralId", report_json_str(c[2]),
+	    "proposalId", report_json_str(c[3]), "actor", report_json_str(c[4]),
+	    "startedAt", report_json_time(sqlite3_column_int64(st, 6)),
+	    "remindAt", report_json_time(sqlite3_column_int64(st, 7)),
+	    "dueAt", report_json_time(due), "dueDate", report_due_date(due, d),
+	    "escalateAt", report_json_time(sqlite3_column_int64(st, 9)),
+	    "state", deadline_state(st, now),
+	    "overdueWorkingDays", due <= now ? calendar_working_days_between(due, now) : 0,
+	    "notified", "reminder", report_json_time(sqlite3_column_int64(st, 11)),
+	    "overdue", report_json_time(sqlite3_column_int64(st, 12)),
+	    "escalation", report_json_time(sqlite3_column_int64(st, 13)));
+}
+
+static void
+deadline_row(void *ctx, sqlite3_stmt *st)
+{
+	listing_t *l = ctx;
+	int64_t due = sqlite3_column_int64(st, 8);
+	char c[5][65], e[5][4 * 65], t[REPORT_TIME_LEN], late[16] = "-";
+
+	for (int i = 0; i < 5; i++)
+		report_col(st, i + 1, c[i], sizeof(c[i]));
+	l->n++;
+	if (l->o->json) {
+		json_array_append_new(l->rows, deadline_json(st, c, l->now));
+		return;
+	}
+	if (due <= l->now)
+		snprintf(late, sizeof(late), "%d wd", calendar_working_days_between(due, l->now));
+	printf("%6lld %-13s %-17s %-20s %-14s %-17s %-16s %-9s %s\n",
+	    (long long)sqlite3_column_int64(st, 0), log_escape(c[0], e[0], sizeof(e[0])),
+	    log_escape(c[1], e[1], sizeof(e[1])), log_escape(c[2], e[2], sizeof(e[2])),
+	    c[3][0] ? log_escape(c[3], e[3], sizeof(e[3])) : "-",
+	    log_escape(c[4], e[4], sizeof(e[4])), report_due_time(due, t),
+	    deadline_state(st, l->now), late);
+}
+
+int
+ctl_deadlines(const config_t *cfg, const ctl_opts_t *o)
+{
+	listing_t l = { .o = o, .rows = json_array(), .now = clock_now_ms() };
+	store_t *store = open_routine_store(cfg);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store == NULL || prepare(store, sql_deadlines, &st) != 0)
+		return finish(&l, &store, -1, "");
+	if ((o->municipality ? sqlite3_bind_text(st, 1, o->municipality_id, -1, SQLITE_STATIC)
+	    : sqlite3_bind_null(st, 1)) != SQLITE_OK ||
+	    (o->overdue ? sqlite3_bind_int64(st, 2, l.now) : sqlite3_bind_null(st, 2)) != SQLITE_OK)
+		return finish(&l, &store, bind_fail(store, st), "");
+	if (!o->json)
+		printf("%6s %-13s %-17s %-20s %-14s %-17s %-16s %-9s %s\n", "ID", "KIND",
+		    "MUNICIPALITY", "REFERRAL", "PROPOSAL", "ACTOR", "DUE", "STATE", "OVERDUE");
+	rc = each_row(store, st, deadline_row, &l);
+	return finish(&l, &store, rc, o->overdue ? "(no deadline overdue)" : "(no open deadline)");
+}

@@ -1,0 +1,202 @@
+/* deadline — see deadline.h. */
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "calendar.h"
+#include "deadline.h"
+
+#define FIRED_REMINDER   1
+#define FIRED_OVERDUE    2
+#define FIRED_ESCALATION 4
+#define FIRED_ALL        7
+
+#define HOUR_MS 3600000LL
+#define DAY_MS  86400000LL
+
+static int64_t local_days_back(int64_t t, int n);
+
+int64_t
+deadline_span(int64_t t, span_t span, int sign)
+{
+	int n = (int)span.amount * sign;
+
+	switch (span.unit) {
+	case SPAN_HOURS:
+		return t + n * HOUR_MS;
+	case SPAN_WORKING_DAYS:
+		return calendar_add_working_days(t, n);
+	case SPAN_DAYS:
+	default:
+		/* Forward, a deadline counted in days: the whole last day, moved to
+		 * the next working day. Back (a reminder's lead): the same time of
+		 * day n local days earlier. */
+		return sign > 0 ? calendar_due_after_days(t, n) : local_days_back(t, -n);
+	}
+}
+
+/* The same local time of day, n local days before t: counted on dates, so
+ * a change to or from summer time in between does not shift it an hour. */
+static int64_t
+local_days_back(int64_t t, int n)
+{
+	int64_t midnight = calendar_local_midnight(calendar_local_date(t));
+	/* Noon of the day wanted is that day whatever the offset did. */
+	cal_date_t day = calendar_local_date(midnight - n * DAY_MS + 12 * HOUR_MS);
+
+	return calendar_local_midnight(day) + (t - midnight);
+}
+
+/* ---- opening and closing ------------------------------------------------ */
+
+typedef struct opening {
+	const char *kind, *actor;
+	span_t length;
+} opening_t;
+
+/* The next stage not yet fired: its instant, or 0 when none is left. */
+static int64_t
+next_stage(int fired, int64_t remind_at, int64_t due_at, int64_t escalate_at)
+{
+	if (!(fired & FIRED_REMINDER))
+		return remind_at;
+	if (!(fired & FIRED_OVERDUE))
+		return due_at;
+	if (!(fired & FIRED_ESCALATION))
+		return escalate_at;
+	return 0;
+}
+
+static int
+open_one(store_t *store, const config_t *cfg, const deadline_event_t *e, const opening_t *o,
+    err_t *err)
+{
+	static const char sql[] =
+	    "INSERT INTO deadlines (owner, referral_id, proposal_id, kind, actor, started_at,"
+	    " remind_at, due_at, escalate_at, state, fired, next_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', ?10, ?11)";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int64_t due = deadline_span(e->now, o->length, 1);
+	int64_t remind = deadline_span(due, cfg->dl_reminder_lead, -1);
+	/* Due is the instant the last day ends; days after it count from that
+	 * last day, not from the one that starts there. */
+	int64_t escalate = deadline_span(cfg->dl_escalation.unit == SPAN_DAYS ? due - 1 : due,
+	    cfg->dl_escalation, 1);
+	/* A lead longer than the deadline would remind at once: no reminder. */
+	int fired = remind <= e->now ? FIRED_REMINDER : 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, e->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->referral_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->proposal_id ? e->proposal_id : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, o->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, o->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, e->now);
+	sqlite3_bind_int64(st, 7, remind);
+	sqlite3_bind_int64(st, 8, due);
+	sqlite3_bind_int64(st, 9, escalate);
+	sqlite3_bind_int(st, 10, fired);
+	sqlite3_bind_int64(st, 11, next_stage(fired, remind, due, escalate));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(store, err);
+	return 0;
+}
+
+/* Closes the open deadlines of a referral (kind NULL: every kind; the
+ * proposal's only when proposal_id is given) as met or cancelled. */
+static int
+close_open(store_t *store, const deadline_event_t *e, const char *kind, const char *how,
+    err_t *err)
+{
+	static const char sql[] =
+	    "UPDATE deadlines SET state = ?5, closed_at = ?6, next_at = NULL"
+	    " WHERE state = 'open' AND owner = ?1 AND referral_id = ?2"
+	    " AND (?3 IS NULL OR proposal_id = ?3) AND (?4 IS NULL OR kind = ?4)";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, e->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->referral_id, -1, SQLITE_STATIC);
+	if (e->proposal_id != NULL)
+		sqlite3_bind_text(st, 3, e->proposal_id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	if (kind != NULL)
+		sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_text(st, 5, how, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, e->now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(store, err);
+	return 0;
+}
+
+static int
+on_referral(store_t *store, const config_t *cfg, const deadline_event_t *e, err_t *err)
+{
+	bool emergency = e->referral_kind == FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_EMERGENCY_HOME;
+	opening_t o = { "acknowledge", "pool",
+	    emergency ? cfg->dl_acknowledge_emergency : cfg->dl_acknowledge };
+
+	/* The pool answers in the transaction that receives the referral:
+	 * only the municipality can wait for the answer. */
+	if (cfg->role != ROLE_MUNICIPALITY)
+		return 0;
+	return open_one(store, cfg, e, &o, err);
+}
+
+/* Contact details passed on: first contact within 14 days, status within 21. */
+static int
+on_consent(store_t *store, const config_t *cfg, const deadline_event_t *e, err_t *err)
+{
+	opening_t contact = { "first_contact", e->owner, cfg->dl_first_contact };
+	opening_t status = { "status_report", e->owner, cfg->dl_status_report };
+
+	if (open_one(store, cfg, e, &contact, err) != 0)
+		return -1;
+	return open_one(store, cfg, e, &status, err);
+}
+
+/* A status report meets first contact (it says the family was contacted)
+ * and this report, and opens the next one. */
+static int
+on_status(store_t *store, const config_t *cfg, const deadline_event_t *e, err_t *err)
+{
+	opening_t next = { "status_report", e->owner, cfg->dl_status_report };
+
+	if (close_open(store, e, NULL, "met", err) != 0)
+		return -1;
+	return open_one(store, cfg, e, &next, err);
+}
+
+int
+deadline_apply(store_t *store, const config_t *cfg, const deadline_event_t *e, err_t *err)
+{
+	switch (e->ev) {
+	case EV_REFERRAL:
+		return on_referral(store, cfg, e, err);
+	case EV_ACK:
+	case EV_REJECTED:
+		/* Only a municipality keeps acknowledge deadlines (on_referral). */
+		if (cfg->role != ROLE_MUNICIPALITY)
+			return 0;
+		return close_open(store, e, "acknowledge", "met", err);
+	case EV_CONSENT_GIVEN:
+		return on_consent(store, cfg, e, err);
+	case EV_CONTACT_MADE:
+		return close_open(store, e, "first_contact", "met", err);
+	case EV_STATUS:
+		return on_status(store, cfg, e, err);
+	case EV_STATUS_PLACED:
+	case EV_STATUS_NOT_GOING_AHEAD:
+	case EV_FAMILY_RETURNED:
+		return close_open(store, e, NULL, "met", err);
+	case EV_CLOSED:
+		return close_open(store, e, NULL, "cancelled", err);
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,63 @@
+/*
+ * deadline — the routine's deadlines (seed 000 steps 2, 8 and 9): opened,
+ * met and cancelled by the events routine.c applies, in the same
+ * transaction, and fired by the daemon's deadline timer as notifications
+ * in a persisted queue (the email adapter reads it; until then famlinkd
+ * logs each by id and famlinkctl lists them).
+ *
+ *   acknowledge     Referral sent → ReferralAck or ReferralRejected;
+ *                   kept by the municipality (the pool answers in the
+ *                   transaction that receives it); the pool must act
+ *   first_contact   FamilyConsent with contact details → ContactMade or a
+ *                   StatusReport; the municipality must act
+ *   status_report   the same consent, then each StatusReport → the next
+ *                   report, repeating until placed or returned
+ *
+ * Each deadline fires at most three notifications, each once: a reminder
+ * before it is due (skipped once it is due), an overdue notice when it is
+ * due, an escalation later. A deadline met or cancelled fires nothing more.
+ * Times come from the caller (clock_now_ms()); days follow calendar.h.
+ */
+#ifndef FAMLINK_DEADLINE_H
+#define FAMLINK_DEADLINE_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "routine_table.h"
+#include "store.h"
+
+/* What one applied event means for deadlines; proposal_id may be NULL. */
+typedef struct deadline_event {
+	routine_event_t ev;
+	const char *owner, *referral_id, *proposal_id;
+	int referral_kind;      /* ReferralKind, with EV_REFERRAL */
+	int64_t now;
+} deadline_event_t;
+
+int deadline_apply(store_t *store, const config_t *cfg, const deadline_event_t *e, err_t *err);
+
+/* One notification just queued, for the caller to log (ids only). */
+typedef struct deadline_notice {
+	int64_t notification_id, deadline_id;
+	const char *event;      /* reminder, overdue, escalation */
+	const char *kind, *owner, *referral_id, *proposal_id, *actor, *recipient;
+	int64_t due_at;
+} deadline_notice_t;
+typedef void deadline_notice_fn(const deadline_notice_t *n, void *ctx);
+
+/* Fires every stage due by now, inside the caller's transaction: queues a
+ * notification per stage and marks it fired. At most max deadlines per
+ * call; returns how many were handled (call again while it returns max),
+ * or -1 with err. */
+int deadline_fire_due(store_t *store, const config_t *cfg, int64_t now, int max,
+    deadline_notice_fn *fn, void *ctx, err_t *err);
+
+/* How many deadlines are open and the instant of the next stage due
+ * (0 when none), for the daemon's start-up line and status. */
+int deadline_summary(store_t *store, int64_t *open, int64_t *next_at, err_t *err);
+
+/* The instant span after (sign 1) or before (sign -1) t, on the calendar. */
+int64_t deadline_span(int64_t t, span_t span, int sign);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * node_deadline — the daemon's deadline timer: once a second it fires what
+ * fell due (deadline.h) in a transaction of its own, between the loop's
+ * callbacks, and logs each notification it queued by id. The moved clock
+ * of tests (FAMLINK_CLOCK_OFFSET) reaches deadlines through clock_now_ms().
+ */
+#include <stdio.h>
+
+#include "calendar.h"
+#include "clock.h"
+#include "deadline.h"
+#include "log.h"
+#include "loop.h"
+#include "node_internal.h"
+
+#define DEADLINE_TICK_MS 1000
+#define DEADLINE_BATCH 64      /* deadlines per call; more calls while it fills */
+
+/* The log lines of one call, printed once its transaction has committed,
+ * so the log never tells of a notification that a rollback undid. */
+typedef struct notices {
+	char line[DEADLINE_BATCH * 3][320];
+	int n;
+} notices_t;
+
+/* Ids, kinds and dates only: whoever reads the log learns who must act on
+ * which referral, never about whom. */
+static void
+note(const deadline_notice_t *n, void *ctx)
+{
+	notices_t *out = ctx;
+	char due[11];
+
+	/* Due is the instant the last day ends: name that last day. */
+	calendar_format_date(calendar_local_date(n->due_at - 1), due);
+	snprintf(out->line[out->n++], sizeof(out->line[0]), "deadline %lld (%s) of referral %s%s%s"
+	    " of %s: %s, due %s; %s must act (notification %lld for %s)",
+	    (long long)n->deadline_id, n->kind, n->referral_id,
+	    n->proposal_id[0] ? " proposal " : "", n->proposal_id, n->owner, n->event, due,
+	    n->actor, (long long)n->notification_id, n->recipient);
+}
+
+static void
+on_deadline_tick(void *ctx)
+{
+	static notices_t out;   /* the loop is single-threaded */
+	struct node *node = ctx;
+	int64_t now = clock_now_ms();
+	err_t err;
+	int n;
+
+	if (store_health_broken(&node->health))
+		return;
+	do {
+		out.n = 0;
+		if (store_begin(node->store, &err) != 0 ||
+		    (n = deadline_fire_due(node->store, node->cfg, now, DEADLINE_BATCH, note, &out,
+		    &err)) < 0 || store_commit(node->store, &err) != 0) {
+			store_rollback(node->store);
+			node_store_failed(node, &err);
+			return;
+		}
+		for (int i = 0; i < out.n; i++)
+			log_notice("%s", out.line[i]);
+	} while (n == DEADLINE_BATCH);
+}
+
+/* Once at start, after the first look: what is open and when the next
+ * stage is due, so an operator (and a test) knows the deadlines were
+ * checked. */
+static void
+log_summary(struct node *node)
+{
+	int64_t open, next;
+	char day[11];
+	err_t err;
+
+	if (deadline_summary(node->store, &open, &next, &err) != 0) {
+		log_warning("deadlines: cannot read: %s", err.msg);
+		return;
+	}
+	if (next == 0) {
+		log_info("deadlines: checked; %lld open, nothing more due", (long long)open);
+		return;
+	}
+	calendar_format_date(calendar_local_date(next), day);
+	log_info("deadlines: checked; %lld open, the next notice due %s", (long long)open, day);
+}
+
+/* The first look comes at once: a node that was down fires what fell due
+ * meanwhile before anything else. */
+int
+node_deadline_register(struct node *node, err_t *err)
+{
+	if (loop_add_timer(node->loop, DEADLINE_TICK_MS, on_deadline_tick, node, err) < 0)
+		return -1;
+	on_deadline_tick(node);
+	log_summary(node);
+	return 0;
+}

@@ -1,0 +1,52 @@
+/*
+ * node_retention — the daemon's purge timer (retention.h): at start and
+ * then hourly, empties the stored messages of referrals closed longer than
+ * [retention] purge_after, a few at a time, each purge in the transaction
+ * that audits it, and logs each by id.
+ */
+#include "clock.h"
+#include "log.h"
+#include "loop.h"
+#include "node_internal.h"
+#include "retention.h"
+
+#define RETENTION_TICK_MS (3600 * 1000)
+#define RETENTION_BATCH 32
+
+static void
+purged(const char *owner, const char *referral_id, int messages, void *ctx)
+{
+	(void)ctx;
+	log_info("retention: referral %s of %s purged (%d stored messages emptied)", referral_id,
+	    owner, messages);
+}
+
+static void
+on_retention_tick(void *ctx)
+{
+	struct node *node = ctx;
+	int64_t now = clock_now_ms();
+	err_t err;
+	int n;
+
+	if (store_health_broken(&node->health))
+		return;
+	do {
+		if (store_begin(node->store, &err) != 0 ||
+		    (n = retention_purge(node->store, node->cfg, now, RETENTION_BATCH, purged, NULL,
+		    &err)) < 0 || store_commit(node->store, &err) != 0) {
+			store_rollback(node->store);
+			node_store_failed(node, &err);
+			return;
+		}
+	} while (n == RETENTION_BATCH);
+}
+
+int
+node_retention_register(struct node *node, err_t *err)
+{
+	if (loop_add_timer(node->loop, RETENTION_TICK_MS, on_retention_tick, node, err) < 0)
+		return -1;
+	on_retention_tick(node);
+	return 0;
+}

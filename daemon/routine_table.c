@@ -1,0 +1,161 @@
+/* routine_table — see routine_table.h. */
+#include <stddef.h>
+#include <string.h>
+
+#include "routine_table.h"
+
+#define BODY(x) FAMLINK__V1__ENVELOPE__BODY_##x
+#define R(s) RS_BIT(RS_##s)
+#define P(s) PS_BIT(PS_##s)
+
+/* Held: the family's contact details are with the municipality. */
+#define P_HELD (P(CONTACT_DETAILS_SENT) | P(CONTACTED) | P(STATUS_REPORTED))
+/* The referral is open for work once acknowledged. */
+#define R_OPEN (R(ACKNOWLEDGED) | R(MATCHING))
+
+/*
+ * The routine (seed 000 steps 1-11). A message whose referral or proposal
+ * is in a state outside its *_from set is refused and changes nothing.
+ * An acknowledgement or rejection that crosses the municipality's closing
+ * on the wire is taken and changes nothing: neither side did wrong.
+ */
+static const routine_rule_t rules[] = {
+	/* event                sender             referral_from                       referral_to     proposal_from          proposal_to */
+	{EV_REFERRAL,           SIDE_MUNICIPALITY, R(NONE) | R(REJECTED),              RS_SUBMITTED,    0, 0},
+	{EV_ACK,                SIDE_POOL,         R(SUBMITTED),                       RS_ACKNOWLEDGED, 0, 0},
+	{EV_ACK,                SIDE_POOL,         R(CLOSED),                          SAME_STATE,      0, 0},
+	{EV_REJECTED,           SIDE_POOL,         R(SUBMITTED) | R(ACKNOWLEDGED),     RS_REJECTED,     0, 0},
+	{EV_REJECTED,           SIDE_POOL,         R(CLOSED),                          SAME_STATE,      0, 0},
+	{EV_INFO,               SIDE_EITHER,       R_OPEN,                             SAME_STATE,      0, 0},
+	{EV_AD_PROPOSAL,        SIDE_POOL,         R_OPEN,                             RS_MATCHING,     0, 0},
+	{EV_AD_DECISION,        SIDE_MUNICIPALITY, R(MATCHING),                        SAME_STATE,      0, 0},
+	{EV_FAMILY_PROPOSAL,    SIDE_POOL,         R_OPEN,                             RS_MATCHING,     P(NONE), PS_PROPOSED},
+	{EV_PROCEED,            SIDE_MUNICIPALITY, R(MATCHING),                        SAME_STATE,      P(PROPOSED), PS_ACCEPTED},
+	{EV_DECLINE,            SIDE_MUNICIPALITY, R(MATCHING),                        SAME_STATE,      P(PROPOSED), PS_DECLINED},
+	{EV_CONSENT_GIVEN,      SIDE_POOL,         R(MATCHING),                        SAME_STATE,      P(ACCEPTED), PS_CONTACT_DETAILS_SENT},
+	{EV_CONSENT_REFUSED,    SIDE_POOL,         R(MATCHING),                        SAME_STATE,      P(ACCEPTED), PS_FAMILY_DECLINED},
+	{EV_CONTACT_MADE,       SIDE_MUNICIPALITY, R(MATCHING),                        SAME_STATE,      P(CONTACT_DETAILS_SENT), PS_CONTACTED},
+	{EV_STATUS,             SIDE_MUNICIPALITY, R(MATCHING),                        SAME_STATE,      P_HELD, PS_STATUS_REPORTED},
+	{EV_STATUS_PLACED,      SIDE_MUNICIPALITY, R(MATCHING),                        SAME_STATE,      P_HELD, PS_PLACED},
+	{EV_STATUS_NOT_GOING_AHEAD, SIDE_MUNICIPALITY, R(MATCHING),                    SAME_STATE,      P_HELD, PS_RETURNED},
+	{EV_FAMILY_RETURNED,    SIDE_MUNICIPALITY, R(MATCHING),                        SAME_STATE,      P_HELD, PS_RETURNED},
+	{EV_CLOSED,             SIDE_MUNICIPALITY, R(SUBMITTED) | R_OPEN | R(REJECTED), RS_CLOSED,      0, 0},
+};
+
+static const char *const referral_names[RS_COUNT] = {
+	[RS_NONE] = "none", [RS_SUBMITTED] = "submitted", [RS_ACKNOWLEDGED] = "acknowledged",
+	[RS_REJECTED] = "rejected", [RS_MATCHING] = "matching", [RS_CLOSED] = "closed",
+};
+
+static const char *const proposal_names[PS_COUNT] = {
+	[PS_NONE] = "none", [PS_PROPOSED] = "proposed", [PS_DECLINED] = "declined",
+	[PS_ACCEPTED] = "accepted", [PS_FAMILY_DECLINED] = "family_declined",
+	[PS_CONTACT_DETAILS_SENT] = "contact_details_sent", [PS_CONTACTED] = "contacted",
+	[PS_STATUS_REPORTED] = "status_reported", [PS_PLACED] = "placed",
+	[PS_RETURNED] = "returned", [PS_WITHDRAWN] = "withdrawn",
+};
+
+const routine_rule_t *
+routine_rule(routine_event_t ev, referral_state_t rs)
+{
+	const routine_rule_t *first = NULL;
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		if (rules[i].event != ev)
+			continue;
+		if (rules[i].referral_from & RS_BIT(rs))
+			return &rules[i];
+		if (first == NULL)
+			first = &rules[i];
+	}
+	return first;
+}
+
+static routine_event_t
+status_event(const Famlink__V1__StatusReport *s)
+{
+	switch (s->status) {
+	case FAMLINK__V1__PLACEMENT_STATUS__PLACEMENT_STATUS_PLACEMENT_DECIDED:
+		return EV_STATUS_PLACED;
+	case FAMLINK__V1__PLACEMENT_STATUS__PLACEMENT_STATUS_NOT_GOING_AHEAD:
+		return EV_STATUS_NOT_GOING_AHEAD;
+	default:
+		return EV_STATUS;
+	}
+}
+
+/* Bodies about one proposal: their event and proposal id. */
+static routine_event_t
+proposal_event(const Famlink__V1__Envelope *env, const char **pid)
+{
+	switch (env->body_case) {
+	case BODY(FAMILY_PROPOSAL):
+		*pid = env->family_proposal->proposal_id;
+		return EV_FAMILY_PROPOSAL;
+	case BODY(PROPOSAL_DECISION):
+		*pid = env->proposal_decision->proposal_id;
+		return env->proposal_decision->verdict ==
+		    FAMLINK__V1__PROPOSAL_VERDICT__PROPOSAL_VERDICT_DECLINE ? EV_DECLINE : EV_PROCEED;
+	case BODY(FAMILY_CONSENT):
+		*pid = env->family_consent->proposal_id;
+		return env->family_consent->consent_given ? EV_CONSENT_GIVEN : EV_CONSENT_REFUSED;
+	case BODY(CONTACT_MADE):
+		*pid = env->contact_made->proposal_id;
+		return EV_CONTACT_MADE;
+	case BODY(STATUS_REPORT):
+		*pid = env->status_report->proposal_id;
+		return status_event(env->status_report);
+	case BODY(FAMILY_RETURNED):
+		*pid = env->family_returned->proposal_id;
+		return EV_FAMILY_RETURNED;
+	default:
+		return EV_NONE;
+	}
+}
+
+routine_event_t
+routine_event_of(const Famlink__V1__Envelope *env, const char **proposal_id)
+{
+	*proposal_id = NULL;
+	switch (env->body_case) {
+	case BODY(REFERRAL):          return EV_REFERRAL;
+	case BODY(REFERRAL_ACK):      return EV_ACK;
+	case BODY(REFERRAL_REJECTED): return EV_REJECTED;
+	case BODY(INFO_REQUEST):
+	case BODY(INFO_REPLY):        return EV_INFO;
+	case BODY(AD_PROPOSAL):       return EV_AD_PROPOSAL;
+	case BODY(AD_DECISION):       return EV_AD_DECISION;
+	case BODY(REFERRAL_CLOSED):   return EV_CLOSED;
+	default:                      return proposal_event(env, proposal_id);
+	}
+}
+
+const char *
+referral_state_name(referral_state_t s)
+{
+	return (unsigned)s < RS_COUNT ? referral_names[s] : "unknown";
+}
+
+const char *
+proposal_state_name(proposal_state_t s)
+{
+	return (unsigned)s < PS_COUNT ? proposal_names[s] : "unknown";
+}
+
+static int
+index_of(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int referral_state_from_name(const char *name) { return index_of(referral_names, RS_COUNT, name); }
+int proposal_state_from_name(const char *name) { return index_of(proposal_names, PS_COUNT, name); }
+
+bool
+proposal_state_holds_family(proposal_state_t s)
+{
+	return (P_HELD & PS_BIT(s)) != 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * routine_table — seed 000's routine as data: the states of a referral and
+ * of a family proposal, the events a message body stands for, and one table
+ * that says, per event, who may send it, in which states it may arrive and
+ * which states it leaves behind. routine.c applies it in both directions
+ * (what this node sends and what it receives), so the two can never
+ * disagree; famlinkctl send and the daemon read the same rows.
+ *
+ * State names are stable: they are what the store keeps and what the CLI,
+ * the meeting report and adapters print. Add states at the end.
+ */
+#ifndef FAMLINK_ROUTINE_TABLE_H
+#define FAMLINK_ROUTINE_TABLE_H
+
+#include <stdbool.h>
+
+#include "famlink.pb-c.h"
+
+typedef enum {
+	RS_NONE = 0,          /* not known to this node */
+	RS_SUBMITTED,         /* sent by the municipality, not yet answered */
+	RS_ACKNOWLEDGED,
+	RS_REJECTED,          /* may be sent again with the cause fixed */
+	RS_MATCHING,          /* ads or family proposals under way */
+	RS_CLOSED,
+	RS_COUNT
+} referral_state_t;
+
+typedef enum {
+	PS_NONE = 0,              /* no such proposal */
+	PS_PROPOSED,
+	PS_DECLINED,              /* by the municipality */
+	PS_ACCEPTED,              /* the municipality wants to go on */
+	PS_FAMILY_DECLINED,       /* the family said no */
+	PS_CONTACT_DETAILS_SENT,  /* passed on: the family is held by this referral */
+	PS_CONTACTED,
+	PS_STATUS_REPORTED,
+	PS_PLACED,
+	PS_RETURNED,
+	PS_WITHDRAWN,             /* its referral closed before it ended */
+	PS_COUNT
+} proposal_state_t;
+
+/* What a body means for the routine; some bodies mean one of several
+ * events by a field (a decision's verdict, a consent, a status). */
+typedef enum {
+	EV_NONE = 0,              /* Hello, Receipt: outside the routine */
+	EV_REFERRAL, EV_ACK, EV_REJECTED, EV_INFO, EV_AD_PROPOSAL, EV_AD_DECISION,
+	EV_FAMILY_PROPOSAL, EV_PROCEED, EV_DECLINE, EV_CONSENT_GIVEN, EV_CONSENT_REFUSED,
+	EV_CONTACT_MADE, EV_STATUS, EV_STATUS_PLACED, EV_STATUS_NOT_GOING_AHEAD,
+	EV_FAMILY_RETURNED, EV_CLOSED,
+	EV_COUNT
+} routine_event_t;
+
+typedef enum { SIDE_POOL = 1, SIDE_MUNICIPALITY = 2, SIDE_EITHER = 3 } routine_side_t;
+
+#define RS_BIT(s) (1u << (s))
+#define PS_BIT(s) (1u << (s))
+#define SAME_STATE (-1)   /* a *_to that leaves the state as it is */
+
+typedef struct routine_rule {
+	routine_event_t event;
+	routine_side_t sender;
+	unsigned referral_from;   /* RS_BIT set it may arrive in */
+	int referral_to;          /* referral_state_t, or SAME_STATE */
+	unsigned proposal_from;   /* PS_BIT set; 0: not about one proposal */
+	int proposal_to;          /* proposal_state_t, or SAME_STATE */
+} routine_rule_t;
+
+/* The event env's body stands for, and (borrowed from env) its proposal id,
+ * NULL when the body names none. */
+routine_event_t routine_event_of(const Famlink__V1__Envelope *env, const char **proposal_id);
+
+/* The rule of an event for a referral in state rs: the row that lets it
+ * arrive in rs, else the event's first row (whose referral_from then says
+ * it may not); NULL for EV_NONE. Static. */
+const routine_rule_t *routine_rule(routine_event_t ev, referral_state_t rs);
+
+/* Stable names ("acknowledged", "contact_details_sent"), and back: the
+ * state, or -1 for a name that is none. */
+const char *referral_state_name(referral_state_t s);
+const char *proposal_state_name(proposal_state_t s);
+int referral_state_from_name(const char *name);
+int proposal_state_from_name(const char *name);
+
+/* A proposal whose family is held by its municipality (passed on and not
+ * yet placed, returned or withdrawn). */
+bool proposal_state_holds_family(proposal_state_t s);
+
+#endif

@@ -1,0 +1,330 @@
+/*
+ * Integration: deadlines on real daemons with a moved clock. The daemons
+ * and famlinkctl run with FAMLINK_CLOCK_OFFSET, so the pool passes a
+ * family on on 2026-12-10 and the municipality is then restarted days and
+ * weeks later: the reminder, the overdue notice and the escalation each
+ * fire once, on the working day the Swedish calendar says (first contact
+ * due on Christmas Eve moves to Monday 28 December, the status report due
+ * on New Year's Eve to Monday 4 January), and never again after a restart
+ * or a kill -9. A kill -9 while a thousand deadlines fire loses none and
+ * repeats none.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "calendar.h"
+#include "harness.h"
+
+#define OUT 65536
+#define WAIT_MS 15000
+#define A (&c->muni[0])
+#define HUB (&c->hub)
+#define RID "0101-2026-0100"
+#define HOUR_MS 3600000LL
+
+static int
+teardown(void **state)
+{
+	cluster_t *c = *state;
+
+	unsetenv("FAMLINK_CLOCK_OFFSET");
+	return c ? cluster_free(&c) : 0;
+}
+
+static int64_t
+real_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Moves the clock of every daemon and famlinkctl started from now on so
+ * that it reads `at` (Unix ms) now. */
+static void
+move_clock_to(int64_t at)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%lld", (long long)((at - real_now_ms()) / 1000));
+	setenv("FAMLINK_CLOCK_OFFSET", v, 1);
+}
+
+static int64_t
+local(int y, int m, int d, int hour)
+{
+	cal_date_t date = { y, m, d };
+
+	return calendar_local_midnight(date) + hour * HOUR_MS;
+}
+
+static void
+send_file(node_proc_t *n, const char *json)
+{
+	static int seq;
+	char path[700], out[OUT];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/dl-%d.json", n->dir, ++seq);
+	if ((f = fopen(path, "w")) == NULL)
+		fail_msg("%s: cannot write", path);
+	fputs(json, f);
+	fclose(f);
+	const char *args[] = { "send", path, NULL };
+	if (ctl_run(n, out, sizeof(out), args) != 0)
+		fail_msg("send on %s refused: %s", n->id, out);
+}
+
+static void
+wait_sql(node_proc_t *n, const char *sql, long want)
+{
+	if (!wait_db(n, sql, want, WAIT_MS))
+		fail_msg("%s: %s never gave %ld", n->id, sql, want);
+}
+
+/* The family passed on to RID (at the clock's current setting). */
+static void
+pass_family_on(cluster_t *c)
+{
+	send_file(A, "{\"referral\": {\"referralId\": \"" RID "\", \"kind\":"
+	    " \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\", \"decision\":"
+	    " {\"taken\": true}, \"child\": {\"alias\": \"X\", \"birthYear\": 2016},"
+	    " \"secretary\": {\"name\": \"S\"}}}");
+	wait_sql(A, "SELECT count(*) FROM referrals WHERE state = 'acknowledged'", 1);
+	send_file(HUB, "{\"familyProposal\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	    " \"familyReference\": \"FH-9\", \"family\": {\"summary\": \"S\"}}}");
+	wait_sql(A, "SELECT count(*) FROM proposals WHERE state = 'proposed'", 1);
+	send_file(A, "{\"proposalDecision\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	    " \"verdict\": \"PROPOSAL_VERDICT_PROCEED\"}}");
+	wait_sql(HUB, "SELECT count(*) FROM proposals WHERE state = 'accepted'", 1);
+	send_file(HUB, "{\"familyConsent\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	    " \"consentGiven\": true, \"familyContact\": {\"name\": \"F\"}}}");
+	wait_sql(A, "SELECT count(*) FROM deadlines WHERE state = 'open'", 2);
+}
+
+static int64_t
+deadline_time(node_proc_t *n, const char *kind, const char *column)
+{
+	char sql[300];
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM deadlines WHERE kind = '%s' AND state = 'open'",
+	    column, kind);
+	return db_long(n, sql);
+}
+
+static void
+assert_local_date(int64_t ms, const char *want)
+{
+	char got[11];
+
+	calendar_format_date(calendar_local_date(ms), got);
+	assert_string_equal(got, want);
+}
+
+static long
+notices(node_proc_t *n, const char *event, const char *kind)
+{
+	char sql[300];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM notifications WHERE event = '%s' AND"
+	    " kind = '%s'", event, kind);
+	return db_long(n, sql);
+}
+
+/* Restarts n with its clock at `at` (kill9: stopped with SIGKILL) and
+ * waits for its first look at the deadlines, which comes before anything
+ * else it does: what was due has fired when this returns. */
+static void
+restart_at(node_proc_t *n, int64_t at, bool kill9)
+{
+	int before = log_count(n, "deadlines: checked");
+	struct timespec tick = { 0, 20 * 1000000 };
+
+	if (kill9)
+		node_kill9(n);
+	else
+		assert_int_equal(node_stop(n), 0);
+	move_clock_to(at);
+	assert_int_equal(node_start(n), 0);
+	for (int waited = 0; log_count(n, "deadlines: checked") == before; waited += 20) {
+		if (waited > WAIT_MS)
+			fail_msg("%s: no deadline check after its start", n->id);
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* A stage waits for its time, fires once, and stays fired. */
+static void
+stages_fire_once(cluster_t *c, const char *kind, int64_t remind, int64_t due,
+    int64_t escalate)
+{
+	restart_at(A, remind - HOUR_MS, false);
+	assert_int_equal(notices(A, "reminder", kind), 0);   /* not yet */
+	restart_at(A, remind + HOUR_MS, false);
+	assert_int_equal(notices(A, "reminder", kind), 1);
+	assert_int_equal(notices(A, "overdue", kind), 0);
+	restart_at(A, remind + 2 * HOUR_MS, true);           /* kill -9, start again */
+	assert_int_equal(notices(A, "reminder", kind), 1);
+	restart_at(A, due - HOUR_MS, true);
+	assert_int_equal(notices(A, "overdue", kind), 0);
+	restart_at(A, due + HOUR_MS, false);
+	assert_int_equal(notices(A, "overdue", kind), 1);
+	restart_at(A, escalate + HOUR_MS, true);
+	assert_int_equal(notices(A, "escalation", kind), 1);
+	restart_at(A, escalate + 48 * HOUR_MS, true);
+	assert_int_equal(notices(A, "reminder", kind) + notices(A, "overdue", kind) +
+	    notices(A, "escalation", kind), 3);
+}
+
+static void
+test_christmas_and_new_year(void **state)
+{
+	cluster_t *c = cluster_new(1, NULL);
+	int64_t due_contact, due_status;
+
+	*state = c;
+	move_clock_to(local(2026, 12, 10, 10));   /* Thursday 10 December, 10:00 */
+	assert_int_equal(cluster_start(c), 0);
+	pass_family_on(c);
+	/* 14 days: Thursday 24 December, Christmas Eve; 25, 26 holidays, 27 a
+	 * Sunday: Monday 28 December, the whole day. 21 days: New Year's Eve;
+	 * 1 January a holiday, 2-3 a weekend: Monday 4 January. */
+	due_contact = deadline_time(A, "first_contact", "due_at");
+	assert_int_equal(due_contact, local(2026, 12, 29, 0));
+	due_status = deadline_time(A, "status_report", "due_at");
+	assert_int_equal(due_status, local(2027, 1, 5, 0));
+	assert_int_equal(deadline_time(HUB, "first_contact", "due_at"), due_contact);
+	/* The reminder two working days before: Tuesday 22 December's end,
+	 * that is Wednesday 23 December 00:00 (28th back over 24-27). */
+	assert_local_date(deadline_time(A, "first_contact", "remind_at"), "2026-12-23");
+	/* Escalation three working days after: Thursday 31 December is not one. */
+	assert_local_date(deadline_time(A, "first_contact", "escalate_at"), "2027-01-05");
+	stages_fire_once(c, "first_contact", deadline_time(A, "first_contact", "remind_at"),
+	    due_contact, deadline_time(A, "first_contact", "escalate_at"));
+	/* The pool knows who is late, addressed to its contact for 0101. */
+	restart_at(HUB, due_contact + HOUR_MS, false);
+	assert_int_equal(db_long(HUB, "SELECT count(*) FROM notifications WHERE event = 'overdue' AND kind ="
+	    " 'first_contact' AND actor = 'municipality:0101' AND recipient = 'pool_contact'"), 1);
+	assert_true(log_has(HUB, "(first_contact) of referral " RID " proposal P1 of"
+	    " municipality:0101: overdue"));
+	assert_false(log_has(HUB, "Familj"));
+}
+
+/* A status report meets the report due and the first contact, and opens
+ * the next report 21 days on; one after placement closes everything. */
+static void
+test_met_deadline_fires_nothing(void **state)
+{
+	cluster_t *c = cluster_new(1, NULL);
+	int64_t remind;
+
+	*state = c;
+	move_clock_to(local(2027, 3, 12, 9));    /* Friday 12 March 2027 */
+	assert_int_equal(cluster_start(c), 0);
+	pass_family_on(c);
+	/* 14 days: Friday 26 March, Good Friday; Easter Monday 29th: Tuesday 30th. */
+	assert_int_equal(deadline_time(A, "first_contact", "due_at"), local(2027, 3, 31, 0));
+	remind = deadline_time(A, "first_contact", "remind_at");
+	send_file(A, "{\"statusReport\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	    " \"status\": \"PLACEMENT_STATUS_CONTACTED\"}}");
+	wait_sql(HUB, "SELECT count(*) FROM deadlines WHERE state = 'met'", 2);
+	wait_sql(A, "SELECT count(*) FROM deadlines WHERE state = 'open' AND kind ="
+	    " 'status_report'", 1);
+	restart_at(A, remind + 30 * 24 * HOUR_MS, false);
+	/* Only the new status report's stages can fire: nothing of first contact. */
+	assert_int_equal(notices(A, "overdue", "status_report"), 1);
+	assert_int_equal(notices(A, "reminder", "first_contact") +
+	    notices(A, "overdue", "first_contact"), 0);
+}
+
+/* kill -9 while a thousand deadlines fire: each fires exactly once. */
+static void
+test_kill9_while_firing(void **state)
+{
+	cluster_t *c = cluster_new(1, NULL);
+	int64_t start = local(2026, 6, 18, 9);   /* Thursday before Midsummer Eve */
+	long n;
+
+	*state = c;
+	move_clock_to(start);
+	assert_int_equal(node_start(A), 0);      /* the hub stays down: no acks */
+	assert_int_equal(enqueue_referrals(A, "0101-2026", 1, 1000, 500), 0);
+	wait_sql(A, "SELECT count(*) FROM deadlines WHERE kind = 'acknowledge' AND state ="
+	    " 'open'", 1000);
+	/* 1 working day: Midsummer Eve and Day, then Sunday: Monday 22 June. */
+	assert_local_date(deadline_time(A, "acknowledge", "max(due_at)"), "2026-06-22");
+	assert_int_equal(node_stop(A), 0);
+	move_clock_to(local(2026, 6, 30, 9));
+	assert_int_equal(node_start(A), 0);
+	assert_true(wait_db(A, "SELECT count(*) > 0 FROM notifications", 1, WAIT_MS));
+	node_kill9(A);
+	n = db_long(A, "SELECT count(*) FROM notifications");
+	assert_int_equal(node_start(A), 0);
+	wait_sql(A, "SELECT count(*) FROM notifications WHERE event = 'escalation'", 1000);
+	assert_int_equal(db_long(A, "SELECT count(*) FROM notifications WHERE event = 'overdue'"),
+	    1000);
+	assert_int_equal(db_long(A, "SELECT count(*) FROM (SELECT deadline_id, event FROM"
+	    " notifications GROUP BY 1, 2 HAVING count(*) > 1)"), 0);
+	print_message("killed after %ld of 2000 notifications\n", n);
+}
+
+/* Gallring: the stored messages of a referral closed longer than
+ * purge_after are emptied at both ends; ids, states and counts stay. */
+static void
+test_retention_purges_closed(void **state)
+{
+	cluster_t *c = cluster_new(1, "\n[retention]\npurge_after = 1d\n");
+	int64_t closed_at = local(2026, 12, 1, 10);
+	static const char *const families[] = { "families", "--json", NULL };
+	char out[OUT];
+
+	*state = c;
+	move_clock_to(closed_at);
+	assert_int_equal(cluster_start(c), 0);
+	pass_family_on(c);
+	send_file(A, "{\"referralClosed\": {\"referralId\": \"" RID "\", \"outcome\":"
+	    " \"CLOSING_OUTCOME_WITHDRAWN\"}}");
+	wait_sql(HUB, "SELECT count(*) FROM referrals WHERE state = 'closed'", 1);
+	wait_sql(A, "SELECT count(*) FROM outbox WHERE state = 'queued'", 0);
+	restart_at(A, closed_at + 12 * HOUR_MS, false);      /* not yet */
+	assert_int_equal(db_long(A, "SELECT count(*) FROM referrals WHERE purged_at IS NOT NULL"), 0);
+	restart_at(A, closed_at + 26 * HOUR_MS, false);
+	restart_at(HUB, closed_at + 26 * HOUR_MS, false);
+	for (int i = 0; i < 2; i++) {
+		node_proc_t *n = i == 0 ? A : HUB;
+		assert_int_equal(db_long(n, "SELECT count(*) FROM referrals WHERE purged_at IS NOT NULL"), 1);
+		assert_int_equal(db_long(n, "SELECT count(*) FROM inbox WHERE referral_id = '" RID "'"
+		    " AND length(envelope) > 0"), 0);
+		assert_int_equal(db_long(n, "SELECT count(*) FROM outbox WHERE referral_id = '" RID "'"
+		    " AND length(envelope) > 0"), 0);
+		assert_true(db_long(n, "SELECT count(*) FROM inbox WHERE referral_id = '" RID "'") >= 2);
+		assert_int_equal(db_long(n, "SELECT count(*) FROM audit WHERE event = 'purge'"), 1);
+		assert_true(log_has(n, "retention: referral " RID " of municipality:0101 purged"));
+	}
+	/* What reports count is still there. */
+	assert_int_equal(db_long(HUB, "SELECT count(*) FROM transitions WHERE referral_id = '" RID
+	    "' AND event = 'referral'"), 1);
+	assert_int_equal(ctl_run(HUB, out, sizeof(out), families), 0);
+	assert_non_null(strstr(out, "FH-9"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_christmas_and_new_year, teardown),
+		cmocka_unit_test_teardown(test_met_deadline_fires_nothing, teardown),
+		cmocka_unit_test_teardown(test_kill9_while_firing, teardown),
+		cmocka_unit_test_teardown(test_retention_purges_closed, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,402 @@
+/*
+ * Integration: the whole of seed 000 between a hub and two municipalities
+ * on loopback, every message through `famlinkctl send`: referral and
+ * acknowledgement, a referral refused for want of a decision and sent
+ * again, info request and reply, an ad, a family proposal, the decision to
+ * proceed, consent with contact details and the basic investigation, first
+ * contact, status reports, the family returned, a second family placed, the
+ * referral closed. At each step the states at both ends are read from their
+ * stores, and the hub's ledger and meeting report from famlinkctl. Also: a
+ * family held by one referral cannot be passed to another without an
+ * audited override, famlinkctl refuses what the routine forbids before any
+ * round trip, and a message that crosses a closing on the wire becomes the
+ * sender's dead letter naming the state.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define OUT 65536
+#define WAIT_MS 15000
+#define A (&c->muni[0])     /* municipality:0101 */
+#define B (&c->muni[1])     /* municipality:0102 */
+#define HUB (&c->hub)
+#define R1 "0101-2026-0001"
+#define R2 "0102-2026-0007"
+
+static int
+teardown(void **state)
+{
+	cluster_t *c = *state;
+	return c ? cluster_free(&c) : 0;
+}
+
+/* Writes the JSON (printf-style) to a file in n's directory and runs
+ * famlinkctl send on it, with extra args before the file; returns the exit
+ * status, output in out. */
+static int
+send_json(node_proc_t *n, char *out, const char *extra, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+send_json(node_proc_t *n, char *out, const char *extra, const char *fmt, ...)
+{
+	static int seq;
+	char path[700];
+	va_list ap;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/msg-%d.json", n->dir, ++seq);
+	if ((f = fopen(path, "w")) == NULL)
+		fail_msg("%s: cannot write", path);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+	if (extra != NULL) {
+		const char *args[] = { "send", extra, path, NULL };
+		return ctl_run(n, out, OUT, args);
+	}
+	const char *args[] = { "send", path, NULL };
+	return ctl_run(n, out, OUT, args);
+}
+
+#define SEND_OK(n, ...) do { \
+	static char o_[OUT]; \
+	if (send_json((n), o_, NULL, __VA_ARGS__) != 0) \
+		fail_msg("send on %s refused: %s", (n)->id, o_); \
+} while (0)
+
+static void
+want_state(node_proc_t *n, const char *owner, const char *rid, const char *state)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM referrals WHERE owner = '%s' AND"
+	    " referral_id = '%s' AND state = '%s'", owner, rid, state);
+	if (!wait_db(n, sql, 1, WAIT_MS))
+		fail_msg("%s: referral %s never reached %s", n->id, rid, state);
+}
+
+static void
+want_proposal(node_proc_t *n, const char *owner, const char *rid, const char *pid,
+    const char *state)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM proposals WHERE owner = '%s' AND"
+	    " referral_id = '%s' AND proposal_id = '%s' AND state = '%s'", owner, rid, pid, state);
+	if (!wait_db(n, sql, 1, WAIT_MS))
+		fail_msg("%s: proposal %s never reached %s", n->id, pid, state);
+}
+
+/* Both ends agree on a referral's state. */
+static void
+both(cluster_t *c, node_proc_t *m, const char *rid, const char *state)
+{
+	want_state(m, m->id, rid, state);
+	want_state(HUB, m->id, rid, state);
+}
+
+static void
+both_p(cluster_t *c, node_proc_t *m, const char *rid, const char *pid, const char *state)
+{
+	want_proposal(m, m->id, rid, pid, state);
+	want_proposal(HUB, m->id, rid, pid, state);
+}
+
+static long
+open_deadlines(node_proc_t *n, const char *kind, const char *pid)
+{
+	char sql[400];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM deadlines WHERE state = 'open' AND"
+	    " kind = '%s' AND proposal_id = '%s'", kind, pid);
+	return db_long(n, sql);
+}
+
+/* text is in out; says what out held when not. */
+#define assert_has(out, text) do { \
+	if (strstr((out), (text)) == NULL) \
+		fail_msg("no \"%s\" in: %s", (text), (out)); \
+} while (0)
+
+/* The output of famlinkctl ARGS on n (exit 0 required). */
+static const char *
+ctl_out(node_proc_t *n, const char *const *args)
+{
+	static char out[OUT];
+	int rc = ctl_run(n, out, OUT, args);
+
+	if (rc != 0)
+		fail_msg("famlinkctl %s on %s: exit %d: %s", args[0], n->id, rc, out);
+	return out;
+}
+
+static const char *
+families_held(cluster_t *c)
+{
+	static const char *const args[] = { "families", "--passed-on", "--json", NULL };
+	return ctl_out(HUB, args);
+}
+
+#define REFERRAL_JSON(rid, taken) \
+	"{\"referral\": {\"referralId\": \"" rid "\", \"kind\": \"REFERRAL_KIND_FOSTER_HOME\"," \
+	" \"urgency\": \"URGENCY_NORMAL\", \"decision\": {\"taken\": " taken "}," \
+	" \"child\": {\"alias\": \"Alva\", \"birthYear\": 2016, \"needs\": \"Lugn miljö\"}," \
+	" \"compensation\": {\"level\": \"Grundarvode\"}," \
+	" \"secretary\": {\"name\": \"Sara Handläggare\", \"email\": \"sara@kommun.example\"}," \
+	" \"caseReference\": \"IFO-2026-77\"}}"
+
+#define PROPOSAL_JSON "{\"familyProposal\": {\"referralId\": \"%s\", \"proposalId\": \"%s\"," \
+	" \"familyReference\": \"%s\", \"family\": {\"summary\": \"Två vuxna, landsbygd\"}}}"
+#define DECISION_JSON "{\"proposalDecision\": {\"referralId\": \"%s\", \"proposalId\": \"%s\"," \
+	" \"verdict\": \"PROPOSAL_VERDICT_%s\"}}"
+#define CONSENT_JSON "{\"familyConsent\": {\"referralId\": \"%s\", \"proposalId\": \"%s\"," \
+	" \"consentGiven\": true, \"familyContact\": {\"name\": \"Familjen Test\"," \
+	" \"phone\": \"070-000 00 00\"}, \"basicInvestigation\": {\"mediaType\": \"text/plain\"," \
+	" \"content\": \"QmFzdXRyZWRuaW5nICh0ZXN0KQ==\"," \
+	" \"sha256\": \"A9Pgw5lriQ9BNzIQe9bfZ+3vaRZpA/k3h0GfRKDY9rM=\"}}}"
+#define STATUS_JSON "{\"statusReport\": {\"referralId\": \"%s\", \"proposalId\": \"%s\"," \
+	" \"status\": \"PLACEMENT_STATUS_%s\"}}"
+
+/* Steps 1-2 and the risk "referred before the decision": R1 acknowledged;
+ * R2 rejected NO_DECISION, then sent again with the decision and acked. */
+static void
+referrals_and_checks(cluster_t *c)
+{
+	char out[OUT];
+
+	SEND_OK(A, REFERRAL_JSON(R1, "true"));
+	both(c, A, R1, "acknowledged");
+	SEND_OK(B, REFERRAL_JSON(R2, "false"));
+	both(c, B, R2, "rejected");
+	assert_int_equal(db_long(B, "SELECT count(*) FROM transitions WHERE event = 'rejected'"
+	    " AND code = 3"), 1);   /* NO_DECISION */
+	/* A municipality cannot answer for the pool: refused locally. */
+	assert_int_equal(send_json(A, out, NULL, "{\"referralAck\": {\"referralId\": \"" R1 "\","
+	    " \"receivedAtMs\": \"1\"}}"), 1);
+	assert_has(out, "goes the other way");
+	SEND_OK(B, REFERRAL_JSON(R2, "true"));
+	both(c, B, R2, "acknowledged");
+}
+
+/* Steps 2-4: information both ways and an ad, the referral now matching. */
+static void
+info_and_ad(cluster_t *c)
+{
+	SEND_OK(HUB, "{\"infoRequest\": {\"referralId\": \"%s\", \"questionId\": \"q1\","
+	    " \"text\": \"Syskon?\"}}", R1);
+	assert_true(wait_db(A, "SELECT count(*) FROM inbox WHERE body_type = 'info_request'", 1,
+	    WAIT_MS));
+	SEND_OK(A, "{\"infoReply\": {\"referralId\": \"%s\", \"questionId\": \"q1\","
+	    " \"text\": \"Nej.\"}}", R1);
+	assert_true(wait_db(HUB, "SELECT count(*) FROM inbox WHERE body_type = 'info_reply'", 1,
+	    WAIT_MS));
+	SEND_OK(HUB, "{\"adProposal\": {\"referralId\": \"%s\", \"adId\": \"ad1\","
+	    " \"channel\": \"AD_CHANNEL_FACEBOOK\", \"draftText\": \"Vi söker en familj\"}}", R1);
+	both(c, A, R1, "matching");
+	SEND_OK(A, "{\"adDecision\": {\"referralId\": \"%s\", \"adId\": \"ad1\","
+	    " \"verdict\": \"AD_VERDICT_APPROVE\"}}", R1);
+	assert_true(wait_db(HUB, "SELECT count(*) FROM inbox WHERE body_type = 'ad_decision'", 1,
+	    WAIT_MS));
+}
+
+/* Steps 6-7: family FH-1 proposed, accepted, passed on with its contact
+ * details and investigation: held by R1 in the ledger, deadlines open. */
+static void
+first_family(cluster_t *c)
+{
+	char out[OUT];
+
+	SEND_OK(HUB, PROPOSAL_JSON, R1, "P1", "FH-1");
+	both_p(c, A, R1, "P1", "proposed");
+	/* ContactMade before the consent: refused locally, in the table's words. */
+	assert_int_equal(send_json(A, out, NULL, "{\"contactMade\": {\"referralId\": \"" R1 "\","
+	    " \"proposalId\": \"P1\", \"contactedOn\": \"2026-11-30\"}}"), 1);
+	assert_has(out, "contact_made not allowed: proposal P1 of referral " R1
+	    " is proposed");
+	SEND_OK(A, DECISION_JSON, R1, "P1", "PROCEED");
+	both_p(c, A, R1, "P1", "accepted");
+	SEND_OK(HUB, CONSENT_JSON, R1, "P1");
+	both_p(c, A, R1, "P1", "contact_details_sent");
+	assert_has(families_held(c), "FH-1");
+	assert_int_equal(open_deadlines(A, "first_contact", "P1"), 1);
+	assert_int_equal(open_deadlines(A, "status_report", "P1"), 1);
+	assert_int_equal(open_deadlines(HUB, "first_contact", "P1"), 1);
+}
+
+/* The ledger: FH-1 cannot go to R2 while R1 holds it; an override can. */
+static void
+ledger_refuses_second_pass_on(cluster_t *c)
+{
+	char out[OUT];
+
+	SEND_OK(HUB, PROPOSAL_JSON, R2, "P9", "FH-1");
+	both_p(c, B, R2, "P9", "proposed");
+	SEND_OK(B, DECISION_JSON, R2, "P9", "PROCEED");
+	both_p(c, B, R2, "P9", "accepted");
+	assert_int_equal(send_json(HUB, out, NULL, CONSENT_JSON, R2, "P9"), 1);
+	assert_has(out, "family FH-1 is passed on to referral " R1);
+	assert_has(out, "--override-ledger");
+	assert_int_equal(db_long(HUB, "SELECT count(*) FROM outbox WHERE body_type ="
+	    " 'family_consent'"), 1);   /* nothing queued */
+}
+
+/* Steps 8-10: contact, a status report, the family returned (and free). */
+static void
+contact_status_return(cluster_t *c)
+{
+	SEND_OK(A, "{\"contactMade\": {\"referralId\": \"%s\", \"proposalId\": \"P1\","
+	    " \"contactedOn\": \"2026-11-30\"}}", R1);
+	both_p(c, A, R1, "P1", "contacted");
+	assert_int_equal(open_deadlines(A, "first_contact", "P1"), 0);
+	SEND_OK(A, STATUS_JSON, R1, "P1", "INVESTIGATING");
+	both_p(c, A, R1, "P1", "status_reported");
+	assert_true(wait_db(HUB, "SELECT count(*) FROM deadlines WHERE kind = 'status_report'"
+	    " AND proposal_id = 'P1'", 2, WAIT_MS));   /* met, and the next one open */
+	assert_int_equal(open_deadlines(HUB, "status_report", "P1"), 1);
+	SEND_OK(A, "{\"familyReturned\": {\"referralId\": \"%s\", \"proposalId\": \"P1\","
+	    " \"reason\": \"Passar inte\"}}", R1);
+	both_p(c, A, R1, "P1", "returned");
+	assert_int_equal(open_deadlines(A, "status_report", "P1"), 0);
+	assert_null(strstr(families_held(c), "FH-1"));
+	/* Free again: now R2 may have it, without an override. */
+	SEND_OK(HUB, CONSENT_JSON, R2, "P9");
+	both_p(c, B, R2, "P9", "contact_details_sent");
+}
+
+/* Step 11: a second family placed and the referral closed. */
+static void
+placement_and_close(cluster_t *c)
+{
+	char out[OUT];
+
+	SEND_OK(HUB, PROPOSAL_JSON, R1, "P2", "FH-2");
+	SEND_OK(A, DECISION_JSON, R1, "P2", "PROCEED");
+	both_p(c, A, R1, "P2", "accepted");
+	SEND_OK(HUB, CONSENT_JSON, R1, "P2");
+	both_p(c, A, R1, "P2", "contact_details_sent");
+	SEND_OK(A, STATUS_JSON, R1, "P2", "PLACEMENT_DECIDED");
+	both_p(c, A, R1, "P2", "placed");
+	SEND_OK(A, "{\"referralClosed\": {\"referralId\": \"%s\", \"outcome\":"
+	    " \"CLOSING_OUTCOME_PLACED_WITH_PROPOSAL\", \"proposalId\": \"P2\"}}", R1);
+	both(c, A, R1, "closed");
+	assert_int_equal(db_long(A, "SELECT count(*) FROM deadlines WHERE referral_id = '" R1 "'"
+	    " AND state = 'open'"), 0);
+	/* A second closing, and anything after it, is refused before it leaves. */
+	assert_int_equal(send_json(A, out, NULL, "{\"referralClosed\": {\"referralId\": \"" R1 "\","
+	    " \"outcome\": \"CLOSING_OUTCOME_WITHDRAWN\"}}"), 1);
+	assert_has(out, "referral_closed not allowed: referral " R1 " is closed");
+	assert_int_equal(send_json(HUB, out, NULL, PROPOSAL_JSON, R1, "P3", "FH-3"), 1);
+	assert_has(out, "family_proposal not allowed: referral " R1 " is closed");
+}
+
+/* The meeting report at the hub adds it up for 0101. */
+static void
+meeting_report(cluster_t *c)
+{
+	static const char *const args[] = { "report", "meeting", "--municipality", "0101",
+	    "--format", "json", NULL };
+	const char *out = ctl_out(HUB, args);
+
+	assert_has(out, R1);
+	assert_has(out, "FH-2");
+	assert_null(strstr(out, "Alva"));           /* no personal data */
+	assert_null(strstr(out, "Grundarvode"));    /* no compensation */
+	assert_null(strstr(out, "Familjen Test"));
+}
+
+static void
+test_seed000_whole_routine(void **state)
+{
+	cluster_t *c = cluster_new(2, NULL);
+
+	*state = c;
+	assert_int_equal(cluster_start(c), 0);
+	referrals_and_checks(c);
+	info_and_ad(c);
+	first_family(c);
+	ledger_refuses_second_pass_on(c);
+	contact_status_return(c);
+	placement_and_close(c);
+	meeting_report(c);
+	/* Nothing was refused on the wire: every refusal happened locally. */
+	assert_int_equal(db_long(HUB, "SELECT count(*) FROM dead_letters"), 0);
+	assert_int_equal(db_long(A, "SELECT count(*) FROM dead_letters"), 0);
+}
+
+/* A family held elsewhere passes on with --override-ledger, audited. */
+static void
+test_ledger_override_audited(void **state)
+{
+	cluster_t *c = cluster_new(2, NULL);
+	char out[OUT];
+
+	*state = c;
+	assert_int_equal(cluster_start(c), 0);
+	SEND_OK(A, REFERRAL_JSON(R1, "true"));
+	SEND_OK(B, REFERRAL_JSON(R2, "true"));
+	both(c, A, R1, "acknowledged");
+	both(c, B, R2, "acknowledged");
+	SEND_OK(HUB, PROPOSAL_JSON, R1, "P1", "FH-5");
+	SEND_OK(HUB, PROPOSAL_JSON, R2, "P2", "FH-5");
+	SEND_OK(A, DECISION_JSON, R1, "P1", "PROCEED");
+	SEND_OK(B, DECISION_JSON, R2, "P2", "PROCEED");
+	both_p(c, A, R1, "P1", "accepted");
+	both_p(c, B, R2, "P2", "accepted");
+	SEND_OK(HUB, CONSENT_JSON, R1, "P1");
+	assert_int_equal(send_json(HUB, out, NULL, CONSENT_JSON, R2, "P2"), 1);
+	assert_int_equal(send_json(HUB, out, "--override-ledger", CONSENT_JSON, R2, "P2"), 0);
+	both_p(c, B, R2, "P2", "contact_details_sent");
+	assert_int_equal(db_long(HUB, "SELECT count(*) FROM audit WHERE event = 'op' AND"
+	    " detail LIKE 'ledger override%'"), 1);
+}
+
+/* The pool proposes a family while the municipality, offline, closes the
+ * referral: the proposal crosses the closing on the wire. The municipality
+ * refuses it, naming the state; the hub sees a dead letter with that
+ * reason, then applies the closing. */
+static void
+test_crossing_becomes_dead_letter(void **state)
+{
+	cluster_t *c = cluster_new(1, NULL);
+
+	*state = c;
+	assert_int_equal(cluster_start(c), 0);
+	SEND_OK(A, REFERRAL_JSON(R1, "true"));
+	both(c, A, R1, "acknowledged");
+	assert_int_equal(node_stop(A), 0);
+	SEND_OK(A, "{\"referralClosed\": {\"referralId\": \"%s\", \"outcome\":"
+	    " \"CLOSING_OUTCOME_WITHDRAWN\"}}", R1);
+	SEND_OK(HUB, PROPOSAL_JSON, R1, "P1", "FH-1");
+	assert_int_equal(node_start(A), 0);
+	assert_true(wait_db(HUB, "SELECT count(*) FROM dead_letters WHERE body_type ="
+	    " 'family_proposal' AND code = 7 AND reason = 'family_proposal not allowed: referral "
+	    R1 " is closed'", 1, WAIT_MS));
+	want_state(HUB, A->id, R1, "closed");
+	assert_int_equal(db_long(HUB, "SELECT count(*) FROM proposals WHERE state = 'withdrawn'"), 1);
+	{
+		static const char *const args[] = { "queue", NULL };
+		assert_has(ctl_out(HUB, args), "family_proposal not allowed");
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_seed000_whole_routine, teardown),
+		cmocka_unit_test_teardown(test_ledger_override_audited, teardown),
+		cmocka_unit_test_teardown(test_crossing_becomes_dead_letter, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
