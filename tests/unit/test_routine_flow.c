@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "routine_fixture.h"
 #include "scratch_store.h"
 #include <sqlite3.h>
 
@@ -35,20 +36,10 @@
 #define STATUS(x) FAMLINK__V1__PLACEMENT_STATUS__PLACEMENT_STATUS_##x
 #define OUTCOME(x) FAMLINK__V1__CLOSING_OUTCOME__CLOSING_OUTCOME_##x
 #define VERDICT(x) FAMLINK__V1__PROPOSAL_VERDICT__PROPOSAL_VERDICT_##x
-#define HUB   "pool:stockholm-nord"
-#define M180  "municipality:0180"
-#define M181  "municipality:0181"
 #define REF   "0180-2026-0042"
 #define REF_B "0181-2026-0007"
 #define T0    1767605400000LL   /* Monday 5 January 2026, 09:30 UTC */
 #define MINUTE 60000LL
-
-typedef struct fixture {
-	scratch_store_t ss;
-	config_t hub, muni;      /* the pool; municipality 0180 */
-	peer_conf_t peers[2];
-	int64_t now;             /* the last message's time */
-} fixture_t;
 
 /* An envelope and its body; self-referencing, so never copied. */
 typedef struct msg {
@@ -78,53 +69,8 @@ typedef struct msg {
 	int64_t at;              /* when it was applied */
 } msg_t;
 
-static void
-set_deadlines(config_t *c)
-{
-	c->dl_acknowledge = (span_t){1, SPAN_WORKING_DAYS};
-	c->dl_acknowledge_emergency = (span_t){2, SPAN_HOURS};
-	c->dl_first_contact = (span_t){14, SPAN_DAYS};
-	c->dl_status_report = (span_t){21, SPAN_DAYS};
-	c->dl_reminder_lead = (span_t){2, SPAN_WORKING_DAYS};
-	c->dl_escalation = (span_t){3, SPAN_WORKING_DAYS};
-}
-
-static int
-setup(void **state)
-{
-	fixture_t *f = calloc(1, sizeof(*f));
-
-	if (f == NULL || scratch_store_open(&f->ss, "test_routine_flow") != 0)
-		return -1;
-	f->now = T0;
-	f->hub.role = ROLE_HUB;
-	snprintf(f->hub.node_id, sizeof(f->hub.node_id), "%s", HUB);
-	snprintf(f->peers[0].node_id, sizeof(f->peers[0].node_id), "%s", M180);
-	snprintf(f->peers[0].contact_name, sizeof(f->peers[0].contact_name), "Lars Ängström");
-	snprintf(f->peers[1].node_id, sizeof(f->peers[1].node_id), "%s", M181);
-	f->peers[0].member = f->peers[1].member = true;
-	f->hub.peers = f->peers;
-	f->hub.npeers = 2;
-	f->hub.remit_kinds = 0x1e;   /* every kind */
-	set_deadlines(&f->hub);
-
-	f->muni.role = ROLE_MUNICIPALITY;
-	snprintf(f->muni.node_id, sizeof(f->muni.node_id), "%s", M180);
-	snprintf(f->muni.hub_id, sizeof(f->muni.hub_id), "%s", HUB);
-	set_deadlines(&f->muni);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fixture_t *f = *state;
-	int rc = scratch_store_close(&f->ss);
-
-	free(f);
-	return rc;
-}
+static int setup(void **state) { return routine_fixture_setup(state, "test_routine_flow", T0); }
+static int teardown(void **state) { return routine_fixture_teardown(state); }
 
 /* A message with a plausible body; pid for the bodies about a proposal,
  * and with REFERRAL_CLOSED, a pid closes PLACED_WITH_PROPOSAL it. */
@@ -1128,21 +1074,6 @@ static void test_ledger_free_after_placed(void **s) { ledger_freed(s, FREED_PLAC
 static void test_ledger_free_after_declined(void **s) { ledger_freed(s, NEVER_PASSED_ON); }
 
 /* ---- 6: another municipality's referral -------------------------------- */
-
-/* err->msg with every occurrence of id replaced by "<ID>". */
-static void
-msg_without(const char *msg, const char *id, char *out, size_t len)
-{
-	const char *p = msg, *hit;
-	size_t used = 0;
-
-	out[0] = '\0';
-	while ((hit = strstr(p, id)) != NULL) {
-		used += (size_t)snprintf(out + used, len - used, "%.*s<ID>", (int)(hit - p), p);
-		p = hit + strlen(id);
-	}
-	snprintf(out + used, len - used, "%s", p);
-}
 
 static void
 test_other_municipality_reads_as_unknown(void **state)
