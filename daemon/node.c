@@ -347,6 +347,25 @@ node_store_failed(struct node *node, const err_t *err)
 		node->store_damaged = true;
 }
 
+int
+node_store_rounds(struct node *node, node_store_round_fn *fn, void *ctx)
+{
+	err_t err;
+	int n;
+
+	if (store_health_broken(&node->health))
+		return -1;
+	do {
+		if (store_begin(node->store, &err) != 0 || (n = fn(node, ctx, &err)) < 0 ||
+		    store_commit(node->store, &err) != 0) {
+			store_rollback(node->store);
+			node_store_failed(node, &err);
+			return -1;
+		}
+	} while (n > 0);
+	return 0;
+}
+
 void
 node_store_read_failed(struct node *node, const err_t *err, const char *what)
 {

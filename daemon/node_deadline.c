@@ -21,7 +21,16 @@
 typedef struct notices {
 	char line[DEADLINE_BATCH * 3][320];
 	int n;
+	int64_t now;
 } notices_t;
+
+static void
+flush_notes(notices_t *out)
+{
+	for (int i = 0; i < out->n; i++)
+		log_notice("%s", out->line[i]);
+	out->n = 0;
+}
 
 /* Ids, kinds and dates only: whoever reads the log learns who must act on
  * which referral, never about whom. */
@@ -40,29 +49,33 @@ note(const deadline_notice_t *n, void *ctx)
 	    n->actor, (long long)n->notification_id, n->recipient);
 }
 
+/* One round: what fell due, at most DEADLINE_BATCH deadlines; the log
+ * lines once the round has committed (node_store_rounds commits between
+ * rounds, so they are printed at the start of the next one or below). */
+static int
+fire_round(struct node *node, void *ctx, err_t *err)
+{
+	notices_t *out = ctx;
+	int n;
+
+	flush_notes(out);
+	n = deadline_fire_due(node->store, node->cfg, out->now, DEADLINE_BATCH, note, out, err);
+	if (n < 0)
+		out->n = 0;   /* rolled back: nothing of it happened */
+	return n < 0 ? -1 : n == DEADLINE_BATCH;
+}
+
 static void
 on_deadline_tick(void *ctx)
 {
 	static notices_t out;   /* the loop is single-threaded */
 	struct node *node = ctx;
-	int64_t now = clock_now_ms();
-	err_t err;
-	int n;
 
-	if (store_health_broken(&node->health))
-		return;
-	do {
-		out.n = 0;
-		if (store_begin(node->store, &err) != 0 ||
-		    (n = deadline_fire_due(node->store, node->cfg, now, DEADLINE_BATCH, note, &out,
-		    &err)) < 0 || store_commit(node->store, &err) != 0) {
-			store_rollback(node->store);
-			node_store_failed(node, &err);
-			return;
-		}
-		for (int i = 0; i < out.n; i++)
-			log_notice("%s", out.line[i]);
-	} while (n == DEADLINE_BATCH);
+	out.n = 0;
+	out.now = clock_now_ms();
+	if (node_store_rounds(node, fire_round, &out) == 0)
+		flush_notes(&out);
+	out.n = 0;
 }
 
 /* Once at start, after the first look: what is open and when the next

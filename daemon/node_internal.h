@@ -92,6 +92,13 @@ void node_refused(struct node *node, const char *node_id, const char *why);
  * of store_health.h; while the store is broken the loop reads no new
  * frames; a damaged store stops the daemon. */
 void node_store_failed(struct node *node, const err_t *err);
+/* Background store work (deadlines, retention) in rounds of one
+ * transaction each: fn does one round inside it and returns > 0 when
+ * another round is wanted, 0 when done, -1 with err on failure (rolled
+ * back and reported to the store's health). Nothing runs while the store
+ * is broken. 0, or -1. */
+typedef int node_store_round_fn(struct node *node, void *ctx, err_t *err);
+int node_store_rounds(struct node *node, node_store_round_fn *fn, void *ctx);
 /* The same for a read that failed (sending from the outbox): a damaged
  * store stops the daemon, anything else is logged at most once a minute. */
 void node_store_read_failed(struct node *node, const err_t *err, const char *what);

@@ -21,25 +21,21 @@ purged(const char *owner, const char *referral_id, int messages, void *ctx)
 	    owner, messages);
 }
 
+static int
+purge_round(struct node *node, void *ctx, err_t *err)
+{
+	int n = retention_purge(node->store, node->cfg, *(int64_t *)ctx, RETENTION_BATCH, purged,
+	    NULL, err);
+
+	return n < 0 ? -1 : n == RETENTION_BATCH;
+}
+
 static void
 on_retention_tick(void *ctx)
 {
-	struct node *node = ctx;
 	int64_t now = clock_now_ms();
-	err_t err;
-	int n;
 
-	if (store_health_broken(&node->health))
-		return;
-	do {
-		if (store_begin(node->store, &err) != 0 ||
-		    (n = retention_purge(node->store, node->cfg, now, RETENTION_BATCH, purged, NULL,
-		    &err)) < 0 || store_commit(node->store, &err) != 0) {
-			store_rollback(node->store);
-			node_store_failed(node, &err);
-			return;
-		}
-	} while (n == RETENTION_BATCH);
+	(void)node_store_rounds(ctx, purge_round, &now);
 }
 
 int
