@@ -10,58 +10,8 @@
 #include "clock.h"
 #include "ctl.h"
 #include "ctl_meeting.h"
+#include "report_fmt.h"
 #include "routine_table.h"
-
-/* ---- SQL steps, shared with ctl_routine.c ---------------------------------- */
-
-int
-report_prepare(store_t *store, const char *sql, sqlite3_stmt **st, err_t *err)
-{
-	if (sqlite3_prepare_v2(store_db(store), sql, -1, st, NULL) == SQLITE_OK)
-		return 0;
-	*st = NULL;
-	return store_fail(store, err);
-}
-
-int
-report_bind_fail(store_t *store, sqlite3_stmt *st, err_t *err)
-{
-	store_fail(store, err);
-	sqlite3_finalize(st);
-	return -1;
-}
-
-int
-report_done(store_t *store, sqlite3_stmt *st, int step_rc, err_t *err)
-{
-	int rc = 0;
-
-	if (step_rc != SQLITE_DONE)
-		rc = store_fail(store, err);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-void
-report_col(sqlite3_stmt *st, int i, char *out, size_t outlen)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	snprintf(out, outlen, "%s", s ? s : "");
-}
-
-int
-report_grow(void **arr, size_t n, size_t size)
-{
-	void *p;
-
-	if (n != 0 && (n & (n - 1)) != 0)
-		return 0;   /* room left: the capacity is the next power of two */
-	if ((p = realloc(*arr, (n ? n * 2 : 1) * size)) == NULL)
-		return -1;
-	*arr = p;
-	return 0;
-}
 
 /* ---- the sections ----------------------------------------------------------- */
 
@@ -280,98 +230,6 @@ count_acks(store_t *store, meeting_report_t *r, err_t *err)
 			r->counts.acknowledged_in_time++;
 	}
 	return report_done(store, st, rc, err);
-}
-
-/* ---- json ----------------------------------------------------------------------- */
-
-static json_t *
-referrals_json(const meeting_report_t *r)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < r->nreferrals; i++) {
-		const meeting_referral_t *x = &r->referrals[i];
-		int64_t age = r->generated_at - x->created_at;
-		json_array_append_new(a, json_pack("{s:o, s:s, s:s, s:I, s:o, s:o, s:o}",
-		    "referralId", report_json_str(x->referral_id), "kind", report_kind_name(x->kind),
-		    "state", x->state, "ageDays", (json_int_t)(age > 0 ? age / 86400000 : 0),
-		    "createdAt", report_json_time(x->created_at),
-		    "submittedAt", report_json_time(x->submitted_at),
-		    "submittedDate", report_json_date(x->submitted_at)));
-	}
-	return a;
-}
-
-static json_t *
-families_json(const meeting_report_t *r)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < r->nfamilies; i++) {
-		const meeting_family_t *x = &r->families[i];
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:o,"
-		    " s:o, s:o, s:o}", "familyReference", report_json_str(x->family_ref),
-		    "referralId", report_json_str(x->referral_id),
-		    "proposalId", report_json_str(x->proposal_id), "state", x->state, "held", x->held,
-		    "passedOnAt", report_json_time(x->passed_on_at),
-		    "passedOnDate", report_json_date(x->passed_on_at),
-		    "lastStatus", x->last_status ? json_string(report_status_name(x->last_status))
-		    : json_null(), "lastStatusAt", report_json_time(x->last_status_at),
-		    "lastStatusDate", report_json_date(x->last_status_at),
-		    "endedAt", report_json_time(x->ended_at), "endedDate", report_json_date(x->ended_at)));
-	}
-	return a;
-}
-
-static json_t *
-overdue_json(const meeting_report_t *r)
-{
-	json_t *a = json_array();
-	char d[11];
-
-	for (size_t i = 0; i < r->noverdue; i++) {
-		const meeting_overdue_t *x = &r->overdue[i];
-		json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:s, s:i}",
-		    "id", (json_int_t)x->id, "kind", report_json_str(x->kind),
-		    "referralId", report_json_str(x->referral_id),
-		    "proposalId", report_json_str(x->proposal_id), "actor", report_json_str(x->actor),
-		    "dueAt", report_json_time(x->due_at), "dueDate", report_due_date(x->due_at, d),
-		    "overdueWorkingDays", x->working_days));
-	}
-	return a;
-}
-
-static json_t *
-counts_json(const meeting_report_t *r)
-{
-	const meeting_counts_t *k = &r->counts;
-	json_t *rejected = json_array();
-
-	for (int i = 1; i <= MEETING_REASONS; i++)   /* unspecified (0) last */
-		json_array_append_new(rejected, json_pack("{s:s, s:I}", "reason",
-		    report_reason_name(i % MEETING_REASONS), "count",
-		    (json_int_t)k->rejected[i % MEETING_REASONS]));
-	return json_pack("{s:I, s:I, s:I, s:o, s:I, s:I, s:I}", "referralsReceived",
-	    (json_int_t)k->received, "acknowledged", (json_int_t)k->acknowledged,
-	    "acknowledgedInTime", (json_int_t)k->acknowledged_in_time, "rejectedByReason", rejected,
-	    "proposalsMade", (json_int_t)k->proposals, "familiesPlaced", (json_int_t)k->placed,
-	    "familiesReturned", (json_int_t)k->returned);
-}
-
-json_t *
-meeting_json(const meeting_report_t *r)
-{
-	char f[11], t[11];
-
-	calendar_format_date(r->from, f);
-	calendar_format_date(r->to, t);
-	return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "report", "meeting", "nodeId", report_json_str(r->node_id),
-	    "municipality", report_json_str(r->municipality), "from", f, "to", t,
-	    "periodStart", report_json_time(r->from_ms), "periodEnd", report_json_time(r->to_ms),
-	    "generatedAt", report_json_time(r->generated_at),
-	    "openReferrals", referrals_json(r), "familiesPassedOn", families_json(r),
-	    "overdueDeadlines", overdue_json(r), "counts", counts_json(r));
 }
 
 /* ---- the report -------------------------------------------------------------- */

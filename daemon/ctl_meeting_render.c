@@ -1,6 +1,6 @@
 /*
  * ctl_meeting_render — the meeting report in text, csv, json and html (see
- * ctl_meeting.h), and the names and time formats the listings share.
+ * ctl_meeting_render.h).
  *
  * text, csv and html are drawn from one description of each section
  * (sections[]): its headings and a function that fills a row's cells with
@@ -12,141 +12,100 @@
 #include <string.h>
 #include <time.h>
 
-#include "ctl_meeting.h"
+#include "ctl_meeting_render.h"
 #include "log.h"
+#include "report_fmt.h"
 
-/* ---- names and times ----------------------------------------------------------- */
+/* ---- json ----------------------------------------------------------------------- */
 
-static const char *
-enum_name(const char *const *names, int n, int v)
+static json_t *
+referrals_json(const meeting_report_t *r)
 {
-	if (v == 0)
-		return "unspecified";
-	return v > 0 && v < n ? names[v] : "unknown";
-}
+	json_t *a = json_array();
 
-const char *
-report_kind_name(int kind)
-{
-	static const char *const n[] = {"", "foster_home", "contact_family", "contact_person",
-	    "emergency_home"};
-	return enum_name(n, 5, kind);
-}
-
-const char *
-report_status_name(int status)
-{
-	static const char *const n[] = {"", "contacted", "investigating", "meeting_planned",
-	    "placement_decided", "not_going_ahead"};
-	return enum_name(n, 6, status);
-}
-
-const char *
-report_reason_name(int reason)
-{
-	static const char *const n[] = {"", "not_member", "out_of_remit", "no_decision", "invalid"};
-	return enum_name(n, 5, reason);
-}
-
-const char *
-report_iso_time(int64_t ms, char buf[REPORT_TIME_LEN])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms == 0 || gmtime_r(&t, &tm) == NULL)
-		return "-";
-	strftime(buf, REPORT_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
-const char *
-report_date(int64_t ms, char buf[11])
-{
-	if (ms == 0)
-		return "-";
-	calendar_format_date(calendar_local_date(ms), buf);
-	return buf;
-}
-
-const char *
-report_due_date(int64_t due, char buf[11])
-{
-	return report_date(due - 1, buf);
-}
-
-cal_date_t
-report_date_add(cal_date_t d, int days)
-{
-	/* From noon: a DST switch moves a day by an hour, never off its date. */
-	return calendar_local_date(calendar_local_midnight(d) + 12 * 3600000 +
-	    (int64_t)days * 86400000);
-}
-
-/* Stockholm wall-clock time of day (ms since local midnight) of t on its
- * local date d: the elapsed time, corrected on the two days a year whose
- * clocks move at 01:00 UTC (02:00 CET forward, 03:00 CEST back; calendar.h).
- * During the autumn's repeated hour the later reading is shown. */
-static int64_t
-local_time_of_day(int64_t t, cal_date_t d)
-{
-	int64_t mid = calendar_local_midnight(d);
-	int64_t day = calendar_local_midnight(report_date_add(d, 1)) - mid;
-	int64_t moved = mid + (day < 86400000 ? 2 : 3) * 3600000;
-
-	if (day == 86400000 || t < moved)
-		return t - mid;
-	return t - mid + (86400000 - day);
-}
-
-const char *
-report_due_time(int64_t due, char buf[REPORT_TIME_LEN])
-{
-	cal_date_t d = calendar_local_date(due);
-	int64_t tod = local_time_of_day(due, d);
-	char date[11];
-
-	if (tod == 0) {   /* the instant that ends the day before */
-		calendar_format_date(calendar_local_date(due - 1), date);
-		snprintf(buf, REPORT_TIME_LEN, "%s 24:00", date);
-		return buf;
+	for (size_t i = 0; i < r->nreferrals; i++) {
+		const meeting_referral_t *x = &r->referrals[i];
+		int64_t age = r->generated_at - x->created_at;
+		json_array_append_new(a, json_pack("{s:o, s:s, s:s, s:I, s:o, s:o, s:o}",
+		    "referralId", report_json_str(x->referral_id), "kind", report_kind_name(x->kind),
+		    "state", x->state, "ageDays", (json_int_t)(age > 0 ? age / 86400000 : 0),
+		    "createdAt", report_json_time(x->created_at),
+		    "submittedAt", report_json_time(x->submitted_at),
+		    "submittedDate", report_json_date(x->submitted_at)));
 	}
-	calendar_format_date(d, date);
-	snprintf(buf, REPORT_TIME_LEN, "%s %02d:%02d", date, (int)(tod / 3600000),
-	    (int)(tod / 60000 % 60));
-	return buf;
+	return a;
 }
 
-/* ---- JSON values ----------------------------------------------------------------- */
-
-json_t *
-report_json_str(const char *s)
+static json_t *
+families_json(const meeting_report_t *r)
 {
-	char esc[4 * 256];
-	json_t *j;
+	json_t *a = json_array();
 
-	if (s == NULL || s[0] == '\0')
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	j = json_string(log_escape(s, esc, sizeof(esc)));
-	return j != NULL ? j : json_null();
+	for (size_t i = 0; i < r->nfamilies; i++) {
+		const meeting_family_t *x = &r->families[i];
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:o,"
+		    " s:o, s:o, s:o}", "familyReference", report_json_str(x->family_ref),
+		    "referralId", report_json_str(x->referral_id),
+		    "proposalId", report_json_str(x->proposal_id), "state", x->state, "held", x->held,
+		    "passedOnAt", report_json_time(x->passed_on_at),
+		    "passedOnDate", report_json_date(x->passed_on_at),
+		    "lastStatus", x->last_status ? json_string(report_status_name(x->last_status))
+		    : json_null(), "lastStatusAt", report_json_time(x->last_status_at),
+		    "lastStatusDate", report_json_date(x->last_status_at),
+		    "endedAt", report_json_time(x->ended_at), "endedDate", report_json_date(x->ended_at)));
+	}
+	return a;
 }
 
-json_t *
-report_json_time(int64_t ms)
+static json_t *
+overdue_json(const meeting_report_t *r)
 {
-	char t[REPORT_TIME_LEN];
-
-	return ms == 0 ? json_null() : json_string(report_iso_time(ms, t));
-}
-
-json_t *
-report_json_date(int64_t ms)
-{
+	json_t *a = json_array();
 	char d[11];
 
-	return ms == 0 ? json_null() : json_string(report_date(ms, d));
+	for (size_t i = 0; i < r->noverdue; i++) {
+		const meeting_overdue_t *x = &r->overdue[i];
+		json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:s, s:i}",
+		    "id", (json_int_t)x->id, "kind", report_json_str(x->kind),
+		    "referralId", report_json_str(x->referral_id),
+		    "proposalId", report_json_str(x->proposal_id), "actor", report_json_str(x->actor),
+		    "dueAt", report_json_time(x->due_at), "dueDate", report_due_date(x->due_at, d),
+		    "overdueWorkingDays", x->working_days));
+	}
+	return a;
+}
+
+static json_t *
+counts_json(const meeting_report_t *r)
+{
+	const meeting_counts_t *k = &r->counts;
+	json_t *rejected = json_array();
+
+	for (int i = 1; i <= MEETING_REASONS; i++)   /* unspecified (0) last */
+		json_array_append_new(rejected, json_pack("{s:s, s:I}", "reason",
+		    report_reason_name(i % MEETING_REASONS), "count",
+		    (json_int_t)k->rejected[i % MEETING_REASONS]));
+	return json_pack("{s:I, s:I, s:I, s:o, s:I, s:I, s:I}", "referralsReceived",
+	    (json_int_t)k->received, "acknowledged", (json_int_t)k->acknowledged,
+	    "acknowledgedInTime", (json_int_t)k->acknowledged_in_time, "rejectedByReason", rejected,
+	    "proposalsMade", (json_int_t)k->proposals, "familiesPlaced", (json_int_t)k->placed,
+	    "familiesReturned", (json_int_t)k->returned);
+}
+
+json_t *
+meeting_json(const meeting_report_t *r)
+{
+	char f[11], t[11];
+
+	calendar_format_date(r->from, f);
+	calendar_format_date(r->to, t);
+	return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "report", "meeting", "nodeId", report_json_str(r->node_id),
+	    "municipality", report_json_str(r->municipality), "from", f, "to", t,
+	    "periodStart", report_json_time(r->from_ms), "periodEnd", report_json_time(r->to_ms),
+	    "generatedAt", report_json_time(r->generated_at),
+	    "openReferrals", referrals_json(r), "familiesPassedOn", families_json(r),
+	    "overdueDeadlines", overdue_json(r), "counts", counts_json(r));
 }
 
 int

@@ -14,7 +14,8 @@
 
 #include "clock.h"
 #include "ctl.h"
-#include "ctl_meeting.h"
+#include "ctl_meeting_render.h"
+#include "report_fmt.h"
 #include "log.h"
 #include "routine_table.h"
 

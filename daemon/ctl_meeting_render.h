@@ -1,0 +1,81 @@
+/*
+ * ctl_meeting_render — the meeting report as data (what ctl_meeting.c
+ * collects) and its renderers: text, csv, json and html, one document for
+ * famlinkctl and, later, the HTTP endpoint. Ids, state names, kinds, codes,
+ * times and counts only.
+ */
+#ifndef FAMLINK_CTL_MEETING_RENDER_H
+#define FAMLINK_CTL_MEETING_RENDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "calendar.h"
+
+typedef enum { MEETING_TEXT = 0, MEETING_CSV, MEETING_JSON, MEETING_HTML } meeting_format_t;
+
+/* The format of a name, or -1; and the names, "text|csv|json|html". */
+int meeting_format_from_name(const char *name);
+#define MEETING_FORMATS "text, csv, json, html"
+
+#define MEETING_DEFAULT_DAYS 90   /* the period without --from: 90 days up to --to */
+#define MEETING_REASONS 5         /* RejectionReason 0..4; 0 also counts unknown codes */
+
+typedef struct meeting_referral {
+	char referral_id[65];
+	int kind;                     /* ReferralKind */
+	char state[24];
+	int64_t created_at;           /* Unix ms */
+	int64_t submitted_at;         /* 0 = none */
+} meeting_referral_t;
+
+typedef struct meeting_family {
+	char family_ref[65], referral_id[65], proposal_id[65], state[24];
+	int64_t passed_on_at;
+	int last_status;              /* PlacementStatus; 0 = none reported */
+	int64_t last_status_at;       /* 0 = none */
+	int64_t ended_at;             /* 0 = not ended */
+	bool held;                    /* its contact details are still with the municipality */
+} meeting_family_t;
+
+typedef struct meeting_overdue {
+	int64_t id;
+	char kind[24], referral_id[65], proposal_id[65], actor[65];
+	int64_t due_at;
+	int working_days;             /* calendar_working_days_between(due_at, now) */
+} meeting_overdue_t;
+
+typedef struct meeting_counts {
+	long received;                /* referrals received (each sending, also again) */
+	long acknowledged;            /* acknowledgements */
+	long acknowledged_in_time;    /* of those, within their deadline */
+	long rejected[MEETING_REASONS];
+	long proposals;               /* family proposals made */
+	long placed, returned;        /* proposals that ended so */
+} meeting_counts_t;
+
+typedef struct meeting_report {
+	char node_id[65];             /* the node whose store it was read from */
+	char municipality[65];        /* "municipality:0180" */
+	cal_date_t from, to;          /* local dates, both inclusive */
+	int64_t from_ms, to_ms;       /* the period as instants: [from_ms, to_ms) */
+	int64_t generated_at;
+	/* (a)-(c): as they stand at generated_at */
+	meeting_referral_t *referrals;   /* open (not closed or rejected), oldest first */
+	size_t nreferrals;
+	meeting_family_t *families;      /* passed on: held now, or passed on or ended in the period */
+	size_t nfamilies;
+	meeting_overdue_t *overdue;      /* open deadlines due by generated_at */
+	size_t noverdue;
+	/* (d): in the period */
+	meeting_counts_t counts;
+} meeting_report_t;
+
+/* The report as one JSON object (NULL: out of memory). */
+struct json_t;
+struct json_t *meeting_json(const meeting_report_t *r);
+/* Writes r in format to out: 0, or -1 if writing failed. */
+int meeting_render(const meeting_report_t *r, meeting_format_t format, FILE *out);
+
+#endif

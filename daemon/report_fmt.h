@@ -1,0 +1,58 @@
+/*
+ * report_fmt — what famlinkctl's listings and the meeting report share:
+ * lower-case enum names, Swedish local dates and ISO times, JSON values
+ * that never fail, and checked SQL steps on the store's connection. Reads
+ * nothing itself.
+ */
+#ifndef FAMLINK_REPORT_FMT_H
+#define FAMLINK_REPORT_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calendar.h"
+#include "err.h"
+#include "store.h"
+
+/* The store schema that has the routine's tables (store.c migration 6). */
+#define REPORT_SCHEMA 6
+
+/* Lower-case enum names: "foster_home", "placement_decided", "not_member";
+ * "unspecified" for 0 and numbers this version does not know. */
+const char *report_kind_name(int kind);
+const char *report_status_name(int status);
+const char *report_reason_name(int reason);
+
+/* "2026-11-30T10:15:00Z"; "-" for 0. */
+#define REPORT_TIME_LEN 32
+const char *report_iso_time(int64_t ms, char buf[REPORT_TIME_LEN]);
+/* The Swedish local date of ms, "2026-11-30"; "-" for 0. */
+const char *report_date(int64_t ms, char buf[11]);
+/* The last local day to meet a deadline due at ms (the day ms ends). */
+const char *report_due_date(int64_t due, char buf[11]);
+/* "2026-11-30 24:00" (a due instant at local midnight ends the day before),
+ * "2026-11-30 14:30": Swedish local time. */
+const char *report_due_time(int64_t due, char buf[REPORT_TIME_LEN]);
+/* One local date after (days > 0) or before d. */
+cal_date_t report_date_add(cal_date_t d, int days);
+
+/* JSON values that never fail: a string or null for NULL and "" (bytes
+ * that are not UTF-8 are escaped), an ISO time or null for 0, a local date
+ * or null for 0. */
+struct json_t *report_json_str(const char *s);
+struct json_t *report_json_time(int64_t ms);
+struct json_t *report_json_date(int64_t ms);
+
+/* SQL on the store's connection, each return checked: prepare, then step
+ * rows; report_done() finalizes and says whether the steps ended well. */
+typedef struct sqlite3_stmt sqlite3_stmt;
+int report_prepare(store_t *store, const char *sql, sqlite3_stmt **st, err_t *err);
+int report_done(store_t *store, sqlite3_stmt *st, int step_rc, err_t *err);
+int report_bind_fail(store_t *store, sqlite3_stmt *st, err_t *err);
+/* Column text, "" for NULL, copied into out (cut to outlen). */
+void report_col(sqlite3_stmt *st, int i, char *out, size_t outlen);
+/* Room for one more element of size in *arr of n (capacities are powers
+ * of two): 0, or -1 (out of memory; *arr unchanged). */
+int report_grow(void **arr, size_t n, size_t size);
+
+#endif
