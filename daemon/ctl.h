@@ -54,6 +54,7 @@ int ctl_queue(const config_t *cfg, const ctl_opts_t *o);
 int ctl_referrals(const config_t *cfg, const ctl_opts_t *o);
 int ctl_families(const config_t *cfg, const ctl_opts_t *o);
 int ctl_deadlines(const config_t *cfg, const ctl_opts_t *o);
+int ctl_notifications(const config_t *cfg, const ctl_opts_t *o);
 /* `famlinkctl report meeting`: argv[0] is the report's name. */
 int ctl_report_meeting(const config_t *cfg, const ctl_opts_t *o);
 

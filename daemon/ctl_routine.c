@@ -478,3 +478,72 @@ ctl_deadlines(const config_t *cfg, const ctl_opts_t *o)
 	rc = each_row(store, st, deadline_row, &l);
 	return finish(&l, &store, rc, o->overdue ? "(no deadline overdue)" : "(no open deadline)");
 }
+
+/* ---- notifications ---------------------------------------------------------- */
+
+/* The latest rows (or all), shown oldest first. */
+static const char sql_notifications[] =
+	"SELECT * FROM (SELECT id, at, event, deadline_id, kind, owner, referral_id, proposal_id,"
+	" actor, recipient, due_at, state FROM notifications WHERE ?1 IS NULL OR owner = ?1"
+	" ORDER BY id DESC LIMIT ?2) ORDER BY id";
+
+static json_t *
+notification_json(sqlite3_stmt *st, char c[8][65])
+{
+	int64_t due = sqlite3_column_int64(st, 10);
+	char d[11];
+
+	return json_pack("{s:I, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}",
+	    "id", (json_int_t)sqlite3_column_int64(st, 0),
+	    "queuedAt", report_json_time(sqlite3_column_int64(st, 1)),
+	    "event", report_json_str(c[0]), "deadlineId", (json_int_t)sqlite3_column_int64(st, 3),
+	    "kind", report_json_str(c[1]), "municipality", report_json_str(c[2]),
+	    "referralId", report_json_str(c[3]), "proposalId", report_json_str(c[4]),
+	    "actor", report_json_str(c[5]), "recipient", report_json_str(c[6]),
+	    "dueAt", report_json_time(due), "dueDate", report_due_date(due, d),
+	    "state", report_json_str(c[7]));
+}
+
+static void
+notification_row(void *ctx, sqlite3_stmt *st)
+{
+	static const int cols[8] = { 2, 4, 5, 6, 7, 8, 9, 11 };
+	listing_t *l = ctx;
+	char c[8][65], e[8][4 * 65], d[11], at[11];
+
+	for (int i = 0; i < 8; i++)
+		report_col(st, cols[i], c[i], sizeof(c[i]));
+	l->n++;
+	if (l->o->json) {
+		json_array_append_new(l->rows, notification_json(st, c));
+		return;
+	}
+	for (int i = 0; i < 8; i++)
+		log_escape(c[i], e[i], sizeof(e[i]));
+	printf("%6lld %-10s %-10s %6lld %-13s %-17s %-20s %-10s %-17s %-15s %-10s %s\n",
+	    (long long)sqlite3_column_int64(st, 0), report_date(sqlite3_column_int64(st, 1), at),
+	    e[0], (long long)sqlite3_column_int64(st, 3), e[1], e[2], e[3], c[4][0] ? e[4] : "-",
+	    e[5], e[6], report_due_date(sqlite3_column_int64(st, 10), d), e[7]);
+}
+
+int
+ctl_notifications(const config_t *cfg, const ctl_opts_t *o)
+{
+	listing_t l = { .o = o, .rows = json_array(), .now = clock_now_ms() };
+	store_t *store = open_routine_store(cfg);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store == NULL || prepare(store, sql_notifications, &st) != 0)
+		return finish(&l, &store, -1, "");
+	if ((o->municipality ? sqlite3_bind_text(st, 1, o->municipality_id, -1, SQLITE_STATIC)
+	    : sqlite3_bind_null(st, 1)) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, o->all ? -1 : 100) != SQLITE_OK)
+		return finish(&l, &store, bind_fail(store, st), "");
+	if (!o->json)
+		printf("%6s %-10s %-10s %6s %-13s %-17s %-20s %-10s %-17s %-15s %-10s %s\n", "ID",
+		    "QUEUED", "EVENT", "DL", "KIND", "MUNICIPALITY", "REFERRAL", "PROPOSAL", "ACTOR",
+		    "RECIPIENT", "LAST DAY", "STATE");
+	rc = each_row(store, st, notification_row, &l);
+	return finish(&l, &store, rc, "(no notification)");
+}

@@ -64,6 +64,7 @@ static int run_referrals(const config_t *cfg, const ctl_opts_t *o, int argc, cha
 static int run_families(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_deadlines(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_report(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_notifications(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 
 /* What the routine's listings say of times, in each verb's help. */
 #define ROUTINE_TIMES \
@@ -171,6 +172,22 @@ static const verb_t verbs[] = {
 		"the config has problems, or the store cannot be read",
 		"famlinkctl --config /etc/famlink/famlinkd.conf deadlines --overdue",
 		OPT_JSON | OPT_OVERDUE | OPT_MUNICIPALITY, 0, 0, true, true, run_deadlines, CHECK_READ,
+	},
+	{
+		"notifications", "[--municipality CODE] [--json] [--all]", "the deadline notifications queued",
+		"Lists the notifications the deadlines queued, oldest first: id, when\n"
+		"queued, event (reminder, overdue, escalation), the deadline's id and kind,\n"
+		"municipality, referral, proposal, who must act, the recipient's role\n"
+		"(secretary, escalation at a municipality; pool_contact, pool_escalation\n"
+		"at the hub), the last day to act, and state (pending until the email\n"
+		"adapter takes it; sent). This is the queue an adapter reads.\n"
+		ROUTINE_TIMES,
+		"  --municipality CODE  only this municipality's: 0180 or municipality:0180\n"
+		"  --json               a JSON array instead of the table\n"
+		"  --all                every row (default: the latest 100)\n",
+		"the config has problems, or the store cannot be read",
+		"famlinkctl --config /etc/famlink/famlinkd.conf notifications --json",
+		OPT_JSON | OPT_ALL | OPT_MUNICIPALITY, 0, 0, true, true, run_notifications, CHECK_READ,
 	},
 	{
 		"report", "meeting --municipality CODE [--from DATE] [--to DATE] [--format F]",
@@ -395,6 +412,14 @@ run_deadlines(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	return ctl_deadlines(cfg, o);
+}
+
+static int
+run_notifications(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return ctl_notifications(cfg, o);
 }
 
 /* Its one operand, "meeting", is checked by ctl_check_values(). */

@@ -209,6 +209,16 @@ test_christmas_and_new_year(void **state)
 	assert_local_date(deadline_time(A, "first_contact", "escalate_at"), "2027-01-05");
 	stages_fire_once(c, "first_contact", deadline_time(A, "first_contact", "remind_at"),
 	    due_contact, deadline_time(A, "first_contact", "escalate_at"));
+	/* The queue an adapter will read, as famlinkctl lists it: ids only. */
+	{
+		static const char *const args[] = { "notifications", "--json", NULL };
+		char out[OUT];
+		assert_int_equal(ctl_run(A, out, sizeof(out), args), 0);
+		assert_non_null(strstr(out, "\"event\": \"escalation\""));
+		assert_non_null(strstr(out, "\"dueDate\": \"2026-12-28\""));
+		assert_non_null(strstr(out, "\"recipient\": \"secretary\""));
+		assert_null(strstr(out, "\"F\""));
+	}
 	/* The pool knows who is late, addressed to its contact for 0101. */
 	restart_at(HUB, due_contact + HOUR_MS, false);
 	assert_int_equal(db_long(HUB, "SELECT count(*) FROM notifications WHERE event = 'overdue' AND kind ="
