@@ -12,6 +12,7 @@
  * round trip, and a message that crosses a closing on the wire becomes the
  * sender's dead letter naming the state.
  */
+#include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -299,6 +300,79 @@ placement_and_close(cluster_t *c)
 	assert_has(out, "family_proposal not allowed: referral " R1 " is closed");
 }
 
+/* n's meeting report for a municipality (its kommunkod), parsed. */
+static json_t *
+report_of(node_proc_t *n, const char *code)
+{
+	const char *args[] = { "report", "meeting", "--municipality", code, "--format", "json",
+	    NULL };
+	const char *out = ctl_out(n, args);
+	json_error_t jerr;
+	json_t *j = json_loads(out, 0, &jerr);
+
+	if (j == NULL)
+		fail_msg("report: not JSON (%s): %s", jerr.text, out);
+	return j;
+}
+
+/* One count of the report ("familiesPlaced"), or with reason set, the
+ * count of rejections for that reason. */
+static long
+count_of(json_t *report, const char *key, const char *reason)
+{
+	json_t *counts = json_object_get(report, "counts"), *r;
+	size_t i;
+
+	if (reason == NULL)
+		return (long)json_integer_value(json_object_get(counts, key));
+	json_array_foreach(json_object_get(counts, "rejectedByReason"), i, r)
+		if (strcmp(json_string_value(json_object_get(r, "reason")), reason) == 0)
+			return (long)json_integer_value(json_object_get(r, "count"));
+	return -1;
+}
+
+/* The report's entry for a family: its state, and held (1) or not (0);
+ * "none" when the family is not in it. */
+static const char *
+family_in(json_t *report, const char *family_ref, int *held)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "familiesPassedOn"), i, f)
+		if (strcmp(json_string_value(json_object_get(f, "familyReference")), family_ref) == 0) {
+			*held = json_is_true(json_object_get(f, "held"));
+			return json_string_value(json_object_get(f, "state"));
+		}
+	return "none";
+}
+
+/* The hub's meeting reports along the way. */
+static void
+report_after_referrals(cluster_t *c)
+{
+	json_t *a = report_of(HUB, "0101"), *b = report_of(HUB, "0102");
+
+	assert_int_equal(count_of(a, "referralsReceived", NULL), 1);
+	assert_int_equal(count_of(a, "acknowledged", NULL), 1);
+	assert_int_equal(count_of(b, "referralsReceived", NULL), 2);   /* sent again */
+	assert_int_equal(count_of(b, "acknowledged", NULL), 1);
+	assert_int_equal(count_of(b, NULL, "no_decision"), 1);
+	json_decref(a);
+	json_decref(b);
+}
+
+static void
+report_family(cluster_t *c, const char *family_ref, const char *state, int held)
+{
+	json_t *a = report_of(HUB, "0101");
+	int h = -1;
+
+	assert_string_equal(family_in(a, family_ref, &h), state);
+	assert_int_equal(h, held);
+	json_decref(a);
+}
+
 /* The meeting report at the hub adds it up for 0101. */
 static void
 meeting_report(cluster_t *c)
@@ -306,9 +380,21 @@ meeting_report(cluster_t *c)
 	static const char *const args[] = { "report", "meeting", "--municipality", "0101",
 	    "--format", "json", NULL };
 	const char *out = ctl_out(HUB, args);
+	json_t *hub = report_of(HUB, "0101"), *own = report_of(A, "0101");
+	int held = -1;
 
 	assert_has(out, R1);
 	assert_has(out, "FH-2");
+	for (json_t *r = hub; r != NULL; r = r == hub ? own : NULL) {
+		assert_int_equal(count_of(r, "proposalsMade", NULL), 2);
+		assert_int_equal(count_of(r, "familiesPlaced", NULL), 1);
+		assert_int_equal(count_of(r, "familiesReturned", NULL), 1);
+		assert_int_equal(json_array_size(json_object_get(r, "openReferrals")), 0);
+		assert_string_equal(family_in(r, "FH-2", &held), "placed");
+		assert_int_equal(held, 0);
+	}
+	json_decref(hub);
+	json_decref(own);
 	assert_null(strstr(out, "Alva"));           /* no personal data */
 	assert_null(strstr(out, "Grundarvode"));    /* no compensation */
 	assert_null(strstr(out, "Familjen Test"));
@@ -322,10 +408,13 @@ test_seed000_whole_routine(void **state)
 	*state = c;
 	assert_int_equal(cluster_start(c), 0);
 	referrals_and_checks(c);
+	report_after_referrals(c);
 	info_and_ad(c);
 	first_family(c);
+	report_family(c, "FH-1", "contact_details_sent", 1);
 	ledger_refuses_second_pass_on(c);
 	contact_status_return(c);
+	report_family(c, "FH-1", "returned", 0);
 	placement_and_close(c);
 	meeting_report(c);
 	/* Nothing was refused on the wire: every refusal happened locally. */
