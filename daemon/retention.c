@@ -64,6 +64,11 @@ empty_envelopes(store_t *store, const config_t *cfg, const due_referral_t *r, er
 	};
 	int total = 0;
 
+	/* Freed pages keep their bytes unless SQLite is told to zero them; a
+	 * purge must not leave the child's data in the file's free pages. Only
+	 * here: other writes free almost nothing. */
+	if (store_exec(store, "PRAGMA secure_delete = ON", err) != 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
 		sqlite3_stmt *st = store_stmt(store, sqls[i], err);
 		if (st == NULL)
@@ -77,7 +82,7 @@ empty_envelopes(store_t *store, const config_t *cfg, const due_referral_t *r, er
 			return store_fail(store, err);
 		total += sqlite3_changes(store_db(store));
 	}
-	return total;
+	return store_exec(store, "PRAGMA secure_delete = OFF", err) == 0 ? total : -1;
 }
 
 static int

@@ -4,7 +4,8 @@
  * (and SoL 12 kap. 2 § forbids purging some of it there). Once a referral
  * has been closed (or rejected) for longer than [retention] purge_after,
  * the stored envelopes of its messages, in the inbox and the outbox, are
- * emptied: child profile, contact details, attachments and free text go;
+ * emptied, with SQLite's secure_delete on so that the freed pages are
+ * zeroed too: child profile, contact details, attachments and free text go;
  * ids, states, counts and timings (referrals, proposals, transitions,
  * deadlines, the audit) stay, so reports still add up. Each purge is one
  * audit row ("purge"). A referral with a message still waiting to be sent
