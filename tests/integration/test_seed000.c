@@ -472,6 +472,10 @@ test_crossing_becomes_dead_letter(void **state)
 	    R1 " is closed'", 1, WAIT_MS));
 	want_state(HUB, A->id, R1, "closed");
 	assert_int_equal(db_long(HUB, "SELECT count(*) FROM proposals WHERE state = 'withdrawn'"), 1);
+	/* The municipality audited its refusal; nothing of the proposal stayed. */
+	assert_int_equal(db_long(A, "SELECT count(*) FROM audit WHERE event = 'reject' AND code = 7"
+	    " AND body_type = 'family_proposal'"), 1);
+	assert_int_equal(db_long(A, "SELECT count(*) FROM proposals"), 0);
 	{
 		static const char *const args[] = { "queue", NULL };
 		assert_has(ctl_out(HUB, args), "family_proposal not allowed");
