@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "calendar.h"
 #include "envelope.h"
 #include "harness.h"
 #include "keys.h"
@@ -178,6 +179,27 @@ log_clean(node_proc_t *n)
 }
 
 int
+node_log_rotate(node_proc_t *n)
+{
+	char path[600];
+
+	if (!log_clean(n))
+		return -1;
+	snprintf(path, sizeof(path), "%s/log", n->dir);
+	if (unlink(path) != 0 && errno != ENOENT) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+node_started_text(const node_proc_t *n)
+{
+	return strncmp(n->id, "pool:", 5) == 0 ? " listening on " : " connecting to ";
+}
+
+int
 cluster_free(cluster_t **pc)
 {
 	cluster_t *c = *pc;
@@ -327,6 +349,52 @@ ctl_run(node_proc_t *n, char *out, size_t outlen, const char *const *args)
 	close(pipefd[0]);
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int
+ctl_send_json(node_proc_t *n, const char *extra_arg, const char *json, char *out, size_t outlen)
+{
+	static int seq;
+	char path[700];
+	const char *args[4];
+	int argc = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ctl-send-%d.json", n->dir, ++seq);
+	if ((f = fopen(path, "w")) == NULL || fputs(json, f) < 0 || fclose(f) != 0)
+		die("%s: %s", path, strerror(errno));
+	args[argc++] = "send";
+	if (extra_arg != NULL)
+		args[argc++] = extra_arg;
+	args[argc++] = path;
+	args[argc] = NULL;
+	return ctl_run(n, out, outlen, args);
+}
+
+static int64_t
+real_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+clock_move_to(int64_t at)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%lld", (long long)((at - real_now_ms()) / 1000));
+	setenv("FAMLINK_CLOCK_OFFSET", v, 1);
+}
+
+int64_t
+local_time_ms(int y, int m, int d, int hour)
+{
+	cal_date_t date = { y, m, d };
+
+	return calendar_local_midnight(date) + (int64_t)hour * 3600000;
 }
 
 void
@@ -517,6 +585,26 @@ raw_recv_receipt(raw_client_t *r, int timeout_ms)
 			famlink__v1__envelope__free_unpacked(env, NULL);
 	}
 	return NULL;
+}
+
+Famlink__V1__Envelope *
+raw_recv_any(raw_client_t *r, int timeout_ms)
+{
+	zmq_pollitem_t item = { .socket = r->sock, .events = ZMQ_POLLIN };
+	char buf[65536];
+	Famlink__V1__Envelope *env;
+	int n;
+
+	if (zmq_poll(&item, 1, timeout_ms) <= 0)
+		return NULL;
+	if ((n = zmq_recv(r->sock, buf, sizeof(buf), 0)) < 0 || n > (int)sizeof(buf)) {
+		fprintf(stderr, "raw_recv_any: %s\n", n < 0 ? zmq_strerror(zmq_errno())
+		    : "frame over 64 KiB");
+		return NULL;
+	}
+	if ((env = famlink__v1__envelope__unpack(NULL, (size_t)n, (uint8_t *)buf)) == NULL)
+		fprintf(stderr, "raw_recv_any: a frame of %d bytes that does not unpack\n", n);
+	return env;
 }
 
 Famlink__V1__Envelope *

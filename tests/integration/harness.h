@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "famlink.pb-c.h"
@@ -58,6 +59,18 @@ void node_signal(node_proc_t *n, int sig);
 /* Runs famlinkctl --config n->conf ARGS…; returns its exit status and its
  * stdout+stderr in out (if not NULL). */
 int ctl_run(node_proc_t *n, char *out, size_t outlen, const char *const *args);
+/* Writes json to a new file in n's directory (ctl-send-N.json) and runs
+ * famlinkctl send [extra_arg] FILE on n: its exit status, its output in out
+ * (if not NULL). extra_arg: NULL, or one option such as "--override-ledger". */
+int ctl_send_json(node_proc_t *n, const char *extra_arg, const char *json, char *out,
+    size_t outlen);
+
+/* Moves the clock of every daemon and famlinkctl started from now on
+ * (FAMLINK_CLOCK_OFFSET, whole seconds) so that it reads `at` (Unix ms)
+ * now; it runs on from there. unsetenv("FAMLINK_CLOCK_OFFSET") restores it. */
+void clock_move_to(int64_t at);
+/* hour:00 Stockholm time on y-m-d, in Unix ms (calendar.h's rule, no TZ). */
+int64_t local_time_ms(int y, int m, int d, int hour);
 
 /* Writes a Referral JSON for referral_id to path. */
 void write_referral_json(const char *path, const char *referral_id);
@@ -69,6 +82,15 @@ int enqueue_referrals(node_proc_t *n, const char *prefix, int first, int count, 
 long db_long(node_proc_t *n, const char *sql);
 /* Polls db_long until it equals want; false after timeout_ms. */
 bool wait_db(node_proc_t *n, const char *sql, long want, int timeout_ms);
+/* What famlinkd logs once its loop, its first deadline check and its first
+ * retention pass are done: " listening on " (the hub, "pool:…") or
+ * " connecting to " (a municipality). Once per start. */
+const char *node_started_text(const node_proc_t *n);
+/* Between two runs of n: 0 and its log removed (the next start writes a
+ * new one), or -1 and the log kept if it holds a sanitizer report
+ * (cluster_free() sees only the last log: a test that restarts a node
+ * with a fresh log checks each one this way). */
+int node_log_rotate(node_proc_t *n);
 /* True when the log file of n contains text. */
 bool log_has(node_proc_t *n, const char *text);
 bool wait_log(node_proc_t *n, const char *text, int timeout_ms);
@@ -85,6 +107,9 @@ int raw_send_envelope(raw_client_t *r, const Famlink__V1__Envelope *env);
 /* Waits for a Receipt (skipping Hellos); caller frees with
  * famlink__v1__envelope__free_unpacked(). NULL on time-out. */
 Famlink__V1__Envelope *raw_recv_receipt(raw_client_t *r, int timeout_ms);
+/* The next frame, whatever its body (Hello, Receipt, a sequenced message);
+ * the caller frees it. NULL on time-out or if the frame does not unpack. */
+Famlink__V1__Envelope *raw_recv_any(raw_client_t *r, int timeout_ms);
 
 /* A valid Referral envelope from `from` to the hub (strings borrowed from
  * static storage: valid until the next call). */

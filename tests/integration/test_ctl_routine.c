@@ -21,11 +21,14 @@
 #define RID "0101-2026-000001"
 #define OUT 65536
 #define WAIT_MS 15000
+#define DAY_MS 86400000LL
 
 static int
 teardown(void **state)
 {
 	cluster_t *c = *state;
+
+	unsetenv("FAMLINK_CLOCK_OFFSET");
 	return c ? cluster_free(&c) : 0;
 }
 
@@ -74,19 +77,15 @@ int_at(json_t *obj, const char *key)
 	return (long)json_integer_value(v);
 }
 
-/* Writes body (JSON) to a file and sends it from n. */
+/* Sends body (JSON) from n, which must take it. */
 static void
-send_body(node_proc_t *n, const char *name, const char *body)
+send_ok(node_proc_t *n, const char *body)
 {
-	char path[700], out[OUT];
-	const char *args[] = {"send", path, NULL};
-	FILE *f;
+	char out[OUT];
+	int rc = ctl_send_json(n, NULL, body, out, sizeof(out));
 
-	snprintf(path, sizeof(path), "%s/%s.json", n->dir, name);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(body, f);
-	fclose(f);
-	run(n, 0, out, args);
+	if (rc != 0)
+		fail_msg("famlinkctl send on %s: exit %d: %s", n->id, rc, out);
 }
 
 /* ---- no daemon needed ----------------------------------------------------------- */
@@ -175,16 +174,20 @@ check_waiting(node_proc_t *m)
 	assert_string_equal(str_at(d, "state"), "open");
 	assert_true(json_is_null(json_object_get(d, "proposalId")));
 	assert_non_null(strstr(str_at(d, "dueAt"), "Z"));
-	assert_int_equal(strlen(str_at(d, "dueDate")), 10);
+	/* 1 working day after Wednesday 4 March 10:00: Thursday 5 March. */
+	assert_string_equal(str_at(d, "dueDate"), "2026-03-05");
 	json_decref(j);
 	j = run_json(m, late);
 	assert_int_equal(json_array_size(j), 0);
 	json_decref(j);
 }
 
-/* Ten days on (famlinkctl's clock only) the acknowledgement is overdue. */
+/* Ten days on (famlinkctl's clock only), Saturday 14 March, the
+ * acknowledgement due Thursday 5 March is overdue by the working days
+ * after the 5th up to the 14th: 6, 9, 10, 11, 12 and 13 March (no holiday
+ * in between; the 7th, 8th and 14th are weekend days): 6. */
 static void
-check_overdue(node_proc_t *m)
+check_overdue(node_proc_t *m, int64_t sent)
 {
 	static const char *const late[] = {"deadlines", "--overdue", "--json", NULL};
 	static const char *const table[] = {"deadlines", NULL};
@@ -193,22 +196,23 @@ check_overdue(node_proc_t *m)
 	char out[OUT];
 	json_t *j, *d;
 
-	setenv("FAMLINK_CLOCK_OFFSET", "864000", 1);
+	clock_move_to(sent + 10 * DAY_MS);
 	j = run_json(m, late);
 	assert_int_equal(json_array_size(j), 1);
 	d = json_array_get(j, 0);
 	assert_string_equal(str_at(d, "state"), "overdue");
-	assert_true(int_at(d, "overdueWorkingDays") >= 5);
+	assert_int_equal(int_at(d, "overdueWorkingDays"), 6);
+	assert_string_equal(str_at(d, "dueDate"), "2026-03-05");
 	json_decref(j);
 	run(m, 0, out, table);
 	assert_non_null(strstr(out, RID));
-	assert_non_null(strstr(out, " wd"));
+	assert_non_null(strstr(out, " 6 wd"));
 	j = run_json(m, rep);
 	assert_int_equal(json_array_size(json_object_get(j, "overdueDeadlines")), 1);
 	d = json_array_get(json_object_get(j, "overdueDeadlines"), 0);
-	assert_true(int_at(d, "overdueWorkingDays") >= 5);
+	assert_int_equal(int_at(d, "overdueWorkingDays"), 6);
 	json_decref(j);
-	unsetenv("FAMLINK_CLOCK_OFFSET");
+	clock_move_to(sent);   /* back: the rest happens the day it was sent */
 }
 
 /* ---- acknowledged ---------------------------------------------------------------- */
@@ -319,20 +323,20 @@ check_report_refused(cluster_t *c)
 static void
 pass_on_family(cluster_t *c)
 {
-	send_body(&c->hub, "proposal", "{\"familyProposal\": {\"referralId\": \"" RID "\","
+	send_ok(&c->hub, "{\"familyProposal\": {\"referralId\": \"" RID "\","
 	    " \"proposalId\": \"P1\", \"family\": {\"summary\": \"Two adults\"},"
 	    " \"familyReference\": \"FH-0042\"}}");
 	assert_true(wait_db(&c->muni[0], "SELECT count(*) FROM proposals", 1, WAIT_MS));
-	send_body(&c->muni[0], "decision", "{\"proposalDecision\": {\"referralId\": \"" RID "\","
+	send_ok(&c->muni[0], "{\"proposalDecision\": {\"referralId\": \"" RID "\","
 	    " \"proposalId\": \"P1\", \"verdict\": \"PROPOSAL_VERDICT_PROCEED\"}}");
 	assert_true(wait_db(&c->hub, "SELECT count(*) FROM proposals WHERE state = 'accepted'", 1,
 	    WAIT_MS));
-	send_body(&c->hub, "consent", "{\"familyConsent\": {\"referralId\": \"" RID "\","
+	send_ok(&c->hub, "{\"familyConsent\": {\"referralId\": \"" RID "\","
 	    " \"proposalId\": \"P1\", \"consentGiven\": true,"
 	    " \"familyContact\": {\"name\": \"Family Name\", \"phone\": \"070-1234567\"}}}");
 	assert_true(wait_db(&c->muni[0], "SELECT count(*) FROM proposals WHERE passed_on_at"
 	    " IS NOT NULL", 1, WAIT_MS));
-	send_body(&c->muni[0], "status", "{\"statusReport\": {\"referralId\": \"" RID "\","
+	send_ok(&c->muni[0], "{\"statusReport\": {\"referralId\": \"" RID "\","
 	    " \"proposalId\": \"P1\", \"status\": \"PLACEMENT_STATUS_INVESTIGATING\"}}");
 	assert_true(wait_db(&c->hub, "SELECT count(*) FROM proposals WHERE last_status = 2", 1,
 	    WAIT_MS));
@@ -377,15 +381,17 @@ static void
 test_routine_views(void **state)
 {
 	cluster_t *c = *state = cluster_new(1, NULL);
+	int64_t sent = local_time_ms(2026, 3, 4, 10);   /* Wednesday 4 March 2026, 10:00 */
 
 	/* Sent while nothing runs: it waits, with its acknowledge deadline open. */
-	send_body(&c->muni[0], "referral", "{\"referral\": {\"referralId\": \"" RID "\","
+	clock_move_to(sent);
+	send_ok(&c->muni[0], "{\"referral\": {\"referralId\": \"" RID "\","
 	    " \"kind\": \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\","
 	    " \"decision\": {\"taken\": true, \"decidedOn\": \"2026-11-02\","
 	    " \"legalBasis\": \"LEGAL_BASIS_SOL\"}, \"child\": {\"alias\": \"Test\","
 	    " \"birthYear\": 2016}, \"secretary\": {\"name\": \"Test Secretary\"}}}");
 	check_waiting(&c->muni[0]);
-	check_overdue(&c->muni[0]);
+	check_overdue(&c->muni[0], sent);
 	assert_int_equal(cluster_start(c), 0);
 	assert_true(wait_db(&c->muni[0], "SELECT count(*) FROM referrals WHERE state ="
 	    " 'acknowledged'", 1, WAIT_MS));

@@ -38,48 +38,13 @@ teardown(void **state)
 	return c ? cluster_free(&c) : 0;
 }
 
-static int64_t
-real_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Moves the clock of every daemon and famlinkctl started from now on so
- * that it reads `at` (Unix ms) now. */
+/* Sends json from n (famlinkctl send), which must take it. */
 static void
-move_clock_to(int64_t at)
+send_ok(node_proc_t *n, const char *json)
 {
-	char v[32];
+	char out[OUT];
 
-	snprintf(v, sizeof(v), "%lld", (long long)((at - real_now_ms()) / 1000));
-	setenv("FAMLINK_CLOCK_OFFSET", v, 1);
-}
-
-static int64_t
-local(int y, int m, int d, int hour)
-{
-	cal_date_t date = { y, m, d };
-
-	return calendar_local_midnight(date) + hour * HOUR_MS;
-}
-
-static void
-send_file(node_proc_t *n, const char *json)
-{
-	static int seq;
-	char path[700], out[OUT];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/dl-%d.json", n->dir, ++seq);
-	if ((f = fopen(path, "w")) == NULL)
-		fail_msg("%s: cannot write", path);
-	fputs(json, f);
-	fclose(f);
-	const char *args[] = { "send", path, NULL };
-	if (ctl_run(n, out, sizeof(out), args) != 0)
+	if (ctl_send_json(n, NULL, json, out, sizeof(out)) != 0)
 		fail_msg("send on %s refused: %s", n->id, out);
 }
 
@@ -94,18 +59,18 @@ wait_sql(node_proc_t *n, const char *sql, long want)
 static void
 pass_family_on(cluster_t *c)
 {
-	send_file(A, "{\"referral\": {\"referralId\": \"" RID "\", \"kind\":"
+	send_ok(A, "{\"referral\": {\"referralId\": \"" RID "\", \"kind\":"
 	    " \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\", \"decision\":"
 	    " {\"taken\": true}, \"child\": {\"alias\": \"X\", \"birthYear\": 2016},"
 	    " \"secretary\": {\"name\": \"S\"}}}");
 	wait_sql(A, "SELECT count(*) FROM referrals WHERE state = 'acknowledged'", 1);
-	send_file(HUB, "{\"familyProposal\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	send_ok(HUB, "{\"familyProposal\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
 	    " \"familyReference\": \"FH-9\", \"family\": {\"summary\": \"S\"}}}");
 	wait_sql(A, "SELECT count(*) FROM proposals WHERE state = 'proposed'", 1);
-	send_file(A, "{\"proposalDecision\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	send_ok(A, "{\"proposalDecision\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
 	    " \"verdict\": \"PROPOSAL_VERDICT_PROCEED\"}}");
 	wait_sql(HUB, "SELECT count(*) FROM proposals WHERE state = 'accepted'", 1);
-	send_file(HUB, "{\"familyConsent\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	send_ok(HUB, "{\"familyConsent\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
 	    " \"consentGiven\": true, \"familyContact\": {\"name\": \"Familjen Gallring\"}}}");
 	wait_sql(A, "SELECT count(*) FROM deadlines WHERE state = 'open'", 2);
 }
@@ -140,25 +105,31 @@ notices(node_proc_t *n, const char *event, const char *kind)
 }
 
 /* Restarts n with its clock at `at` (kill9: stopped with SIGKILL) and
- * waits for its first look at the deadlines, which comes before anything
- * else it does: what was due has fired when this returns. */
+ * waits until it has started: its start-up line (node_started_text()) comes
+ * after its first look at the deadlines and its first retention pass, which
+ * come before anything else it does: what was due has fired, and what was
+ * to be purged is purged, when this returns. */
 static void
 restart_at(node_proc_t *n, int64_t at, bool kill9)
 {
-	int before = log_count(n, "deadlines: checked");
+	const char *started = node_started_text(n);
+	int checked = log_count(n, "deadlines: checked"), up = log_count(n, started);
 	struct timespec tick = { 0, 20 * 1000000 };
 
 	if (kill9)
 		node_kill9(n);
 	else
 		assert_int_equal(node_stop(n), 0);
-	move_clock_to(at);
+	clock_move_to(at);
 	assert_int_equal(node_start(n), 0);
-	for (int waited = 0; log_count(n, "deadlines: checked") == before; waited += 20) {
+	for (int waited = 0; log_count(n, started) == up; waited += 20) {
 		if (waited > WAIT_MS)
-			fail_msg("%s: no deadline check after its start", n->id);
+			fail_msg("%s: no \"%s\" line after its start", n->id, started);
 		nanosleep(&tick, NULL);
 	}
+	/* The deadlines were looked at on this start, not only on the last. */
+	assert_int_equal(log_count(n, "deadlines: checked"), checked + 1);
+	assert_int_equal(log_count(n, started), up + 1);
 }
 
 /* A stage waits for its time, fires once, and stays fired. */
@@ -191,16 +162,16 @@ test_christmas_and_new_year(void **state)
 	int64_t due_contact, due_status;
 
 	*state = c;
-	move_clock_to(local(2026, 12, 10, 10));   /* Thursday 10 December, 10:00 */
+	clock_move_to(local_time_ms(2026, 12, 10, 10));   /* Thursday 10 December, 10:00 */
 	assert_int_equal(cluster_start(c), 0);
 	pass_family_on(c);
 	/* 14 days: Thursday 24 December, Christmas Eve; 25, 26 holidays, 27 a
 	 * Sunday: Monday 28 December, the whole day. 21 days: New Year's Eve;
 	 * 1 January a holiday, 2-3 a weekend: Monday 4 January. */
 	due_contact = deadline_time(A, "first_contact", "due_at");
-	assert_int_equal(due_contact, local(2026, 12, 29, 0));
+	assert_int_equal(due_contact, local_time_ms(2026, 12, 29, 0));
 	due_status = deadline_time(A, "status_report", "due_at");
-	assert_int_equal(due_status, local(2027, 1, 5, 0));
+	assert_int_equal(due_status, local_time_ms(2027, 1, 5, 0));
 	assert_int_equal(deadline_time(HUB, "first_contact", "due_at"), due_contact);
 	/* The reminder two working days before: Tuesday 22 December's end,
 	 * that is Wednesday 23 December 00:00 (28th back over 24-27). */
@@ -237,13 +208,14 @@ test_met_deadline_fires_nothing(void **state)
 	int64_t remind;
 
 	*state = c;
-	move_clock_to(local(2027, 3, 12, 9));    /* Friday 12 March 2027 */
+	clock_move_to(local_time_ms(2027, 3, 12, 9));    /* Friday 12 March 2027 */
 	assert_int_equal(cluster_start(c), 0);
 	pass_family_on(c);
 	/* 14 days: Friday 26 March, Good Friday; Easter Monday 29th: Tuesday 30th. */
-	assert_int_equal(deadline_time(A, "first_contact", "due_at"), local(2027, 3, 31, 0));
+	assert_int_equal(deadline_time(A, "first_contact", "due_at"),
+	    local_time_ms(2027, 3, 31, 0));
 	remind = deadline_time(A, "first_contact", "remind_at");
-	send_file(A, "{\"statusReport\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	send_ok(A, "{\"statusReport\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
 	    " \"status\": \"PLACEMENT_STATUS_CONTACTED\"}}");
 	wait_sql(HUB, "SELECT count(*) FROM deadlines WHERE state = 'met'", 2);
 	wait_sql(A, "SELECT count(*) FROM deadlines WHERE state = 'open' AND kind ="
@@ -260,11 +232,11 @@ static void
 test_kill9_while_firing(void **state)
 {
 	cluster_t *c = cluster_new(1, NULL);
-	int64_t start = local(2026, 6, 18, 9);   /* Thursday before Midsummer Eve */
+	int64_t start = local_time_ms(2026, 6, 18, 9);   /* Thursday before Midsummer Eve */
 	long n;
 
 	*state = c;
-	move_clock_to(start);
+	clock_move_to(start);
 	assert_int_equal(node_start(A), 0);      /* the hub stays down: no acks */
 	assert_int_equal(enqueue_referrals(A, "0101-2026", 1, 1000, 500), 0);
 	wait_sql(A, "SELECT count(*) FROM deadlines WHERE kind = 'acknowledge' AND state ="
@@ -272,7 +244,7 @@ test_kill9_while_firing(void **state)
 	/* 1 working day: Midsummer Eve and Day, then Sunday: Monday 22 June. */
 	assert_local_date(deadline_time(A, "acknowledge", "max(due_at)"), "2026-06-22");
 	assert_int_equal(node_stop(A), 0);
-	move_clock_to(local(2026, 6, 30, 9));
+	clock_move_to(local_time_ms(2026, 6, 30, 9));
 	assert_int_equal(node_start(A), 0);
 	assert_true(wait_db(A, "SELECT count(*) > 0 FROM notifications", 1, WAIT_MS));
 	node_kill9(A);
@@ -292,15 +264,15 @@ static void
 test_retention_purges_closed(void **state)
 {
 	cluster_t *c = cluster_new(1, "\n[retention]\npurge_after = 1d\n");
-	int64_t closed_at = local(2026, 12, 1, 10);
+	int64_t closed_at = local_time_ms(2026, 12, 1, 10);
 	static const char *const families[] = { "families", "--json", NULL };
 	char out[OUT];
 
 	*state = c;
-	move_clock_to(closed_at);
+	clock_move_to(closed_at);
 	assert_int_equal(cluster_start(c), 0);
 	pass_family_on(c);
-	send_file(A, "{\"referralClosed\": {\"referralId\": \"" RID "\", \"outcome\":"
+	send_ok(A, "{\"referralClosed\": {\"referralId\": \"" RID "\", \"outcome\":"
 	    " \"CLOSING_OUTCOME_WITHDRAWN\"}}");
 	wait_sql(HUB, "SELECT count(*) FROM referrals WHERE state = 'closed'", 1);
 	wait_sql(A, "SELECT count(*) FROM outbox WHERE state = 'queued'", 0);
@@ -317,6 +289,11 @@ test_retention_purges_closed(void **state)
 		    " AND length(envelope) > 0"), 0);
 		assert_true(db_long(n, "SELECT count(*) FROM inbox WHERE referral_id = '" RID "'") >= 2);
 		assert_int_equal(db_long(n, "SELECT count(*) FROM audit WHERE event = 'purge'"), 1);
+		/* Its count is every stored message of the referral, both ways. */
+		assert_int_equal(db_long(n, "SELECT count(*) FROM audit WHERE event = 'purge' AND"
+		    " detail = 'referral " RID ": ' || ((SELECT count(*) FROM inbox WHERE referral_id"
+		    " = '" RID "') + (SELECT count(*) FROM outbox WHERE referral_id = '" RID "'))"
+		    " || ' stored messages emptied'"), 1);
 		assert_true(log_has(n, "retention: referral " RID " of municipality:0101 purged"));
 	}
 	/* Gone from the file too, not only from the rows: a clean stop

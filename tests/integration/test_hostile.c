@@ -78,38 +78,58 @@ log_lines_starting(node_proc_t *n, const char *prefix)
 	return count;
 }
 
-/* A Referral as famlinkctl takes it; fields are JSON text put in as is. */
-static void
-write_referral(const char *path, const char *referral_id, const char *secretary_extra,
+/* A Referral as famlinkctl takes it, into text; fields are JSON text put in
+ * as is. */
+static const char *
+referral_json(char *text, size_t len, const char *referral_id, const char *secretary_extra,
     const char *message_id)
 {
-	char text[2048];
-
-	snprintf(text, sizeof(text), "{%s%s%s\"referral\": {\"referralId\": \"%s\","
+	snprintf(text, len, "{%s%s%s\"referral\": {\"referralId\": \"%s\","
 	    " \"kind\": \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\","
 	    " \"decision\": {\"taken\": true, \"decidedOn\": \"2026-11-02\","
 	    " \"legalBasis\": \"LEGAL_BASIS_SOL\"}, \"child\": {\"alias\": \"Test\","
 	    " \"birthYear\": 2016}, \"secretary\": {\"name\": \"Test Secretary\"%s}}}\n",
 	    message_id ? "\"messageId\": \"" : "", message_id ? message_id : "",
 	    message_id ? "\", " : "", referral_id, secretary_extra ? secretary_extra : "");
-	write_file(path, text);
+	return text;
 }
 
-/* famlinkctl send PATH: must fail (1) with want in its output, no forged
- * line, nothing of the hostile value echoed. */
+/* The same, written to path (for a send of several files at once). */
 static void
-expect_send_refused(node_proc_t *n, const char *path, const char *want)
+write_referral(const char *path, const char *referral_id, const char *secretary_extra,
+    const char *message_id)
 {
-	const char *args[] = {"send", path, NULL};
+	char text[2048];
+
+	write_file(path, referral_json(text, sizeof(text), referral_id, secretary_extra,
+	    message_id));
+}
+
+/* famlinkctl send of json: must fail (1) with want in its output, no
+ * forged line, nothing of the hostile value echoed. */
+static void
+expect_send_refused(node_proc_t *n, const char *json, const char *want)
+{
 	char out[4096];
 
-	assert_int_equal(ctl_run(n, out, sizeof(out), args), 1);
+	assert_int_equal(ctl_send_json(n, NULL, json, out, sizeof(out)), 1);
 	if (strstr(out, want) == NULL)
 		fail_msg("famlinkctl send said \"%s\", not \"%s\"", out, want);
 	assert_false(has_line_starting(out, "<0>"));
 	assert_null(strstr(out, "FORGED"));
 	assert_null(strstr(out, "Bcc"));
 	assert_null(strstr(out, "JSON_"));
+}
+
+/* A referral refused by famlinkctl send (see expect_send_refused). */
+static void
+expect_referral_refused(node_proc_t *n, const char *referral_id, const char *secretary_extra,
+    const char *message_id, const char *want)
+{
+	char text[2048];
+
+	expect_send_refused(n, referral_json(text, sizeof(text), referral_id, secretary_extra,
+	    message_id), want);
 }
 
 #define MUNI_OUTBOX "SELECT count(*) FROM outbox"
@@ -132,47 +152,47 @@ test_send_refuses_hostile_fields(void **state)
 	assert_int_equal(enqueue_referrals(m, "0101-2026", 1, 1, 1), 0);
 	assert_true(wait_db(&c->hub, "SELECT count(*) FROM inbox WHERE body_type = 'referral'", 1, T));
 
-	/* The id that gave famlinkctl's output a line of its own. */
-	write_referral(path, "x\\n<0>FORGED-2", NULL, NULL);
-	expect_send_refused(m, path, "in.json: referralId: contains a control character (U+000A)");
-	write_referral(path, "0101 2026 0002", NULL, NULL);
-	expect_send_refused(m, path, "referralId: not an id");
-	write_referral(path, "0101/2026/0002", NULL, NULL);
-	expect_send_refused(m, path, "referralId: not an id");
+	/* The id that gave famlinkctl's output a line of its own (the file
+	 * named first: ctl_send_json() writes ctl-send-N.json). */
+	expect_referral_refused(m, "x\\n<0>FORGED-2", NULL, NULL,
+	    ".json: referralId: contains a control character (U+000A)");
+	expect_referral_refused(m, "0101 2026 0002", NULL, NULL, "referralId: not an id");
+	expect_referral_refused(m, "0101/2026/0002", NULL, NULL, "referralId: not an id");
 	/* A body id other than the referral's. */
-	write_file(path, "{\"infoReply\": {\"referralId\": \"0101-2026-000001\","
-	    " \"questionId\": \"q\\r\\n<0>FORGED\", \"text\": \"Svar.\"}}");
-	expect_send_refused(m, path, "infoReply.questionId: contains a control character (U+000D)");
+	expect_send_refused(m, "{\"infoReply\": {\"referralId\": \"0101-2026-000001\","
+	    " \"questionId\": \"q\\r\\n<0>FORGED\", \"text\": \"Svar.\"}}",
+	    "infoReply.questionId: contains a control character (U+000D)");
 	/* The header smuggled into an email address, and one without "@". */
-	write_referral(path, "0101-2026-0002",
-	    ", \"email\": \"karin@example.se\\r\\nBcc: all@example.se\"", NULL);
-	expect_send_refused(m, path, "referral.secretary.email: contains a control character (U+000D)");
-	write_referral(path, "0101-2026-0002", ", \"email\": \"karin.example.se\"", NULL);
-	expect_send_refused(m, path, "referral.secretary.email: not an email address");
+	expect_referral_refused(m, "0101-2026-0002",
+	    ", \"email\": \"karin@example.se\\r\\nBcc: all@example.se\"", NULL,
+	    "referral.secretary.email: contains a control character (U+000D)");
+	expect_referral_refused(m, "0101-2026-0002", ", \"email\": \"karin.example.se\"", NULL,
+	    "referral.secretary.email: not an email address");
 	/* A case reference that is the child's personnummer, in an en-dash spelling. */
-	write_file(path, "{\"referral\": {\"referralId\": \"0101-2026-0002\","
+	expect_send_refused(m, "{\"referral\": {\"referralId\": \"0101-2026-0002\","
 	    " \"kind\": \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\","
 	    " \"decision\": {\"taken\": true, \"decidedOn\": \"2026-11-02\"},"
 	    " \"child\": {\"alias\": \"Test\", \"birthYear\": 2016},"
 	    " \"secretary\": {\"name\": \"Test Secretary\"},"
-	    " \"caseReference\": \"121212\xe2\x80\x93" "1212\"}}");
-	expect_send_refused(m, path, "referral.caseReference: a case reference must not be");
+	    " \"caseReference\": \"121212\xe2\x80\x93" "1212\"}}",
+	    "referral.caseReference: a case reference must not be");
 	/* Bytes that are not UTF-8, and a NUL, in the JSON itself. */
-	write_referral(path, "0101-2026-0002", ", \"phone\": \"08-508 \xff\"", NULL);
-	expect_send_refused(m, path, "referral.secretary.phone: line 1 column");
-	expect_send_refused(m, path, ": not valid UTF-8");
-	write_referral(path, "0101-2026-0002", ", \"email\": \"k@x.se\\u0000\"", NULL);
-	expect_send_refused(m, path, "referral.secretary.email: contains a NUL character");
+	expect_referral_refused(m, "0101-2026-0002", ", \"phone\": \"08-508 \xff\"", NULL,
+	    "referral.secretary.phone: line 1 column");
+	expect_referral_refused(m, "0101-2026-0002", ", \"phone\": \"08-508 \xff\"", NULL,
+	    ": not valid UTF-8");
+	expect_referral_refused(m, "0101-2026-0002", ", \"email\": \"k@x.se\\u0000\"", NULL,
+	    "referral.secretary.email: contains a NUL character");
 	/* One bad file among good ones: none is queued. */
 	write_referral(path, "0101-2026-0003", NULL, NULL);
 	write_referral(path2, "0101-2026-0004", ", \"email\": \"a@b.se\\nBcc: x@y.se\"", NULL);
 	assert_int_equal(ctl_run(m, out, sizeof(out), both), 1);
 	assert_non_null(strstr(out, "in2.json: referral.secretary.email: contains a control character"));
 
+	/* Nothing queued: the daemon never saw any of it (famlinkctl's
+	 * refusals go to its own output, checked above, not to the log). */
 	assert_int_equal(db_long(m, MUNI_OUTBOX), 1);
 	assert_int_equal(db_long(m, "SELECT count(*) FROM referrals"), 1);
-	assert_int_equal(log_lines_starting(m, "<0>"), 0);
-	assert_false(log_has(m, "FORGED"));
 	/* and the good file alone still goes */
 	const char *one[] = {"send", path, NULL};
 	assert_int_equal(ctl_run(m, out, sizeof(out), one), 0);
@@ -187,15 +207,15 @@ test_send_message_id(void **state)
 	cluster_t *c = *state = cluster_new(1, NULL);
 	node_proc_t *m = &c->muni[0];
 	char path[600], path2[600], id[MESSAGE_ID_LEN + 1], want[256], sql[256], out[4096];
-	const char *one[] = {"send", path, NULL};
+	char text[2048];
 	const char *both[] = {"send", path, path2, NULL};
 
 	snprintf(path, sizeof(path), "%s/in.json", c->root);
 	snprintf(path2, sizeof(path2), "%s/in2.json", c->root);
 	assert_int_equal(node_start(m), 0);
 	envelope_new_id(id);
-	write_referral(path, "0101-2026-0001", NULL, id);
-	assert_int_equal(ctl_run(m, out, sizeof(out), one), 0);
+	assert_int_equal(ctl_send_json(m, NULL, referral_json(text, sizeof(text), "0101-2026-0001",
+	    NULL, id), out, sizeof(out)), 0);
 	snprintf(want, sizeof(want), "queued %s (referral, referral 0101-2026-0001)", id);
 	if (strstr(out, want) == NULL)
 		fail_msg("famlinkctl send said \"%s\"", out);
@@ -203,14 +223,13 @@ test_send_message_id(void **state)
 	assert_int_equal(db_long(m, sql), 1);
 
 	/* the same id again, for another referral: refused, saying why */
-	write_referral(path, "0101-2026-0002", NULL, id);
 	snprintf(want, sizeof(want), "messageId: %s is already in this node's store", id);
-	expect_send_refused(m, path, want);
+	expect_referral_refused(m, "0101-2026-0002", NULL, id, want);
 	/* an id that is no ULID */
-	write_referral(path, "0101-2026-0002", NULL, "my-message-1");
-	expect_send_refused(m, path, "messageId: not a message id famlink sends");
-	write_referral(path, "0101-2026-0002", NULL, "01KE2Q7Z9K3M5N7P9R1T3V5X7\\n");
-	expect_send_refused(m, path, "messageId: not a message id famlink sends");
+	expect_referral_refused(m, "0101-2026-0002", NULL, "my-message-1",
+	    "messageId: not a message id famlink sends");
+	expect_referral_refused(m, "0101-2026-0002", NULL, "01KE2Q7Z9K3M5N7P9R1T3V5X7\\n",
+	    "messageId: not a message id famlink sends");
 	/* one new id given to two files in one call: the second is refused, none queued */
 	envelope_new_id(id);
 	write_referral(path, "0101-2026-0002", NULL, id);
@@ -220,8 +239,8 @@ test_send_message_id(void **state)
 	assert_non_null(strstr(out, want));
 	assert_int_equal(db_long(m, MUNI_OUTBOX), 1);
 	/* without one, famlinkctl makes one */
-	write_referral(path, "0101-2026-0002", NULL, NULL);
-	assert_int_equal(ctl_run(m, out, sizeof(out), one), 0);
+	assert_int_equal(ctl_send_json(m, NULL, referral_json(text, sizeof(text), "0101-2026-0002",
+	    NULL, NULL), out, sizeof(out)), 0);
 	assert_int_equal(db_long(m, MUNI_OUTBOX), 2);
 }
 

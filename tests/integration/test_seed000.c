@@ -39,9 +39,8 @@ teardown(void **state)
 	return c ? cluster_free(&c) : 0;
 }
 
-/* Writes the JSON (printf-style) to a file in n's directory and runs
- * famlinkctl send on it, with extra args before the file; returns the exit
- * status, output in out. */
+/* famlinkctl send (with extra before the file, if any) of the JSON that
+ * fmt makes (printf-style); its exit status, output in out. */
 static int
 send_json(node_proc_t *n, char *out, const char *extra, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -49,24 +48,13 @@ send_json(node_proc_t *n, char *out, const char *extra, const char *fmt, ...)
 static int
 send_json(node_proc_t *n, char *out, const char *extra, const char *fmt, ...)
 {
-	static int seq;
-	char path[700];
+	char json[8192];
 	va_list ap;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/msg-%d.json", n->dir, ++seq);
-	if ((f = fopen(path, "w")) == NULL)
-		fail_msg("%s: cannot write", path);
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	vsnprintf(json, sizeof(json), fmt, ap);
 	va_end(ap);
-	fclose(f);
-	if (extra != NULL) {
-		const char *args[] = { "send", extra, path, NULL };
-		return ctl_run(n, out, OUT, args);
-	}
-	const char *args[] = { "send", path, NULL };
-	return ctl_run(n, out, OUT, args);
+	return ctl_send_json(n, extra, json, out, OUT);
 }
 
 #define SEND_OK(n, ...) do { \

@@ -26,7 +26,7 @@
 #include "scratch_store.h"
 #include <sqlite3.h>
 
-#include "deadline.h"
+#include "calendar.h"
 #include "envelope.h"
 #include "routine.h"
 #include "store_proposal.h"
@@ -321,25 +321,76 @@ deadlines(fixture_t *f, const char *owner, const char *rid, const char *pid, con
 }
 
 /* Exactly one open deadline of that kind, started at `started`, for actor,
- * its times from the configured spans. */
+ * due, reminded and escalated at the instants given (worked out by hand:
+ * see the *_AT macros). */
 static void
-assert_open_deadline(fixture_t *f, const config_t *cfg, const char *owner, const char *rid,
-    const char *pid, const char *kind, span_t len, const char *actor, int64_t started)
+assert_open_deadline(fixture_t *f, const char *owner, const char *rid, const char *pid,
+    const char *kind, const char *actor, int64_t started, int64_t due, int64_t remind,
+    int64_t escalate)
 {
-	int64_t due = deadline_span(started, len, 1);
 	long long n = qn(f, "SELECT count(*) FROM deadlines WHERE owner = %Q AND referral_id = %Q"
 	    " AND proposal_id = %Q AND kind = %Q AND state = 'open' AND actor = %Q"
 	    " AND started_at = %lld AND due_at = %lld AND remind_at = %lld AND escalate_at = %lld"
 	    " AND closed_at IS NULL",
-	    owner, rid, pid, kind, actor, (long long)started, (long long)due,
-	    (long long)deadline_span(due, cfg->dl_reminder_lead, -1),
-	    (long long)deadline_span(due, cfg->dl_escalation, 1));
+	    owner, rid, pid, kind, actor, (long long)started, (long long)due, (long long)remind,
+	    (long long)escalate);
 
 	if (n != 1)
-		fail_msg("%s deadline of %s/%s: %lld rows open as expected (due %lld)", kind, rid,
-		    pid, n, (long long)due);
+		fail_msg("%s deadline of %s/%s: %lld rows open as expected (due %lld, remind %lld,"
+		    " escalate %lld); there are: %s", kind, rid, pid, n, (long long)due,
+		    (long long)remind, (long long)escalate,
+		    q(f, "SELECT group_concat(kind || ' ' || started_at || ' ' || due_at || ' ' ||"
+		    " remind_at || ' ' || escalate_at, '; ') FROM deadlines WHERE referral_id = %Q"
+		    " AND state = 'open'", rid));
 	assert_true(due > started);
 }
+
+/* 00:00 Stockholm time on y-m-d. */
+static int64_t
+midnight(int y, int m, int d)
+{
+	return calendar_local_midnight((cal_date_t){ y, m, d });
+}
+
+/* Every deadline here starts on Monday 5 January 2026 (T0 is 10:30 there,
+ * CET, UTC+1: the day starts at 23:00 UTC the day before), a few minutes
+ * apart: `at` moved to the same local time of day on y-m-d. */
+static int64_t
+same_time(int64_t at, int y, int m, int d)
+{
+	assert_int_equal(midnight(2026, 1, 5), T0 - 630 * MINUTE);
+	assert_true(at >= T0 && at < midnight(2026, 1, 6));
+	return midnight(y, m, d) + (at - midnight(2026, 1, 5));
+}
+
+/* The fixture's spans (config.c's defaults) from a start `at` on Monday 5
+ * January 2026, by hand: started, due, remind, escalate. Not working days
+ * near it: Wednesday 31 December (nyårsafton), Thursday 1 January
+ * (nyårsdagen), Tuesday 6 January (trettondedag jul), weekends.
+ *   acknowledge, 1 working day: Wednesday 7th, at the same time; the
+ *     reminder 2 working days before: Monday 5th, Friday 2nd (already
+ *     past: it never fires, but its time is stored); the escalation 3
+ *     working days after: Thursday 8th, Friday 9th, Monday 12th. */
+#define ACK_AT(at) (at), same_time(at, 2026, 1, 7), same_time(at, 2026, 1, 2), \
+	same_time(at, 2026, 1, 12)
+/*   acknowledge of an emergency home, 2 hours: due 2 hours on, the same
+ *     Monday; the reminder 2 working days before that: Friday 2nd, then
+ *     back over 1 January and 31 December to Tuesday 30 December 2025; the
+ *     escalation 3 working days after: over the 6th to Wednesday 7th,
+ *     Thursday 8th, Friday 9th. */
+#define EMERGENCY_ACK_AT(at) (at), (at) + 120 * MINUTE, \
+	same_time(at, 2025, 12, 30) + 120 * MINUTE, same_time(at, 2026, 1, 9) + 120 * MINUTE
+/*   first_contact, 14 days: Monday 19th, a working day, the whole of it:
+ *     due Tuesday 20th 00:00; the reminder 2 working days before that
+ *     instant: Monday 19th 00:00, Friday 16th 00:00; the escalation 3
+ *     after: Wednesday 21st, Thursday 22nd, Friday 23rd 00:00. */
+#define FIRST_CONTACT_AT(at) (at), midnight(2026, 1, 20), midnight(2026, 1, 16), \
+	midnight(2026, 1, 23)
+/*   status_report, 21 days: Monday 26th, the whole of it: due Tuesday
+ *     27th 00:00; the reminder Monday 26th, Friday 23rd 00:00; the
+ *     escalation Wednesday 28th, Thursday 29th, Friday 30th 00:00. */
+#define STATUS_REPORT_AT(at) (at), midnight(2026, 1, 27), midnight(2026, 1, 23), \
+	midnight(2026, 1, 30)
 
 /* The routine's transitions of one owner, in order:
  * "pid:event:from>to:code" each, space-separated. */
@@ -590,10 +641,8 @@ test_hub_whole_routine(void **state)
 	assert_string_equal(h.referral_id, REF);
 	assert_string_equal(h.proposal_id, "P1");
 	assert_int_equal(h.since, fc.at);
-	assert_open_deadline(f, &f->hub, M180, REF, "P1", "first_contact", f->hub.dl_first_contact,
-	    M180, fc.at);
-	assert_open_deadline(f, &f->hub, M180, REF, "P1", "status_report", f->hub.dl_status_report,
-	    M180, fc.at);
+	assert_open_deadline(f, M180, REF, "P1", "first_contact", M180, FIRST_CONTACT_AT(fc.at));
+	assert_open_deadline(f, M180, REF, "P1", "status_report", M180, STATUS_REPORT_AT(fc.at));
 	assert_int_equal(deadlines(f, M180, REF, NULL, NULL, "open"), 2);
 
 	/* [8] First contact: its deadline met, the status report's still open. */
@@ -602,8 +651,7 @@ test_hub_whole_routine(void **state)
 	assert_string_equal(PSTATE(f, M180, REF, "P1"), "contacted");
 	assert_int_equal(qn(f, "SELECT count(*) FROM deadlines WHERE kind = 'first_contact'"
 	    " AND proposal_id = 'P1' AND state = 'met' AND closed_at = %lld", cm.at), 1);
-	assert_open_deadline(f, &f->hub, M180, REF, "P1", "status_report", f->hub.dl_status_report,
-	    M180, fc.at);
+	assert_open_deadline(f, M180, REF, "P1", "status_report", M180, STATUS_REPORT_AT(fc.at));
 
 	/* [9] A status report meets its deadline and opens the next; a second
 	 * one keeps the state and does the same again. */
@@ -616,8 +664,7 @@ test_hub_whole_routine(void **state)
 	    sr.at);
 	assert_int_equal(qn(f, "SELECT count(*) FROM deadlines WHERE kind = 'status_report'"
 	    " AND started_at = %lld AND state = 'met' AND closed_at = %lld", fc.at, sr.at), 1);
-	assert_open_deadline(f, &f->hub, M180, REF, "P1", "status_report", f->hub.dl_status_report,
-	    M180, sr.at);
+	assert_open_deadline(f, M180, REF, "P1", "status_report", M180, STATUS_REPORT_AT(sr.at));
 	assert_int_equal(deadlines(f, M180, REF, "P1", NULL, "open"), 1);
 
 	make(&sr2, BODY(STATUS_REPORT), M180, HUB, REF, "P1");
@@ -626,8 +673,7 @@ test_hub_whole_routine(void **state)
 	assert_string_equal(PSTATE(f, M180, REF, "P1"), "status_reported");
 	assert_int_equal(qn(f, "SELECT last_status FROM proposals WHERE proposal_id = 'P1'"),
 	    STATUS(MEETING_PLANNED));
-	assert_open_deadline(f, &f->hub, M180, REF, "P1", "status_report", f->hub.dl_status_report,
-	    M180, sr2.at);
+	assert_open_deadline(f, M180, REF, "P1", "status_report", M180, STATUS_REPORT_AT(sr2.at));
 	assert_int_equal(deadlines(f, M180, REF, "P1", "status_report", "met"), 2);
 	assert_int_equal(deadlines(f, M180, REF, "P1", NULL, "open"), 1);
 
@@ -712,8 +758,7 @@ test_municipality_whole_routine(void **state)
 	make(&ref, BODY(REFERRAL), M180, HUB, REF, NULL);
 	apply_ok(f, muni_send, &ref, 0);
 	assert_string_equal(RSTATE(f, M180, REF), "submitted");
-	assert_open_deadline(f, &f->muni, M180, REF, "", "acknowledge", f->muni.dl_acknowledge,
-	    "pool", ref.at);
+	assert_open_deadline(f, M180, REF, "", "acknowledge", "pool", ACK_AT(ref.at));
 	assert_int_equal(qn(f, "SELECT count(*) FROM deadlines"), 1);
 
 	/* [2] Acknowledged: the deadline met then. */
@@ -751,10 +796,8 @@ test_municipality_whole_routine(void **state)
 	assert_string_equal(PSTATE(f, M180, REF, "P1"), "contact_details_sent");
 	assert_int_equal(qn(f, "SELECT passed_on_at FROM proposals WHERE proposal_id = 'P1'"),
 	    fc.at);
-	assert_open_deadline(f, &f->muni, M180, REF, "P1", "first_contact",
-	    f->muni.dl_first_contact, M180, fc.at);
-	assert_open_deadline(f, &f->muni, M180, REF, "P1", "status_report",
-	    f->muni.dl_status_report, M180, fc.at);
+	assert_open_deadline(f, M180, REF, "P1", "first_contact", M180, FIRST_CONTACT_AT(fc.at));
+	assert_open_deadline(f, M180, REF, "P1", "status_report", M180, STATUS_REPORT_AT(fc.at));
 
 	/* [8-9, 11] */
 	make(&cm, BODY(CONTACT_MADE), M180, HUB, REF, "P1");
@@ -776,8 +819,8 @@ test_municipality_whole_routine(void **state)
 	make(&em, BODY(REFERRAL), M180, HUB, "0180-2026-0043", NULL);
 	em.b.ref.kind = FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_EMERGENCY_HOME;
 	apply_ok(f, muni_send, &em, 0);
-	assert_open_deadline(f, &f->muni, M180, "0180-2026-0043", "", "acknowledge",
-	    f->muni.dl_acknowledge_emergency, "pool", em.at);
+	assert_open_deadline(f, M180, "0180-2026-0043", "", "acknowledge", "pool",
+	    EMERGENCY_ACK_AT(em.at));
 	assert_int_equal(qn(f, "SELECT due_at - started_at FROM deadlines WHERE referral_id ="
 	    " '0180-2026-0043'"), 2 * 3600000LL);
 }
@@ -1341,8 +1384,7 @@ test_municipality_resend_after_rejection(void **state)
 	make(&again, BODY(REFERRAL), M180, HUB, REF, NULL);
 	apply_ok(f, muni_send, &again, 0);
 	assert_string_equal(RSTATE(f, M180, REF), "submitted");
-	assert_open_deadline(f, &f->muni, M180, REF, "", "acknowledge", f->muni.dl_acknowledge,
-	    "pool", again.at);
+	assert_open_deadline(f, M180, REF, "", "acknowledge", "pool", ACK_AT(again.at));
 
 	make(&ack, BODY(REFERRAL_ACK), HUB, M180, REF, NULL);
 	apply_ok(f, muni_recv, &ack, 0);
