@@ -244,8 +244,7 @@ note_unreadable(batch_t *b, peer_t *peer, int code)
 	int rc;
 
 	if (store_first_unacked(b->node->store, peer->st.node_id, &first, &err) != 0) {
-		log_err("store: %s", err.msg);
-		b->failed = true;
+		store_failed(b, &err);
 		return;
 	}
 	if (first != peer->unreadable_seq) {
@@ -258,18 +257,15 @@ note_unreadable(batch_t *b, peer_t *peer, int code)
 		return;
 	if ((rc = store_outbox_queued_id(b->node->store, peer->st.node_id, first, id, sizeof(id),
 	    &err)) != 1) {
-		if (rc < 0) {
-			log_err("store: %s", err.msg);
-			b->failed = true;
-		}
+		if (rc < 0)
+			store_failed(b, &err);
 		return;
 	}
 	snprintf(why, sizeof(why), "%s could not read it %u times (answered code %d with no"
 	    " message id): not resent", peer->st.node_id, peer->unreadable, code);
 	if (store_mark_dead(b->node->store, peer->st.node_id, id, code, why, b->now, &seq,
 	    &err) < 0) {
-		log_err("store: %s", err.msg);
-		b->failed = true;
+		store_failed(b, &err);
 		return;
 	}
 	log_err("message %s to %s: the peer could not read it %u times: dead letter",
@@ -292,8 +288,7 @@ handle_receipt(batch_t *b, peer_t *peer, const Famlink__V1__Receipt *r)
 		}
 		if (outbound_settle(b->node, peer, e->message_id, e->level, e->code,
 		    e->reason, b->now, &err) < 0) {
-			log_err("store: %s", err.msg);
-			b->failed = true;
+			store_failed(b, &err);
 		}
 	}
 }
@@ -313,8 +308,7 @@ check_peer_expects(batch_t *b, peer_t *peer, uint64_t expected)
 
 	if ((rc = store_raise_next_out_seq(b->node->store, peer->st.node_id, expected, &was,
 	    &err)) < 0) {
-		log_err("store: %s", err.msg);
-		b->failed = true;
+		store_failed(b, &err);
 		return;
 	}
 	if (rc == 0)
@@ -326,8 +320,7 @@ check_peer_expects(batch_t *b, peer_t *peer, uint64_t expected)
 	    (unsigned long long)expected);
 	if (store_audit(b->node->store, b->now, AUDIT_SKIP, NULL, peer->st.node_id, NULL, 0,
 	    detail, &err) != 0) {
-		log_err("store: %s", err.msg);
-		b->failed = true;
+		store_failed(b, &err);
 	}
 }
 
@@ -354,8 +347,7 @@ handle_hello(batch_t *b, peer_t *peer, const Famlink__V1__Hello *h)
 		    (unsigned long long)h->first_unacked_sequence - 1, detail);
 		if (store_audit(b->node->store, b->now, AUDIT_SKIP, NULL, peer->st.node_id, NULL, 0,
 		    detail, &err) != 0) {
-			log_err("store: %s", err.msg);
-			b->failed = true;
+			store_failed(b, &err);
 			return;
 		}
 		peer->st.next_in_seq = h->first_unacked_sequence;
@@ -387,10 +379,33 @@ track_session(batch_t *b, peer_t *peer, const inbound_t *in)
 	outbound_session_start(b->node, peer);
 }
 
+/* Whether refusing this control frame with a Receipt could start a loop:
+ * it is itself a Receipt of refusals only, refused for its addressing or
+ * schema version. Two nodes whose ids or versions do not match (a hub.id
+ * that is not the hub's node id) refuse each other's Receipts for the
+ * same reason every time, so answering would never end; such a Receipt is
+ * logged and audited only. Other refusals of a Receipt are answered. */
+static bool
+answer_would_loop(const Famlink__V1__Envelope *env, int code)
+{
+	const Famlink__V1__Receipt *r = env->body_case == FAMLINK__V1__ENVELOPE__BODY_RECEIPT
+	    ? env->receipt : NULL;
+
+	if (code != CODE(SENDER_MISMATCH) && code != CODE(WRONG_RECIPIENT) &&
+	    code != CODE(UNSUPPORTED_VERSION))
+		return false;
+	if (r == NULL || r->n_entries == 0)
+		return false;
+	for (size_t i = 0; i < r->n_entries; i++)
+		if (r->entries[i] == NULL || r->entries[i]->level != LEVEL(REJECTED))
+			return false;
+	return true;
+}
+
 /* A Receipt or Hello we cannot use is answered with one REJECTED entry
  * naming it (empty id if its id is unreadable), so that its sender learns
- * why instead of resending for ever. A famlinkd never answers a Receipt, so
- * two nodes cannot answer each other in a loop. */
+ * why instead of resending for ever; one whose answer could loop is logged
+ * and audited but not answered (answer_would_loop). */
 static void
 refuse_control(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, int code,
     const char *why)
@@ -404,7 +419,8 @@ refuse_control(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, int c
 	    envelope_body_name(env), code, why, &err) != 0) {
 		store_failed(b, &err);
 	}
-	node_peer_add_receipt(peer, id ? id : "", LEVEL(REJECTED), code, why);
+	if (!answer_would_loop(env, code))
+		node_peer_add_receipt(peer, id ? id : "", LEVEL(REJECTED), code, why);
 }
 
 static void
@@ -516,8 +532,6 @@ inbound_batch(struct node *node)
 	store_rollback(node->store);
 	outbound_drop_receipts(node);
 	node_peers_rollback(node);   /* also a go-back: everything is sent again */
-	for (size_t i = 0; i < node->npeers; i++)
-		node->peers[i].hello_sent_up_to = 0;
 	node_store_failed(node, &b.err);
 	return -1;
 }

@@ -55,6 +55,7 @@ node_peers_rollback(struct node *node)
 		p->inflight = 0;
 		p->inflight_bytes = 0;
 		p->maybe_queued = true;
+		p->hello_sent_up_to = 0;   /* the go-back: our next Hello counts anew */
 	}
 }
 

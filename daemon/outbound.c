@@ -97,6 +97,8 @@ dead_letter_damaged(struct node *node, peer_t *peer, const char *message_id)
 		store_rollback(node->store);
 		log_err("store: cannot set aside damaged message %s to %s: %s", message_id,
 		    peer->st.node_id, err.msg);
+		if (rc != 0)   /* the store failed: its health decides when to try again */
+			node_store_failed(node, &err);
 		return -1;
 	}
 	log_err("message %s to %s: its stored copy is damaged (checksum mismatch): dead letter,"
@@ -124,9 +126,14 @@ outbound_pump(struct node *node, peer_t *peer)
 		if (p.damaged[0] != '\0') {
 			/* Sending stops at a row that cannot be set aside (not
 			 * tried while the store takes no writes). */
-			if (store_health_broken(&node->health) ||
-			    dead_letter_damaged(node, peer, p.damaged) != 0)
+			if (store_health_broken(&node->health))
 				return;
+			if (dead_letter_damaged(node, peer, p.damaged) != 0) {
+				/* Not again on every turn of the loop: at the next
+				 * message queued, or when the store works again. */
+				peer->maybe_queued = false;
+				return;
+			}
 			continue;
 		}
 		if (p.blocked || peer->inflight_bytes >= FLIGHT_BYTES_MAX)

@@ -19,7 +19,13 @@
 #include "faultvfs.h"
 #include "store.h"
 
-#define STMT_CACHE 48
+/* Prepared statements, keyed by the address of their static SQL text: one
+ * entry per statement the code has, so the cache only grows while new
+ * code paths run for the first time. */
+typedef struct stmt_entry {
+	const char *sql;
+	sqlite3_stmt *stmt;
+} stmt_entry_t;
 
 struct store {
 	sqlite3 *db;
@@ -28,7 +34,8 @@ struct store {
 	int64_t check_ms;       /* how long its quick_check took */
 	int data_version;
 	sqlite3_stmt *data_version_stmt;
-	struct { const char *sql; sqlite3_stmt *stmt; } cache[STMT_CACHE];
+	stmt_entry_t *cache;
+	size_t ncache, capcache;
 };
 
 /* Numbered migrations: migrations[i] takes user_version i to i + 1. Add new
@@ -233,26 +240,34 @@ store_global_init(void)
 sqlite3_stmt *
 store_stmt(store_t *store, const char *sql, err_t *err)
 {
-	int i;
+	stmt_entry_t *e;
 
-	for (i = 0; i < STMT_CACHE && store->cache[i].sql != NULL; i++) {
+	for (size_t i = 0; i < store->ncache; i++) {
 		if (store->cache[i].sql == sql) {
 			sqlite3_reset(store->cache[i].stmt);
 			sqlite3_clear_bindings(store->cache[i].stmt);
 			return store->cache[i].stmt;
 		}
 	}
-	if (i == STMT_CACHE) {
-		err_set(err, 0, "statement cache full");
-		return NULL;
+	if (store->ncache == store->capcache) {
+		size_t cap = store->capcache ? store->capcache * 2 : 64;
+		stmt_entry_t *grown = realloc(store->cache, cap * sizeof(*grown));
+		if (grown == NULL) {
+			err_set(err, SQLITE_NOMEM, "out of memory for a prepared statement");
+			return NULL;
+		}
+		store->cache = grown;
+		store->capcache = cap;
 	}
-	if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &store->cache[i].stmt, NULL) != SQLITE_OK) {
+	e = &store->cache[store->ncache];
+	if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &e->stmt, NULL)
+	    != SQLITE_OK) {
 		err_set(err, sqlite3_errcode(store->db), "sqlite: %s", sqlite3_errmsg(store->db));
 		return NULL;
 	}
-	store->cache[i].sql = sql;
-	return store->cache[i].stmt;
+	e->sql = sql;
+	store->ncache++;
+	return e->stmt;
 }
 
 int
@@ -530,8 +545,9 @@ store_close(store_t **pstore)
 
 	if (store == NULL)
 		return;
-	for (int i = 0; i < STMT_CACHE && store->cache[i].sql != NULL; i++)
+	for (size_t i = 0; i < store->ncache; i++)
 		sqlite3_finalize(store->cache[i].stmt);
+	free(store->cache);
 	sqlite3_finalize(store->data_version_stmt);
 	sqlite3_close_v2(store->db);
 	free(store);

@@ -27,26 +27,6 @@ store_referral_get(store_t *store, const char *owner, const char *referral_id,
 }
 
 int
-store_referral_add(store_t *store, const char *owner, const char *referral_id,
-    const char *state, int64_t now, err_t *err)
-{
-	static const char sql[] =
-	    "INSERT INTO referrals (owner, referral_id, state, created_at, updated_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?4)";
-	sqlite3_stmt *st = store_stmt(store, sql, err);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, referral_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return store_fail(store, err);
-	return 0;
-}
-
-int
 store_referral_set_state(store_t *store, const char *owner, const char *referral_id,
     const char *state, int64_t now, err_t *err)
 {
@@ -96,7 +76,8 @@ store_referral_submit(store_t *store, const char *owner, const char *referral_id
 	    "INSERT INTO referrals (owner, referral_id, state, created_at, updated_at, kind,"
 	    " urgency, submitted_at) VALUES (?1, ?2, 'submitted', ?3, ?3, ?4, ?5, ?3)"
 	    " ON CONFLICT (owner, referral_id) DO UPDATE SET state = 'submitted',"
-	    " updated_at = ?3, kind = ?4, urgency = ?5, submitted_at = ?3, answered_at = NULL";
+	    " updated_at = ?3, kind = ?4, urgency = ?5, submitted_at = ?3, answered_at = NULL,"
+	    " purged_at = NULL";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 
 	if (st == NULL)

@@ -16,10 +16,6 @@
 int store_referral_get(store_t *store, const char *owner, const char *referral_id,
     char state[REFERRAL_STATE_MAX], err_t *err);
 
-/* Inserts a new referral; 0, or -1 (also when it exists). */
-int store_referral_add(store_t *store, const char *owner, const char *referral_id,
-    const char *state, int64_t now, err_t *err);
-
 /* Sets the state; "acknowledged" and "rejected" also stamp answered_at,
  * "closed" closed_at. */
 int store_referral_set_state(store_t *store, const char *owner, const char *referral_id,

@@ -206,6 +206,47 @@ test_duplicate_under_new_sequence(void **state)
 	raw_close(&raw);
 }
 
+/* A Receipt of refusals that is itself refused for its addressing is
+ * logged and audited, not answered: two nodes whose ids do not match would
+ * otherwise refuse each other's Receipts for ever. */
+static void
+test_refused_refusal_not_answered(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	Famlink__V1__Envelope env, *got;
+	Famlink__V1__Receipt receipt = FAMLINK__V1__RECEIPT__INIT;
+	Famlink__V1__ReceiptEntry entry = FAMLINK__V1__RECEIPT_ENTRY__INIT, *entries[1] = { &entry };
+	char id[MESSAGE_ID_LEN + 1], answered[MESSAGE_ID_LEN + 1];
+	raw_client_t *raw;
+
+	assert_int_equal(node_start(&c->hub), 0);
+	raw = raw_connect(c, &c->muni[0]);
+	envelope_init(&env, answered, c->muni[0].id, c->hub.id);   /* only for a message id */
+	envelope_init(&env, id, c->muni[0].id, "pool:another");      /* the wrong hub id */
+	entry.message_id = answered;
+	entry.level = FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_REJECTED;
+	entry.code = FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_WRONG_RECIPIENT;
+	entry.reason = "recipient is not municipality:0101";
+	receipt.n_entries = 1;
+	receipt.entries = entries;
+	env.body_case = FAMLINK__V1__ENVELOPE__BODY_RECEIPT;
+	env.receipt = &receipt;
+	assert_int_equal(raw_send_envelope(raw, &env), 0);
+	/* The hub answers frames in order: the next frame answers garbage. */
+	assert_int_equal(raw_send(raw, "\xff\xff\xff\xff garbage", 12, false), 0);
+	got = raw_recv_any(raw, T);
+	assert_non_null(got);
+	assert_int_equal(got->body_case, FAMLINK__V1__ENVELOPE__BODY_RECEIPT);
+	assert_int_equal(got->receipt->n_entries, 1);
+	assert_string_equal(got->receipt->entries[0]->message_id, "");
+	assert_int_equal(got->receipt->entries[0]->code,
+	    FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED);
+	famlink__v1__envelope__free_unpacked(got, NULL);
+	assert_true(wait_db(&c->hub, "SELECT count(*) FROM audit WHERE event = 'reject' AND"
+	    " body_type = 'receipt' AND code = 6", 1, T));
+	raw_close(&raw);
+}
+
 /* A Hello the hub cannot use is answered with a REJECTED entry naming it,
  * not dropped in silence; a Hello that writes its zero sequence out is
  * used (any protobuf library may write defaults). */
@@ -483,6 +524,7 @@ main(void)
 		cmocka_unit_test_teardown(test_duplicate_and_gap, teardown),
 		cmocka_unit_test_teardown(test_bad_frames, teardown),
 		cmocka_unit_test_teardown(test_duplicate_under_new_sequence, teardown),
+		cmocka_unit_test_teardown(test_refused_refusal_not_answered, teardown),
 		cmocka_unit_test_teardown(test_bad_hello_answered, teardown),
 		cmocka_unit_test_teardown(test_reload_revokes, teardown),
 		cmocka_unit_test_teardown(test_client_routing_id_refused, teardown),

@@ -644,13 +644,13 @@ test_savepoint(void **state)
 	err_t err = {0};
 
 	assert_int_equal(store_begin(f->ss.s, &err), 0);
-	assert_int_equal(store_referral_add(f->ss.s, M180, "r-1", "submitted", 1, &err), 0);
+	assert_int_equal(store_referral_submit(f->ss.s, M180, "r-1", 0, 0, 1, &err), 0);
 	assert_int_equal(store_savepoint(f->ss.s, &err), 0);
-	assert_int_equal(store_referral_add(f->ss.s, M180, "r-2", "submitted", 1, &err), 0);
+	assert_int_equal(store_referral_submit(f->ss.s, M180, "r-2", 0, 0, 1, &err), 0);
 	assert_int_equal(store_referral_set_state(f->ss.s, M180, "r-1", "closed", 2, &err), 0);
 	store_rollback_savepoint(f->ss.s);
 	assert_int_equal(store_savepoint(f->ss.s, &err), 0);
-	assert_int_equal(store_referral_add(f->ss.s, M180, "r-3", "submitted", 1, &err), 0);
+	assert_int_equal(store_referral_submit(f->ss.s, M180, "r-3", 0, 0, 1, &err), 0);
 	assert_int_equal(store_release(f->ss.s, &err), 0);
 	assert_int_equal(store_commit(f->ss.s, &err), 0);
 
@@ -661,7 +661,7 @@ test_savepoint(void **state)
 
 	/* The whole transaction rolls back too, and the connection is usable after. */
 	assert_int_equal(store_begin(f->ss.s, &err), 0);
-	assert_int_equal(store_referral_add(f->ss.s, M180, "r-4", "submitted", 1, &err), 0);
+	assert_int_equal(store_referral_submit(f->ss.s, M180, "r-4", 0, 0, 1, &err), 0);
 	store_rollback(f->ss.s);
 	assert_int_equal(store_referral_get(f->ss.s, M180, "r-4", st, &err), 0);
 	assert_int_equal(store_begin(f->ss.s, &err), 0);
@@ -712,7 +712,7 @@ test_referrals(void **state)
 	assert_int_equal(store_referral_get(f->ss.s, M180, "0180-2026-0042", st, &err), 0);
 	assert_int_equal(store_referral_owner(f->ss.s, "0180-2026-0042", owner, &err), 0);
 
-	assert_int_equal(store_referral_add(f->ss.s, M180, "0180-2026-0042", "submitted", 100, &err), 0);
+	assert_int_equal(store_referral_submit(f->ss.s, M180, "0180-2026-0042", 0, 0, 100, &err), 0);
 	assert_int_equal(store_referral_get(f->ss.s, M180, "0180-2026-0042", st, &err), 1);
 	assert_string_equal(st, "submitted");
 	assert_int_equal(store_referral_get(f->ss.s, M181, "0180-2026-0042", st, &err), 0);
@@ -720,28 +720,34 @@ test_referrals(void **state)
 	assert_int_equal(store_referral_owner(f->ss.s, "0180-2026-0042", owner, &err), 1);
 	assert_string_equal(owner, M180);
 
-	memset(&err, 0, sizeof(err));
-	assert_int_equal(store_referral_add(f->ss.s, M180, "0180-2026-0042", "acknowledged", 101,
-	    &err), -1);
-	assert_msg_has(&err, "UNIQUE");
-	assert_int_equal(store_referral_get(f->ss.s, M180, "0180-2026-0042", st, &err), 1);
-	assert_string_equal(st, "submitted");
-
-	assert_int_equal(store_referral_set_state(f->ss.s, M180, "0180-2026-0042", "acknowledged",
+	/* Rejected, answered, purged: a Referral sent again starts afresh. */
+	assert_int_equal(store_referral_set_state(f->ss.s, M180, "0180-2026-0042", "rejected",
 	    200, &err), 0);
 	assert_int_equal(store_referral_get(f->ss.s, M180, "0180-2026-0042", st, &err), 1);
-	assert_string_equal(st, "acknowledged");
+	assert_string_equal(st, "rejected");
 	assert_int_equal(q_int(db, "SELECT created_at FROM referrals WHERE owner = %Q", M180), 100);
 	assert_int_equal(q_int(db, "SELECT updated_at FROM referrals WHERE owner = %Q", M180), 200);
+	assert_int_equal(q_int(db, "SELECT answered_at FROM referrals WHERE owner = %Q", M180), 200);
+	assert_int_equal(sqlite3_exec(db, "UPDATE referrals SET purged_at = 250", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(store_referral_submit(f->ss.s, M180, "0180-2026-0042", 1, 1, 300, &err), 0);
+	assert_int_equal(store_referral_get(f->ss.s, M180, "0180-2026-0042", st, &err), 1);
+	assert_string_equal(st, "submitted");
+	assert_int_equal(q_int(db, "SELECT created_at FROM referrals WHERE owner = %Q", M180), 100);
+	assert_int_equal(q_int(db, "SELECT submitted_at FROM referrals WHERE owner = %Q", M180), 300);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM referrals WHERE owner = %Q AND"
+	    " answered_at IS NULL AND purged_at IS NULL", M180), 1);
+	assert_int_equal(store_referral_set_state(f->ss.s, M180, "0180-2026-0042", "acknowledged",
+	    301, &err), 0);
 
 	/* Ids are per owner: another municipality may use the same one. */
-	assert_int_equal(store_referral_add(f->ss.s, M181, "0180-2026-0042", "submitted", 300, &err), 0);
+	assert_int_equal(store_referral_submit(f->ss.s, M181, "0180-2026-0042", 0, 0, 300, &err), 0);
 	assert_int_equal(store_referral_owner(f->ss.s, "0180-2026-0042", owner, &err), 2);
 	assert_int_equal(store_referral_get(f->ss.s, M180, "0180-2026-0042", st, &err), 1);
 	assert_string_equal(st, "acknowledged");
 	assert_int_equal(store_referral_get(f->ss.s, M181, "0180-2026-0042", st, &err), 1);
 	assert_string_equal(st, "submitted");
-	assert_int_equal(store_referral_add(f->ss.s, M182, "0180-2026-0042", "submitted", 300, &err), 0);
+	assert_int_equal(store_referral_submit(f->ss.s, M182, "0180-2026-0042", 0, 0, 300, &err), 0);
 	assert_int_equal(store_referral_owner(f->ss.s, "0180-2026-0042", owner, &err), 2);
 }
 
