@@ -9,6 +9,7 @@
 
 #include "config_int.h"
 #include "confval.h"
+#include "validate.h"
 
 static int
 later(int a, int b)
@@ -87,6 +88,30 @@ check_sections_for_role(load_t *L)
 	}
 }
 
+static bool line_has_problem(const load_t *L, int line);
+
+/* The contact person goes out in every ReferralAck: hold it to the rules
+ * the municipality will check it by (validate.c), here, where someone can
+ * fix it, rather than have each acknowledgement refused there. */
+static void
+check_contact(load_t *L, const sect_t *s, const peer_conf_t *p)
+{
+	Famlink__V1__Contact c = FAMLINK__V1__CONTACT__INIT;
+	int line = cfg_seen_line(s, "contact_name");
+	err_t err;
+
+	if (p->contact_name[0] == '\0' || line_has_problem(L, line) ||
+	    line_has_problem(L, cfg_seen_line(s, "contact_phone")) ||
+	    line_has_problem(L, cfg_seen_line(s, "contact_email")))
+		return;
+	c.name = (char *)p->contact_name;
+	c.phone = (char *)p->contact_phone;
+	c.email = (char *)p->contact_email;
+	if (validate_message(&c.base, "contact", &err) != 0)
+		cfg_problem(L, line, "[%s]: the contact person would be refused in a ReferralAck:"
+		    " %s", s->name, err.msg);
+}
+
 /* The allowlist: one key per peer, no key twice (the key is what identifies
  * a connection, so a shared key would let one member speak as the other). */
 static void
@@ -101,6 +126,7 @@ check_peers(load_t *L)
 			continue;
 		p = &c->peers[s->peer];
 		require_one_key(L, s, s->name);
+		check_contact(L, s, p);
 		if (p->public_key[0] == '\0')
 			continue;
 		if (strcmp(p->public_key, c->public_key) == 0)

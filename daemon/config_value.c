@@ -192,8 +192,8 @@ set_text(load_t *L, const keydef_t *k, char *field, const char *value)
 	}
 	if (!confval_text(value))
 		why = "not valid UTF-8, or holds control characters";
-	else if (k->type == V_PHONE && strspn(value, "+0123456789 -()") != strlen(value))
-		why = "a phone number holds only digits, spaces and + - ( )";
+	else if (k->type == V_PHONE && *value != '\0' && !validate_phone(value))
+		why = "a phone number holds only digits, spaces and + - ( ), at least one digit";
 	else if (k->type == V_EMAIL && *value != '\0' && !validate_email(value))
 		why = "expected one address like name@example.se";   /* the protocol's own rule */
 	if (why != NULL) {

@@ -948,6 +948,24 @@ test_contact_checks(void **state)
 	}
 }
 
+/* Each value passes on its own, but the contact as a whole breaks a rule
+ * the municipality checks a ReferralAck by: refused at load, where someone
+ * can fix it, naming the field; a phone needs a digit. */
+static void
+test_contact_as_the_protocol_sees_it(void **state)
+{
+	fixture_t *f = *state;
+
+	write_conf(f, "hub.conf", hub_base, "contact_name = Bo 811218-9876\n");
+	load_fails(f, 1);
+	problem_at(f, 0, 12, "[peer municipality:1480]: the contact person would be refused"
+	    " in a ReferralAck: contact.name");
+	assert_null(strstr(f->probs.lines[0], "9876"));
+	write_conf(f, "hub.conf", hub_base, "contact_name = Bo\ncontact_phone = ( - )\n");
+	load_fails(f, 1);
+	problem_at(f, 0, 13, "contact_phone: a phone number holds only digits");
+}
+
 /* Problems of every kind in one file: all reported, sorted by line. */
 static void
 test_many_problems_at_once(void **state)
@@ -1200,6 +1218,7 @@ main(void)
 		T(test_routine_keys_load),
 		T(test_routine_bad_values),
 		T(test_contact_checks),
+		T(test_contact_as_the_protocol_sees_it),
 		T(test_many_problems_at_once),
 		T(test_missing_config_file),
 		cmocka_unit_test(test_free_is_safe),
