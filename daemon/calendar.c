@@ -358,3 +358,25 @@ calendar_format_date(cal_date_t d, char buf[11])
 	put_digits(buf + 8, d.day, 2);
 	buf[10] = '\0';
 }
+
+cal_date_t
+calendar_due_day(int64_t due)
+{
+	return calendar_local_date(due - 1);
+}
+
+int64_t
+calendar_add_days(int64_t from, int n)
+{
+	int64_t z, tod;
+
+	from = clamp_ms(from);
+	z = local_day(from);
+	tod = utc_to_local(from) - z * MS_PER_DAY;
+	z += n;
+	if (z > DAY_MAX)
+		return CALENDAR_MS_MAX;
+	if (z < DAY_MIN)
+		return CALENDAR_MS_MIN;
+	return local_to_utc(z * MS_PER_DAY + tod);
+}

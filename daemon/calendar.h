@@ -69,6 +69,15 @@ cal_date_t calendar_easter(int year);
  * last day counts, as in lag (1930:173). days may be 0 or negative. */
 int64_t calendar_due_after_days(int64_t from, int days);
 
+/* The same local time of day n local days after (n > 0) or before `from`:
+ * counted on dates, so a change to or from summer time in between does not
+ * shift it an hour. */
+int64_t calendar_add_days(int64_t from, int n);
+
+/* The last local day to act on a deadline due at `due`: the day that
+ * instant ends (a due at 00:00 names the day before). */
+cal_date_t calendar_due_day(int64_t due);
+
 /* n working days after (n > 0) or before (n < 0) `from`, at the same local
  * wall-clock time of day (Friday 15:00 + 1 = Monday 15:00, also across a DST
  * switch). If from falls on a non-working day it is first moved to 00:00 of

@@ -401,14 +401,9 @@ on_key(void *user, const char *section, const char *name, const char *value)
 
 /* ---- load -------------------------------------------------------------- */
 
-static config_t *
-config_new(const char *path)
+void
+config_set_defaults(config_t *c)
 {
-	config_t *c = calloc(1, sizeof(*c));
-
-	if (c == NULL)
-		return NULL;
-	snprintf(c->path, sizeof(c->path), "%s", path);
 	c->log_level = LOG_INFO;
 	c->resend_initial_ms = 1000;
 	c->resend_max_ms = 300000;
@@ -430,6 +425,17 @@ config_new(const char *path)
 	c->dl_reminder_lead = (span_t){2, SPAN_WORKING_DAYS};
 	c->dl_escalation = (span_t){3, SPAN_WORKING_DAYS};
 	c->purge_after = (span_t){90, SPAN_DAYS};
+}
+
+static config_t *
+config_new(const char *path)
+{
+	config_t *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	config_set_defaults(c);
 	return c;
 }
 

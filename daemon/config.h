@@ -99,6 +99,10 @@ void problems_free(problems_t *p);
  */
 config_t *config_load(const char *path, problems_t *problems);
 
+/* Every setting's default (what a file that leaves it out gets); for
+ * configs built by hand, as tests do. Touches nothing else. */
+void config_set_defaults(config_t *c);
+
 /* Wipes the secret key, frees, sets *cfg = NULL; no-op on NULL or *cfg NULL. */
 void config_free(config_t **cfg);
 

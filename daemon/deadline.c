@@ -6,45 +6,47 @@
 #include "calendar.h"
 #include "deadline.h"
 
-#define FIRED_REMINDER   1
-#define FIRED_OVERDUE    2
-#define FIRED_ESCALATION 4
-#define FIRED_ALL        7
-
 #define HOUR_MS 3600000LL
-#define DAY_MS  86400000LL
-
-static int64_t local_days_back(int64_t t, int n);
 
 int64_t
-deadline_span(int64_t t, span_t span, int sign)
+deadline_due(int64_t start, span_t span)
 {
-	int n = (int)span.amount * sign;
-
 	switch (span.unit) {
-	case SPAN_HOURS:
-		return t + n * HOUR_MS;
-	case SPAN_WORKING_DAYS:
-		return calendar_add_working_days(t, n);
-	case SPAN_DAYS:
-	default:
-		/* Forward, a deadline counted in days: the whole last day, moved to
-		 * the next working day. Back (a reminder's lead): the same time of
-		 * day n local days earlier. */
-		return sign > 0 ? calendar_due_after_days(t, n) : local_days_back(t, -n);
+	case SPAN_HOURS:         return start + (int64_t)span.amount * HOUR_MS;
+	case SPAN_WORKING_DAYS:  return calendar_add_working_days(start, (int)span.amount);
+	default:                 return calendar_due_after_days(start, (int)span.amount);
 	}
 }
 
-/* The same local time of day, n local days before t: counted on dates, so
- * a change to or from summer time in between does not shift it an hour. */
-static int64_t
-local_days_back(int64_t t, int n)
+int64_t
+deadline_lead(int64_t due, span_t span)
 {
-	int64_t midnight = calendar_local_midnight(calendar_local_date(t));
-	/* Noon of the day wanted is that day whatever the offset did. */
-	cal_date_t day = calendar_local_date(midnight - n * DAY_MS + 12 * HOUR_MS);
+	switch (span.unit) {
+	case SPAN_HOURS:         return due - (int64_t)span.amount * HOUR_MS;
+	case SPAN_WORKING_DAYS:  return calendar_add_working_days(due, -(int)span.amount);
+	default:                 return calendar_add_days(due, -(int)span.amount);
+	}
+}
 
-	return calendar_local_midnight(day) + (t - midnight);
+int64_t
+deadline_escalate(int64_t due, span_t span)
+{
+	if (span.unit == SPAN_DAYS)
+		return calendar_due_after_days(calendar_local_midnight(calendar_due_day(due)),
+		    (int)span.amount);
+	return deadline_due(due, span);
+}
+
+int64_t
+deadline_next_stage(int fired, int64_t remind_at, int64_t due_at, int64_t escalate_at)
+{
+	if (!(fired & DEADLINE_FIRED_REMINDER))
+		return remind_at;
+	if (!(fired & DEADLINE_FIRED_OVERDUE))
+		return due_at;
+	if (!(fired & DEADLINE_FIRED_ESCALATION))
+		return escalate_at;
+	return 0;
 }
 
 /* ---- opening and closing ------------------------------------------------ */
@@ -53,19 +55,6 @@ typedef struct opening {
 	const char *kind, *actor;
 	span_t length;
 } opening_t;
-
-/* The next stage not yet fired: its instant, or 0 when none is left. */
-static int64_t
-next_stage(int fired, int64_t remind_at, int64_t due_at, int64_t escalate_at)
-{
-	if (!(fired & FIRED_REMINDER))
-		return remind_at;
-	if (!(fired & FIRED_OVERDUE))
-		return due_at;
-	if (!(fired & FIRED_ESCALATION))
-		return escalate_at;
-	return 0;
-}
 
 static int
 open_one(store_t *store, const config_t *cfg, const deadline_event_t *e, const opening_t *o,
@@ -76,14 +65,11 @@ open_one(store_t *store, const config_t *cfg, const deadline_event_t *e, const o
 	    " remind_at, due_at, escalate_at, state, fired, next_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', ?10, ?11)";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
-	int64_t due = deadline_span(e->now, o->length, 1);
-	int64_t remind = deadline_span(due, cfg->dl_reminder_lead, -1);
-	/* Due is the instant the last day ends; days after it count from that
-	 * last day, not from the one that starts there. */
-	int64_t escalate = deadline_span(cfg->dl_escalation.unit == SPAN_DAYS ? due - 1 : due,
-	    cfg->dl_escalation, 1);
+	int64_t due = deadline_due(e->now, o->length);
+	int64_t remind = deadline_lead(due, cfg->dl_reminder_lead);
+	int64_t escalate = deadline_escalate(due, cfg->dl_escalation);
 	/* A lead longer than the deadline would remind at once: no reminder. */
-	int fired = remind <= e->now ? FIRED_REMINDER : 0;
+	int fired = remind <= e->now ? DEADLINE_FIRED_REMINDER : 0;
 
 	if (st == NULL)
 		return -1;
@@ -97,7 +83,7 @@ open_one(store_t *store, const config_t *cfg, const deadline_event_t *e, const o
 	sqlite3_bind_int64(st, 8, due);
 	sqlite3_bind_int64(st, 9, escalate);
 	sqlite3_bind_int(st, 10, fired);
-	sqlite3_bind_int64(st, 11, next_stage(fired, remind, due, escalate));
+	sqlite3_bind_int64(st, 11, deadline_next_stage(fired, remind, due, escalate));
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(store, err);
 	return 0;

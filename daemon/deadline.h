@@ -53,11 +53,30 @@ typedef void deadline_notice_fn(const deadline_notice_t *n, void *ctx);
 int deadline_fire_due(store_t *store, const config_t *cfg, int64_t now, int max,
     deadline_notice_fn *fn, void *ctx, err_t *err);
 
+/* The instant the next stage of any open deadline is due, 0 when none:
+ * an index lookup, so the timer can look every second without taking the
+ * store's write lock when nothing is due. */
+int deadline_next_at(store_t *store, int64_t *next_at, err_t *err);
+
 /* How many deadlines are open and the instant of the next stage due
  * (0 when none), for the daemon's start-up line and status. */
 int deadline_summary(store_t *store, int64_t *open, int64_t *next_at, err_t *err);
 
-/* The instant span after (sign 1) or before (sign -1) t, on the calendar. */
-int64_t deadline_span(int64_t t, span_t span, int sign);
+/* The stages of a deadline, one bit each in deadlines.fired. */
+#define DEADLINE_FIRED_REMINDER   1
+#define DEADLINE_FIRED_OVERDUE    2
+#define DEADLINE_FIRED_ESCALATION 4
+
+/* The instant of the first stage not yet fired, 0 when all have. */
+int64_t deadline_next_stage(int fired, int64_t remind_at, int64_t due_at, int64_t escalate_at);
+
+/* A deadline's instants on the calendar. due: span after start (days: the
+ * whole last day, moved to the next working day). lead: span before due
+ * (days: the same time of day, n local days earlier). escalate: span after
+ * due (days: counted from the last day to act, not from the day due ends
+ * on). */
+int64_t deadline_due(int64_t start, span_t span);
+int64_t deadline_lead(int64_t due, span_t span);
+int64_t deadline_escalate(int64_t due, span_t span);
 
 #endif

@@ -11,9 +11,6 @@
 
 #include "deadline.h"
 
-#define FIRED_REMINDER   1
-#define FIRED_OVERDUE    2
-#define FIRED_ESCALATION 4
 
 typedef struct due_row {
 	int64_t id, remind_at, due_at, escalate_at;
@@ -72,8 +69,8 @@ static const char *
 recipient_of(const config_t *cfg, int stage)
 {
 	if (cfg->role == ROLE_HUB)
-		return stage == FIRED_ESCALATION ? "pool_escalation" : "pool_contact";
-	return stage == FIRED_ESCALATION ? "escalation" : "secretary";
+		return stage == DEADLINE_FIRED_ESCALATION ? "pool_escalation" : "pool_contact";
+	return stage == DEADLINE_FIRED_ESCALATION ? "escalation" : "secretary";
 }
 
 static int
@@ -83,8 +80,8 @@ queue_notice(store_t *store, const config_t *cfg, const due_row_t *r, int stage,
 	static const char sql[] =
 	    "INSERT INTO notifications (at, event, deadline_id, kind, owner, referral_id,"
 	    " proposal_id, actor, recipient, due_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-	const char *event = stage == FIRED_REMINDER ? "reminder"
-	    : stage == FIRED_OVERDUE ? "overdue" : "escalation";
+	const char *event = stage == DEADLINE_FIRED_REMINDER ? "reminder"
+	    : stage == DEADLINE_FIRED_OVERDUE ? "overdue" : "escalation";
 	deadline_notice_t n = { 0, r->id, event, r->kind, r->owner, r->referral_id,
 	    r->proposal_id, r->actor, recipient_of(cfg, stage), r->due_at };
 	sqlite3_stmt *st = store_stmt(store, sql, err);
@@ -114,8 +111,7 @@ mark_fired(store_t *store, const due_row_t *r, int fired, err_t *err)
 {
 	static const char sql[] = "UPDATE deadlines SET fired = ?2, next_at = ?3 WHERE id = ?1";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
-	int64_t next = !(fired & FIRED_REMINDER) ? r->remind_at : !(fired & FIRED_OVERDUE)
-	    ? r->due_at : !(fired & FIRED_ESCALATION) ? r->escalate_at : 0;
+	int64_t next = deadline_next_stage(fired, r->remind_at, r->due_at, r->escalate_at);
 
 	if (st == NULL)
 		return -1;
@@ -136,7 +132,7 @@ static int
 fire_row(store_t *store, const config_t *cfg, const due_row_t *r, int64_t now,
     deadline_notice_fn *fn, void *ctx, err_t *err)
 {
-	static const int stages[] = { FIRED_REMINDER, FIRED_OVERDUE, FIRED_ESCALATION };
+	static const int stages[] = { DEADLINE_FIRED_REMINDER, DEADLINE_FIRED_OVERDUE, DEADLINE_FIRED_ESCALATION };
 	int64_t at[] = { r->remind_at, r->due_at, r->escalate_at };
 	int fired = r->fired;
 
@@ -144,7 +140,7 @@ fire_row(store_t *store, const config_t *cfg, const due_row_t *r, int64_t now,
 		if ((fired & stages[i]) || at[i] > now)
 			continue;
 		fired |= stages[i];
-		if (stages[i] == FIRED_REMINDER && r->due_at <= now)
+		if (stages[i] == DEADLINE_FIRED_REMINDER && r->due_at <= now)
 			continue;
 		if (queue_notice(store, cfg, r, stages[i], now, fn, ctx, err) != 0)
 			return -1;
@@ -191,6 +187,22 @@ deadline_summary(store_t *store, int64_t *open, int64_t *next_at, err_t *err)
 		*open = sqlite3_column_int64(st, 0);
 		*next_at = sqlite3_column_int64(st, 1);
 	}
+	sqlite3_reset(st);
+	return step == SQLITE_ROW ? 0 : store_fail(store, err);
+}
+
+int
+deadline_next_at(store_t *store, int64_t *next_at, err_t *err)
+{
+	static const char sql[] = "SELECT coalesce(min(next_at), 0) FROM deadlines"
+	    " WHERE state = 'open' AND next_at IS NOT NULL";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int step;
+
+	if (st == NULL)
+		return -1;
+	if ((step = sqlite3_step(st)) == SQLITE_ROW)
+		*next_at = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return step == SQLITE_ROW ? 0 : store_fail(store, err);
 }

@@ -16,66 +16,46 @@
 #define DEADLINE_TICK_MS 1000
 #define DEADLINE_BATCH 64      /* deadlines per call; more calls while it fills */
 
-/* The log lines of one call, printed once its transaction has committed,
- * so the log never tells of a notification that a rollback undid. */
-typedef struct notices {
-	char line[DEADLINE_BATCH * 3][320];
-	int n;
-	int64_t now;
-} notices_t;
-
-static void
-flush_notes(notices_t *out)
-{
-	for (int i = 0; i < out->n; i++)
-		log_notice("%s", out->line[i]);
-	out->n = 0;
-}
-
 /* Ids, kinds and dates only: whoever reads the log learns who must act on
  * which referral, never about whom. */
 static void
 note(const deadline_notice_t *n, void *ctx)
 {
-	notices_t *out = ctx;
 	char due[11];
 
-	/* Due is the instant the last day ends: name that last day. */
-	calendar_format_date(calendar_local_date(n->due_at - 1), due);
-	snprintf(out->line[out->n++], sizeof(out->line[0]), "deadline %lld (%s) of referral %s%s%s"
-	    " of %s: %s, due %s; %s must act (notification %lld for %s)",
-	    (long long)n->deadline_id, n->kind, n->referral_id,
-	    n->proposal_id[0] ? " proposal " : "", n->proposal_id, n->owner, n->event, due,
-	    n->actor, (long long)n->notification_id, n->recipient);
+	(void)ctx;
+	calendar_format_date(calendar_due_day(n->due_at), due);
+	node_log_after_commit(LOG_NOTICE, "deadline %lld (%s) of referral %s%s%s of %s: %s, due %s;"
+	    " %s must act (notification %lld for %s)", (long long)n->deadline_id, n->kind,
+	    n->referral_id, n->proposal_id[0] ? " proposal " : "", n->proposal_id, n->owner,
+	    n->event, due, n->actor, (long long)n->notification_id, n->recipient);
 }
 
-/* One round: what fell due, at most DEADLINE_BATCH deadlines; the log
- * lines once the round has committed (node_store_rounds commits between
- * rounds, so they are printed at the start of the next one or below). */
+/* One round: what fell due, at most DEADLINE_BATCH deadlines. */
 static int
 fire_round(struct node *node, void *ctx, err_t *err)
 {
-	notices_t *out = ctx;
-	int n;
+	int n = deadline_fire_due(node->store, node->cfg, *(int64_t *)ctx, DEADLINE_BATCH, note,
+	    NULL, err);
 
-	flush_notes(out);
-	n = deadline_fire_due(node->store, node->cfg, out->now, DEADLINE_BATCH, note, out, err);
-	if (n < 0)
-		out->n = 0;   /* rolled back: nothing of it happened */
 	return n < 0 ? -1 : n == DEADLINE_BATCH;
 }
 
 static void
 on_deadline_tick(void *ctx)
 {
-	static notices_t out;   /* the loop is single-threaded */
 	struct node *node = ctx;
+	int64_t now = clock_now_ms(), next;
+	err_t err;
 
-	out.n = 0;
-	out.now = clock_now_ms();
-	if (node_store_rounds(node, fire_round, &out) == 0)
-		flush_notes(&out);
-	out.n = 0;
+	if (store_health_broken(&node->health))
+		return;
+	if (deadline_next_at(node->store, &next, &err) != 0) {
+		node_store_read_failed(node, &err, "deadlines");
+		return;
+	}
+	if (next != 0 && next <= now)
+		(void)node_store_rounds(node, fire_round, &now);
 }
 
 /* Once at start, after the first look: what is open and when the next

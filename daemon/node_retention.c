@@ -17,8 +17,8 @@ static void
 purged(const char *owner, const char *referral_id, int messages, void *ctx)
 {
 	(void)ctx;
-	log_info("retention: referral %s of %s purged (%d stored messages emptied)", referral_id,
-	    owner, messages);
+	node_log_after_commit(LOG_INFO, "retention: referral %s of %s purged (%d stored messages"
+	    " emptied)", referral_id, owner, messages);
 }
 
 static int

@@ -2,14 +2,15 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "calendar.h"
 #include "retention.h"
 #include "store_audit.h"
 
-#define DAY_MS 86400000LL
-
 typedef struct due_referral {
 	char owner[65], referral_id[65];
+	int emptied;              /* stored messages emptied */
 } due_referral_t;
 
 /* Whether the local case system has the referral's messages. Until the
@@ -20,6 +21,18 @@ retention_handed_over(store_t *store, const due_referral_t *r)
 	(void)store;
 	(void)r;
 	return true;
+}
+
+/* Keeps the rows retention_handed_over() allows, in order; their count. */
+static int
+keep_handed_over(store_t *store, due_referral_t *rows, int n)
+{
+	int kept = 0;
+
+	for (int i = 0; i < n; i++)
+		if (retention_handed_over(store, &rows[i]))
+			rows[kept++] = rows[i];
+	return kept;
 }
 
 static int
@@ -44,45 +57,82 @@ load_due(store_t *store, const config_t *cfg, int64_t cutoff, int max, due_refer
 		snprintf(rows[n].owner, sizeof(rows[n].owner), "%s", sqlite3_column_text(st, 0));
 		snprintf(rows[n].referral_id, sizeof(rows[n].referral_id), "%s",
 		    sqlite3_column_text(st, 1));
-		n++;
+		rows[n++].emptied = 0;
 	}
 	sqlite3_reset(st);
 	return step == SQLITE_DONE ? n : store_fail(store, err);
 }
 
-/* Empties the stored envelopes of one referral's messages. At the hub a
- * referral id is the owner's only, so the peer column must match; at a
- * municipality every referral is its own. Returns the rows emptied. */
+/* The round's referrals, in a temporary table the purge statements join. */
 static int
-empty_envelopes(store_t *store, const config_t *cfg, const due_referral_t *r, err_t *err)
+list_round(store_t *store, const due_referral_t *rows, int n, err_t *err)
+{
+	static const char sql[] = "INSERT INTO temp.retention_due (owner, referral_id)"
+	    " VALUES (?1, ?2)";
+	sqlite3_stmt *st;
+
+	if (store_exec(store, "CREATE TEMP TABLE IF NOT EXISTS retention_due (owner TEXT,"
+	    " referral_id TEXT); DELETE FROM temp.retention_due", err) != 0 ||
+	    (st = store_stmt(store, sql, err)) == NULL)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, rows[i].owner, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, rows[i].referral_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return store_fail(store, err);
+	}
+	return 0;
+}
+
+static void
+count_emptied(due_referral_t *rows, int n, const char *owner, const char *referral_id)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(rows[i].referral_id, referral_id) == 0 &&
+		    (owner == NULL || strcmp(rows[i].owner, owner) == 0)) {
+			rows[i].emptied++;
+			return;
+		}
+}
+
+/*
+ * Empties the stored envelopes of the round's referrals: one pass over the
+ * inbox and one over the outbox for the whole round, with no index on
+ * referral_id that every message would pay for at ingest. At the hub a
+ * referral id is the owner's only, so the peer column must match; at a
+ * municipality every referral is its own (?1 = 0).
+ */
+static int
+empty_envelopes(store_t *store, const config_t *cfg, due_referral_t *rows, int n, err_t *err)
 {
 	static const char *const sqls[] = {
-	    "UPDATE inbox SET envelope = X'' WHERE referral_id = ?1 AND (?2 IS NULL OR sender = ?2)"
-	    " AND length(envelope) > 0",
-	    "UPDATE outbox SET envelope = X'', checksum = NULL WHERE referral_id = ?1 AND"
-	    " (?2 IS NULL OR peer = ?2) AND state != 'queued' AND length(envelope) > 0",
+	    "UPDATE inbox SET envelope = X'' WHERE length(envelope) > 0 AND EXISTS (SELECT 1"
+	    " FROM temp.retention_due d WHERE d.referral_id = inbox.referral_id AND"
+	    " (?1 = 0 OR d.owner = inbox.sender)) RETURNING referral_id, sender",
+	    "UPDATE outbox SET envelope = X'', checksum = NULL WHERE state != 'queued' AND"
+	    " length(envelope) > 0 AND EXISTS (SELECT 1 FROM temp.retention_due d WHERE"
+	    " d.referral_id = outbox.referral_id AND (?1 = 0 OR d.owner = outbox.peer))"
+	    " RETURNING referral_id, peer",
 	};
-	int total = 0;
+	bool hub = cfg->role == ROLE_HUB;
+	int step;
 
-	/* Freed pages keep their bytes unless SQLite is told to zero them; a
-	 * purge must not leave the child's data in the file's free pages. Only
-	 * here: other writes free almost nothing. */
-	if (store_exec(store, "PRAGMA secure_delete = ON", err) != 0)
+	if (list_round(store, rows, n, err) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
 		sqlite3_stmt *st = store_stmt(store, sqls[i], err);
 		if (st == NULL)
 			return -1;
-		sqlite3_bind_text(st, 1, r->referral_id, -1, SQLITE_STATIC);
-		if (cfg->role == ROLE_HUB)
-			sqlite3_bind_text(st, 2, r->owner, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 2);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		sqlite3_bind_int(st, 1, hub);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW)
+			count_emptied(rows, n, hub ? (const char *)sqlite3_column_text(st, 1) : NULL,
+			    (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		if (step != SQLITE_DONE)
 			return store_fail(store, err);
-		total += sqlite3_changes(store_db(store));
 	}
-	return store_exec(store, "PRAGMA secure_delete = OFF", err) == 0 ? total : -1;
+	return 0;
 }
 
 static int
@@ -101,7 +151,22 @@ mark_purged(store_t *store, const due_referral_t *r, int64_t now, int n, err_t *
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(store, err);
 	snprintf(detail, sizeof(detail), "referral %s: %d stored messages emptied", r->referral_id, n);
-	return store_audit(store, now, "purge", NULL, r->owner, NULL, 0, detail, err);
+	return store_audit(store, now, AUDIT_PURGE, NULL, r->owner, NULL, 0, detail, err);
+}
+
+static int
+purge_rows(store_t *store, const config_t *cfg, due_referral_t *rows, int n, int64_t now,
+    retention_fn *fn, void *ctx, err_t *err)
+{
+	if (empty_envelopes(store, cfg, rows, n, err) != 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (mark_purged(store, &rows[i], now, rows[i].emptied, err) != 0)
+			return -1;
+		if (fn != NULL)
+			fn(rows[i].owner, rows[i].referral_id, rows[i].emptied, ctx);
+	}
+	return n;
 }
 
 int
@@ -109,8 +174,8 @@ retention_purge(store_t *store, const config_t *cfg, int64_t now, int max,
     retention_fn *fn, void *ctx, err_t *err)
 {
 	due_referral_t rows[32];
-	int64_t cutoff = now - (int64_t)cfg->purge_after.amount * DAY_MS;
-	int n, done = 0;
+	int64_t cutoff = calendar_add_days(now, -(int)cfg->purge_after.amount);
+	int n, done;
 
 	if (max > (int)(sizeof(rows) / sizeof(rows[0])))
 		max = (int)(sizeof(rows) / sizeof(rows[0]));
@@ -118,16 +183,14 @@ retention_purge(store_t *store, const config_t *cfg, int64_t now, int max,
 		return 0;
 	if ((n = load_due(store, cfg, cutoff, max, rows, err)) < 0)
 		return -1;
-	for (int i = 0; i < n; i++) {
-		int emptied;
-		if (!retention_handed_over(store, &rows[i]))
-			continue;
-		if ((emptied = empty_envelopes(store, cfg, &rows[i], err)) < 0 ||
-		    mark_purged(store, &rows[i], now, emptied, err) != 0)
-			return -1;
-		if (fn != NULL)
-			fn(rows[i].owner, rows[i].referral_id, emptied, ctx);
-		done++;
-	}
+	n = keep_handed_over(store, rows, n);
+	/* Freed pages keep their bytes unless SQLite is told to zero them; a
+	 * purge must not leave the child's data in the file's free pages. Only
+	 * for the purge: other writes free almost nothing. */
+	if (n > 0 && store_exec(store, "PRAGMA secure_delete = ON", err) != 0)
+		return -1;
+	done = purge_rows(store, cfg, rows, n, now, fn, ctx, err);
+	if (n > 0 && store_exec(store, "PRAGMA secure_delete = OFF", done < 0 ? NULL : err) != 0)
+		return -1;
 	return done;   /* fewer than max: nothing more due this round */
 }

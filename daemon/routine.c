@@ -1,5 +1,4 @@
 /* routine — see routine.h. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,22 +35,6 @@ typedef struct apply {
 } apply_t;
 
 static int
-refuse(err_t *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-refuse(err_t *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	err->code = code;
-	return ROUTINE_REFUSED;
-}
-
-static int
 read_referral(apply_t *a)
 {
 	char name[REFERRAL_STATE_MAX];
@@ -61,28 +44,38 @@ read_referral(apply_t *a)
 		return ROUTINE_STORE;
 	a->rs = rc == 0 ? RS_NONE : (referral_state_t)referral_state_from_name(name);
 	if ((int)a->rs < 0)
-		return refuse(a->err, CODE(NOT_ALLOWED), "referral %s is in state %s, unknown to this"
+		return err_set(a->err, CODE(NOT_ALLOWED), "referral %s is in state %s, unknown to this"
 		    " version", a->env->referral_id, name);
+	return ROUTINE_OK;
+}
+
+/* The state of proposal pid of this referral into *ps (PS_NONE if there is
+ * none); a state name this version does not know is refused. */
+static int
+read_proposal_state(apply_t *a, const char *pid, proposal_state_t *ps)
+{
+	char name[PROPOSAL_STATE_MAX];
+	int rc = store_proposal_get(a->store, a->owner, a->env->referral_id, pid, name, a->err);
+
+	*ps = PS_NONE;
+	if (rc < 0)
+		return ROUTINE_STORE;
+	if (rc == 0)
+		return ROUTINE_OK;
+	if ((rc = proposal_state_from_name(name)) < 0)
+		return err_set(a->err, CODE(NOT_ALLOWED), "proposal %s is in state %s, unknown to this"
+		    " version", pid, name);
+	*ps = (proposal_state_t)rc;
 	return ROUTINE_OK;
 }
 
 static int
 read_proposal(apply_t *a)
 {
-	char name[PROPOSAL_STATE_MAX];
-	int rc;
-
 	a->ps = PS_NONE;
 	if (a->rule->proposal_from == 0)
 		return ROUTINE_OK;
-	rc = store_proposal_get(a->store, a->owner, a->env->referral_id, a->proposal_id, name,
-	    a->err);
-	if (rc < 0)
-		return ROUTINE_STORE;
-	if (rc == 1 && (a->ps = (proposal_state_t)proposal_state_from_name(name)) == (proposal_state_t)-1)
-		return refuse(a->err, CODE(NOT_ALLOWED), "proposal %s is in state %s, unknown to this"
-		    " version", a->proposal_id, name);
-	return ROUTINE_OK;
+	return read_proposal_state(a, a->proposal_id, &a->ps);
 }
 
 /*
@@ -98,18 +91,18 @@ check_rule(apply_t *a)
 	int rc;
 
 	if (a->rs == RS_NONE && a->ev != EV_REFERRAL)
-		return refuse(a->err, CODE(UNKNOWN_REFERRAL), "no referral %s", rid);
+		return err_set(a->err, CODE(UNKNOWN_REFERRAL), "no referral %s", rid);
 	if ((a->rule->referral_from & RS_BIT(a->rs)) == 0)
-		return refuse(a->err, CODE(NOT_ALLOWED), "%s not allowed: referral %s is %s", body,
+		return err_set(a->err, CODE(NOT_ALLOWED), "%s not allowed: referral %s is %s", body,
 		    rid, referral_state_name(a->rs));
 	if ((rc = read_proposal(a)) != ROUTINE_OK)
 		return rc;
 	if (a->rule->proposal_from == 0 || (a->rule->proposal_from & PS_BIT(a->ps)) != 0)
 		return ROUTINE_OK;
 	if (a->ps == PS_NONE)
-		return refuse(a->err, CODE(NOT_ALLOWED), "%s not allowed: referral %s has no proposal %s",
+		return err_set(a->err, CODE(NOT_ALLOWED), "%s not allowed: referral %s has no proposal %s",
 		    body, rid, a->proposal_id);
-	return refuse(a->err, CODE(NOT_ALLOWED), "%s not allowed: proposal %s of referral %s is %s",
+	return err_set(a->err, CODE(NOT_ALLOWED), "%s not allowed: proposal %s of referral %s is %s",
 	    body, a->proposal_id, rid, proposal_state_name(a->ps));
 }
 
@@ -136,7 +129,7 @@ check_ledger(apply_t *a)
 	if (rc == 0)
 		return ROUTINE_OK;
 	if ((a->flags & ROUTINE_OVERRIDE_LEDGER) == 0)
-		return refuse(a->err, CODE(NOT_ALLOWED), "family %s is passed on to referral %s of %s"
+		return err_set(a->err, CODE(NOT_ALLOWED), "family %s is passed on to referral %s of %s"
 		    " (proposal %s) and not returned; send with --override-ledger to pass it on anyway",
 		    family, h.referral_id, h.owner, h.proposal_id);
 	return store_audit(a->store, a->now, AUDIT_OP, a->env->message_id, a->owner,
@@ -153,7 +146,7 @@ check_content(apply_t *a)
 
 	if (a->cfg->role == ROLE_HUB && a->outbound && a->ev == EV_FAMILY_PROPOSAL &&
 	    env->family_proposal->family_reference[0] == '\0')
-		return refuse(a->err, CODE(INVALID), "familyProposal.familyReference: required at the"
+		return err_set(a->err, CODE(INVALID), "familyProposal.familyReference: required at the"
 		    " pool (the family's register number, for the ledger of families passed on)");
 	return check_ledger(a);
 }
@@ -161,18 +154,8 @@ check_content(apply_t *a)
 static int
 log_transition(apply_t *a, const char *pid, const char *from, const char *to, int code)
 {
-	static const char *const events[EV_COUNT] = {
-		[EV_REFERRAL] = "referral", [EV_ACK] = "ack", [EV_REJECTED] = "rejected",
-		[EV_INFO] = "info", [EV_AD_PROPOSAL] = "ad_proposal", [EV_AD_DECISION] = "ad_decision",
-		[EV_FAMILY_PROPOSAL] = "family_proposal", [EV_PROCEED] = "proceed",
-		[EV_DECLINE] = "decline", [EV_CONSENT_GIVEN] = "consent_given",
-		[EV_CONSENT_REFUSED] = "consent_refused", [EV_CONTACT_MADE] = "contact_made",
-		[EV_STATUS] = "status", [EV_STATUS_PLACED] = "status_placed",
-		[EV_STATUS_NOT_GOING_AHEAD] = "status_not_going_ahead",
-		[EV_FAMILY_RETURNED] = "family_returned", [EV_CLOSED] = "closed",
-	};
 	transition_row_t t = {
-		a->owner, a->env->referral_id, pid, events[a->ev], from, to, a->env->message_id, code,
+		a->owner, a->env->referral_id, pid, routine_event_name(a->ev), from, to, a->env->message_id, code,
 	};
 
 	return store_transition_add(a->store, &t, a->now, a->err) == 0 ? ROUTINE_OK : ROUTINE_STORE;
@@ -214,20 +197,13 @@ change_referral(apply_t *a)
 	    event_code(env));
 }
 
-static bool
-ends_proposal(proposal_state_t s)
-{
-	return s == PS_DECLINED || s == PS_FAMILY_DECLINED || s == PS_PLACED ||
-	    s == PS_RETURNED || s == PS_WITHDRAWN;
-}
-
 static int
 set_proposal(apply_t *a, const char *pid, proposal_state_t from, proposal_state_t to)
 {
 	int code = a->env->body_case == BODY(STATUS_REPORT) ? (int)a->env->status_report->status : 0;
 
 	if (store_proposal_set_state(a->store, a->owner, a->env->referral_id, pid,
-	    proposal_state_name(to), ends_proposal(to), a->now, a->err) != 0)
+	    proposal_state_name(to), proposal_state_ends(to), a->now, a->err) != 0)
 		return ROUTINE_STORE;
 	return log_transition(a, pid, proposal_state_name(from), proposal_state_name(to), code);
 }
@@ -264,27 +240,25 @@ close_proposals(apply_t *a)
 {
 	const Famlink__V1__ReferralClosed *c = a->env->referral_closed;
 	const char *keep = NULL;
-	char name[PROPOSAL_STATE_MAX];
+	proposal_state_t ps;
 	int rc;
 
 	if (c->outcome == FAMLINK__V1__CLOSING_OUTCOME__CLOSING_OUTCOME_PLACED_WITH_PROPOSAL &&
 	    c->proposal_id[0] == '\0')
-		return refuse(a->err, CODE(INVALID), "referralClosed.proposalId: required with"
+		return err_set(a->err, CODE(INVALID), "referralClosed.proposalId: required with"
 		    " CLOSING_OUTCOME_PLACED_WITH_PROPOSAL (the proposal whose family was placed)");
 	if (c->outcome == FAMLINK__V1__CLOSING_OUTCOME__CLOSING_OUTCOME_PLACED_WITH_PROPOSAL) {
 		keep = c->proposal_id;
-		rc = store_proposal_get(a->store, a->owner, a->env->referral_id, keep, name, a->err);
-		if (rc < 0)
-			return ROUTINE_STORE;
-		if (rc == 0)
-			return refuse(a->err, CODE(NOT_ALLOWED), "referral_closed not allowed: referral %s"
+		if ((rc = read_proposal_state(a, keep, &ps)) != ROUTINE_OK)
+			return rc;
+		if (ps == PS_NONE)
+			return err_set(a->err, CODE(NOT_ALLOWED), "referral_closed not allowed: referral %s"
 			    " has no proposal %s", a->env->referral_id, keep);
-		rc = proposal_state_from_name(name);
-		if (!proposal_state_holds_family((proposal_state_t)rc) && rc != PS_PLACED)
-			return refuse(a->err, CODE(NOT_ALLOWED), "referral_closed not allowed: proposal %s"
+		if (!proposal_state_holds_family(ps) && ps != PS_PLACED)
+			return err_set(a->err, CODE(NOT_ALLOWED), "referral_closed not allowed: proposal %s"
 			    " of referral %s is %s (placed with it needs its contact details passed on)",
-			    keep, a->env->referral_id, name);
-		if (rc != PS_PLACED && set_proposal(a, keep, (proposal_state_t)rc, PS_PLACED) != 0)
+			    keep, a->env->referral_id, proposal_state_name(ps));
+		if (ps != PS_PLACED && set_proposal(a, keep, ps, PS_PLACED) != 0)
 			return ROUTINE_STORE;
 	}
 	if (store_proposal_withdraw_open(a->store, a->owner, a->env->referral_id, keep,
@@ -310,7 +284,7 @@ check_sender(apply_t *a)
 {
 	if ((routine_rule(a->ev, RS_NONE)->sender & a->sender) != 0)
 		return ROUTINE_OK;
-	return refuse(a->err, CODE(NOT_ALLOWED), "%s goes the other way (pool and municipality)",
+	return err_set(a->err, CODE(NOT_ALLOWED), "%s goes the other way (pool and municipality)",
 	    envelope_body_name(a->env));
 }
 
@@ -401,9 +375,9 @@ resolve_recipient(store_t *store, Famlink__V1__Envelope *env, char buf[65], err_
 	if (n < 0)
 		return ROUTINE_STORE;
 	if (n == 0)
-		return refuse(err, CODE(UNKNOWN_REFERRAL), "no referral %s", env->referral_id);
+		return err_set(err, CODE(UNKNOWN_REFERRAL), "no referral %s", env->referral_id);
 	if (n > 1)
-		return refuse(err, CODE(INVALID), "referral %s exists for several municipalities:"
+		return err_set(err, CODE(INVALID), "referral %s exists for several municipalities:"
 		    " give the recipient", env->referral_id);
 	env->recipient = buf;
 	return ROUTINE_OK;

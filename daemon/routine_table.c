@@ -10,6 +10,8 @@
 
 /* Held: the family's contact details are with the municipality. */
 #define P_HELD (P(CONTACT_DETAILS_SENT) | P(CONTACTED) | P(STATUS_REPORTED))
+/* Ended: nothing more can happen to the proposal. */
+#define P_ENDED (P(DECLINED) | P(FAMILY_DECLINED) | P(PLACED) | P(RETURNED) | P(WITHDRAWN))
 /* The referral is open for work once acknowledged. */
 #define R_OPEN (R(ACKNOWLEDGED) | R(MATCHING))
 
@@ -54,6 +56,25 @@ static const char *const proposal_names[PS_COUNT] = {
 	[PS_STATUS_REPORTED] = "status_reported", [PS_PLACED] = "placed",
 	[PS_RETURNED] = "returned", [PS_WITHDRAWN] = "withdrawn",
 };
+
+/* Stable names, as the transitions table keeps them. */
+static const char *const event_names[EV_COUNT] = {
+	[EV_NONE] = "none",
+	[EV_REFERRAL] = "referral", [EV_ACK] = "ack", [EV_REJECTED] = "rejected",
+	[EV_INFO] = "info", [EV_AD_PROPOSAL] = "ad_proposal", [EV_AD_DECISION] = "ad_decision",
+	[EV_FAMILY_PROPOSAL] = "family_proposal", [EV_PROCEED] = "proceed",
+	[EV_DECLINE] = "decline", [EV_CONSENT_GIVEN] = "consent_given",
+	[EV_CONSENT_REFUSED] = "consent_refused", [EV_CONTACT_MADE] = "contact_made",
+	[EV_STATUS] = "status", [EV_STATUS_PLACED] = "status_placed",
+	[EV_STATUS_NOT_GOING_AHEAD] = "status_not_going_ahead",
+	[EV_FAMILY_RETURNED] = "family_returned", [EV_CLOSED] = "closed",
+};
+
+const char *
+routine_event_name(routine_event_t ev)
+{
+	return (unsigned)ev < EV_COUNT ? event_names[ev] : "unknown";
+}
 
 const routine_rule_t *
 routine_rule(routine_event_t ev, referral_state_t rs)
@@ -158,4 +179,10 @@ bool
 proposal_state_holds_family(proposal_state_t s)
 {
 	return (P_HELD & PS_BIT(s)) != 0;
+}
+
+bool
+proposal_state_ends(proposal_state_t s)
+{
+	return (P_ENDED & PS_BIT(s)) != 0;
 }

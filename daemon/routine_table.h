@@ -76,6 +76,10 @@ routine_event_t routine_event_of(const Famlink__V1__Envelope *env, const char **
  * it may not); NULL for EV_NONE. Static. */
 const routine_rule_t *routine_rule(routine_event_t ev, referral_state_t rs);
 
+/* The event's stable name ("consent_given"), as the transitions table
+ * keeps it. Static. */
+const char *routine_event_name(routine_event_t ev);
+
 /* Stable names ("acknowledged", "contact_details_sent"), and back: the
  * state, or -1 for a name that is none. */
 const char *referral_state_name(referral_state_t s);
@@ -86,5 +90,9 @@ int proposal_state_from_name(const char *name);
 /* A proposal whose family is held by its municipality (passed on and not
  * yet placed, returned or withdrawn). */
 bool proposal_state_holds_family(proposal_state_t s);
+
+/* A proposal that has ended (declined, family declined, placed, returned,
+ * withdrawn): nothing more can happen to it. */
+bool proposal_state_ends(proposal_state_t s);
 
 #endif

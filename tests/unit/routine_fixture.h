@@ -2,7 +2,7 @@
  * routine_fixture — the store and the two configurations the routine's
  * unit tests run against: the pool pool:stockholm-nord with members 0180
  * (which has a contact person) and 0181 (none), every kind in its remit,
- * and municipality 0180; both with config.c's default deadlines. A real
+ * and municipality 0180; both with config.c's defaults. A real
  * store in a scratch directory. Header-only, like scratch_store.h.
  */
 #ifndef FAMLINK_TEST_ROUTINE_FIXTURE_H
@@ -28,17 +28,6 @@ typedef struct fixture {
 } fixture_t;
 
 static inline void
-routine_fixture_deadlines(config_t *c)
-{
-	c->dl_acknowledge = (span_t){1, SPAN_WORKING_DAYS};
-	c->dl_acknowledge_emergency = (span_t){2, SPAN_HOURS};
-	c->dl_first_contact = (span_t){14, SPAN_DAYS};
-	c->dl_status_report = (span_t){21, SPAN_DAYS};
-	c->dl_reminder_lead = (span_t){2, SPAN_WORKING_DAYS};
-	c->dl_escalation = (span_t){3, SPAN_WORKING_DAYS};
-}
-
-static inline void
 routine_fixture_pool(fixture_t *f)
 {
 	f->hub.role = ROLE_HUB;
@@ -52,8 +41,7 @@ routine_fixture_pool(fixture_t *f)
 	f->peers[0].member = f->peers[1].member = true;
 	f->hub.peers = f->peers;
 	f->hub.npeers = 2;
-	f->hub.remit_kinds = 0x1e;   /* every kind */
-	routine_fixture_deadlines(&f->hub);
+	config_set_defaults(&f->hub);
 }
 
 /* *state = a new fixture whose store is named for the test; 0 or -1. */
@@ -71,7 +59,7 @@ routine_fixture_setup(void **state, const char *name, int64_t now)
 	f->muni.role = ROLE_MUNICIPALITY;
 	snprintf(f->muni.node_id, sizeof(f->muni.node_id), "%s", M180);
 	snprintf(f->muni.hub_id, sizeof(f->muni.hub_id), "%s", HUB);
-	routine_fixture_deadlines(&f->muni);
+	config_set_defaults(&f->muni);
 	*state = f;
 	return 0;
 }

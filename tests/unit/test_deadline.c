@@ -103,15 +103,9 @@ static void
 cfg_init(config_t *c, node_role_t role, const char *node_id)
 {
 	memset(c, 0, sizeof(*c));
+	config_set_defaults(c);
 	c->role = role;
 	snprintf(c->node_id, sizeof(c->node_id), "%s", node_id);
-	c->dl_acknowledge = (span_t){ 1, SPAN_WORKING_DAYS };
-	c->dl_acknowledge_emergency = (span_t){ 2, SPAN_HOURS };
-	c->dl_first_contact = (span_t){ 14, SPAN_DAYS };
-	c->dl_status_report = (span_t){ 21, SPAN_DAYS };
-	c->dl_reminder_lead = (span_t){ 2, SPAN_WORKING_DAYS };
-	c->dl_escalation = (span_t){ 3, SPAN_WORKING_DAYS };
-	c->purge_after = (span_t){ 90, SPAN_DAYS };
 }
 
 /* The firing tests follow first_contact alone: a status report due in a
@@ -317,14 +311,14 @@ test_span_hours(void **state)
 	span_t h2 = { 2, SPAN_HOURS }, h30 = { 30, SPAN_HOURS };
 
 	(void)state;
-	assert_int_equal(deadline_span(t, h2, 1), t + 2 * HOUR);
-	assert_int_equal(deadline_span(t, h2, -1), t - 2 * HOUR);
+	assert_int_equal(deadline_due(t, h2), t + 2 * HOUR);
+	assert_int_equal(deadline_lead(t, h2), t - 2 * HOUR);
 	/* Clock hours, not working hours: over a weekend too. */
-	assert_int_equal(deadline_span(local(2026, 3, 6, 20, 0), h30, 1), local(2026, 3, 8, 2, 0));
+	assert_int_equal(deadline_due(local(2026, 3, 6, 20, 0), h30), local(2026, 3, 8, 2, 0));
 	/* ... and across the spring switch (Sunday 2026-03-29 02:00 CET ->
 	 * 03:00 CEST): 2 hours from 01:30 CET is 04:30 CEST. */
 	t = local(2026, 3, 29, 1, 30);
-	assert_int_equal(deadline_span(t, h2, 1), t + 2 * HOUR);
+	assert_int_equal(deadline_due(t, h2), t + 2 * HOUR);
 }
 
 static void
@@ -336,23 +330,23 @@ test_span_days(void **state)
 	(void)state;
 	/* Thursday 2026-03-05 + 14 = Thursday 03-19: the whole of that day. */
 	assert_int_equal(calendar_weekday(date(2026, 3, 5)), 4);
-	assert_int_equal(deadline_span(t, d14, 1), end_of(2026, 3, 19));
+	assert_int_equal(deadline_due(t, d14), end_of(2026, 3, 19));
 	assert_int_equal(end_of(2026, 3, 19), local(2026, 3, 20, 0, 0));
-	assert_int_equal(deadline_span(local(2026, 3, 5, 0, 0), d14, 1), end_of(2026, 3, 19));
-	assert_int_equal(deadline_span(local(2026, 3, 5, 23, 59), d14, 1), end_of(2026, 3, 19));
+	assert_int_equal(deadline_due(local(2026, 3, 5, 0, 0), d14), end_of(2026, 3, 19));
+	assert_int_equal(deadline_due(local(2026, 3, 5, 23, 59), d14), end_of(2026, 3, 19));
 	/* Saturday 2026-03-07 + 14 = Saturday 03-21 -> end of Monday 03-23. */
 	assert_int_equal(calendar_weekday(date(2026, 3, 21)), 6);
-	assert_int_equal(deadline_span(local(2026, 3, 7, 9, 15), d14, 1), end_of(2026, 3, 23));
+	assert_int_equal(deadline_due(local(2026, 3, 7, 9, 15), d14), end_of(2026, 3, 23));
 	/* Friday 2027-03-05 + 21 = långfredagen 03-26; Saturday, Easter Day
 	 * (also the DST switch), annandag påsk -> end of Tuesday 03-30. */
 	assert_string_equal(calendar_holiday(date(2027, 3, 26)), "långfredagen");
 	assert_string_equal(calendar_holiday(date(2027, 3, 29)), "annandag påsk");
-	assert_int_equal(deadline_span(local(2027, 3, 5, 14, 0), d21, 1), end_of(2027, 3, 30));
+	assert_int_equal(deadline_due(local(2027, 3, 5, 14, 0), d21), end_of(2027, 3, 30));
 	/* Four 24-hour days and the 23-hour Easter Day from the start of Good
 	 * Friday. */
 	assert_int_equal(end_of(2027, 3, 30) - local(2027, 3, 26, 0, 0), 5 * DAY - HOUR);
 	/* Back (a reminder's lead): plain days, no moving. */
-	assert_int_equal(deadline_span(t, d3, -1), t - 3 * DAY);
+	assert_int_equal(deadline_lead(t, d3), t - 3 * DAY);
 }
 
 static void
@@ -364,24 +358,23 @@ test_span_working_days(void **state)
 	/* Midsummer 2026: Friday 06-19 midsommarafton, Saturday 06-20
 	 * midsommardagen. Thursday 14:00 + 1 = Monday 14:00. */
 	assert_string_equal(calendar_holiday(date(2026, 6, 19)), "midsommarafton");
-	assert_int_equal(deadline_span(local(2026, 6, 18, 14, 0), wd1, 1), local(2026, 6, 22, 14, 0));
-	assert_int_equal(deadline_span(local(2026, 6, 17, 9, 30), wd2, 1), local(2026, 6, 22, 9, 30));
-	assert_int_equal(deadline_span(local(2026, 6, 22, 14, 0), wd1, -1), local(2026, 6, 18, 14, 0));
+	assert_int_equal(deadline_due(local(2026, 6, 18, 14, 0), wd1), local(2026, 6, 22, 14, 0));
+	assert_int_equal(deadline_due(local(2026, 6, 17, 9, 30), wd2), local(2026, 6, 22, 9, 30));
+	assert_int_equal(deadline_lead(local(2026, 6, 22, 14, 0), wd1), local(2026, 6, 18, 14, 0));
 	/* Back 2 from the end of Monday 06-22 (Tuesday midnight): Thursday 06-18. */
-	assert_int_equal(deadline_span(local(2026, 6, 23, 0, 0), wd2, -1), local(2026, 6, 18, 0, 0));
+	assert_int_equal(deadline_lead(local(2026, 6, 23, 0, 0), wd2), local(2026, 6, 18, 0, 0));
 	/* Back 2 from an ordinary Monday midnight (2026-03-09, the end of the
 	 * weekend): Thursday 03-05 00:00, leaving Thursday and Friday. */
 	assert_int_equal(calendar_weekday(date(2026, 3, 9)), 1);
-	assert_int_equal(deadline_span(local(2026, 3, 9, 0, 0), wd2, -1), local(2026, 3, 5, 0, 0));
+	assert_int_equal(deadline_lead(local(2026, 3, 9, 0, 0), wd2), local(2026, 3, 5, 0, 0));
 	/* From the end of a Friday (Saturday midnight), the same. */
-	assert_int_equal(deadline_span(end_of(2026, 3, 6), wd2, -1), local(2026, 3, 5, 0, 0));
+	assert_int_equal(deadline_lead(end_of(2026, 3, 6), wd2), local(2026, 3, 5, 0, 0));
 }
 
-/* BUG: an escalation configured in days ("escalation = 3d") comes a day
- * late. The due instant is the end of the last day, i.e. 00:00 of the next
- * one, and deadline_span(due, days, +1) counts calendar_due_after_days()
- * from that next day. Due the end of Monday 2026-03-23, 3 days later is the
- * end of Thursday 03-26 (as 3 working days are), not the end of Friday. */
+/* An escalation configured in days ("escalation = 3d") counts from the
+ * last day to act, not from the day the due instant (00:00) starts: due the
+ * end of Monday 2026-03-23, 3 days later is the end of Thursday 03-26 (as
+ * 3 working days are), not the end of Friday. */
 static void
 test_escalation_in_days(void **state)
 {
@@ -393,15 +386,15 @@ test_escalation_in_days(void **state)
 	apply(f, &f->muni, EV_CONSENT_GIVEN, M180, R1, P1, 0, local(2026, 3, 9, 11, 0));
 	get_row(f, &r, "kind = 'first_contact'");
 	assert_int_equal(r.due_at, end_of(2026, 3, 23));
-	assert_int_equal(deadline_span(r.due_at, (span_t){ 3, SPAN_WORKING_DAYS }, 1),
+	assert_int_equal(deadline_due(r.due_at, (span_t){ 3, SPAN_WORKING_DAYS }),
 	    end_of(2026, 3, 26));
 	assert_int_equal(r.escalate_at, end_of(2026, 3, 26));
 }
 
-/* BUG (minor): a reminder lead in days is taken as 24-hour periods, so
- * across a DST switch it lands an hour off a midnight, on the wrong local
- * date. Due the end of Monday 2026-03-30 (CEST), 2 days before is 00:00
- * Sunday 03-29; t - 48 h is 23:00 Saturday 03-28 (CET). */
+/* A reminder lead in days counts local days, not 48-hour periods: across
+ * the switch to summer time it stays on a midnight. Due the end of Monday
+ * 2026-03-30 (CEST), 2 days before is 00:00 Sunday 03-29, not 23:00
+ * Saturday 03-28 (CET). */
 static void
 test_reminder_lead_in_days_dst(void **state)
 {
@@ -894,10 +887,9 @@ test_fire_batches(void **state)
 	assert_int_equal(f->nnotes, 10);
 }
 
-/* BUG: deadline_fire_due() silently caps max at 64 (deadline_fire.c, the
- * rows[64] buffer), so with max > 64 a return below max no longer means
- * "nothing left", which deadline.h tells the caller ("call again while it
- * returns max"). With max 100 and 70 due it returns 64 and leaves 6. */
+/* deadline_fire_due() reads in chunks of 64, but a max above that still
+ * means what deadline.h says: a return below max leaves nothing due (with
+ * max 100 and 70 due, all 70). */
 static void
 test_fire_batch_over_64(void **state)
 {
@@ -911,10 +903,9 @@ test_fire_batch_over_64(void **state)
 		    " AND next_at <= %lld", (long long)now), 0);
 }
 
-/* BUG: max < 0 reaches SQLite as LIMIT -1 (no limit) and load_due() writes
- * every due row into deadline_fire_due()'s rows[64]: a stack overflow with
- * more than 64 due. Run in a child so the crash stays there; the parent has
- * no open store across the fork. */
+/* A max below 0 fires nothing (it once reached SQLite as LIMIT -1, no
+ * limit, and overflowed the 64-row buffer). Run in a child so a crash would
+ * stay there; the parent has no open store across the fork. */
 static void
 test_fire_negative_max(void **state)
 {
