@@ -16,8 +16,11 @@
 typedef enum ctl_exit {
 	CTL_OK = 0,
 	CTL_ERROR = 1,     /* the operation failed (config, store, a refused message) */
-	CTL_USAGE = 2,     /* unknown verb or option, wrong arguments */
-	CTL_NO_STORE = 3,  /* status, queue: famlinkd has not made the store yet */
+	CTL_USAGE = 2,     /* unknown verb or option, wrong arguments, reset-store
+	                    * without --yes, a bad FAMLINK_CLOCK_OFFSET */
+	CTL_NO_STORE = 3,  /* a verb that only reads the store (status, queue, referrals,
+	                    * families, deadlines, notifications, report): famlinkd
+	                    * has not made the store yet */
 	/* The store is refused (store_fault_t; famlinkd exits with the same). */
 	CTL_STORE_LOST = 4,     /* famlink.id says there was one: missing, empty, replaced */
 	CTL_STORE_DAMAGED = 5,  /* quick_check failed, or not a database */
@@ -26,7 +29,7 @@ typedef enum ctl_exit {
 
 typedef struct ctl_opts {
 	bool json;      /* --json: machine-readable output */
-	bool all;       /* queue --all: no row limit */
+	bool all;       /* queue, notifications --all: no row limit */
 	bool force;     /* keygen --force: replace existing key files */
 	bool yes;       /* reset-store --yes: really */
 	bool override_ledger;  /* send --override-ledger: pass on a held family */
@@ -39,8 +42,7 @@ typedef struct ctl_opts {
 	const char *format;        /* report --format text|csv|json|html */
 	/* Filled in by ctl_check_values() from the above. */
 	char municipality_id[65];  /* "municipality:0180", or "" */
-	bool has_from, has_to;
-	cal_date_t from_date, to_date;
+	cal_date_t from_date, to_date;   /* report: --from, --to or their defaults */
 	int format_id;             /* meeting_format_t (ctl_meeting.h) */
 } ctl_opts_t;
 
@@ -55,7 +57,9 @@ int ctl_referrals(const config_t *cfg, const ctl_opts_t *o);
 int ctl_families(const config_t *cfg, const ctl_opts_t *o);
 int ctl_deadlines(const config_t *cfg, const ctl_opts_t *o);
 int ctl_notifications(const config_t *cfg, const ctl_opts_t *o);
-/* `famlinkctl report meeting`: argv[0] is the report's name. */
+/* `famlinkctl report meeting`: the report of o->municipality_id from
+ * o->from_date to o->to_date in o->format_id, as ctl_check_values() set
+ * them. */
 int ctl_report_meeting(const config_t *cfg, const ctl_opts_t *o);
 
 /* Checks and parses the values of --state, --municipality, --from, --to

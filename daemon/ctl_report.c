@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "log.h"
+#include "report_fmt.h"
 #include "store.h"
 #include "store_identity.h"
 #include "store_health.h"
@@ -41,34 +42,6 @@ fmt_time(int64_t ms, char *buf, size_t len)
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
 	return buf;
-}
-
-/* "3.2s", "14m", "2h", "3d" — an age an operator reads at a glance. */
-static const char *
-fmt_age(int64_t ms, char *buf, size_t len)
-{
-	if (ms <= 0)
-		return "-";
-	if (ms < 60000)
-		snprintf(buf, len, "%.1fs", (double)ms / 1000);
-	else if (ms < 3600000)
-		snprintf(buf, len, "%lldm", (long long)(ms / 60000));
-	else if (ms < 86400000)
-		snprintf(buf, len, "%lldh", (long long)(ms / 3600000));
-	else
-		snprintf(buf, len, "%lldd", (long long)(ms / 86400000));
-	return buf;
-}
-
-static void
-print_json(json_t *j)
-{
-	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(j);
 }
 
 /* The peer's state in words an operator acts on: "never connected" is a
@@ -149,7 +122,7 @@ status_table(const config_t *cfg, const store_health_report_t *h, const peer_rep
 		    log_escape(rows[i].node_id, id, sizeof(id)),
 		    peer_state(&rows[i]), fmt_time(rows[i].refused_since, s, sizeof(s)),
 		    fmt_time(rows[i].last_seen, t, sizeof(t)), rows[i].waiting, rows[i].unacked,
-		    fmt_age(rows[i].oldest_unacked ? now - rows[i].oldest_unacked : 0, a, sizeof(a)),
+		    report_age(rows[i].oldest_unacked ? now - rows[i].oldest_unacked : 0, a, sizeof(a)),
 		    rows[i].delivered, rows[i].dead);
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].skips > 0)
@@ -204,7 +177,7 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 		json_t *peers = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(peers, peer_json(&rows[i], now));
-		print_json(json_pack("{s:s, s:s, s:o, s:o, s:i}", "nodeId", cfg->node_id,
+		report_print_json(json_pack("{s:s, s:s, s:o, s:o, s:i}", "nodeId", cfg->node_id,
 		    "role", cfg->role == ROLE_HUB ? "hub" : "municipality",
 		    "store", store_health_json(&health), "peers", peers, "deadLetters", (int)dead));
 	} else {
@@ -241,7 +214,7 @@ queue_row(void *ctx, const queue_report_t *r)
 	/* Ids and reasons came from outside once: one line each, whatever they hold. */
 	printf("%-26s %-20s %8llu %-18s %-8s %7s %s\n", log_escape(r->message_id, id, sizeof(id)),
 	    log_escape(r->peer, peer, sizeof(peer)), (unsigned long long)r->sequence, r->body_type,
-	    r->state, fmt_age(q->now - r->created_at, a, sizeof(a)),
+	    r->state, report_age(q->now - r->created_at, a, sizeof(a)),
 	    r->code ? log_escape(r->reason, reason, sizeof(reason)) : "");
 }
 
@@ -265,7 +238,7 @@ ctl_queue(const config_t *cfg, const ctl_opts_t *o)
 		rc = 1;
 	}
 	if (o->json)
-		print_json(q.rows);
+		report_print_json(q.rows);
 	else {
 		json_decref(q.rows);
 		if (q.n == 0)

@@ -1,10 +1,10 @@
 /*
- * ctl_routine — `famlinkctl referrals`, `families` and `deadlines`: the
- * routine's state read from the store while the daemon runs, and the
- * checks of the options they and `report meeting` take. Ids, states,
- * kinds, times and counts only. Tables show Swedish local dates; --json
- * prints a JSON array with instants as ISO-8601 UTC and local dates beside
- * them (ctl_meeting.h).
+ * ctl_routine — `famlinkctl referrals`, `families`, `deadlines` and
+ * `notifications`: the routine's state read from the store while the daemon
+ * runs, and the checks of the options they and `report meeting` take. Ids,
+ * states, kinds, times and counts only. Tables show Swedish local dates;
+ * --json prints a JSON array with instants as ISO-8601 UTC and local dates
+ * beside them (ctl_meeting.h).
  */
 #include <jansson.h>
 #include <sqlite3.h>
@@ -13,11 +13,14 @@
 #include <string.h>
 
 #include "clock.h"
+#include "confval.h"
 #include "ctl.h"
 #include "ctl_meeting_render.h"
-#include "report_fmt.h"
+#include "deadline.h"
 #include "log.h"
+#include "report_fmt.h"
 #include "routine_table.h"
+#include "validate.h"
 
 /* ---- option values ------------------------------------------------------------- */
 
@@ -36,24 +39,22 @@ bad_state(const char *verb, const char *state)
 static int
 parse_municipality(const char *verb, const char *arg, char out[65])
 {
-	const char *code = strncmp(arg, "municipality:", 13) == 0 ? arg + 13 : arg;
-
-	if (strlen(code) == 4 && strspn(code, "0123456789") == 4) {
-		snprintf(out, 65, "municipality:%s", code);
+	snprintf(out, 65, "%s%s", strncmp(arg, "municipality:", 13) == 0 ? "" : "municipality:",
+	    arg);
+	if (confval_municipality_id(out))
 		return 0;
-	}
+	out[0] = '\0';
 	fprintf(stderr, "famlinkctl %s: --municipality %s: give the kommunkod (4 digits, e.g."
 	    " 0180) or the node id (municipality:0180)\n", verb, arg);
 	return -1;
 }
 
+/* YYYY-MM-DD, digits only (validate_date), in the calendar's range. */
 static int
 parse_date(const char *verb, const char *opt, const char *arg, cal_date_t *d)
 {
-	char tail;
-
-	if (strlen(arg) == 10 && sscanf(arg, "%4d-%2d-%2d%c", &d->year, &d->month, &d->day,
-	    &tail) == 3 && arg[4] == '-' && arg[7] == '-' && calendar_date_valid(*d))
+	if (validate_date(arg) && sscanf(arg, "%4d-%2d-%2d", &d->year, &d->month, &d->day) == 3 &&
+	    calendar_date_valid(*d))
 		return 0;
 	fprintf(stderr, "famlinkctl %s: %s %s: not a date; give YYYY-MM-DD (a Swedish local"
 	    " date)\n", verb, opt, arg);
@@ -81,12 +82,12 @@ check_report(ctl_opts_t *o, int argc, char **argv)
 		    " kommunkod, 0180, or the node id, municipality:0180)\n");
 		return -1;
 	}
-	if ((o->has_from && parse_date("report", "--from", o->from, &o->from_date) != 0) ||
-	    (o->has_to && parse_date("report", "--to", o->to, &o->to_date) != 0))
+	if ((o->from != NULL && parse_date("report", "--from", o->from, &o->from_date) != 0) ||
+	    (o->to != NULL && parse_date("report", "--to", o->to, &o->to_date) != 0))
 		return -1;
-	if (!o->has_to)
+	if (o->to == NULL)
 		o->to_date = calendar_local_date(clock_now_ms());
-	if (!o->has_from)
+	if (o->from == NULL)
 		o->from_date = report_date_add(o->to_date, 1 - MEETING_DEFAULT_DAYS);
 	if (date_key(o->from_date) > date_key(o->to_date)) {
 		char f[11], t[11];
@@ -106,8 +107,6 @@ check_report(ctl_opts_t *o, int argc, char **argv)
 int
 ctl_check_values(const char *verb, ctl_opts_t *o, int argc, char **argv)
 {
-	o->has_from = o->from != NULL;
-	o->has_to = o->to != NULL;
 	o->format_id = MEETING_TEXT;
 	if (o->state != NULL && referral_state_from_name(o->state) <= RS_NONE)
 		return bad_state(verb, o->state);
@@ -137,86 +136,45 @@ open_routine_store(const config_t *cfg)
 	return store;
 }
 
-/* "14m", "5h", "3d": since created. */
-static const char *
-fmt_age(int64_t ms, char *buf, size_t len)
-{
-	if (ms < 3600000)
-		snprintf(buf, len, "%lldm", (long long)(ms > 0 ? ms / 60000 : 0));
-	else if (ms < 86400000)
-		snprintf(buf, len, "%lldh", (long long)(ms / 3600000));
-	else
-		snprintf(buf, len, "%lldd", (long long)(ms / 86400000));
-	return buf;
-}
-
-/* Runs st (bound) and hands each row to fn; prints the error. 0 or -1. */
-typedef void row_fn(void *ctx, sqlite3_stmt *st);
-
-static int
-each_row(store_t *store, sqlite3_stmt *st, row_fn *fn, void *ctx)
-{
-	err_t err;
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(ctx, st);
-	if (report_done(store, st, rc, &err) == 0)
-		return 0;
-	fprintf(stderr, "famlinkctl: %s\n", err.msg);
-	return -1;
-}
-
+/* A listing being printed: its options, the JSON array it fills (--json),
+ * the instant ages count to, the rows so far, and the error of the
+ * report_*() step that failed. */
 typedef struct listing {
 	const ctl_opts_t *o;
 	json_t *rows;
 	int64_t now;
 	size_t n;
+	err_t err;   /* msg "" unless a report_* step failed */
 } listing_t;
 
-static void
-print_json(json_t *j)
-{
-	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+typedef void row_fn(listing_t *l, sqlite3_stmt *st);
 
-	printf("%s\n", text ? text : "null");
-	free(text);
-	json_decref(j);
+/* Runs st (bound) and hands each row to fn: 0, or -1 with l->err. */
+static int
+each_row(store_t *store, sqlite3_stmt *st, row_fn *fn, listing_t *l)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(l, st);
+	return report_done(store, st, rc, &l->err);
 }
 
-/* Prints the JSON array or the "nothing" line, and closes the store. */
+/* Prints the JSON array or the "nothing" line (or l->err), and closes the
+ * store. */
 static int
 finish(listing_t *l, store_t **store, int rc, const char *none)
 {
 	if (l->o->json && rc == 0)
-		print_json(l->rows);
+		report_print_json(l->rows);
 	else
 		json_decref(l->rows);
 	if (!l->o->json && rc == 0 && l->n == 0)
 		printf("%s\n", none);
+	if (rc != 0 && l->err.msg[0] != '\0')
+		fprintf(stderr, "famlinkctl: %s\n", l->err.msg);
 	store_close(store);
 	return rc == 0 ? CTL_OK : CTL_ERROR;
-}
-
-static int
-prepare(store_t *store, const char *sql, sqlite3_stmt **st)
-{
-	err_t err;
-
-	if (report_prepare(store, sql, st, &err) == 0)
-		return 0;
-	fprintf(stderr, "famlinkctl: %s\n", err.msg);
-	return -1;
-}
-
-static int
-bind_fail(store_t *store, sqlite3_stmt *st)
-{
-	err_t err;
-
-	report_bind_fail(store, st, &err);
-	fprintf(stderr, "famlinkctl: %s\n", err.msg);
-	return -1;
 }
 
 /* ---- referrals ---------------------------------------------------------------- */
@@ -248,9 +206,8 @@ referral_json(sqlite3_stmt *st, char c[4][65], int64_t age)
 }
 
 static void
-referral_row(void *ctx, sqlite3_stmt *st)
+referral_row(listing_t *l, sqlite3_stmt *st)
 {
-	listing_t *l = ctx;
 	char c[4][65], state[24], a[32], due[11], e[4][4 * 65];
 	int64_t age = l->now - sqlite3_column_int64(st, 4);
 
@@ -264,9 +221,10 @@ referral_row(void *ctx, sqlite3_stmt *st)
 		json_array_append_new(l->rows, referral_json(st, c, age));
 		return;
 	}
+	/* Whole minutes at least: "0m" under a minute (or behind the clock). */
 	printf("%-20s %-20s %-15s %-13s %5s %-14s %s\n", log_escape(c[0], e[0], sizeof(e[0])),
 	    log_escape(c[1], e[1], sizeof(e[1])), report_kind_name(sqlite3_column_int(st, 2)),
-	    log_escape(state, e[3], sizeof(e[3])), fmt_age(age, a, sizeof(a)),
+	    log_escape(state, e[3], sizeof(e[3])), age < 60000 ? "0m" : report_age(age, a, sizeof(a)),
 	    c[2][0] ? log_escape(c[2], e[2], sizeof(e[2])) : "-",
 	    c[2][0] ? report_due_date(sqlite3_column_int64(st, 7), due) : "-");
 }
@@ -277,18 +235,17 @@ ctl_referrals(const config_t *cfg, const ctl_opts_t *o)
 	listing_t l = { .o = o, .rows = json_array(), .now = clock_now_ms() };
 	store_t *store = open_routine_store(cfg);
 	sqlite3_stmt *st;
-	int rc = -1;
 
-	if (store == NULL || prepare(store, sql_referrals, &st) != 0)
+	if (store == NULL || report_prepare(store, sql_referrals, &st, &l.err) != 0)
 		return finish(&l, &store, -1, "");
 	if ((o->state != NULL ? sqlite3_bind_text(st, 1, o->state, -1, SQLITE_STATIC)
 	    : sqlite3_bind_null(st, 1)) != SQLITE_OK)
-		return finish(&l, &store, bind_fail(store, st), "");
+		return finish(&l, &store, report_bind_fail(store, st, &l.err), "");
 	if (!o->json)
 		printf("%-20s %-20s %-15s %-13s %5s %-14s %s\n", "OWNER", "REFERRAL", "KIND",
 		    "STATE", "AGE", "NEXT DEADLINE", "DUE DATE");
-	rc = each_row(store, st, referral_row, &l);
-	return finish(&l, &store, rc, o->state ? "(no referrals in that state)" : "(no referrals)");
+	return finish(&l, &store, each_row(store, st, referral_row, &l),
+	    o->state ? "(no referrals in that state)" : "(no referrals)");
 }
 
 /* ---- families ------------------------------------------------------------------ */
@@ -334,9 +291,8 @@ family_table_row(const family_cols_t *f)
 }
 
 static void
-family_row(void *ctx, sqlite3_stmt *st)
+family_row(listing_t *l, sqlite3_stmt *st)
 {
-	listing_t *l = ctx;
 	family_cols_t f;
 	int ps;
 
@@ -364,7 +320,6 @@ ctl_families(const config_t *cfg, const ctl_opts_t *o)
 	listing_t l = { .o = o, .rows = json_array(), .now = clock_now_ms() };
 	store_t *store = NULL;
 	sqlite3_stmt *st;
-	int rc;
 
 	if (cfg->role != ROLE_HUB) {
 		fprintf(stderr, "famlinkctl families: the ledger of families passed on is kept at"
@@ -372,14 +327,15 @@ ctl_families(const config_t *cfg, const ctl_opts_t *o)
 		    cfg->node_id);
 		return finish(&l, &store, -1, "");
 	}
-	if ((store = open_routine_store(cfg)) == NULL || prepare(store, sql_families, &st) != 0)
+	if ((store = open_routine_store(cfg)) == NULL ||
+	    report_prepare(store, sql_families, &st, &l.err) != 0)
 		return finish(&l, &store, -1, "");
 	if (!o->json)
 		printf("%-16s %-17s %-20s %-14s %-20s %-10s %-17s %-10s %-15s %s\n", "FAMILY",
 		    "MUNICIPALITY", "REFERRAL", "PROPOSAL", "STATE", "PASSED ON", "LAST STATUS",
 		    "STATUS ON", "ENDED", "ENDED ON");
-	rc = each_row(store, st, family_row, &l);
-	return finish(&l, &store, rc, o->passed_on ? "(no family held)" : "(no family passed on)");
+	return finish(&l, &store, each_row(store, st, family_row, &l),
+	    o->passed_on ? "(no family held)" : "(no family passed on)");
 }
 
 /* ---- deadlines ---------------------------------------------------------------- */
@@ -398,16 +354,14 @@ static const char sql_deadlines[] =
 	" WHERE d.state = 'open' AND (?1 IS NULL OR d.owner = ?1)"
 	" AND (?2 IS NULL OR d.due_at <= ?2) ORDER BY d.due_at, d.id";
 
-enum { FIRED_OVERDUE = 2, FIRED_ESCALATION = 4 };   /* deadlines.fired (store.c) */
-
 static const char *
 deadline_state(sqlite3_stmt *st, int64_t now)
 {
 	int fired = sqlite3_column_int(st, 10);
 
-	if ((fired & FIRED_ESCALATION) || sqlite3_column_int64(st, 13) != 0)
+	if ((fired & DEADLINE_FIRED_ESCALATION) || sqlite3_column_int64(st, 13) != 0)
 		return "escalated";
-	if ((fired & FIRED_OVERDUE) || sqlite3_column_int64(st, 8) <= now)
+	if ((fired & DEADLINE_FIRED_OVERDUE) || sqlite3_column_int64(st, 8) <= now)
 		return "overdue";
 	return sqlite3_column_int64(st, 11) != 0 ? "reminded" : "open";
 }
@@ -435,9 +389,8 @@ deadline_json(sqlite3_stmt *st, char c[5][65], int64_t now)
 }
 
 static void
-deadline_row(void *ctx, sqlite3_stmt *st)
+deadline_row(listing_t *l, sqlite3_stmt *st)
 {
-	listing_t *l = ctx;
 	int64_t due = sqlite3_column_int64(st, 8);
 	char c[5][65], e[5][4 * 65], t[REPORT_TIME_LEN], late[16] = "-";
 
@@ -464,19 +417,18 @@ ctl_deadlines(const config_t *cfg, const ctl_opts_t *o)
 	listing_t l = { .o = o, .rows = json_array(), .now = clock_now_ms() };
 	store_t *store = open_routine_store(cfg);
 	sqlite3_stmt *st;
-	int rc;
 
-	if (store == NULL || prepare(store, sql_deadlines, &st) != 0)
+	if (store == NULL || report_prepare(store, sql_deadlines, &st, &l.err) != 0)
 		return finish(&l, &store, -1, "");
 	if ((o->municipality ? sqlite3_bind_text(st, 1, o->municipality_id, -1, SQLITE_STATIC)
 	    : sqlite3_bind_null(st, 1)) != SQLITE_OK ||
 	    (o->overdue ? sqlite3_bind_int64(st, 2, l.now) : sqlite3_bind_null(st, 2)) != SQLITE_OK)
-		return finish(&l, &store, bind_fail(store, st), "");
+		return finish(&l, &store, report_bind_fail(store, st, &l.err), "");
 	if (!o->json)
 		printf("%6s %-13s %-17s %-20s %-14s %-17s %-16s %-9s %s\n", "ID", "KIND",
 		    "MUNICIPALITY", "REFERRAL", "PROPOSAL", "ACTOR", "DUE", "STATE", "OVERDUE");
-	rc = each_row(store, st, deadline_row, &l);
-	return finish(&l, &store, rc, o->overdue ? "(no deadline overdue)" : "(no open deadline)");
+	return finish(&l, &store, each_row(store, st, deadline_row, &l),
+	    o->overdue ? "(no deadline overdue)" : "(no open deadline)");
 }
 
 /* ---- notifications ---------------------------------------------------------- */
@@ -505,10 +457,9 @@ notification_json(sqlite3_stmt *st, char c[8][65])
 }
 
 static void
-notification_row(void *ctx, sqlite3_stmt *st)
+notification_row(listing_t *l, sqlite3_stmt *st)
 {
 	static const int cols[8] = { 2, 4, 5, 6, 7, 8, 9, 11 };
-	listing_t *l = ctx;
 	char c[8][65], e[8][4 * 65], d[11], at[11];
 
 	for (int i = 0; i < 8; i++)
@@ -532,18 +483,17 @@ ctl_notifications(const config_t *cfg, const ctl_opts_t *o)
 	listing_t l = { .o = o, .rows = json_array(), .now = clock_now_ms() };
 	store_t *store = open_routine_store(cfg);
 	sqlite3_stmt *st;
-	int rc;
 
-	if (store == NULL || prepare(store, sql_notifications, &st) != 0)
+	if (store == NULL || report_prepare(store, sql_notifications, &st, &l.err) != 0)
 		return finish(&l, &store, -1, "");
 	if ((o->municipality ? sqlite3_bind_text(st, 1, o->municipality_id, -1, SQLITE_STATIC)
 	    : sqlite3_bind_null(st, 1)) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 2, o->all ? -1 : 100) != SQLITE_OK)
-		return finish(&l, &store, bind_fail(store, st), "");
+		return finish(&l, &store, report_bind_fail(store, st, &l.err), "");
 	if (!o->json)
 		printf("%6s %-10s %-10s %6s %-13s %-17s %-20s %-10s %-17s %-15s %-10s %s\n", "ID",
 		    "QUEUED", "EVENT", "DL", "KIND", "MUNICIPALITY", "REFERRAL", "PROPOSAL", "ACTOR",
 		    "RECIPIENT", "LAST DAY", "STATE");
-	rc = each_row(store, st, notification_row, &l);
-	return finish(&l, &store, rc, "(no notification)");
+	return finish(&l, &store, each_row(store, st, notification_row, &l),
+	    "(no notification)");
 }

@@ -1,7 +1,8 @@
 /*
  * famlinkctl — the operator's tool: make keys, enqueue messages, and see
  * what waits for whom. Works on the node's store directly (the daemon may
- * run or not); every listing also prints JSON with --json. Each verb's help
+ * run or not); every listing also prints JSON (--json; report: --format
+ * json). Each verb's help
  * lives in one row of the verbs[] table below, which also drives dispatch.
  */
 #include <errno.h>
@@ -256,7 +257,7 @@ usage(FILE *out)
 	    "       famlinkctl VERB --help | famlinkctl help VERB | famlinkctl --version\n\n"
 	    "verbs:\n");
 	for (size_t i = 0; i < NVERBS; i++)
-		fprintf(out, "  %-11s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(out, "  %-14s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(out, "\n  -c, --config FILE   the node's famlinkd config (default %s)\n\n"
 	    "Run `famlinkctl VERB --help` for what a verb does, its options, exit\n"
 	    "statuses and an example.\n"

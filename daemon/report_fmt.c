@@ -1,6 +1,7 @@
 /* report_fmt — see report_fmt.h. */
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -65,7 +66,10 @@ report_date(int64_t ms, char buf[11])
 const char *
 report_due_date(int64_t due, char buf[11])
 {
-	return report_date(due - 1, buf);
+	if (due == 0)
+		return "-";
+	calendar_format_date(calendar_due_day(due), buf);
+	return buf;
 }
 
 cal_date_t
@@ -74,6 +78,22 @@ report_date_add(cal_date_t d, int days)
 	/* From noon: a DST switch moves a day by an hour, never off its date. */
 	return calendar_local_date(calendar_local_midnight(d) + 12 * 3600000 +
 	    (int64_t)days * 86400000);
+}
+
+const char *
+report_age(int64_t ms, char *buf, size_t len)
+{
+	if (ms <= 0)
+		return "-";
+	if (ms < 60000)
+		snprintf(buf, len, "%.1fs", (double)ms / 1000);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%lldm", (long long)(ms / 60000));
+	else if (ms < 86400000)
+		snprintf(buf, len, "%lldh", (long long)(ms / 3600000));
+	else
+		snprintf(buf, len, "%lldd", (long long)(ms / 86400000));
+	return buf;
 }
 
 /* Stockholm wall-clock time of day (ms since local midnight) of t on its
@@ -100,7 +120,7 @@ report_due_time(int64_t due, char buf[REPORT_TIME_LEN])
 	char date[11];
 
 	if (tod == 0) {   /* the instant that ends the day before */
-		calendar_format_date(calendar_local_date(due - 1), date);
+		calendar_format_date(calendar_due_day(due), date);
 		snprintf(buf, REPORT_TIME_LEN, "%s 24:00", date);
 		return buf;
 	}
@@ -140,6 +160,17 @@ report_json_date(int64_t ms)
 	char d[11];
 
 	return ms == 0 ? json_null() : json_string(report_date(ms, d));
+}
+
+void
+report_print_json(json_t *j)
+{
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(j);
 }
 
 /* ---- SQL steps ---------------------------------------------------------------- */
