@@ -206,6 +206,25 @@ test_duplicate_under_new_sequence(void **state)
 	raw_close(&raw);
 }
 
+/* Sends garbage and requires the very next frame to be its answer: one
+ * MALFORMED entry with no id. The hub answers frames in order, so this
+ * proves no other answer was on its way before it. */
+static void
+next_answers_garbage(raw_client_t *raw)
+{
+	Famlink__V1__Envelope *got;
+
+	assert_int_equal(raw_send(raw, "\xff\xff\xff\xff garbage", 12, false), 0);
+	got = raw_recv_any(raw, T);
+	assert_non_null(got);
+	assert_int_equal(got->body_case, FAMLINK__V1__ENVELOPE__BODY_RECEIPT);
+	assert_int_equal(got->receipt->n_entries, 1);
+	assert_string_equal(got->receipt->entries[0]->message_id, "");
+	assert_int_equal(got->receipt->entries[0]->code,
+	    FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED);
+	famlink__v1__envelope__free_unpacked(got, NULL);
+}
+
 /* A Receipt of refusals that is itself refused for its addressing is
  * logged and audited, not answered: two nodes whose ids do not match would
  * otherwise refuse each other's Receipts for ever. */
@@ -213,7 +232,7 @@ static void
 test_refused_refusal_not_answered(void **state)
 {
 	cluster_t *c = *state = cluster_new(1, NULL);
-	Famlink__V1__Envelope env, *got;
+	Famlink__V1__Envelope env;
 	Famlink__V1__Receipt receipt = FAMLINK__V1__RECEIPT__INIT;
 	Famlink__V1__ReceiptEntry entry = FAMLINK__V1__RECEIPT_ENTRY__INIT, *entries[1] = { &entry };
 	char id[MESSAGE_ID_LEN + 1], answered[MESSAGE_ID_LEN + 1];
@@ -233,15 +252,7 @@ test_refused_refusal_not_answered(void **state)
 	env.receipt = &receipt;
 	assert_int_equal(raw_send_envelope(raw, &env), 0);
 	/* The hub answers frames in order: the next frame answers garbage. */
-	assert_int_equal(raw_send(raw, "\xff\xff\xff\xff garbage", 12, false), 0);
-	got = raw_recv_any(raw, T);
-	assert_non_null(got);
-	assert_int_equal(got->body_case, FAMLINK__V1__ENVELOPE__BODY_RECEIPT);
-	assert_int_equal(got->receipt->n_entries, 1);
-	assert_string_equal(got->receipt->entries[0]->message_id, "");
-	assert_int_equal(got->receipt->entries[0]->code,
-	    FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED);
-	famlink__v1__envelope__free_unpacked(got, NULL);
+	next_answers_garbage(raw);
 	assert_true(wait_db(&c->hub, "SELECT count(*) FROM audit WHERE event = 'reject' AND"
 	    " body_type = 'receipt' AND code = 6", 1, T));
 	raw_close(&raw);
@@ -290,15 +301,7 @@ test_bad_hello_answered(void **state)
 	/* Nor a Receipt after the Hello: the hub answers frames in order, so
 	 * the next frame answers the next one sent, garbage (its entry, with
 	 * no id to name, is not one about our Hello). */
-	assert_int_equal(raw_send(raw, "\xff\xff\xff\xff garbage", 12, false), 0);
-	got = raw_recv_any(raw, T);
-	assert_non_null(got);
-	assert_int_equal(got->body_case, FAMLINK__V1__ENVELOPE__BODY_RECEIPT);
-	assert_int_equal(got->receipt->n_entries, 1);
-	assert_string_equal(got->receipt->entries[0]->message_id, "");
-	assert_int_equal(got->receipt->entries[0]->code,
-	    FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_MALFORMED);
-	famlink__v1__envelope__free_unpacked(got, NULL);
+	next_answers_garbage(raw);
 	raw_close(&raw);
 }
 
