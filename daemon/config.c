@@ -130,6 +130,9 @@ static const keydef_t keydefs[] = {
 	{SECT_DEADLINES, "acknowledge_emergency", V_SPAN, CFG(dl_acknowledge_emergency), 1, 365},
 	{SECT_DEADLINES, "first_contact", V_SPAN, CFG(dl_first_contact), 1, 365},
 	{SECT_DEADLINES, "status_report", V_SPAN, CFG(dl_status_report), 1, 365},
+	{SECT_DEADLINES, "family_consent", V_SPAN, CFG(dl_family_consent), 1, 365},
+	{SECT_DEADLINES, "info_reply", V_SPAN, CFG(dl_info_reply), 1, 365},
+	{SECT_DEADLINES, "ad_decision", V_SPAN, CFG(dl_ad_decision), 1, 365},
 	{SECT_DEADLINES, "reminder_lead", V_SPAN, CFG(dl_reminder_lead), 1, 365},
 	{SECT_DEADLINES, "escalation", V_SPAN, CFG(dl_escalation), 1, 365},
 	{SECT_RETENTION, "purge_after", V_SPAN_DAYS, CFG(purge_after), 1, 3650},
@@ -422,6 +425,9 @@ config_set_defaults(config_t *c)
 	c->dl_acknowledge_emergency = (span_t){2, SPAN_HOURS};
 	c->dl_first_contact = (span_t){14, SPAN_DAYS};
 	c->dl_status_report = (span_t){21, SPAN_DAYS};
+	c->dl_family_consent = (span_t){5, SPAN_WORKING_DAYS};
+	c->dl_info_reply = (span_t){5, SPAN_WORKING_DAYS};
+	c->dl_ad_decision = (span_t){3, SPAN_WORKING_DAYS};
 	c->dl_reminder_lead = (span_t){2, SPAN_WORKING_DAYS};
 	c->dl_escalation = (span_t){3, SPAN_WORKING_DAYS};
 	c->purge_after = (span_t){90, SPAN_DAYS};

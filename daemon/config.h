@@ -64,6 +64,9 @@ typedef struct config {
 	span_t dl_acknowledge_emergency;     /* [2 hours] the same for emergency homes */
 	span_t dl_first_contact;             /* [14 days] first contact after contact details */
 	span_t dl_status_report;             /* [21 days] each status report, repeating */
+	span_t dl_family_consent;            /* [5 working days] the pool's FamilyConsent after PROCEED */
+	span_t dl_info_reply;                /* [5 working days] an InfoReply to an InfoRequest */
+	span_t dl_ad_decision;               /* [3 working days] the AdDecision on an AdProposal */
 	span_t dl_reminder_lead;             /* [2 working days] reminder before due */
 	span_t dl_escalation;                /* [3 working days] escalation after due */
 	/* [retention] */

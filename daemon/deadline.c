@@ -56,14 +56,21 @@ typedef struct opening {
 	span_t length;
 } opening_t;
 
+/* The id a deadline row keeps for the item it chases ("" for none). */
+static const char *
+or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
 static int
 open_one(store_t *store, const config_t *cfg, const deadline_event_t *e, const opening_t *o,
     err_t *err)
 {
 	static const char sql[] =
 	    "INSERT INTO deadlines (owner, referral_id, proposal_id, kind, actor, started_at,"
-	    " remind_at, due_at, escalate_at, state, fired, next_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', ?10, ?11)";
+	    " remind_at, due_at, escalate_at, state, fired, next_at, item_id)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', ?10, ?11, ?12)";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 	int64_t due = deadline_due(e->now, o->length);
 	int64_t remind = deadline_lead(due, cfg->dl_reminder_lead);
@@ -75,7 +82,7 @@ open_one(store_t *store, const config_t *cfg, const deadline_event_t *e, const o
 		return -1;
 	sqlite3_bind_text(st, 1, e->owner, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, e->referral_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, e->proposal_id ? e->proposal_id : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, or_empty(e->proposal_id), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, o->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, o->actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, e->now);
@@ -84,13 +91,15 @@ open_one(store_t *store, const config_t *cfg, const deadline_event_t *e, const o
 	sqlite3_bind_int64(st, 9, escalate);
 	sqlite3_bind_int(st, 10, fired);
 	sqlite3_bind_int64(st, 11, deadline_next_stage(fired, remind, due, escalate));
+	sqlite3_bind_text(st, 12, or_empty(e->item_id), -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(store, err);
 	return 0;
 }
 
 /* Closes the open deadlines of a referral (kind NULL: every kind; the
- * proposal's only when proposal_id is given) as met or cancelled. */
+ * proposal's only when proposal_id is given, the question's or ad's only
+ * when item_id is) as met or cancelled. */
 static int
 close_open(store_t *store, const deadline_event_t *e, const char *kind, const char *how,
     err_t *err)
@@ -98,7 +107,8 @@ close_open(store_t *store, const deadline_event_t *e, const char *kind, const ch
 	static const char sql[] =
 	    "UPDATE deadlines SET state = ?5, closed_at = ?6, next_at = NULL"
 	    " WHERE state = 'open' AND owner = ?1 AND referral_id = ?2"
-	    " AND (?3 IS NULL OR proposal_id = ?3) AND (?4 IS NULL OR kind = ?4)";
+	    " AND (?3 IS NULL OR proposal_id = ?3) AND (?4 IS NULL OR kind = ?4)"
+	    " AND (?7 IS NULL OR item_id = ?7)";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 
 	if (st == NULL)
@@ -115,6 +125,10 @@ close_open(store_t *store, const deadline_event_t *e, const char *kind, const ch
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_text(st, 5, how, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, e->now);
+	if (e->item_id != NULL)
+		sqlite3_bind_text(st, 7, e->item_id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(store, err);
 	return 0;
@@ -134,16 +148,45 @@ on_referral(store_t *store, const config_t *cfg, const deadline_event_t *e, err_
 	return open_one(store, cfg, e, &o, err);
 }
 
-/* Contact details passed on: first contact within 14 days, status within 21. */
+/* The pool's answer to the family's consent or refusal has come; with
+ * contact details passed on: first contact within 14 days, status within 21. */
 static int
 on_consent(store_t *store, const config_t *cfg, const deadline_event_t *e, err_t *err)
 {
 	opening_t contact = { "first_contact", e->owner, cfg->dl_first_contact };
 	opening_t status = { "status_report", e->owner, cfg->dl_status_report };
 
+	if (close_open(store, e, "family_consent", "met", err) != 0)
+		return -1;
+	if (e->ev == EV_CONSENT_REFUSED)
+		return 0;
 	if (open_one(store, cfg, e, &contact, err) != 0)
 		return -1;
 	return open_one(store, cfg, e, &status, err);
+}
+
+/* A question waits for the side it was put to; an ad for the municipality;
+ * a proposal the municipality goes on with, for the pool to ask the family. */
+static int
+on_opening(store_t *store, const config_t *cfg, const deadline_event_t *e, err_t *err)
+{
+	opening_t o;
+
+	switch (e->ev) {
+	case EV_POOL_ASKS:
+		o = (opening_t){ "info_reply", e->owner, cfg->dl_info_reply };
+		break;
+	case EV_MUNICIPALITY_ASKS:
+		o = (opening_t){ "info_reply", "pool", cfg->dl_info_reply };
+		break;
+	case EV_AD_PROPOSAL:
+		o = (opening_t){ "ad_decision", e->owner, cfg->dl_ad_decision };
+		break;
+	default:   /* EV_PROCEED */
+		o = (opening_t){ "family_consent", "pool", cfg->dl_family_consent };
+		break;
+	}
+	return open_one(store, cfg, e, &o, err);
 }
 
 /* A status report meets first contact (it says the family was contacted)
@@ -171,7 +214,20 @@ deadline_apply(store_t *store, const config_t *cfg, const deadline_event_t *e, e
 			return 0;
 		return close_open(store, e, "acknowledge", "met", err);
 	case EV_CONSENT_GIVEN:
+	case EV_CONSENT_REFUSED:
 		return on_consent(store, cfg, e, err);
+	case EV_POOL_ASKS:
+	case EV_MUNICIPALITY_ASKS:
+	case EV_AD_PROPOSAL:
+	case EV_PROCEED:
+		return on_opening(store, cfg, e, err);
+	case EV_POOL_ANSWERS:
+	case EV_MUNICIPALITY_ANSWERS:
+		return close_open(store, e, "info_reply", "met", err);
+	case EV_AD_APPROVED:
+	case EV_AD_REVISED:
+	case EV_AD_DECLINED:
+		return close_open(store, e, "ad_decision", "met", err);
 	case EV_CONTACT_MADE:
 		return close_open(store, e, "first_contact", "met", err);
 	case EV_STATUS:

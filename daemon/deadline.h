@@ -12,6 +12,12 @@
  *                   StatusReport; the municipality must act
  *   status_report   the same consent, then each StatusReport → the next
  *                   report, repeating until placed or returned
+ *   family_consent  ProposalDecision PROCEED → FamilyConsent (given or
+ *                   the family declined); the pool must act
+ *   info_reply      InfoRequest → the InfoReply to its question id; the
+ *                   side the question was put to must act
+ *   ad_decision     AdProposal → the AdDecision on its ad id; the
+ *                   municipality must act
  *
  * Each deadline fires at most three notifications, each once: a reminder
  * before it is due (skipped once it is due), an overdue notice when it is
@@ -27,10 +33,11 @@
 #include "routine_table.h"
 #include "store.h"
 
-/* What one applied event means for deadlines; proposal_id may be NULL. */
+/* What one applied event means for deadlines; proposal_id (a proposal's
+ * events) and item_id (a question's or an ad's) may be NULL. */
 typedef struct deadline_event {
 	routine_event_t ev;
-	const char *owner, *referral_id, *proposal_id;
+	const char *owner, *referral_id, *proposal_id, *item_id;
 	int referral_kind;      /* ReferralKind, with EV_REFERRAL */
 	int64_t now;
 } deadline_event_t;

@@ -1,5 +1,6 @@
 /* pool_check — see pool_check.h. */
 #include <stdio.h>
+#include <string.h>
 
 #include "calendar.h"
 #include "pool_check.h"
@@ -57,6 +58,37 @@ check_remit(const config_t *cfg, const Famlink__V1__Referral *r, int64_t now, ch
 	return REASON(OUT_OF_REMIT);
 }
 
+/* Seed 000's fourth risk: a child referred before the decision to place is
+ * clear. A decision counts when it is taken and dated no later than the
+ * pool's own date today: one dated ahead is a plan, not a decision. */
+static Famlink__V1__RejectionReason
+check_decision(const Famlink__V1__Decision *d, int64_t now, char *why, size_t len)
+{
+	char today[11];
+
+	if (d == NULL || !d->taken) {
+		snprintf(why, len, "Beslut om placering är inte fattat. Skicka remissen igen när"
+		    " beslutet är taget. (The decision to place is not taken: send the referral again"
+		    " with decision.taken once it is.)");
+		return REASON(NO_DECISION);
+	}
+	if (d->decided_on == NULL || d->decided_on[0] == '\0') {
+		snprintf(why, len, "Beslutet saknar datum (decision.decidedOn). Skicka remissen igen"
+		    " med beslutsdatum. (The decision has no date: send the referral again with"
+		    " decision.decidedOn.)");
+		return REASON(NO_DECISION);
+	}
+	calendar_format_date(calendar_local_date(now), today);
+	if (strcmp(d->decided_on, today) > 0) {
+		snprintf(why, len, "Beslutet är daterat %s, efter dagens datum %s: ett beslut kan inte"
+		    " vara fattat i framtiden. Skicka remissen igen när beslutet är fattat. (The"
+		    " decision is dated %s, after today, %s.)", d->decided_on, today, d->decided_on,
+		    today);
+		return REASON(NO_DECISION);
+	}
+	return 0;
+}
+
 Famlink__V1__RejectionReason
 pool_check_referral(const config_t *cfg, const Famlink__V1__Envelope *env, int64_t now,
     char *why, size_t len)
@@ -71,13 +103,7 @@ pool_check_referral(const config_t *cfg, const Famlink__V1__Envelope *env, int64
 	}
 	if ((reason = check_remit(cfg, r, now, why, len)) != 0)
 		return reason;
-	if (r->decision == NULL || !r->decision->taken) {
-		snprintf(why, len, "Beslut om placering är inte fattat. Skicka remissen igen när"
-		    " beslutet är taget. (The decision to place is not taken: send the referral again"
-		    " with decision.taken once it is.)");
-		return REASON(NO_DECISION);
-	}
-	return 0;
+	return check_decision(r->decision, now, why, len);
 }
 
 Famlink__V1__Contact *

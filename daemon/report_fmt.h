@@ -14,8 +14,9 @@
 #include "err.h"
 #include "store.h"
 
-/* The store schema that has the routine's tables (store.c migration 6). */
-#define REPORT_SCHEMA 6
+/* The store schema that has the routine's tables, the dialogue included
+ * (store.c migrations 6 and 7). */
+#define REPORT_SCHEMA 7
 
 /* Lower-case enum names: "foster_home", "placement_decided", "not_member";
  * "unspecified" for 0, "unknown" for a number this version does not know. */

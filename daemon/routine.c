@@ -2,12 +2,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "deadline.h"
 #include "envelope.h"
 #include "pool_check.h"
 #include "routine.h"
 #include "routine_table.h"
 #include "store_audit.h"
+#include "store_dialogue.h"
 #include "store_proposal.h"
 #include "store_queue.h"
 #include "store_referral.h"
@@ -27,9 +29,10 @@ typedef struct apply {
 	int64_t now;
 	err_t *err;
 	routine_event_t ev;
-	const char *proposal_id;      /* borrowed from env; NULL if none */
+	routine_item_t item;          /* what the event is about below the referral */
+	const char *item_id;          /* its id, borrowed from env; NULL if none */
 	referral_state_t rs;          /* before */
-	proposal_state_t ps;          /* before */
+	int is;                       /* the item's state before (PS_, QS_ or AS_) */
 	const routine_rule_t *rule;
 	bool rs_known;                /* rs was set by the caller: no need to read it */
 } apply_t;
@@ -49,33 +52,37 @@ read_referral(apply_t *a)
 	return ROUTINE_OK;
 }
 
-/* The state of proposal pid of this referral into *ps (PS_NONE if there is
- * none); a state name this version does not know is refused. */
+/* The state of item `id` of this referral into *state (0, the item's
+ * NONE, if there is none); a state name this version does not know is
+ * refused. */
 static int
-read_proposal_state(apply_t *a, const char *pid, proposal_state_t *ps)
+read_item_state(apply_t *a, routine_item_t it, const char *id, int *state)
 {
-	char name[PROPOSAL_STATE_MAX];
-	int rc = store_proposal_get(a->store, a->owner, a->env->referral_id, pid, name, a->err);
+	char name[DIALOGUE_STATE_MAX];
+	int rc = it == ITEM_PROPOSAL
+	    ? store_proposal_get(a->store, a->owner, a->env->referral_id, id, name, a->err)
+	    : store_dialogue_get(a->store, a->owner, a->env->referral_id, routine_item_name(it), id,
+	        name, a->err);
 
-	*ps = PS_NONE;
+	*state = 0;
 	if (rc < 0)
 		return ROUTINE_STORE;
 	if (rc == 0)
 		return ROUTINE_OK;
-	if ((rc = proposal_state_from_name(name)) < 0)
-		return err_set(a->err, CODE(NOT_ALLOWED), "proposal %s is in state %s, unknown to this"
-		    " version", pid, name);
-	*ps = (proposal_state_t)rc;
+	if ((rc = item_state_from_name(it, name)) < 0)
+		return err_set(a->err, CODE(NOT_ALLOWED), "%s %s is in state %s, unknown to this"
+		    " version", routine_item_name(it), id, name);
+	*state = rc;
 	return ROUTINE_OK;
 }
 
 static int
-read_proposal(apply_t *a)
+read_proposal_state(apply_t *a, const char *pid, proposal_state_t *ps)
 {
-	a->ps = PS_NONE;
-	if (a->rule->proposal_from == 0)
-		return ROUTINE_OK;
-	return read_proposal_state(a, a->proposal_id, &a->ps);
+	int s, rc = read_item_state(a, ITEM_PROPOSAL, pid, &s);
+
+	*ps = (proposal_state_t)s;
+	return rc;
 }
 
 /*
@@ -95,15 +102,18 @@ check_rule(apply_t *a)
 	if ((a->rule->referral_from & RS_BIT(a->rs)) == 0)
 		return err_set(a->err, CODE(NOT_ALLOWED), "%s not allowed: referral %s is %s", body,
 		    rid, referral_state_name(a->rs));
-	if ((rc = read_proposal(a)) != ROUTINE_OK)
-		return rc;
-	if (a->rule->proposal_from == 0 || (a->rule->proposal_from & PS_BIT(a->ps)) != 0)
+	a->is = 0;
+	if (a->item == ITEM_NONE)
 		return ROUTINE_OK;
-	if (a->ps == PS_NONE)
-		return err_set(a->err, CODE(NOT_ALLOWED), "%s not allowed: referral %s has no proposal %s",
-		    body, rid, a->proposal_id);
-	return err_set(a->err, CODE(NOT_ALLOWED), "%s not allowed: proposal %s of referral %s is %s",
-	    body, a->proposal_id, rid, proposal_state_name(a->ps));
+	if ((rc = read_item_state(a, a->item, a->item_id, &a->is)) != ROUTINE_OK)
+		return rc;
+	if ((a->rule->item_from & ITEM_BIT(a->is)) != 0)
+		return ROUTINE_OK;
+	if (a->is == 0)
+		return err_set(a->err, CODE(NOT_ALLOWED), "%s not allowed: referral %s has no %s %s",
+		    body, rid, routine_item_name(a->item), a->item_id);
+	return err_set(a->err, CODE(NOT_ALLOWED), "%s not allowed: %s %s of referral %s is %s",
+	    body, routine_item_name(a->item), a->item_id, rid, item_state_name(a->item, a->is));
 }
 
 /* The pool passes a family's contact details to one referral at a time:
@@ -118,7 +128,7 @@ check_ledger(apply_t *a)
 
 	if (a->cfg->role != ROLE_HUB || !a->outbound || a->ev != EV_CONSENT_GIVEN)
 		return ROUTINE_OK;
-	rc = store_proposal_family(a->store, a->owner, a->env->referral_id, a->proposal_id,
+	rc = store_proposal_family(a->store, a->owner, a->env->referral_id, a->item_id,
 	    family, a->err);
 	if (rc < 0)
 		return ROUTINE_STORE;
@@ -137,13 +147,34 @@ check_ledger(apply_t *a)
 	    " referral", a->err) == 0 ? ROUTINE_OK : ROUTINE_STORE;
 }
 
+/* A date of something done (a first contact) is no later than the day the
+ * message was made, on the sender's clock: a contact "made" tomorrow has
+ * not been made. */
+static int
+check_done_date(apply_t *a)
+{
+	char sent[11];
+
+	if (a->ev != EV_CONTACT_MADE)
+		return ROUTINE_OK;
+	calendar_format_date(calendar_local_date(a->env->created_at_ms), sent);
+	if (strcmp(a->env->contact_made->contacted_on, sent) <= 0)
+		return ROUTINE_OK;
+	return err_set(a->err, CODE(INVALID), "contactMade.contactedOn: %s is after the day the"
+	    " message was sent (%s): report a contact once it is made",
+	    a->env->contact_made->contacted_on, sent);
+}
+
 /* Checks a body's own content against the routine (not its form: that is
  * validate.c's). */
 static int
 check_content(apply_t *a)
 {
 	const Famlink__V1__Envelope *env = a->env;
+	int rc;
 
+	if ((rc = check_done_date(a)) != ROUTINE_OK)
+		return rc;
 	if (a->cfg->role == ROLE_HUB && a->outbound && a->ev == EV_FAMILY_PROPOSAL &&
 	    env->family_proposal->family_reference[0] == '\0')
 		return err_set(a->err, CODE(INVALID), "familyProposal.familyReference: required at the"
@@ -212,24 +243,45 @@ static int
 change_proposal(apply_t *a)
 {
 	const Famlink__V1__Envelope *env = a->env;
-	proposal_state_t to;
+	proposal_state_t ps = (proposal_state_t)a->is;
+	proposal_state_t to = a->rule->item_to == SAME_STATE ? ps : (proposal_state_t)a->rule->item_to;
 
-	if (a->rule->proposal_from == 0)
-		return ROUTINE_OK;
-	to = a->rule->proposal_to == SAME_STATE ? a->ps : (proposal_state_t)a->rule->proposal_to;
 	if (a->ev == EV_FAMILY_PROPOSAL) {
-		if (store_proposal_add(a->store, a->owner, env->referral_id, a->proposal_id,
+		if (store_proposal_add(a->store, a->owner, env->referral_id, a->item_id,
 		    env->family_proposal->family_reference, a->now, a->err) != 0)
 			return ROUTINE_STORE;
-		return log_transition(a, a->proposal_id, "none", "proposed", 0);
+		return log_transition(a, a->item_id, "none", "proposed", 0);
 	}
 	if (env->body_case == BODY(STATUS_REPORT) && store_proposal_set_status(a->store, a->owner,
-	    env->referral_id, a->proposal_id, (int)env->status_report->status, a->now, a->err) != 0)
+	    env->referral_id, a->item_id, (int)env->status_report->status, a->now, a->err) != 0)
 		return ROUTINE_STORE;
-	if (to == a->ps)   /* a repeated status report: a new time, the same state */
-		return log_transition(a, a->proposal_id, proposal_state_name(to),
+	if (to == ps)   /* a repeated status report: a new time, the same state */
+		return log_transition(a, a->item_id, proposal_state_name(to),
 		    proposal_state_name(to), (int)env->status_report->status);
-	return set_proposal(a, a->proposal_id, a->ps, to);
+	return set_proposal(a, a->item_id, ps, to);
+}
+
+/* A question or an ad: its row alone. The transitions table is the
+ * referral's and its proposals' (the report's counts); the dialogue's
+ * history is in the messages and the audit. */
+static int
+change_dialogue(apply_t *a)
+{
+	int to = a->rule->item_to;
+
+	return store_dialogue_set(a->store, a->owner, a->env->referral_id,
+	    routine_item_name(a->item), a->item_id, item_state_name(a->item, to),
+	    item_state_ends(a->item, to), a->now, a->err) == 0 ? ROUTINE_OK : ROUTINE_STORE;
+}
+
+static int
+change_item(apply_t *a)
+{
+	switch (a->item) {
+	case ITEM_PROPOSAL: return change_proposal(a);
+	case ITEM_NONE:     return ROUTINE_OK;
+	default:            return change_dialogue(a);
+	}
 }
 
 /* Closing with a proposal names the family placed; every other proposal
@@ -271,7 +323,9 @@ static int
 change_deadlines(apply_t *a)
 {
 	deadline_event_t e = {
-		a->ev, a->owner, a->env->referral_id, a->proposal_id,
+		a->ev, a->owner, a->env->referral_id,
+		a->item == ITEM_PROPOSAL ? a->item_id : NULL,
+		a->item == ITEM_QUESTION || a->item == ITEM_AD ? a->item_id : NULL,
 		a->ev == EV_REFERRAL ? (int)a->env->referral->kind : 0, a->now,
 	};
 
@@ -294,8 +348,9 @@ apply(apply_t *a)
 {
 	int rc;
 
-	if ((a->ev = routine_event_of(a->env, &a->proposal_id)) == EV_NONE)
+	if ((a->ev = routine_event_of(a->env, &a->item_id)) == EV_NONE)
 		return ROUTINE_OK;
+	a->item = routine_event_item(a->ev);
 	if ((rc = check_sender(a)) != ROUTINE_OK ||
 	    (!a->rs_known && (rc = read_referral(a)) != ROUTINE_OK))
 		return rc;
@@ -304,7 +359,7 @@ apply(apply_t *a)
 		return rc;
 	if (a->ev == EV_CLOSED && (rc = close_proposals(a)) != ROUTINE_OK)
 		return rc;
-	if ((rc = change_referral(a)) != ROUTINE_OK || (rc = change_proposal(a)) != ROUTINE_OK)
+	if ((rc = change_referral(a)) != ROUTINE_OK || (rc = change_item(a)) != ROUTINE_OK)
 		return rc;
 	return change_deadlines(a);
 }
@@ -393,7 +448,7 @@ routine_send(store_t *store, const config_t *cfg, Famlink__V1__Envelope *env,
 	};
 	int rc;
 
-	if ((a.ev = routine_event_of(env, &a.proposal_id)) == EV_NONE)
+	if ((a.ev = routine_event_of(env, &a.item_id)) == EV_NONE)
 		return ROUTINE_OK;
 	if ((rc = check_sender(&a)) != ROUTINE_OK)
 		return rc;

@@ -218,6 +218,22 @@ static const char *const migrations[] = {
 	 "CREATE INDEX notifications_pending ON notifications (id) WHERE state = 'pending';"
 	 /* retention: when the personal data of a closed referral was purged */
 	 "ALTER TABLE referrals ADD COLUMN purged_at INTEGER;"),
+	/* 7: the dialogue of a referral (seed 000 steps 2-4): each question
+	 * (InfoRequest) until it is answered, and each ad (AdProposal) until
+	 * the municipality decides it, by their own ids; and the id of such an
+	 * item on the deadlines that chase it. Ids, states and times only. */
+	("CREATE TABLE dialogue ("
+	 "  owner        TEXT NOT NULL,"
+	 "  referral_id  TEXT NOT NULL,"
+	 "  item         TEXT NOT NULL CHECK (item IN ('question', 'ad')),"
+	 "  item_id      TEXT NOT NULL,"
+	 "  state        TEXT NOT NULL,"
+	 "  opened_at    INTEGER NOT NULL,"
+	 "  updated_at   INTEGER NOT NULL,"
+	 "  closed_at    INTEGER,"
+	 "  PRIMARY KEY (owner, referral_id, item, item_id)"
+	 ") WITHOUT ROWID;"
+	 "ALTER TABLE deadlines ADD COLUMN item_id TEXT NOT NULL DEFAULT '';"),
 };
 #define MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

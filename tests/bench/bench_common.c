@@ -40,7 +40,7 @@ bench_ref_init(bench_ref_t *r, const char *sender, const char *recipient, size_t
 	r->ref.kind = FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_FOSTER_HOME;
 	r->ref.urgency = FAMLINK__V1__URGENCY__URGENCY_NORMAL;
 	r->dec.taken = 1;
-	r->dec.decided_on = "2026-11-02";
+	r->dec.decided_on = "2025-11-02";
 	r->dec.legal_basis = FAMLINK__V1__LEGAL_BASIS__LEGAL_BASIS_SOL;
 	r->ref.decision = &r->dec;
 	r->child.alias = "Bench";

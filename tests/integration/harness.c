@@ -405,7 +405,7 @@ write_referral_json(const char *path, const char *referral_id)
 	if (f == NULL)
 		die("%s: %s", path, strerror(errno));
 	fprintf(f, "{\"referral\": {\"referralId\": \"%s\", \"kind\": \"REFERRAL_KIND_FOSTER_HOME\","
-	    " \"urgency\": \"URGENCY_NORMAL\", \"decision\": {\"taken\": true, \"decidedOn\": \"2026-11-02\","
+	    " \"urgency\": \"URGENCY_NORMAL\", \"decision\": {\"taken\": true, \"decidedOn\": \"2025-11-02\","
 	    " \"legalBasis\": \"LEGAL_BASIS_SOL\"}, \"child\": {\"alias\": \"Test\", \"birthYear\": 2016},"
 	    " \"secretary\": {\"name\": \"Test Secretary\"}}}\n", referral_id);
 	fclose(f);
@@ -631,7 +631,7 @@ sample_referral(const char *from, const char *to, const char *referral_id, uint6
 	ref.kind = FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_FOSTER_HOME;
 	ref.urgency = FAMLINK__V1__URGENCY__URGENCY_NORMAL;
 	dec.taken = 1;
-	dec.decided_on = "2026-11-02";
+	dec.decided_on = "2025-11-02";
 	ref.decision = &dec;
 	child.alias = "Test";
 	child.birth_year = 2016;

@@ -387,7 +387,7 @@ test_routine_views(void **state)
 	clock_move_to(sent);
 	send_ok(&c->muni[0], "{\"referral\": {\"referralId\": \"" RID "\","
 	    " \"kind\": \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\","
-	    " \"decision\": {\"taken\": true, \"decidedOn\": \"2026-11-02\","
+	    " \"decision\": {\"taken\": true, \"decidedOn\": \"2025-11-02\","
 	    " \"legalBasis\": \"LEGAL_BASIS_SOL\"}, \"child\": {\"alias\": \"Test\","
 	    " \"birthYear\": 2016}, \"secretary\": {\"name\": \"Test Secretary\"}}}");
 	check_waiting(&c->muni[0]);

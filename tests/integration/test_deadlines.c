@@ -61,7 +61,7 @@ pass_family_on(cluster_t *c)
 {
 	send_ok(A, "{\"referral\": {\"referralId\": \"" RID "\", \"kind\":"
 	    " \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\", \"decision\":"
-	    " {\"taken\": true}, \"child\": {\"alias\": \"X\", \"birthYear\": 2016},"
+	    " {\"taken\": true, \"decidedOn\": \"2025-01-15\"}, \"child\": {\"alias\": \"X\", \"birthYear\": 2016},"
 	    " \"secretary\": {\"name\": \"S\"}}}");
 	wait_sql(A, "SELECT count(*) FROM referrals WHERE state = 'acknowledged'", 1);
 	send_ok(HUB, "{\"familyProposal\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
@@ -217,7 +217,8 @@ test_met_deadline_fires_nothing(void **state)
 	remind = deadline_time(A, "first_contact", "remind_at");
 	send_ok(A, "{\"statusReport\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
 	    " \"status\": \"PLACEMENT_STATUS_CONTACTED\"}}");
-	wait_sql(HUB, "SELECT count(*) FROM deadlines WHERE state = 'met'", 2);
+	/* Met at the hub: the pool's consent, first contact, the status report. */
+	wait_sql(HUB, "SELECT count(*) FROM deadlines WHERE state = 'met'", 3);
 	wait_sql(A, "SELECT count(*) FROM deadlines WHERE state = 'open' AND kind ="
 	    " 'status_report'", 1);
 	restart_at(A, remind + 30 * 24 * HOUR_MS, false);

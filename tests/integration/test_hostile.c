@@ -86,7 +86,7 @@ referral_json(char *text, size_t len, const char *referral_id, const char *secre
 {
 	snprintf(text, len, "{%s%s%s\"referral\": {\"referralId\": \"%s\","
 	    " \"kind\": \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\","
-	    " \"decision\": {\"taken\": true, \"decidedOn\": \"2026-11-02\","
+	    " \"decision\": {\"taken\": true, \"decidedOn\": \"2025-11-02\","
 	    " \"legalBasis\": \"LEGAL_BASIS_SOL\"}, \"child\": {\"alias\": \"Test\","
 	    " \"birthYear\": 2016}, \"secretary\": {\"name\": \"Test Secretary\"%s}}}\n",
 	    message_id ? "\"messageId\": \"" : "", message_id ? message_id : "",
@@ -171,7 +171,7 @@ test_send_refuses_hostile_fields(void **state)
 	/* A case reference that is the child's personnummer, in an en-dash spelling. */
 	expect_send_refused(m, "{\"referral\": {\"referralId\": \"0101-2026-0002\","
 	    " \"kind\": \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\","
-	    " \"decision\": {\"taken\": true, \"decidedOn\": \"2026-11-02\"},"
+	    " \"decision\": {\"taken\": true, \"decidedOn\": \"2025-11-02\"},"
 	    " \"child\": {\"alias\": \"Test\", \"birthYear\": 2016},"
 	    " \"secretary\": {\"name\": \"Test Secretary\"},"
 	    " \"caseReference\": \"121212\xe2\x80\x93" "1212\"}}",

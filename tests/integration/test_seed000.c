@@ -138,7 +138,7 @@ families_held(cluster_t *c)
 
 #define REFERRAL_JSON(rid, taken) \
 	"{\"referral\": {\"referralId\": \"" rid "\", \"kind\": \"REFERRAL_KIND_FOSTER_HOME\"," \
-	" \"urgency\": \"URGENCY_NORMAL\", \"decision\": {\"taken\": " taken "}," \
+	" \"urgency\": \"URGENCY_NORMAL\", \"decision\": {\"taken\": " taken ", \"decidedOn\": \"2025-01-15\"}," \
 	" \"child\": {\"alias\": \"Alva\", \"birthYear\": 2016, \"needs\": \"Lugn miljö\"}," \
 	" \"compensation\": {\"level\": \"Grundarvode\"}," \
 	" \"secretary\": {\"name\": \"Sara Handläggare\", \"email\": \"sara@kommun.example\"}," \

@@ -518,8 +518,8 @@ test_unknown_section_and_key(void **state)
 	load_fails(f, 3);
 	problem_at(f, 0, 13, "unknown key \"remit_ages\" in [pool] (known: remit, remit_age)");
 	problem_at(f, 1, 15, "unknown key \"acknowledge_urgent\" in [deadlines] (known: "
-	    "acknowledge, acknowledge_emergency, first_contact, status_report, reminder_lead, "
-	    "escalation)");
+	    "acknowledge, acknowledge_emergency, first_contact, status_report, family_consent, "
+	    "info_reply, ad_decision, reminder_lead, escalation)");
 	problem_at(f, 2, 17, "unknown key \"purge\" in [retention] (known: purge_after)");
 
 	write_conf(f, "hub.conf", "id = pool:x\n", hub_base);

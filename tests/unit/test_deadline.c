@@ -228,7 +228,7 @@ static void
 apply(fixture_t *f, const config_t *cfg, routine_event_t ev, const char *owner,
     const char *referral_id, const char *proposal_id, int kind, int64_t now)
 {
-	deadline_event_t e = { ev, owner, referral_id, proposal_id, kind, now };
+	deadline_event_t e = { ev, owner, referral_id, proposal_id, NULL, kind, now };
 	err_t err = {0};
 
 	if (deadline_apply(f->ss.s, cfg, &e, &err) != 0)
@@ -857,7 +857,7 @@ open_many(store_t *s, const config_t *cfg, int n)
 	err_t err = {0};
 
 	for (int i = 0; i < n; i++) {
-		deadline_event_t e = { EV_REFERRAL, M180, rid, NULL, FOSTER, t0 + i };
+		deadline_event_t e = { EV_REFERRAL, M180, rid, NULL, NULL, FOSTER, t0 + i };
 
 		snprintf(rid, sizeof(rid), "0180-2026-%04d", i);
 		if (deadline_apply(s, cfg, &e, &err) != 0)

@@ -64,6 +64,7 @@ make(msg_t *m, int body_case, const char *sender, const char *recipient,
 		famlink__v1__decision__init(&m->decision);
 		famlink__v1__child_profile__init(&m->child);
 		m->decision.taken = true;
+		m->decision.decided_on = "2025-01-15";
 		m->child.alias = "Alva";
 		m->child.birth_year = 2015;
 		m->b.ref.referral_id = (char *)referral_id;

@@ -90,6 +90,7 @@ make(msg_t *m, int body_case, const char *sender, const char *recipient,
 		famlink__v1__decision__init(&m->taken);
 		famlink__v1__child_profile__init(&m->child);
 		m->taken.taken = true;
+		m->taken.decided_on = "2025-01-15";
 		m->child.alias = "Alva";
 		m->child.birth_year = 2015;
 		m->b.ref.referral_id = rid;
@@ -344,6 +345,36 @@ assert_open_deadline(fixture_t *f, const char *owner, const char *rid, const cha
 		    " AND state = 'open'", rid));
 	assert_true(due > started);
 }
+
+/* The defaults of the deadlines in working days. */
+#define FAMILY_CONSENT_WD 5
+#define INFO_REPLY_WD 5
+#define AD_DECISION_WD 3
+
+/* Exactly one open deadline of kind on a proposal (pid) or a question or
+ * an ad (item_id), for actor, due wd working days after started (the
+ * calendar's arithmetic is tested on its own: this checks that the routine
+ * opens the deadline, for whom and from when). */
+static void
+assert_open_wd_deadline(fixture_t *f, const char *owner, const char *rid, const char *pid,
+    const char *item_id, const char *kind, const char *actor, int64_t started, int wd)
+{
+	long long n = qn(f, "SELECT count(*) FROM deadlines WHERE owner = %Q AND referral_id = %Q"
+	    " AND proposal_id = %Q AND item_id = %Q AND kind = %Q AND state = 'open'"
+	    " AND actor = %Q AND started_at = %lld AND due_at = %lld", owner, rid, pid, item_id,
+	    kind, actor, (long long)started, (long long)calendar_add_working_days(started, wd));
+
+	if (n != 1)
+		fail_msg("%s deadline of %s/%s%s: %lld rows open as expected; there are: %s", kind,
+		    rid, pid, item_id, n, q(f, "SELECT group_concat(kind || ' ' || actor || ' ' ||"
+		    " item_id || ' ' || due_at, '; ') FROM deadlines WHERE referral_id = %Q AND"
+		    " state = 'open'", rid));
+}
+
+/* A question's or an ad's state. */
+#define DSTATE(f, owner, rid, item, id) \
+	q(f, "SELECT state FROM dialogue WHERE owner = %Q AND referral_id = %Q" \
+	    " AND item = %Q AND item_id = %Q", owner, rid, item, id)
 
 /* 00:00 Stockholm time on y-m-d. */
 static int64_t
@@ -600,21 +631,32 @@ test_hub_whole_routine(void **state)
 	/* The pool answers at once: no acknowledge deadline at the pool. */
 	assert_int_equal(qn(f, "SELECT count(*) FROM deadlines"), 0);
 
-	/* InfoRequest out (the recipient found from the owner), InfoReply in. */
+	/* InfoRequest out (the recipient found from the owner), InfoReply in:
+	 * the question is the municipality's to answer, by its id. */
 	make(&ask, BODY(INFO_REQUEST), HUB, "", REF, NULL);
 	apply_ok(f, hub_send, &ask, 0);
 	assert_string_equal(ask.env.recipient, M180);
+	assert_string_equal(DSTATE(f, M180, REF, "question", "q-1"), "asked_by_pool");
+	assert_open_wd_deadline(f, M180, REF, "", "q-1", "info_reply", M180, ask.at, INFO_REPLY_WD);
 	make(&reply, BODY(INFO_REPLY), M180, HUB, REF, NULL);
 	apply_ok(f, hub_recv, &reply, 0);
 	assert_string_equal(RSTATE(f, M180, REF), "acknowledged");
+	assert_string_equal(DSTATE(f, M180, REF, "question", "q-1"), "answered");
+	assert_int_equal(qn(f, "SELECT count(*) FROM deadlines WHERE kind = 'info_reply' AND"
+	    " item_id = 'q-1' AND state = 'met' AND closed_at = %lld", reply.at), 1);
 
-	/* [3-4] An ad: matching. */
+	/* [3-4] An ad: matching, and the municipality's to decide. */
 	make(&ad, BODY(AD_PROPOSAL), HUB, "", REF, NULL);
 	apply_ok(f, hub_send, &ad, 0);
 	assert_string_equal(RSTATE(f, M180, REF), "matching");
+	assert_string_equal(DSTATE(f, M180, REF, "ad", "ad-1"), "proposed");
+	assert_open_wd_deadline(f, M180, REF, "", "ad-1", "ad_decision", M180, ad.at, AD_DECISION_WD);
 	make(&add, BODY(AD_DECISION), M180, HUB, REF, NULL);
 	apply_ok(f, hub_recv, &add, 0);
 	assert_string_equal(RSTATE(f, M180, REF), "matching");
+	assert_string_equal(DSTATE(f, M180, REF, "ad", "ad-1"), "approved");
+	assert_int_equal(qn(f, "SELECT count(*) FROM deadlines WHERE kind = 'ad_decision' AND"
+	    " item_id = 'ad-1' AND state = 'met' AND closed_at = %lld", add.at), 1);
 
 	/* [6] A family, by its register number. */
 	make(&fp, BODY(FAMILY_PROPOSAL), HUB, "", REF, "P1");
@@ -624,11 +666,14 @@ test_hub_whole_routine(void **state)
 	assert_string_equal(PCOL(f, "family_ref", M180, REF, "P1"), "FH-0042");
 	assert_string_equal(PCOL(f, "passed_on_at", M180, REF, "P1"), "(null)");
 
-	/* [7] The municipality goes on; the family consents. */
+	/* [7] The municipality goes on: the pool's to ask the family. The
+	 * family consents. */
 	make(&pd, BODY(PROPOSAL_DECISION), M180, HUB, REF, "P1");
 	apply_ok(f, hub_recv, &pd, 0);
 	assert_string_equal(PSTATE(f, M180, REF, "P1"), "accepted");
 	assert_string_equal(PCOL(f, "passed_on_at", M180, REF, "P1"), "(null)");
+	assert_open_wd_deadline(f, M180, REF, "P1", "", "family_consent", "pool", pd.at,
+	    FAMILY_CONSENT_WD);
 
 	make(&fc, BODY(FAMILY_CONSENT), HUB, "", REF, "P1");
 	apply_ok(f, hub_send, &fc, 0);
@@ -644,6 +689,7 @@ test_hub_whole_routine(void **state)
 	assert_open_deadline(f, M180, REF, "P1", "first_contact", M180, FIRST_CONTACT_AT(fc.at));
 	assert_open_deadline(f, M180, REF, "P1", "status_report", M180, STATUS_REPORT_AT(fc.at));
 	assert_int_equal(deadlines(f, M180, REF, NULL, NULL, "open"), 2);
+	assert_int_equal(deadlines(f, M180, REF, "P1", "family_consent", "met"), 1);
 
 	/* [8] First contact: its deadline met, the status report's still open. */
 	make(&cm, BODY(CONTACT_MADE), M180, HUB, REF, "P1");
@@ -695,7 +741,7 @@ test_hub_whole_routine(void **state)
 	hub_consent(f, M180, REF, "P2");
 	hub_status(f, M180, REF, "P2", STATUS(PLACEMENT_DECIDED), "placed");
 	assert_int_equal(deadlines(f, M180, REF, "P2", NULL, "open"), 0);
-	assert_int_equal(deadlines(f, M180, REF, "P2", NULL, "met"), 2);
+	assert_int_equal(deadlines(f, M180, REF, "P2", NULL, "met"), 3);
 	assert_string_not_equal(PCOL(f, "ended_at", M180, REF, "P2"), "(null)");
 	hub_propose(f, M180, REF, "P3", "FH-0044");
 	hub_propose(f, M180, REF, "P4", "FH-0045");
@@ -1206,10 +1252,13 @@ static void
 test_hub_not_member(void **state)
 {
 	fixture_t *f = *state;
-	msg_t ref, reply;
+	msg_t ref, ask, reply;
 
-	/* 0181 had a referral, with a family passed on, before it left. */
+	/* 0181 had a referral, with a family passed on and a question put to
+	 * it, before it left. */
 	hub_passed_on(f, M181, REF_B, "P1", "FH-0042");
+	make(&ask, BODY(INFO_REQUEST), HUB, "", REF_B, NULL);
+	apply_ok(f, hub_send, &ask, 0);
 	f->peers[1].member = false;
 
 	make(&ref, BODY(REFERRAL), M181, HUB, "0181-2026-0002", NULL);
@@ -1308,6 +1357,194 @@ test_hub_no_decision(void **state)
 	ref.b.ref.decision = NULL;
 	apply_ok(f, hub_recv, &ref, 0);
 	assert_rejected(f, &ref, REASON(NO_DECISION), "decision");
+}
+
+/* A decision is taken on a date, and not after the pool's own today
+ * (T0 is Monday 5 January 2026 in Stockholm). */
+static void
+test_hub_decision_dated(void **state)
+{
+	fixture_t *f = *state;
+	msg_t ref;
+
+	make(&ref, BODY(REFERRAL), M180, HUB, REF, NULL);
+	ref.taken.decided_on = "";
+	apply_ok(f, hub_recv, &ref, 0);
+	assert_rejected(f, &ref, REASON(NO_DECISION), "decidedOn");
+
+	make(&ref, BODY(REFERRAL), M180, HUB, REF, NULL);
+	ref.taken.decided_on = "2026-03-06";
+	apply_ok(f, hub_recv, &ref, 0);
+	assert_rejected(f, &ref, REASON(NO_DECISION), "2026-03-06");
+	make(&ref, BODY(REFERRAL), M180, HUB, REF, NULL);
+	ref.taken.decided_on = "2026-01-06";
+	apply_ok(f, hub_recv, &ref, 0);
+	assert_rejected(f, &ref, REASON(NO_DECISION), "daterat 2026-01-06, efter dagens datum"
+	    " 2026-01-05");
+
+	make(&ref, BODY(REFERRAL), M180, HUB, REF, NULL);
+	ref.taken.decided_on = "2026-01-05";
+	apply_ok(f, hub_recv, &ref, 0);
+	assert_string_equal(RSTATE(f, M180, REF), "acknowledged");
+}
+
+/* A contact is reported once made: not dated after the day the message was
+ * made, refused so at both ends. */
+static void
+test_contact_not_in_future(void **state)
+{
+	fixture_t *f = *state;
+	msg_t cm;
+
+	hub_passed_on(f, M180, REF, "P1", "FH-0042");
+	make(&cm, BODY(CONTACT_MADE), M180, HUB, REF, "P1");
+	cm.env.created_at_ms = T0;   /* Monday 5 January, 10:30 in Stockholm */
+	cm.b.contact.contacted_on = "2026-01-06";
+	refused(f, hub_recv, &cm, 0, NULL, CODE(INVALID), "contactMade.contactedOn", "2026-01-06",
+	    "2026-01-05", NULL);
+	cm.b.contact.contacted_on = "2026-01-05";
+	apply_ok(f, hub_recv, &cm, 0);
+	assert_string_equal(PSTATE(f, M180, REF, "P1"), "contacted");
+}
+
+/* The sending side refuses it too, in the same words. */
+static void
+test_municipality_contact_not_in_future(void **state)
+{
+	fixture_t *f = *state;
+	msg_t ref, ack, fp, pd, fc, cm;
+
+	make(&ref, BODY(REFERRAL), M180, HUB, REF, NULL);
+	apply_ok(f, muni_send, &ref, 0);
+	make(&ack, BODY(REFERRAL_ACK), HUB, M180, REF, NULL);
+	apply_ok(f, muni_recv, &ack, 0);
+	make(&fp, BODY(FAMILY_PROPOSAL), HUB, M180, REF, "P1");
+	apply_ok(f, muni_recv, &fp, 0);
+	make(&pd, BODY(PROPOSAL_DECISION), M180, HUB, REF, "P1");
+	apply_ok(f, muni_send, &pd, 0);
+	assert_open_wd_deadline(f, M180, REF, "P1", "", "family_consent", "pool", pd.at,
+	    FAMILY_CONSENT_WD);
+	make(&fc, BODY(FAMILY_CONSENT), HUB, M180, REF, "P1");
+	apply_ok(f, muni_recv, &fc, 0);
+	assert_int_equal(deadlines(f, M180, REF, "P1", "family_consent", "met"), 1);
+
+	make(&cm, BODY(CONTACT_MADE), M180, HUB, REF, "P1");
+	cm.env.created_at_ms = T0 + 13 * 3600000LL;   /* 23:30 in Stockholm, still the 5th */
+	cm.b.contact.contacted_on = "2026-01-06";
+	refused(f, muni_send, &cm, 0, NULL, CODE(INVALID), "contactMade.contactedOn", "2026-01-06",
+	    "2026-01-05", NULL);
+}
+
+/* A family that declines ends the pool's consent deadline too. */
+static void
+test_family_declines_meets_consent_deadline(void **state)
+{
+	fixture_t *f = *state;
+	msg_t fc;
+
+	hub_referral(f, M180, REF);
+	hub_propose(f, M180, REF, "P1", "FH-0042");
+	hub_decide(f, M180, REF, "P1", true);
+	assert_int_equal(deadlines(f, M180, REF, "P1", "family_consent", "open"), 1);
+	make(&fc, BODY(FAMILY_CONSENT), HUB, "", REF, "P1");
+	fc.b.consent.consent_given = false;
+	fc.b.consent.family_contact = NULL;
+	apply_ok(f, hub_send, &fc, 0);
+	assert_string_equal(PSTATE(f, M180, REF, "P1"), "family_declined");
+	assert_int_equal(deadlines(f, M180, REF, "P1", NULL, "open"), 0);
+	assert_int_equal(deadlines(f, M180, REF, "P1", "family_consent", "met"), 1);
+}
+
+/* Questions and ads are answered by their ids, once, by the side they were
+ * put to; anything else is refused at both ends and changes nothing. */
+static void
+test_dialogue_by_ids(void **state)
+{
+	fixture_t *f = *state;
+	msg_t ask, mask, reply, ad, dec;
+
+	hub_referral(f, M180, REF);
+	make(&reply, BODY(INFO_REPLY), M180, HUB, REF, NULL);
+	refused(f, hub_recv, &reply, 0, NULL, CODE(NOT_ALLOWED), NAMED, "has no question q-1",
+	    NULL);
+	make(&ask, BODY(INFO_REQUEST), HUB, "", REF, NULL);
+	apply_ok(f, hub_send, &ask, 0);
+	/* The pool cannot answer its own question, nor ask it twice. */
+	make(&reply, BODY(INFO_REPLY), HUB, "", REF, NULL);
+	refused(f, hub_send, &reply, 0, NULL, CODE(NOT_ALLOWED), NAMED, "question q-1",
+	    "asked_by_pool", NULL);
+	make(&ask, BODY(INFO_REQUEST), HUB, "", REF, NULL);
+	refused(f, hub_send, &ask, 0, NULL, CODE(NOT_ALLOWED), NAMED, "question q-1",
+	    "asked_by_pool", NULL);
+	make(&reply, BODY(INFO_REPLY), M180, HUB, REF, NULL);
+	apply_ok(f, hub_recv, &reply, 0);
+	refused(f, hub_recv, &reply, 0, NULL, CODE(NOT_ALLOWED), NAMED, "question q-1",
+	    "answered", NULL);
+
+	/* The municipality asks too, under its own id; the pool answers it. */
+	make(&mask, BODY(INFO_REQUEST), M180, HUB, REF, NULL);
+	mask.b.info.question_id = "m-1";
+	apply_ok(f, hub_recv, &mask, 0);
+	assert_string_equal(DSTATE(f, M180, REF, "question", "m-1"), "asked_by_municipality");
+	assert_open_wd_deadline(f, M180, REF, "", "m-1", "info_reply", "pool", mask.at,
+	    INFO_REPLY_WD);
+	make(&reply, BODY(INFO_REPLY), HUB, "", REF, NULL);
+	reply.b.reply.question_id = "m-1";
+	apply_ok(f, hub_send, &reply, 0);
+	assert_string_equal(DSTATE(f, M180, REF, "question", "m-1"), "answered");
+
+	/* An ad: decided once; a revised one may be proposed again. */
+	make(&dec, BODY(AD_DECISION), M180, HUB, REF, NULL);
+	refused(f, hub_recv, &dec, 0, NULL, CODE(NOT_ALLOWED), NAMED, "acknowledged", NULL);
+	make(&ad, BODY(AD_PROPOSAL), HUB, "", REF, NULL);
+	apply_ok(f, hub_send, &ad, 0);
+	make(&dec, BODY(AD_DECISION), M180, HUB, REF, NULL);
+	dec.b.ad_decision.ad_id = "ad-2";
+	refused(f, hub_recv, &dec, 0, NULL, CODE(NOT_ALLOWED), NAMED, "has no ad ad-2", NULL);
+	make(&dec, BODY(AD_DECISION), M180, HUB, REF, NULL);
+	dec.b.ad_decision.verdict = FAMLINK__V1__AD_VERDICT__AD_VERDICT_REVISE;
+	dec.b.ad_decision.revised_text = "Vill du bli kontaktfamilj?";
+	apply_ok(f, hub_recv, &dec, 0);
+	assert_string_equal(DSTATE(f, M180, REF, "ad", "ad-1"), "revised");
+	refused(f, hub_recv, &dec, 0, NULL, CODE(NOT_ALLOWED), NAMED, "ad ad-1", "revised", NULL);
+	make(&ad, BODY(AD_PROPOSAL), HUB, "", REF, NULL);
+	apply_ok(f, hub_send, &ad, 0);
+	assert_string_equal(DSTATE(f, M180, REF, "ad", "ad-1"), "proposed");
+	assert_int_equal(deadlines(f, M180, REF, NULL, "ad_decision", "open"), 1);
+	make(&dec, BODY(AD_DECISION), M180, HUB, REF, NULL);
+	dec.b.ad_decision.verdict = FAMLINK__V1__AD_VERDICT__AD_VERDICT_DECLINE;
+	apply_ok(f, hub_recv, &dec, 0);
+	assert_string_equal(DSTATE(f, M180, REF, "ad", "ad-1"), "declined");
+	make(&ad, BODY(AD_PROPOSAL), HUB, "", REF, NULL);
+	refused(f, hub_send, &ad, 0, NULL, CODE(NOT_ALLOWED), NAMED, "ad ad-1", "declined", NULL);
+	assert_int_equal(deadlines(f, M180, REF, NULL, "ad_decision", "open"), 0);
+	assert_int_equal(deadlines(f, M180, REF, NULL, "ad_decision", "met"), 2);
+}
+
+/* The municipality's side refuses the same before anything is sent. */
+static void
+test_municipality_dialogue_by_ids(void **state)
+{
+	fixture_t *f = *state;
+	msg_t ref, ack, reply, dec, ad;
+
+	make(&ref, BODY(REFERRAL), M180, HUB, REF, NULL);
+	apply_ok(f, muni_send, &ref, 0);
+	make(&ack, BODY(REFERRAL_ACK), HUB, M180, REF, NULL);
+	apply_ok(f, muni_recv, &ack, 0);
+	make(&reply, BODY(INFO_REPLY), M180, HUB, REF, NULL);
+	refused(f, muni_send, &reply, 0, NULL, CODE(NOT_ALLOWED), NAMED, "has no question q-1",
+	    NULL);
+	make(&ad, BODY(AD_PROPOSAL), HUB, M180, REF, NULL);
+	apply_ok(f, muni_recv, &ad, 0);
+	assert_open_wd_deadline(f, M180, REF, "", "ad-1", "ad_decision", M180, ad.at,
+	    AD_DECISION_WD);
+	make(&dec, BODY(AD_DECISION), M180, HUB, REF, NULL);
+	dec.b.ad_decision.ad_id = "ad-9";
+	refused(f, muni_send, &dec, 0, NULL, CODE(NOT_ALLOWED), NAMED, "has no ad ad-9", NULL);
+	make(&dec, BODY(AD_DECISION), M180, HUB, REF, NULL);
+	apply_ok(f, muni_send, &dec, 0);
+	refused(f, muni_send, &dec, 0, NULL, CODE(NOT_ALLOWED), NAMED, "ad ad-1", "approved", NULL);
 }
 
 /* Member, remit, decision: the first that fails is the reason. */
@@ -1477,6 +1714,12 @@ main(void)
 		T(test_hub_remit_age_by_swedish_year),
 		T(test_hub_no_decision),
 		T(test_hub_check_order),
+		T(test_hub_decision_dated),
+		T(test_contact_not_in_future),
+		T(test_municipality_contact_not_in_future),
+		T(test_family_declines_meets_consent_deadline),
+		T(test_dialogue_by_ids),
+		T(test_municipality_dialogue_by_ids),
 		T(test_hub_resubmit_after_rejection),
 		T(test_municipality_resend_after_rejection),
 		T(test_municipality_answer_crosses_close),

@@ -171,10 +171,10 @@ test_open_creates_schema(void **state)
 	store_peer_t p;
 	err_t err = {0};
 
-	assert_int_equal(store_schema_version(f->ss.s), 6);
+	assert_int_equal(store_schema_version(f->ss.s), 7);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 	    " AND name IN ('peers','outbox','inbox','rejections','dead_letters','referrals','audit',"
-	    " 'identity','proposals','transitions','deadlines','notifications')"), 12);
+	    " 'identity','proposals','transitions','deadlines','notifications','dialogue')"), 13);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
 	    " AND tbl_name = 'audit'"), 2);
 	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
@@ -185,13 +185,13 @@ test_open_creates_schema(void **state)
 	store_close(&f->ss.s);   /* no-op on NULL */
 	f->ss.s = store_open(f->ss.path, false, &err);
 	assert_non_null(f->ss.s);
-	assert_int_equal(store_schema_version(f->ss.s), 6);
+	assert_int_equal(store_schema_version(f->ss.s), 7);
 	assert_int_equal(q_int(store_db(f->ss.s), "SELECT count(*) FROM peers WHERE node_id = %Q",
 	    M180), 1);
 	store_close(&f->ss.s);
 	f->ss.s = store_open(f->ss.path, false, &err);
 	assert_non_null(f->ss.s);
-	assert_int_equal(store_schema_version(f->ss.s), 6);
+	assert_int_equal(store_schema_version(f->ss.s), 7);
 }
 
 static void
@@ -205,7 +205,7 @@ test_journal_settings(void **state)
 	/* WAL is a property of the file: a second connection sees it too. */
 	assert_int_equal(sqlite3_open_v2(f->ss.path, &other, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_string_equal(q_text(other, "PRAGMA journal_mode"), "wal");
-	assert_int_equal(q_int(other, "PRAGMA user_version"), 6);
+	assert_int_equal(q_int(other, "PRAGMA user_version"), 7);
 	sqlite3_close(other);
 }
 
@@ -272,7 +272,7 @@ test_read_only(void **state)
 	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
 	ro = store_open(f->ss.path, true, &err);
 	assert_non_null(ro);
-	assert_int_equal(store_schema_version(ro), 6);
+	assert_int_equal(store_schema_version(ro), 7);
 	assert_int_equal(q_int(store_db(ro), "SELECT count(*) FROM peers"), 1);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(store_exec(ro, "DELETE FROM peers", &err), -1);
@@ -991,7 +991,7 @@ downgrade_to_v1(fixture_t *f)
 	assert_int_equal(sqlite3_exec(db, "ALTER TABLE peers DROP COLUMN refused_since;"
 	    " DROP TABLE identity; ALTER TABLE outbox DROP COLUMN checksum; DROP INDEX audit_skip;"
 	    " DROP TABLE proposals; DROP TABLE transitions; DROP TABLE deadlines;"
-	    " DROP TABLE notifications; ALTER TABLE referrals DROP COLUMN kind;"
+	    " DROP TABLE notifications; DROP TABLE dialogue; ALTER TABLE referrals DROP COLUMN kind;"
 	    " ALTER TABLE referrals DROP COLUMN urgency; ALTER TABLE referrals DROP COLUMN submitted_at;"
 	    " ALTER TABLE referrals DROP COLUMN answered_at; ALTER TABLE referrals DROP COLUMN closed_at;"
 	    " ALTER TABLE referrals DROP COLUMN outcome; ALTER TABLE referrals DROP COLUMN purged_at;"
@@ -1029,7 +1029,7 @@ test_report_peers_schema_1(void **state)
 
 	f->ss.s = store_open(f->ss.path, false, &err);
 	assert_non_null(f->ss.s);
-	assert_int_equal(store_schema_version(f->ss.s), 6);
+	assert_int_equal(store_schema_version(f->ss.s), 7);
 	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
 	assert_int_equal(p.last_seen, 9000);
 	assert_int_equal(p.refused_since, 0);
