@@ -18,7 +18,7 @@ typedef enum ctl_exit {
 	CTL_ERROR = 1,     /* the operation failed (config, store, a refused message) */
 	CTL_USAGE = 2,     /* unknown verb or option, wrong arguments, reset-store
 	                    * without --yes, a bad FAMLINK_CLOCK_OFFSET */
-	CTL_NO_STORE = 3,  /* a verb that only reads the store (status, queue, referrals,
+	CTL_NO_STORE = 3,  /* a verb that only reads the store (status, queue, referrals, proposals,
 	                    * families, deadlines, notifications, report): famlinkd
 	                    * has not made the store yet */
 	/* The store is refused (store_fault_t; famlinkd exits with the same). */
@@ -35,6 +35,7 @@ typedef struct ctl_opts {
 	bool override_ledger;  /* send --override-ledger: pass on a held family */
 	bool passed_on;        /* families --passed-on: only families still held */
 	bool overdue;          /* deadlines --overdue: only those due by now */
+	bool waiting;          /* proposals --waiting: only those the municipality must answer */
 	/* Options with a value, as given (NULL: not given). */
 	const char *state;         /* referrals --state NAME */
 	const char *municipality;  /* --municipality 0180 | municipality:0180 */
@@ -55,6 +56,7 @@ int ctl_queue(const config_t *cfg, const ctl_opts_t *o);
  * states, kinds, times and counts, never names or free text. */
 int ctl_referrals(const config_t *cfg, const ctl_opts_t *o);
 int ctl_families(const config_t *cfg, const ctl_opts_t *o);
+int ctl_proposals(const config_t *cfg, const ctl_opts_t *o);
 int ctl_deadlines(const config_t *cfg, const ctl_opts_t *o);
 int ctl_notifications(const config_t *cfg, const ctl_opts_t *o);
 /* `famlinkctl report meeting`: the report of o->municipality_id from

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "confval.h"
 #include "ctl.h"
+#include "ctl_listing.h"
 #include "ctl_meeting_render.h"
 #include "deadline.h"
 #include "log.h"
@@ -118,73 +119,48 @@ ctl_check_values(const char *verb, ctl_opts_t *o, int argc, char **argv)
 	return 0;
 }
 
-/* ---- shared ------------------------------------------------------------------- */
-
-/* The store, read-only, if it has the routine's tables; NULL with the
- * reason printed. */
-static store_t *
-open_routine_store(const config_t *cfg)
-{
-	store_t *store = ctl_open_store(cfg, true);
-	int v;
-
-	if (store != NULL && (v = store_schema_version(store)) < REPORT_SCHEMA) {
-		fprintf(stderr, "famlinkctl: the store has no routine tables yet (schema %d, need"
-		    " %d): start famlinkd once to update it\n", v, REPORT_SCHEMA);
-		store_close(&store);
-	}
-	return store;
-}
-
-/* A listing being printed: its options, the JSON array it fills (--json),
- * the instant ages count to, the rows so far, and the error of the
- * report_*() step that failed. */
-typedef struct listing {
-	const ctl_opts_t *o;
-	json_t *rows;
-	int64_t now;
-	size_t n;
-	err_t err;   /* msg "" unless a report_* step failed */
-} listing_t;
-
-typedef void row_fn(listing_t *l, sqlite3_stmt *st);
-
-/* Runs st (bound) and hands each row to fn: 0, or -1 with l->err. */
-static int
-each_row(store_t *store, sqlite3_stmt *st, row_fn *fn, listing_t *l)
-{
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(l, st);
-	return report_done(store, st, rc, &l->err);
-}
-
-/* Prints the JSON array or the "nothing" line (or l->err), and closes the
- * store. */
-static int
-finish(listing_t *l, store_t **store, int rc, const char *none)
-{
-	if (l->o->json && rc == 0)
-		report_print_json(l->rows);
-	else
-		json_decref(l->rows);
-	if (!l->o->json && rc == 0 && l->n == 0)
-		printf("%s\n", none);
-	if (rc != 0 && l->err.msg[0] != '\0')
-		fprintf(stderr, "famlinkctl: %s\n", l->err.msg);
-	store_close(store);
-	return rc == 0 ? CTL_OK : CTL_ERROR;
-}
-
 /* ---- referrals ---------------------------------------------------------------- */
 
+/* With the ids of its questions not yet answered and its ads not yet
+ * decided (dialogue rows still open), space-separated. */
 static const char sql_referrals[] =
 	"SELECT r.owner, r.referral_id, r.kind, r.state, r.created_at, d.id, d.kind, d.due_at,"
-	" d.proposal_id FROM referrals r LEFT JOIN deadlines d ON d.id = (SELECT x.id"
+	" d.proposal_id,"
+	" (SELECT group_concat(q.item_id, ' ') FROM dialogue q WHERE q.owner = r.owner"
+	"  AND q.referral_id = r.referral_id AND q.item = 'question' AND q.closed_at IS NULL),"
+	" (SELECT group_concat(a.item_id, ' ') FROM dialogue a WHERE a.owner = r.owner"
+	"  AND a.referral_id = r.referral_id AND a.item = 'ad' AND a.closed_at IS NULL)"
+	" FROM referrals r LEFT JOIN deadlines d ON d.id = (SELECT x.id"
 	"  FROM deadlines x WHERE x.owner = r.owner AND x.referral_id = r.referral_id"
 	"  AND x.state = 'open' ORDER BY x.due_at, x.id LIMIT 1)"
 	" WHERE ?1 IS NULL OR r.state = ?1 ORDER BY r.created_at, r.owner, r.referral_id";
+
+/* Column i's space-separated ids (ids hold no spaces) as a JSON array. */
+static json_t *
+id_list_json(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	json_t *a = json_array();
+
+	while (v != NULL && *v != '\0') {
+		size_t n = strcspn(v, " ");
+		json_array_append_new(a, json_stringn(v, n));
+		v += n + (v[n] == ' ');
+	}
+	return a;
+}
+
+/* How many ids column i lists. */
+static int
+id_count(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	int n = v != NULL && *v != '\0';
+
+	for (; v != NULL && *v != '\0'; v++)
+		n += *v == ' ';
+	return n;
+}
 
 static json_t *
 referral_json(sqlite3_stmt *st, char c[4][65], int64_t age)
@@ -198,11 +174,13 @@ referral_json(sqlite3_stmt *st, char c[4][65], int64_t age)
 		    "proposalId", report_json_str(c[3]),
 		    "dueAt", report_json_time(sqlite3_column_int64(st, 7)),
 		    "dueDate", report_due_date(sqlite3_column_int64(st, 7), d));
-	return json_pack("{s:o, s:o, s:s, s:o, s:o, s:I, s:o}", "owner", report_json_str(c[0]),
-	    "referralId", report_json_str(c[1]), "kind", report_kind_name(sqlite3_column_int(st, 2)),
+	return json_pack("{s:o, s:o, s:s, s:o, s:o, s:I, s:o, s:o, s:o}",
+	    "owner", report_json_str(c[0]), "referralId", report_json_str(c[1]),
+	    "kind", report_kind_name(sqlite3_column_int(st, 2)),
 	    "state", report_json_str((const char *)sqlite3_column_text(st, 3)),
 	    "createdAt", report_json_time(sqlite3_column_int64(st, 4)), "ageMs", (json_int_t)age,
-	    "nextDeadline", next);
+	    "nextDeadline", next, "openQuestions", id_list_json(st, 9),
+	    "adsWaiting", id_list_json(st, 10));
 }
 
 static void
@@ -222,10 +200,10 @@ referral_row(listing_t *l, sqlite3_stmt *st)
 		return;
 	}
 	/* Whole minutes at least: "0m" under a minute (or behind the clock). */
-	printf("%-20s %-20s %-15s %-13s %5s %-14s %s\n", log_escape(c[0], e[0], sizeof(e[0])),
+	printf("%-20s %-20s %-15s %-13s %5s %9d %3d %-14s %s\n", log_escape(c[0], e[0], sizeof(e[0])),
 	    log_escape(c[1], e[1], sizeof(e[1])), report_kind_name(sqlite3_column_int(st, 2)),
 	    log_escape(state, e[3], sizeof(e[3])), age < 60000 ? "0m" : report_age(age, a, sizeof(a)),
-	    c[2][0] ? log_escape(c[2], e[2], sizeof(e[2])) : "-",
+	    id_count(st, 9), id_count(st, 10), c[2][0] ? log_escape(c[2], e[2], sizeof(e[2])) : "-",
 	    c[2][0] ? report_due_date(sqlite3_column_int64(st, 7), due) : "-");
 }
 
@@ -233,18 +211,18 @@ int
 ctl_referrals(const config_t *cfg, const ctl_opts_t *o)
 {
 	listing_t l = { .o = o, .rows = json_array(), .now = clock_now_ms() };
-	store_t *store = open_routine_store(cfg);
+	store_t *store = listing_open_store(cfg);
 	sqlite3_stmt *st;
 
 	if (store == NULL || report_prepare(store, sql_referrals, &st, &l.err) != 0)
-		return finish(&l, &store, -1, "");
+		return listing_finish(&l, &store, -1, "");
 	if ((o->state != NULL ? sqlite3_bind_text(st, 1, o->state, -1, SQLITE_STATIC)
 	    : sqlite3_bind_null(st, 1)) != SQLITE_OK)
-		return finish(&l, &store, report_bind_fail(store, st, &l.err), "");
+		return listing_finish(&l, &store, report_bind_fail(store, st, &l.err), "");
 	if (!o->json)
-		printf("%-20s %-20s %-15s %-13s %5s %-14s %s\n", "OWNER", "REFERRAL", "KIND",
-		    "STATE", "AGE", "NEXT DEADLINE", "DUE DATE");
-	return finish(&l, &store, each_row(store, st, referral_row, &l),
+		printf("%-20s %-20s %-15s %-13s %5s %9s %3s %-14s %s\n", "OWNER", "REFERRAL", "KIND",
+		    "STATE", "AGE", "QUESTIONS", "ADS", "NEXT DEADLINE", "DUE DATE");
+	return listing_finish(&l, &store, listing_each_row(store, st, referral_row, &l),
 	    o->state ? "(no referrals in that state)" : "(no referrals)");
 }
 
@@ -325,16 +303,16 @@ ctl_families(const config_t *cfg, const ctl_opts_t *o)
 		fprintf(stderr, "famlinkctl families: the ledger of families passed on is kept at"
 		    " the hub; this node is %s (its families are in `famlinkctl report meeting`)\n",
 		    cfg->node_id);
-		return finish(&l, &store, -1, "");
+		return listing_finish(&l, &store, -1, "");
 	}
-	if ((store = open_routine_store(cfg)) == NULL ||
+	if ((store = listing_open_store(cfg)) == NULL ||
 	    report_prepare(store, sql_families, &st, &l.err) != 0)
-		return finish(&l, &store, -1, "");
+		return listing_finish(&l, &store, -1, "");
 	if (!o->json)
 		printf("%-16s %-17s %-20s %-14s %-20s %-10s %-17s %-10s %-15s %s\n", "FAMILY",
 		    "MUNICIPALITY", "REFERRAL", "PROPOSAL", "STATE", "PASSED ON", "LAST STATUS",
 		    "STATUS ON", "ENDED", "ENDED ON");
-	return finish(&l, &store, each_row(store, st, family_row, &l),
+	return listing_finish(&l, &store, listing_each_row(store, st, family_row, &l),
 	    o->passed_on ? "(no family held)" : "(no family passed on)");
 }
 
@@ -415,19 +393,19 @@ int
 ctl_deadlines(const config_t *cfg, const ctl_opts_t *o)
 {
 	listing_t l = { .o = o, .rows = json_array(), .now = clock_now_ms() };
-	store_t *store = open_routine_store(cfg);
+	store_t *store = listing_open_store(cfg);
 	sqlite3_stmt *st;
 
 	if (store == NULL || report_prepare(store, sql_deadlines, &st, &l.err) != 0)
-		return finish(&l, &store, -1, "");
+		return listing_finish(&l, &store, -1, "");
 	if ((o->municipality ? sqlite3_bind_text(st, 1, o->municipality_id, -1, SQLITE_STATIC)
 	    : sqlite3_bind_null(st, 1)) != SQLITE_OK ||
 	    (o->overdue ? sqlite3_bind_int64(st, 2, l.now) : sqlite3_bind_null(st, 2)) != SQLITE_OK)
-		return finish(&l, &store, report_bind_fail(store, st, &l.err), "");
+		return listing_finish(&l, &store, report_bind_fail(store, st, &l.err), "");
 	if (!o->json)
 		printf("%6s %-13s %-17s %-20s %-14s %-17s %-16s %-9s %s\n", "ID", "KIND",
 		    "MUNICIPALITY", "REFERRAL", "PROPOSAL", "ACTOR", "DUE", "STATE", "OVERDUE");
-	return finish(&l, &store, each_row(store, st, deadline_row, &l),
+	return listing_finish(&l, &store, listing_each_row(store, st, deadline_row, &l),
 	    o->overdue ? "(no deadline overdue)" : "(no open deadline)");
 }
 
@@ -481,19 +459,19 @@ int
 ctl_notifications(const config_t *cfg, const ctl_opts_t *o)
 {
 	listing_t l = { .o = o, .rows = json_array(), .now = clock_now_ms() };
-	store_t *store = open_routine_store(cfg);
+	store_t *store = listing_open_store(cfg);
 	sqlite3_stmt *st;
 
 	if (store == NULL || report_prepare(store, sql_notifications, &st, &l.err) != 0)
-		return finish(&l, &store, -1, "");
+		return listing_finish(&l, &store, -1, "");
 	if ((o->municipality ? sqlite3_bind_text(st, 1, o->municipality_id, -1, SQLITE_STATIC)
 	    : sqlite3_bind_null(st, 1)) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 2, o->all ? -1 : 100) != SQLITE_OK)
-		return finish(&l, &store, report_bind_fail(store, st, &l.err), "");
+		return listing_finish(&l, &store, report_bind_fail(store, st, &l.err), "");
 	if (!o->json)
 		printf("%6s %-10s %-10s %6s %-13s %-17s %-20s %-10s %-17s %-15s %-10s %s\n", "ID",
 		    "QUEUED", "EVENT", "DL", "KIND", "MUNICIPALITY", "REFERRAL", "PROPOSAL", "ACTOR",
 		    "RECIPIENT", "LAST DAY", "STATE");
-	return finish(&l, &store, each_row(store, st, notification_row, &l),
+	return listing_finish(&l, &store, listing_each_row(store, st, notification_row, &l),
 	    "(no notification)");
 }

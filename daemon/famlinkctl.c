@@ -27,11 +27,11 @@
 enum {
 	OPT_JSON = 1, OPT_ALL = 2, OPT_FORCE = 4, OPT_YES = 8, OPT_OVERRIDE = 16,
 	OPT_PASSED_ON = 32, OPT_OVERDUE = 64, OPT_STATE = 128, OPT_MUNICIPALITY = 256,
-	OPT_FROM = 512, OPT_TO = 1024, OPT_FORMAT = 2048,
+	OPT_FROM = 512, OPT_TO = 1024, OPT_FORMAT = 2048, OPT_WAITING = 4096,
 };
 /* getopt_long's values of the long-only options. */
 enum { LO_OVERRIDE = 256, LO_PASSED_ON, LO_OVERDUE, LO_STATE, LO_MUNICIPALITY, LO_FROM, LO_TO,
-	LO_FORMAT };
+	LO_FORMAT, LO_WAITING };
 
 /* Which check of the store a verb needs before it runs (ctl_check_store):
  * the same famlinkd makes at start, so that no verb reads or fills a
@@ -63,6 +63,7 @@ static int run_queue(const config_t *cfg, const ctl_opts_t *o, int argc, char **
 static int run_reset_store(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_referrals(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_families(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_proposals(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_deadlines(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_report(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_notifications(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
@@ -132,8 +133,10 @@ static const verb_t verbs[] = {
 		"referrals", "[--state S] [--json]", "referrals and their next deadline",
 		"Lists the referrals this node knows, oldest first: owner (the municipality),\n"
 		"referral id, kind (foster_home, contact_family, contact_person,\n"
-		"emergency_home), state, age since the node first saw it, and the next open\n"
-		"deadline's kind and due date (the last day to act).\n" ROUTINE_TIMES,
+		"emergency_home), state, age since the node first saw it, how many of its\n"
+		"questions wait for an answer and of its ads for the municipality's\n"
+		"decision (--json lists their ids: openQuestions, adsWaiting), and the\n"
+		"next open deadline's kind and due date (the last day to act).\n" ROUTINE_TIMES,
 		"  --state S            only referrals in state S: submitted, acknowledged,\n"
 		"                       rejected, matching, closed\n"
 		"  --json               a JSON array instead of the table\n",
@@ -156,6 +159,24 @@ static const verb_t verbs[] = {
 		"            store cannot be read",
 		"famlinkctl --config /etc/famlink/famlinkd.conf families --passed-on",
 		OPT_JSON | OPT_PASSED_ON, 0, 0, true, true, run_families, CHECK_READ,
+	},
+	{
+		"proposals", "[--waiting] [--json]", "family proposals and whose move it is",
+		"Lists the family proposals this node knows, oldest first, at the hub and\n"
+		"at a municipality alike: municipality, referral, proposal, the family's\n"
+		"reference (the pool's register number), state (proposed, declined,\n"
+		"accepted, family_declined, contact_details_sent, contacted,\n"
+		"status_reported, placed, returned, withdrawn), the date proposed, its age\n"
+		"in working days (Swedish working days after the day it was proposed, up\n"
+		"to and including today), who must act next (municipality: decide it, or\n"
+		"report on the family it holds; pool: ask the family) and the date of the\n"
+		"last change.\n" ROUTINE_TIMES,
+		"  --waiting            only proposals waiting for the municipality's answer\n"
+		"                       (proposed: no ProposalDecision yet)\n"
+		"  --json               a JSON array instead of the table\n",
+		"the config has problems, or the store cannot be read",
+		"famlinkctl --config /etc/famlink/famlinkd.conf proposals --waiting",
+		OPT_JSON | OPT_WAITING, 0, 0, true, true, run_proposals, CHECK_READ,
 	},
 	{
 		"deadlines", "[--overdue] [--municipality CODE] [--json]", "open deadlines by due time",
@@ -304,14 +325,14 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 		{OPT_YES, "--yes"}, {OPT_OVERRIDE, "--override-ledger"},
 		{OPT_PASSED_ON, "--passed-on"}, {OPT_OVERDUE, "--overdue"}, {OPT_STATE, "--state"},
 		{OPT_MUNICIPALITY, "--municipality"}, {OPT_FROM, "--from"}, {OPT_TO, "--to"},
-		{OPT_FORMAT, "--format"},
+		{OPT_FORMAT, "--format"}, {OPT_WAITING, "--waiting"},
 	};
 	unsigned given = (o->json ? OPT_JSON : 0) | (o->all ? OPT_ALL : 0) |
 	    (o->force ? OPT_FORCE : 0) | (o->yes ? OPT_YES : 0) |
 	    (o->override_ledger ? OPT_OVERRIDE : 0) | (o->passed_on ? OPT_PASSED_ON : 0) |
 	    (o->overdue ? OPT_OVERDUE : 0) | (o->state ? OPT_STATE : 0) |
 	    (o->municipality ? OPT_MUNICIPALITY : 0) | (o->from ? OPT_FROM : 0) |
-	    (o->to ? OPT_TO : 0) | (o->format ? OPT_FORMAT : 0);
+	    (o->to ? OPT_TO : 0) | (o->format ? OPT_FORMAT : 0) | (o->waiting ? OPT_WAITING : 0);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((given & names[i].bit) && !(v->opts & names[i].bit)) {
@@ -405,6 +426,14 @@ run_families(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	return ctl_families(cfg, o);
+}
+
+static int
+run_proposals(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return ctl_proposals(cfg, o);
 }
 
 static int
@@ -505,6 +534,7 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		{"municipality", required_argument, NULL, LO_MUNICIPALITY},
 		{"from", required_argument, NULL, LO_FROM}, {"to", required_argument, NULL, LO_TO},
 		{"format", required_argument, NULL, LO_FORMAT},
+		{"waiting", no_argument, NULL, LO_WAITING},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
@@ -525,6 +555,7 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		case LO_FROM: o->from = optarg; break;
 		case LO_TO: o->to = optarg; break;
 		case LO_FORMAT: o->format = optarg; break;
+		case LO_WAITING: o->waiting = true; break;
 		case 'h': *want_help = true; break;
 		case 'V': printf("famlinkctl %s\n", FAMLINK_VERSION); return CTL_OK;
 		default: usage(stderr); return CTL_USAGE;

@@ -93,7 +93,7 @@ send_ok(node_proc_t *n, const char *body)
 static void
 test_help(void **state)
 {
-	static const char *const verbs[] = {"referrals", "families", "deadlines", "report", NULL};
+	static const char *const verbs[] = {"referrals", "proposals", "families", "deadlines", "report", NULL};
 	cluster_t *c = *state = cluster_new(0, NULL);
 	char out[OUT], want[64];
 

@@ -2,8 +2,10 @@
  * Integration: the whole of seed 000 between a hub and two municipalities
  * on loopback, every message through `famlinkctl send`: referral and
  * acknowledgement, a referral refused for want of a decision and sent
- * again, info request and reply, an ad, a family proposal, the decision to
- * proceed, consent with contact details and the basic investigation, first
+ * again, questions both ways and an ad, each answered once by its id and
+ * chased by a deadline until then, a family proposal seen waiting for the
+ * secretary, the decision to proceed (the pool chased for the family's
+ * answer), consent with contact details and the basic investigation, first
  * contact, status reports, the family returned, a second family placed, the
  * referral closed. At each step the states at both ends are read from their
  * stores, and the hub's ledger and meeting report from famlinkctl. Also: a
@@ -111,6 +113,40 @@ open_deadlines(node_proc_t *n, const char *kind, const char *pid)
 	return db_long(n, sql);
 }
 
+/* A question or an ad reaches state at n. */
+static void
+want_item(node_proc_t *n, const char *rid, const char *item, const char *id,
+    const char *state)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM dialogue WHERE referral_id = '%s' AND"
+	    " item = '%s' AND item_id = '%s' AND state = '%s'", rid, item, id, state);
+	if (!wait_db(n, sql, 1, WAIT_MS))
+		fail_msg("%s: %s %s never reached %s", n->id, item, id, state);
+}
+
+/* Both ends agree on a question's or an ad's state. */
+static void
+both_i(cluster_t *c, node_proc_t *m, const char *rid, const char *item, const char *id,
+    const char *state)
+{
+	want_item(m, rid, item, id, state);
+	want_item(HUB, rid, item, id, state);
+}
+
+/* Deadlines of kind on a question or an ad, in dstate, for actor. */
+static long
+item_deadlines(node_proc_t *n, const char *kind, const char *id, const char *dstate,
+    const char *actor)
+{
+	char sql[400];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM deadlines WHERE state = '%s' AND"
+	    " kind = '%s' AND item_id = '%s' AND actor = '%s'", dstate, kind, id, actor);
+	return db_long(n, sql);
+}
+
 /* text is in out; says what out held when not. */
 #define assert_has(out, text) do { \
 	if (strstr((out), (text)) == NULL) \
@@ -177,25 +213,98 @@ referrals_and_checks(cluster_t *c)
 	both(c, B, R2, "acknowledged");
 }
 
-/* Steps 2-4: information both ways and an ad, the referral now matching. */
-static void
-info_and_ad(cluster_t *c)
+#define REPLY_JSON "{\"infoReply\": {\"referralId\": \"%s\", \"questionId\": \"%s\"," \
+	" \"text\": \"Nej.\"}}"
+#define AD_DECISION_JSON "{\"adDecision\": {\"referralId\": \"%s\", \"adId\": \"%s\"," \
+	" \"verdict\": \"AD_VERDICT_APPROVE\"}}"
+
+/* The referrals listing of n, as JSON: the ids in key of referral rid. */
+static const char *
+referral_ids(node_proc_t *n, const char *rid, const char *key)
 {
+	static const char *const args[] = { "referrals", "--json", NULL };
+	static char ids[512];
+	json_error_t jerr;
+	json_t *all = json_loads(ctl_out(n, args), 0, &jerr), *r;
+	size_t i;
+
+	assert_non_null(all);
+	ids[0] = '\0';
+	json_array_foreach(all, i, r)
+		if (strcmp(json_string_value(json_object_get(r, "referralId")), rid) == 0) {
+			char *d = json_dumps(json_object_get(r, key), JSON_COMPACT);
+			snprintf(ids, sizeof(ids), "%s", d);
+			free(d);
+		}
+	json_decref(all);
+	return ids;
+}
+
+/* Step 2: questions both ways, each answered once by its id, by the side it
+ * was put to, and chased until then at both ends. */
+static void
+questions(cluster_t *c)
+{
+	char out[OUT];
+
 	SEND_OK(HUB, "{\"infoRequest\": {\"referralId\": \"%s\", \"questionId\": \"q1\","
 	    " \"text\": \"Syskon?\"}}", R1);
-	assert_true(wait_db(A, "SELECT count(*) FROM inbox WHERE body_type = 'info_request'", 1,
-	    WAIT_MS));
-	SEND_OK(A, "{\"infoReply\": {\"referralId\": \"%s\", \"questionId\": \"q1\","
-	    " \"text\": \"Nej.\"}}", R1);
-	assert_true(wait_db(HUB, "SELECT count(*) FROM inbox WHERE body_type = 'info_reply'", 1,
-	    WAIT_MS));
+	both_i(c, A, R1, "question", "q1", "asked_by_pool");
+	assert_int_equal(item_deadlines(A, "info_reply", "q1", "open", A->id), 1);
+	assert_int_equal(item_deadlines(HUB, "info_reply", "q1", "open", A->id), 1);
+	assert_string_equal(referral_ids(A, R1, "openQuestions"), "[\"q1\"]");
+	/* An answer to no question, or from the side that asked: refused. */
+	assert_int_equal(send_json(A, out, NULL, REPLY_JSON, R1, "q9"), 1);
+	assert_has(out, "info_reply not allowed: referral " R1 " has no question q9");
+	assert_int_equal(send_json(HUB, out, NULL, REPLY_JSON, R1, "q1"), 1);
+	assert_has(out, "question q1 of referral " R1 " is asked_by_pool");
+	SEND_OK(A, REPLY_JSON, R1, "q1");
+	both_i(c, A, R1, "question", "q1", "answered");
+	assert_true(wait_db(HUB, "SELECT count(*) FROM deadlines WHERE kind = 'info_reply' AND"
+	    " item_id = 'q1' AND state = 'met'", 1, WAIT_MS));
+	assert_int_equal(item_deadlines(A, "info_reply", "q1", "met", A->id), 1);
+	assert_string_equal(referral_ids(A, R1, "openQuestions"), "[]");
+	assert_int_equal(send_json(A, out, NULL, REPLY_JSON, R1, "q1"), 1);
+	assert_has(out, "question q1 of referral " R1 " is answered");
+
+	SEND_OK(A, "{\"infoRequest\": {\"referralId\": \"%s\", \"questionId\": \"m1\","
+	    " \"text\": \"Finns familjer nära skolan?\"}}", R1);
+	both_i(c, A, R1, "question", "m1", "asked_by_municipality");
+	assert_int_equal(item_deadlines(HUB, "info_reply", "m1", "open", "pool"), 1);
+	SEND_OK(HUB, REPLY_JSON, R1, "m1");
+	both_i(c, A, R1, "question", "m1", "answered");
+}
+
+/* Steps 3-4: an ad, the referral now matching, decided once by its id. */
+static void
+ad(cluster_t *c)
+{
+	char out[OUT];
+
 	SEND_OK(HUB, "{\"adProposal\": {\"referralId\": \"%s\", \"adId\": \"ad1\","
 	    " \"channel\": \"AD_CHANNEL_FACEBOOK\", \"draftText\": \"Vi söker en familj\"}}", R1);
 	both(c, A, R1, "matching");
-	SEND_OK(A, "{\"adDecision\": {\"referralId\": \"%s\", \"adId\": \"ad1\","
-	    " \"verdict\": \"AD_VERDICT_APPROVE\"}}", R1);
-	assert_true(wait_db(HUB, "SELECT count(*) FROM inbox WHERE body_type = 'ad_decision'", 1,
-	    WAIT_MS));
+	both_i(c, A, R1, "ad", "ad1", "proposed");
+	assert_int_equal(item_deadlines(A, "ad_decision", "ad1", "open", A->id), 1);
+	assert_int_equal(item_deadlines(HUB, "ad_decision", "ad1", "open", A->id), 1);
+	assert_string_equal(referral_ids(HUB, R1, "adsWaiting"), "[\"ad1\"]");
+	assert_int_equal(send_json(A, out, NULL, AD_DECISION_JSON, R1, "ad2"), 1);
+	assert_has(out, "ad_decision not allowed: referral " R1 " has no ad ad2");
+	SEND_OK(A, AD_DECISION_JSON, R1, "ad1");
+	both_i(c, A, R1, "ad", "ad1", "approved");
+	assert_true(wait_db(HUB, "SELECT count(*) FROM deadlines WHERE kind = 'ad_decision' AND"
+	    " item_id = 'ad1' AND state = 'met'", 1, WAIT_MS));
+	assert_string_equal(referral_ids(HUB, R1, "adsWaiting"), "[]");
+	assert_int_equal(send_json(A, out, NULL, AD_DECISION_JSON, R1, "ad1"), 1);
+	assert_has(out, "ad ad1 of referral " R1 " is approved");
+}
+
+/* The proposals listing of n, --waiting, as text. */
+static const char *
+proposals_waiting(node_proc_t *n)
+{
+	static const char *const args[] = { "proposals", "--waiting", NULL };
+	return ctl_out(n, args);
 }
 
 /* Steps 6-7: family FH-1 proposed, accepted, passed on with its contact
@@ -207,6 +316,9 @@ first_family(cluster_t *c)
 
 	SEND_OK(HUB, PROPOSAL_JSON, R1, "P1", "FH-1");
 	both_p(c, A, R1, "P1", "proposed");
+	/* The secretary's unanswered proposal, seen at both ends. */
+	assert_has(proposals_waiting(A), "P1");
+	assert_has(proposals_waiting(HUB), "P1");
 	/* ContactMade before the consent: refused locally, in the table's words. */
 	assert_int_equal(send_json(A, out, NULL, "{\"contactMade\": {\"referralId\": \"" R1 "\","
 	    " \"proposalId\": \"P1\", \"contactedOn\": \"2026-11-30\"}}"), 1);
@@ -214,8 +326,14 @@ first_family(cluster_t *c)
 	    " is proposed");
 	SEND_OK(A, DECISION_JSON, R1, "P1", "PROCEED");
 	both_p(c, A, R1, "P1", "accepted");
+	assert_has(proposals_waiting(A), "(no proposal waits for the municipality's answer)");
+	/* Now the pool is chased for the family's answer, at both ends. */
+	assert_int_equal(open_deadlines(HUB, "family_consent", "P1"), 1);
+	assert_int_equal(open_deadlines(A, "family_consent", "P1"), 1);
 	SEND_OK(HUB, CONSENT_JSON, R1, "P1");
 	both_p(c, A, R1, "P1", "contact_details_sent");
+	assert_int_equal(open_deadlines(HUB, "family_consent", "P1"), 0);
+	assert_int_equal(open_deadlines(A, "family_consent", "P1"), 0);
 	assert_has(families_held(c), "FH-1");
 	assert_int_equal(open_deadlines(A, "first_contact", "P1"), 1);
 	assert_int_equal(open_deadlines(A, "status_report", "P1"), 1);
@@ -397,7 +515,8 @@ test_seed000_whole_routine(void **state)
 	assert_int_equal(cluster_start(c), 0);
 	referrals_and_checks(c);
 	report_after_referrals(c);
-	info_and_ad(c);
+	questions(c);
+	ad(c);
 	first_family(c);
 	report_family(c, "FH-1", "contact_details_sent", 1);
 	ledger_refuses_second_pass_on(c);
