@@ -2,6 +2,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "calendar.h"
 #include "deadline.h"
@@ -35,6 +36,12 @@ deadline_escalate(int64_t due, span_t span)
 		return calendar_due_after_days(calendar_local_midnight(calendar_due_day(due)),
 		    (int)span.amount);
 	return deadline_due(due, span);
+}
+
+const char *
+deadline_item_word(const char *kind)
+{
+	return strcmp(kind, "ad_decision") == 0 ? "ad" : "question";
 }
 
 int64_t

@@ -49,8 +49,13 @@ typedef struct deadline_notice {
 	int64_t notification_id, deadline_id;
 	const char *event;      /* reminder, overdue, escalation */
 	const char *kind, *owner, *referral_id, *proposal_id, *actor, *recipient;
+	const char *item_id;    /* the question's or ad's id, "" for none */
 	int64_t due_at;
 } deadline_notice_t;
+
+/* The word for what a deadline of kind chases below its referral, when it
+ * has an item id: "question" (info_reply) or "ad" (ad_decision). */
+const char *deadline_item_word(const char *kind);
 typedef void deadline_notice_fn(const deadline_notice_t *n, void *ctx);
 
 /* Fires every stage due by now, inside the caller's transaction: queues a

@@ -15,7 +15,7 @@
 typedef struct due_row {
 	int64_t id, remind_at, due_at, escalate_at;
 	int fired;
-	char owner[65], referral_id[65], proposal_id[65], kind[24], actor[65];
+	char owner[65], referral_id[65], proposal_id[65], kind[24], actor[65], item_id[65];
 } due_row_t;
 
 static void
@@ -39,6 +39,7 @@ read_row(sqlite3_stmt *st, due_row_t *r)
 	r->due_at = sqlite3_column_int64(st, 7);
 	r->escalate_at = sqlite3_column_int64(st, 8);
 	r->fired = sqlite3_column_int(st, 9);
+	copy_text(r->item_id, sizeof(r->item_id), st, 10);
 }
 
 /* Up to max deadlines with a stage due by now, read before any is changed. */
@@ -47,7 +48,7 @@ load_due(store_t *store, int64_t now, int max, due_row_t *rows, err_t *err)
 {
 	static const char sql[] =
 	    "SELECT id, owner, referral_id, proposal_id, kind, actor, remind_at, due_at,"
-	    " escalate_at, fired FROM deadlines WHERE state = 'open' AND next_at IS NOT NULL"
+	    " escalate_at, fired, item_id FROM deadlines WHERE state = 'open' AND next_at IS NOT NULL"
 	    " AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 	int n = 0, step;
@@ -83,7 +84,7 @@ queue_notice(store_t *store, const config_t *cfg, const due_row_t *r, int stage,
 	const char *event = stage == DEADLINE_FIRED_REMINDER ? "reminder"
 	    : stage == DEADLINE_FIRED_OVERDUE ? "overdue" : "escalation";
 	deadline_notice_t n = { 0, r->id, event, r->kind, r->owner, r->referral_id,
-	    r->proposal_id, r->actor, recipient_of(cfg, stage), r->due_at };
+	    r->proposal_id, r->actor, recipient_of(cfg, stage), r->item_id, r->due_at };
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 
 	if (st == NULL)

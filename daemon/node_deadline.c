@@ -21,13 +21,15 @@
 static void
 note(const deadline_notice_t *n, void *ctx)
 {
-	char due[11];
+	char due[11], item[96] = "";
 
 	(void)ctx;
 	calendar_format_date(calendar_due_day(n->due_at), due);
-	node_log_after_commit(LOG_NOTICE, "deadline %lld (%s) of referral %s%s%s of %s: %s, due %s;"
-	    " %s must act (notification %lld for %s)", (long long)n->deadline_id, n->kind,
-	    n->referral_id, n->proposal_id[0] ? " proposal " : "", n->proposal_id, n->owner,
+	if (n->item_id[0] != '\0')
+		snprintf(item, sizeof(item), " %s %s", deadline_item_word(n->kind), n->item_id);
+	node_log_after_commit(LOG_NOTICE, "deadline %lld (%s) of referral %s%s%s%s of %s: %s, due"
+	    " %s; %s must act (notification %lld for %s)", (long long)n->deadline_id, n->kind,
+	    n->referral_id, n->proposal_id[0] ? " proposal " : "", n->proposal_id, item, n->owner,
 	    n->event, due, n->actor, (long long)n->notification_id, n->recipient);
 }
 

@@ -228,6 +228,62 @@ test_met_deadline_fires_nothing(void **state)
 	    notices(A, "overdue", "first_contact"), 0);
 }
 
+/* The dialogue is chased like the rest: a question waits for the side it
+ * was put to, an ad for the municipality, each due in working days (5 and
+ * 3 by default), notified once by its id, and nothing more once answered. */
+static void
+test_questions_and_ads_chased(void **state)
+{
+	cluster_t *c = cluster_new(1, NULL);
+
+	*state = c;
+	clock_move_to(local_time_ms(2027, 3, 1, 10));    /* Monday 1 March 2027, 10:00 */
+	assert_int_equal(cluster_start(c), 0);
+	send_ok(A, "{\"referral\": {\"referralId\": \"" RID "\", \"kind\":"
+	    " \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\", \"decision\":"
+	    " {\"taken\": true, \"decidedOn\": \"2027-02-26\"}, \"child\": {\"alias\": \"X\","
+	    " \"birthYear\": 2016}, \"secretary\": {\"name\": \"S\"}}}");
+	wait_sql(A, "SELECT count(*) FROM referrals WHERE state = 'acknowledged'", 1);
+	send_ok(HUB, "{\"infoRequest\": {\"referralId\": \"" RID "\", \"questionId\": \"q1\","
+	    " \"text\": \"Syskon?\"}}");
+	send_ok(HUB, "{\"adProposal\": {\"referralId\": \"" RID "\", \"adId\": \"ad1\","
+	    " \"channel\": \"AD_CHANNEL_FACEBOOK\", \"draftText\": \"Vi söker en familj\"}}");
+	send_ok(A, "{\"infoRequest\": {\"referralId\": \"" RID "\", \"questionId\": \"m1\","
+	    " \"text\": \"Hur många familjer?\"}}");
+	wait_sql(A, "SELECT count(*) FROM deadlines WHERE state = 'open' AND kind IN"
+	    " ('info_reply', 'ad_decision')", 3);
+	wait_sql(HUB, "SELECT count(*) FROM deadlines WHERE state = 'open' AND kind IN"
+	    " ('info_reply', 'ad_decision')", 3);
+	/* 5 working days from Monday 10:00: Monday 8 March, 10:00; 3 from the
+	 * same Monday: Thursday 4 March, 10:00 (within the minute: the clock
+	 * is set to the second and runs on between the sends). */
+	assert_true(llabs(deadline_time(A, "ad_decision", "due_at") -
+	    local_time_ms(2027, 3, 4, 10)) < 60000);
+	assert_true(llabs(db_long(A, "SELECT max(due_at) FROM deadlines WHERE kind ="
+	    " 'info_reply'") - local_time_ms(2027, 3, 8, 10)) < 60000);
+
+	/* The ad is due first: overdue at the municipality, once, by its id. */
+	restart_at(A, local_time_ms(2027, 3, 4, 11), false);
+	assert_int_equal(notices(A, "overdue", "ad_decision"), 1);
+	assert_int_equal(notices(A, "overdue", "info_reply"), 0);
+	assert_true(log_has(A, "(ad_decision) of referral " RID " ad ad1 of municipality:0101:"
+	    " overdue"));
+	send_ok(A, "{\"adDecision\": {\"referralId\": \"" RID "\", \"adId\": \"ad1\","
+	    " \"verdict\": \"AD_VERDICT_APPROVE\"}}");
+	wait_sql(HUB, "SELECT count(*) FROM deadlines WHERE kind = 'ad_decision' AND state ="
+	    " 'met'", 1);
+	/* Both questions overdue at the hub: q1 for the municipality, m1 for
+	 * the pool itself; the met ad escalates nowhere. */
+	restart_at(HUB, local_time_ms(2027, 3, 15, 11), false);
+	assert_int_equal(notices(HUB, "overdue", "info_reply"), 2);
+	assert_int_equal(notices(HUB, "escalation", "ad_decision"), 0);
+	assert_true(log_has(HUB, "(info_reply) of referral " RID " question q1 of"
+	    " municipality:0101: overdue"));
+	assert_true(log_has(HUB, "question m1 of municipality:0101: overdue, due 2027-03-08;"
+	    " pool must act"));
+	assert_false(log_has(HUB, "Syskon"));
+}
+
 /* kill -9 while a thousand deadlines fire: each fires exactly once. */
 static void
 test_kill9_while_firing(void **state)
@@ -321,6 +377,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_christmas_and_new_year, teardown),
 		cmocka_unit_test_teardown(test_met_deadline_fires_nothing, teardown),
+		cmocka_unit_test_teardown(test_questions_and_ads_chased, teardown),
 		cmocka_unit_test_teardown(test_kill9_while_firing, teardown),
 		cmocka_unit_test_teardown(test_retention_purges_closed, teardown),
 	};
