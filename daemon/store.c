@@ -294,6 +294,21 @@ store_fail(store_t *store, err_t *err)
 }
 
 int
+store_one_text(store_t *store, sqlite3_stmt *st, char *buf, size_t len, err_t *err)
+{
+	int step = sqlite3_step(st);
+
+	if (step == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+		snprintf(buf, len, "%s", v ? (const char *)v : "");
+	}
+	sqlite3_reset(st);
+	if (step == SQLITE_ROW)
+		return 1;
+	return step == SQLITE_DONE ? 0 : store_fail(store, err);
+}
+
+int
 store_exec(store_t *store, const char *sql, err_t *err)
 {
 	char *msg = NULL;

@@ -21,19 +21,11 @@ store_dialogue_get(store_t *store, const char *owner, const char *referral_id,
 	static const char sql[] = "SELECT state FROM dialogue"
 	    " WHERE owner = ?1 AND referral_id = ?2 AND item = ?3 AND item_id = ?4";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
-	int step;
 
 	if (st == NULL)
 		return -1;
 	bind_key(st, owner, referral_id, item, item_id);
-	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *v = sqlite3_column_text(st, 0);
-		snprintf(state, DIALOGUE_STATE_MAX, "%s", v ? (const char *)v : "");
-	}
-	sqlite3_reset(st);
-	if (step == SQLITE_ROW)
-		return 1;
-	return step == SQLITE_DONE ? 0 : store_fail(store, err);
+	return store_one_text(store, st, state, DIALOGUE_STATE_MAX, err);
 }
 
 int

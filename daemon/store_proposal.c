@@ -26,22 +26,6 @@ run(store_t *store, sqlite3_stmt *st, err_t *err)
 	return 0;
 }
 
-/* Reads one text column of a one-row query into buf: 1, 0 (no row), -1. */
-static int
-one_text(store_t *store, sqlite3_stmt *st, char *buf, size_t len, err_t *err)
-{
-	int step = sqlite3_step(st);
-
-	if (step == SQLITE_ROW) {
-		const unsigned char *v = sqlite3_column_text(st, 0);
-		snprintf(buf, len, "%s", v ? (const char *)v : "");
-	}
-	sqlite3_reset(st);
-	if (step == SQLITE_ROW)
-		return 1;
-	return step == SQLITE_DONE ? 0 : store_fail(store, err);
-}
-
 int
 store_proposal_get(store_t *store, const char *owner, const char *referral_id,
     const char *proposal_id, char state[PROPOSAL_STATE_MAX], err_t *err)
@@ -53,7 +37,7 @@ store_proposal_get(store_t *store, const char *owner, const char *referral_id,
 	if (st == NULL)
 		return -1;
 	bind_key(st, owner, referral_id, proposal_id);
-	return one_text(store, st, state, PROPOSAL_STATE_MAX, err);
+	return store_one_text(store, st, state, PROPOSAL_STATE_MAX, err);
 }
 
 int
@@ -67,7 +51,7 @@ store_proposal_family(store_t *store, const char *owner, const char *referral_id
 	if (st == NULL)
 		return -1;
 	bind_key(st, owner, referral_id, proposal_id);
-	return one_text(store, st, family_ref, FAMILY_REF_MAX, err);
+	return store_one_text(store, st, family_ref, FAMILY_REF_MAX, err);
 }
 
 int

@@ -11,19 +11,12 @@ store_referral_get(store_t *store, const char *owner, const char *referral_id,
 	static const char sql[] =
 	    "SELECT state FROM referrals WHERE owner = ?1 AND referral_id = ?2";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
-	int step;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, referral_id, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		snprintf(state, REFERRAL_STATE_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (step == SQLITE_ROW)
-		return 1;
-	return step == SQLITE_DONE ? 0 : store_fail(store, err);
+	return store_one_text(store, st, state, REFERRAL_STATE_MAX, err);
 }
 
 int
