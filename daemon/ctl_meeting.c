@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "ctl_meeting.h"
+#include "deadline.h"
 #include "report_fmt.h"
 #include "routine_table.h"
 
@@ -129,7 +130,7 @@ collect_overdue(store_t *store, meeting_report_t *r, err_t *err)
 		report_col(st, 3, x->proposal_id, sizeof(x->proposal_id));
 		report_col(st, 4, x->actor, sizeof(x->actor));
 		x->due_at = sqlite3_column_int64(st, 5);
-		x->working_days = calendar_working_days_between(x->due_at, r->generated_at);
+		x->working_days = deadline_overdue_working_days(x->due_at, r->generated_at);
 	}
 	return report_done(store, st, rc, err);
 }

@@ -43,7 +43,7 @@ typedef struct meeting_overdue {
 	int64_t id;
 	char kind[24], referral_id[65], proposal_id[65], actor[65];
 	int64_t due_at;
-	int working_days;             /* calendar_working_days_between(due_at, now) */
+	int working_days;             /* deadline_overdue_working_days(due_at, now) */
 } meeting_overdue_t;
 
 typedef struct meeting_counts {

@@ -382,7 +382,7 @@ deadline_json(sqlite3_stmt *st, char c[5][65], int64_t now)
 	    "dueAt", report_json_time(due), "dueDate", report_due_date(due, d),
 	    "escalateAt", report_json_time(sqlite3_column_int64(st, 9)),
 	    "state", deadline_state(st, now),
-	    "overdueWorkingDays", due <= now ? calendar_working_days_between(due, now) : 0,
+	    "overdueWorkingDays", deadline_overdue_working_days(due, now),
 	    "notified", "reminder", report_json_time(sqlite3_column_int64(st, 11)),
 	    "overdue", report_json_time(sqlite3_column_int64(st, 12)),
 	    "escalation", report_json_time(sqlite3_column_int64(st, 13)));
@@ -402,7 +402,7 @@ deadline_row(listing_t *l, sqlite3_stmt *st)
 		return;
 	}
 	if (due <= l->now)
-		snprintf(late, sizeof(late), "%d wd", calendar_working_days_between(due, l->now));
+		snprintf(late, sizeof(late), "%d wd", deadline_overdue_working_days(due, l->now));
 	printf("%6lld %-13s %-17s %-20s %-14s %-17s %-16s %-9s %s\n",
 	    (long long)sqlite3_column_int64(st, 0), log_escape(c[0], e[0], sizeof(e[0])),
 	    log_escape(c[1], e[1], sizeof(e[1])), log_escape(c[2], e[2], sizeof(e[2])),

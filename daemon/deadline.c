@@ -37,6 +37,14 @@ deadline_escalate(int64_t due, span_t span)
 	return deadline_due(due, span);
 }
 
+int
+deadline_overdue_working_days(int64_t due_at, int64_t now)
+{
+	if (now < due_at)
+		return 0;
+	return calendar_working_days_between(calendar_local_midnight(calendar_due_day(due_at)), now);
+}
+
 int64_t
 deadline_next_stage(int fired, int64_t remind_at, int64_t due_at, int64_t escalate_at)
 {

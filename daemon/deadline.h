@@ -79,4 +79,12 @@ int64_t deadline_due(int64_t start, span_t span);
 int64_t deadline_lead(int64_t due, span_t span);
 int64_t deadline_escalate(int64_t due, span_t span);
 
+/* Working days overdue, the one figure `famlinkctl deadlines` and the
+ * meeting report show: the Swedish working days after the last day to act
+ * (calendar_due_day(due_at)) up to and including the local date of now; 0
+ * before due_at. Due at the end of Tuesday: 1 on Wednesday. Due at the
+ * end of a Friday: 0 over the weekend, 1 on Monday. Due Tuesday 14:00: 0
+ * for the rest of Tuesday, 1 on Wednesday. */
+int deadline_overdue_working_days(int64_t due_at, int64_t now);
+
 #endif

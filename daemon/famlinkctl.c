@@ -73,6 +73,12 @@ static int run_notifications(const config_t *cfg, const ctl_opts_t *o, int argc,
 	"also given as ISO-8601 UTC (2026-11-30T10:15:00Z). Ids, states, kinds,\n" \
 	"times and counts only. Reads the store; famlinkd may run or not.\n"
 
+/* What "working days overdue" means, in every verb that shows it. */
+#define OVERDUE_DAYS \
+	"Working days overdue: the Swedish working days after the last day to\n" \
+	"act, up to and including today (due at the end of Tuesday: 1 on\n" \
+	"Wednesday; due at the end of a Friday: 1 on Monday).\n"
+
 static const verb_t verbs[] = {
 	{
 		"keygen", "[--force] [--json] BASE", "make the node's CurveZMQ key pair",
@@ -164,9 +170,8 @@ static const verb_t verbs[] = {
 		"the municipality), due (Swedish local date and time; 24:00 ends the day),\n"
 		"state (open; reminded: a reminder was sent; overdue: due by now;\n"
 		"escalated: the escalation was sent) and how many working days overdue\n"
-		"(wd: Swedish working days after the due instant's date, up to today).\n"
-		"--json adds when each notification was queued (notified).\n"
-		ROUTINE_TIMES,
+		"(wd). --json adds when each notification was queued (notified).\n"
+		OVERDUE_DAYS ROUTINE_TIMES,
 		"  --overdue            only deadlines due by now\n"
 		"  --municipality CODE  only this municipality's: 0180 or municipality:0180\n"
 		"  --json               a JSON array instead of the table\n",
@@ -206,7 +211,8 @@ static const verb_t verbs[] = {
 		"table per section (first column: section), RFC 4180 quoting, CRLF.\n"
 		"Dates are Swedish local dates (YYYY-MM-DD); instants (in json all of them,\n"
 		"elsewhere the time the report was made) are ISO-8601 UTC\n"
-		"(2026-11-30T10:15:00Z). Reads the store; famlinkd may run or not.\n",
+		"(2026-11-30T10:15:00Z). Reads the store; famlinkd may run or not.\n"
+		OVERDUE_DAYS,
 		"  --municipality CODE  the municipality: 0180 or municipality:0180 (required)\n"
 		"  --from DATE          first day of the period, YYYY-MM-DD (default: 89 days\n"
 		"                       before --to, making 90 days)\n"

@@ -9,6 +9,7 @@
  * or a kill -9. A kill -9 while a thousand deadlines fire loses none and
  * repeats none.
  */
+#include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,6 +133,51 @@ restart_at(node_proc_t *n, int64_t at, bool kill9)
 	assert_int_equal(log_count(n, started), up + 1);
 }
 
+/* famlinkctl ARGS on n, its JSON output parsed (the caller frees it). */
+static json_t *
+ctl_json(node_proc_t *n, const char *const *args)
+{
+	static char out[OUT];
+	json_error_t jerr;
+	json_t *j;
+
+	if (ctl_run(n, out, sizeof(out), args) != 0)
+		fail_msg("famlinkctl %s on %s: %s", args[0], n->id, out);
+	if ((j = json_loads(out, 0, &jerr)) == NULL)
+		fail_msg("famlinkctl %s: not JSON (%s): %s", args[0], jerr.text, out);
+	return j;
+}
+
+/* overdueWorkingDays of the deadline of kind in a JSON array of them. */
+static long
+overdue_days_of(json_t *deadlines, const char *kind)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(deadlines, i, d)
+		if (strcmp(json_string_value(json_object_get(d, "kind")), kind) == 0)
+			return (long)json_integer_value(json_object_get(d, "overdueWorkingDays"));
+	fail_msg("no %s deadline in %s", kind, json_dumps(deadlines, JSON_COMPACT));
+	return -1;
+}
+
+/* The open deadline of kind at n is `want` working days overdue, in
+ * `famlinkctl deadlines` and in the meeting report alike. */
+static void
+overdue_days_agree(node_proc_t *n, const char *kind, long want)
+{
+	static const char *const dls[] = { "deadlines", "--overdue", "--json", NULL };
+	static const char *const rep[] = { "report", "meeting", "--municipality", "0101",
+	    "--format", "json", NULL };
+	json_t *list = ctl_json(n, dls), *report = ctl_json(n, rep);
+
+	assert_int_equal(overdue_days_of(list, kind), want);
+	assert_int_equal(overdue_days_of(json_object_get(report, "overdueDeadlines"), kind), want);
+	json_decref(list);
+	json_decref(report);
+}
+
 /* A stage waits for its time, fires once, and stays fired. */
 static void
 stages_fire_once(cluster_t *c, const char *kind, int64_t remind, int64_t due,
@@ -190,6 +236,14 @@ test_christmas_and_new_year(void **state)
 		assert_non_null(strstr(out, "\"recipient\": \"secretary\""));
 		assert_null(strstr(out, "Familjen"));
 	}
+	/* famlinkctl on Thursday 7 January 2027, 10:00: first contact, last day
+	 * Monday 28 December, is overdue by Tuesday 29, Wednesday 30 December,
+	 * Monday 4, Tuesday 5 and Thursday 7 January (nyårsafton, nyårsdagen
+	 * and trettondedag jul are not working days): 5. The status report,
+	 * last day Monday 4 January: the 5th and the 7th: 2. */
+	clock_move_to(local_time_ms(2027, 1, 7, 10));
+	overdue_days_agree(A, "first_contact", 5);
+	overdue_days_agree(A, "status_report", 2);
 	/* The pool knows who is late, addressed to its contact for 0101. */
 	restart_at(HUB, due_contact + HOUR_MS, false);
 	assert_int_equal(db_long(HUB, "SELECT count(*) FROM notifications WHERE event = 'overdue' AND kind ="
