@@ -370,6 +370,8 @@ static json_t *
 deadline_json(sqlite3_stmt *st, char c[5][65], int64_t now)
 {
 	int64_t due = sqlite3_column_int64(st, 8);
+	int64_t remind = deadline_reminder_at(sqlite3_column_int64(st, 6),
+	    sqlite3_column_int64(st, 7), due, sqlite3_column_int64(st, 11) != 0, now);
 	char d[11];
 
 	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:i,"
@@ -378,7 +380,7 @@ deadline_json(sqlite3_stmt *st, char c[5][65], int64_t now)
 	    "municipality", report_json_str(c[1]), "referralId", report_json_str(c[2]),
 	    "proposalId", report_json_str(c[3]), "actor", report_json_str(c[4]),
 	    "startedAt", report_json_time(sqlite3_column_int64(st, 6)),
-	    "remindAt", report_json_time(sqlite3_column_int64(st, 7)),
+	    "remindAt", report_json_time(remind),
 	    "dueAt", report_json_time(due), "dueDate", report_due_date(due, d),
 	    "escalateAt", report_json_time(sqlite3_column_int64(st, 9)),
 	    "state", deadline_state(st, now),

@@ -45,6 +45,21 @@ deadline_overdue_working_days(int64_t due_at, int64_t now)
 	return calendar_working_days_between(calendar_local_midnight(calendar_due_day(due_at)), now);
 }
 
+bool
+deadline_reminds(int64_t started_at, int64_t remind_at)
+{
+	return remind_at > started_at;
+}
+
+int64_t
+deadline_reminder_at(int64_t started_at, int64_t remind_at, int64_t due_at, bool reminded,
+    int64_t now)
+{
+	if (reminded || (deadline_reminds(started_at, remind_at) && now < due_at))
+		return remind_at;
+	return 0;
+}
+
 int64_t
 deadline_next_stage(int fired, int64_t remind_at, int64_t due_at, int64_t escalate_at)
 {
@@ -77,7 +92,7 @@ open_one(store_t *store, const config_t *cfg, const deadline_event_t *e, const o
 	int64_t remind = deadline_lead(due, cfg->dl_reminder_lead);
 	int64_t escalate = deadline_escalate(due, cfg->dl_escalation);
 	/* A lead longer than the deadline would remind at once: no reminder. */
-	int fired = remind <= e->now ? DEADLINE_FIRED_REMINDER : 0;
+	int fired = deadline_reminds(e->now, remind) ? 0 : DEADLINE_FIRED_REMINDER;
 
 	if (st == NULL)
 		return -1;

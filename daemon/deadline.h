@@ -21,6 +21,7 @@
 #ifndef FAMLINK_DEADLINE_H
 #define FAMLINK_DEADLINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -66,6 +67,18 @@ int deadline_summary(store_t *store, int64_t *open, int64_t *next_at, err_t *err
 #define DEADLINE_FIRED_REMINDER   1
 #define DEADLINE_FIRED_OVERDUE    2
 #define DEADLINE_FIRED_ESCALATION 4
+
+/* Whether a deadline opened at started_at reminds at remind_at: not when
+ * the lead reaches back to the start (it would remind at once; the
+ * deadline is opened with its reminder marked fired). */
+bool deadline_reminds(int64_t started_at, int64_t remind_at);
+
+/* When a deadline's reminder fires or fired, for listings: remind_at, or
+ * 0 when none will: deadline_reminds() says no, or no reminder was queued
+ * (reminded false) and the deadline is due by now, so deadline_fire_due()
+ * skips it as stale. */
+int64_t deadline_reminder_at(int64_t started_at, int64_t remind_at, int64_t due_at,
+    bool reminded, int64_t now);
 
 /* The instant of the first stage not yet fired, 0 when all have. */
 int64_t deadline_next_stage(int fired, int64_t remind_at, int64_t due_at, int64_t escalate_at);

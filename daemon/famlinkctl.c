@@ -170,7 +170,10 @@ static const verb_t verbs[] = {
 		"the municipality), due (Swedish local date and time; 24:00 ends the day),\n"
 		"state (open; reminded: a reminder was sent; overdue: due by now;\n"
 		"escalated: the escalation was sent) and how many working days overdue\n"
-		"(wd). --json adds when each notification was queued (notified).\n"
+		"(wd). --json adds when each notification was queued (notified), and\n"
+		"gives remindAt null where no reminder fires: the lead reaches back to\n"
+		"the deadline's start (the 1-working-day acknowledge), or it came due\n"
+		"before the reminder was sent.\n"
 		OVERDUE_DAYS ROUTINE_TIMES,
 		"  --overdue            only deadlines due by now\n"
 		"  --municipality CODE  only this municipality's: 0180 or municipality:0180\n"

@@ -176,6 +176,10 @@ check_waiting(node_proc_t *m)
 	assert_non_null(strstr(str_at(d, "dueAt"), "Z"));
 	/* 1 working day after Wednesday 4 March 10:00: Thursday 5 March. */
 	assert_string_equal(str_at(d, "dueDate"), "2026-03-05");
+	/* The 2-working-day lead reaches back before the start: no reminder,
+	 * so no reminder time (its other absent times are null too). */
+	assert_true(json_is_null(json_object_get(d, "remindAt")));
+	assert_true(json_is_null(json_object_get(json_object_get(d, "notified"), "reminder")));
 	json_decref(j);
 	j = run_json(m, late);
 	assert_int_equal(json_array_size(j), 0);
@@ -370,6 +374,8 @@ check_family(cluster_t *c)
 	j = run_json(&c->hub, dls);   /* the next status report, the municipality's to give */
 	assert_true(json_array_size(j) >= 1);
 	assert_string_equal(str_at(json_array_get(j, 0), "actor"), "municipality:0101");
+	/* 21 days ahead: a reminder 2 working days before it, to come. */
+	assert_non_null(strstr(str_at(json_array_get(j, 0), "remindAt"), "Z"));
 	json_decref(j);
 	j = run_json(&c->hub, rep);
 	assert_int_equal(json_array_size(json_object_get(j, "familiesPassedOn")), 1);

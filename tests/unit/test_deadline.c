@@ -901,6 +901,55 @@ test_overdue_working_days(void **state)
 	}
 }
 
+/* ---- 4c. the README's worked example ------------------------------------- */
+
+/* First contact (14d) passed on Monday 2026-11-30: last day Monday 12-14,
+ * due at its 24:00. Reminder (2 wd): 00:00 Friday 12-11, leaving Friday
+ * and Monday. Overdue: 00:00 Tuesday 12-15. Escalation (3 wd): Tuesday 15,
+ * Wednesday 16, Thursday 17 pass: 00:00 Friday 12-18, the fourth working
+ * day after the last. */
+static void
+test_times_worked_example(void **state)
+{
+	check_across(*state, typed("2026-11-30 10:00 +1"), typed("2026-12-11 00:00 +1"),
+	    date(2026, 12, 11), typed("2026-12-15 00:00 +1"), date(2026, 12, 14),
+	    typed("2026-12-18 00:00 +1"));
+}
+
+/* Passed on Wednesday 2026-12-09: last day Wednesday 12-23. Reminder:
+ * 00:00 Tuesday 12-22. Escalation: Monday 28, Tuesday 29, Wednesday 30
+ * December pass (24-27, 31 December and 1-3 January are no working days):
+ * 00:00 Monday 2027-01-04. */
+static void
+test_times_over_christmas(void **state)
+{
+	check_across(*state, typed("2026-12-09 10:00 +1"), typed("2026-12-22 00:00 +1"),
+	    date(2026, 12, 22), typed("2026-12-24 00:00 +1"), date(2026, 12, 23),
+	    typed("2027-01-04 00:00 +1"));
+}
+
+/* What `deadlines --json` shows as remindAt. */
+static void
+test_reminder_at(void **state)
+{
+	int64_t start = typed("2027-03-01 10:00 +1"), due = typed("2027-03-02 10:00 +1");
+	int64_t early = typed("2027-02-25 10:00 +1"), remind = typed("2027-03-01 12:00 +1");
+
+	(void)state;
+	/* A lead back to (or before) the start: never a reminder. */
+	assert_false(deadline_reminds(start, early));
+	assert_false(deadline_reminds(start, start));
+	assert_int_equal(deadline_reminder_at(start, early, due, false, start), 0);
+	assert_int_equal(deadline_reminder_at(start, start, due, false, start), 0);
+	/* One to come, and one sent (also once the deadline is due). */
+	assert_true(deadline_reminds(start, remind));
+	assert_int_equal(deadline_reminder_at(start, remind, due, false, start), remind);
+	assert_int_equal(deadline_reminder_at(start, remind, due, true, due + HOUR), remind);
+	/* Not sent by the time it came due: skipped as stale, never sent. */
+	assert_int_equal(deadline_reminder_at(start, remind, due, false, due - 1), remind);
+	assert_int_equal(deadline_reminder_at(start, remind, due, false, due), 0);
+}
+
 /* ---- 5. once, across a crash ------------------------------------------- */
 
 static void
@@ -1068,6 +1117,9 @@ main(void)
 		T(test_across_midsummer_2026),
 		T(test_across_new_year_2026),
 		cmocka_unit_test(test_overdue_working_days),
+		T(test_times_worked_example),
+		T(test_times_over_christmas),
+		cmocka_unit_test(test_reminder_at),
 		T(test_fire_once_across_crash),
 		T(test_fire_batches),
 		T(test_fire_batch_over_64),
