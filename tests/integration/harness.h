@@ -42,6 +42,9 @@ cluster_t *cluster_new(int nmuni, const char *extra_delivery);
 /* Stops every process (SIGKILL if SIGTERM takes > 5 s) and removes root.
  * -1 (and root kept) if a daemon's log holds a sanitizer report. */
 int cluster_free(cluster_t **c);
+/* A cmocka teardown for a test whose state is its cluster (or NULL):
+ * cluster_free(), and the clock back (FAMLINK_CLOCK_OFFSET unset). */
+int cluster_teardown(void **state);
 /* Rewrites the hub's config from the allowed flags. */
 void cluster_write_hub_conf(cluster_t *c);
 
@@ -64,6 +67,14 @@ int ctl_run(node_proc_t *n, char *out, size_t outlen, const char *const *args);
  * (if not NULL). extra_arg: NULL, or one option such as "--override-ledger". */
 int ctl_send_json(node_proc_t *n, const char *extra_arg, const char *json, char *out,
     size_t outlen);
+
+/* famlinkctl ARGS… on n, which must exit 0 and print JSON: parsed (the
+ * caller frees it with json_decref()). Fails the test otherwise. */
+struct json_t;
+struct json_t *ctl_json(node_proc_t *n, const char *const *args);
+/* The integer at key in obj (a JSON object); fails the test if there is
+ * none. */
+long json_int_at(struct json_t *obj, const char *key);
 
 /* Moves the clock of every daemon and famlinkctl started from now on
  * (FAMLINK_CLOCK_OFFSET, whole seconds) so that it reads `at` (Unix ms)

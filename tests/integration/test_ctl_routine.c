@@ -23,15 +23,6 @@
 #define WAIT_MS 15000
 #define DAY_MS 86400000LL
 
-static int
-teardown(void **state)
-{
-	cluster_t *c = *state;
-
-	unsetenv("FAMLINK_CLOCK_OFFSET");
-	return c ? cluster_free(&c) : 0;
-}
-
 /* famlinkctl ARGS… on n, expecting exit status want; its output in out. */
 static void
 run(node_proc_t *n, int want, char *out, const char *const *args)
@@ -413,9 +404,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_help, teardown),
-		cmocka_unit_test_teardown(test_bad_values, teardown),
-		cmocka_unit_test_teardown(test_routine_views, teardown),
+		cmocka_unit_test_teardown(test_help, cluster_teardown),
+		cmocka_unit_test_teardown(test_bad_values, cluster_teardown),
+		cmocka_unit_test_teardown(test_routine_views, cluster_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,15 +30,6 @@
 #define RID "0101-2026-0100"
 #define HOUR_MS 3600000LL
 
-static int
-teardown(void **state)
-{
-	cluster_t *c = *state;
-
-	unsetenv("FAMLINK_CLOCK_OFFSET");
-	return c ? cluster_free(&c) : 0;
-}
-
 /* Sends json from n (famlinkctl send), which must take it. */
 static void
 send_ok(node_proc_t *n, const char *json)
@@ -133,21 +124,6 @@ restart_at(node_proc_t *n, int64_t at, bool kill9)
 	assert_int_equal(log_count(n, started), up + 1);
 }
 
-/* famlinkctl ARGS on n, its JSON output parsed (the caller frees it). */
-static json_t *
-ctl_json(node_proc_t *n, const char *const *args)
-{
-	static char out[OUT];
-	json_error_t jerr;
-	json_t *j;
-
-	if (ctl_run(n, out, sizeof(out), args) != 0)
-		fail_msg("famlinkctl %s on %s: %s", args[0], n->id, out);
-	if ((j = json_loads(out, 0, &jerr)) == NULL)
-		fail_msg("famlinkctl %s: not JSON (%s): %s", args[0], jerr.text, out);
-	return j;
-}
-
 /* overdueWorkingDays of the deadline of kind in a JSON array of them. */
 static long
 overdue_days_of(json_t *deadlines, const char *kind)
@@ -157,7 +133,7 @@ overdue_days_of(json_t *deadlines, const char *kind)
 
 	json_array_foreach(deadlines, i, d)
 		if (strcmp(json_string_value(json_object_get(d, "kind")), kind) == 0)
-			return (long)json_integer_value(json_object_get(d, "overdueWorkingDays"));
+			return json_int_at(d, "overdueWorkingDays");
 	fail_msg("no %s deadline in %s", kind, json_dumps(deadlines, JSON_COMPACT));
 	return -1;
 }
@@ -372,10 +348,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_christmas_and_new_year, teardown),
-		cmocka_unit_test_teardown(test_met_deadline_fires_nothing, teardown),
-		cmocka_unit_test_teardown(test_kill9_while_firing, teardown),
-		cmocka_unit_test_teardown(test_retention_purges_closed, teardown),
+		cmocka_unit_test_teardown(test_christmas_and_new_year, cluster_teardown),
+		cmocka_unit_test_teardown(test_met_deadline_fires_nothing, cluster_teardown),
+		cmocka_unit_test_teardown(test_kill9_while_firing, cluster_teardown),
+		cmocka_unit_test_teardown(test_retention_purges_closed, cluster_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
