@@ -48,8 +48,9 @@ typedef struct meeting_overdue {
 
 typedef struct meeting_counts {
 	long received;                /* referrals received (each sending, also again) */
-	long acknowledged;            /* acknowledgements */
-	long acknowledged_in_time;    /* of those, within their deadline */
+	long acknowledged;            /* ReferralAcks (a ReferralRejected is none) */
+	long acknowledged_in_time;    /* of those, by the acknowledge deadline from the
+	                               * sending they answer (ctl_meeting.c count_acks) */
 	long rejected[MEETING_REASONS];
 	long proposals;               /* family proposals made */
 	long placed, returned;        /* proposals that ended so */

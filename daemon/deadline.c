@@ -37,6 +37,14 @@ deadline_escalate(int64_t due, span_t span)
 	return deadline_due(due, span);
 }
 
+span_t
+deadline_acknowledge_span(const config_t *cfg, int referral_kind)
+{
+	if (referral_kind == FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_EMERGENCY_HOME)
+		return cfg->dl_acknowledge_emergency;
+	return cfg->dl_acknowledge;
+}
+
 int
 deadline_overdue_working_days(int64_t due_at, int64_t now)
 {

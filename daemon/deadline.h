@@ -92,6 +92,10 @@ int64_t deadline_due(int64_t start, span_t span);
 int64_t deadline_lead(int64_t due, span_t span);
 int64_t deadline_escalate(int64_t due, span_t span);
 
+/* The acknowledge span of a referral of kind (ReferralKind): [deadlines]
+ * acknowledge_emergency for an emergency home, acknowledge otherwise. */
+span_t deadline_acknowledge_span(const config_t *cfg, int referral_kind);
+
 /* Working days overdue, the one figure `famlinkctl deadlines` and the
  * meeting report show: the Swedish working days after the last day to act
  * (calendar_due_day(due_at)) up to and including the local date of now; 0

@@ -119,9 +119,11 @@ cluster_write_hub_conf(cluster_t *c)
 	    "log_level = debug\n\n[listen]\nbind = tcp://127.0.0.1:%d\n", c->hub.id, c->port);
 	for (int i = 0; i < c->nmuni; i++)
 		if (c->muni[i].allowed)
-			fprintf(f, "\n[peer %s]\npublic_key = %s\ncontact_name = Test Contact\n",
-			    c->muni[i].id, c->muni[i].pub);
+			fprintf(f, "\n[peer %s]\npublic_key = %s\ncontact_name = Test Contact\n%s",
+			    c->muni[i].id, c->muni[i].pub,
+			    c->muni[i].peer_extra ? c->muni[i].peer_extra : "");
 	write_delivery(f, c);
+	fprintf(f, "%s", c->hub_extra ? c->hub_extra : "");
 	fclose(f);
 	if (rename(tmp, c->hub.conf) != 0)
 		die("rename %s: %s", tmp, strerror(errno));

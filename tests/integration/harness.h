@@ -24,6 +24,8 @@ typedef struct node_proc {
 	char pub[41], sec[41];
 	pid_t pid;             /* 0 when not running */
 	bool allowed;          /* municipality: listed in the hub's allowlist */
+	const char *peer_extra;   /* municipality: more lines for its [peer] section
+	                           * in the hub's config ("member = no\n") */
 } node_proc_t;
 
 typedef struct cluster {
@@ -33,6 +35,7 @@ typedef struct cluster {
 	node_proc_t muni[MAX_MUNIS];
 	int nmuni;
 	const char *extra_delivery;   /* extra lines for every [delivery] section */
+	const char *hub_extra;        /* sections at the end of the hub's config ("[pool]…") */
 	bool keep;                    /* leave root for a post-mortem */
 } cluster_t;
 
@@ -45,7 +48,8 @@ int cluster_free(cluster_t **c);
 /* A cmocka teardown for a test whose state is its cluster (or NULL):
  * cluster_free(), and the clock back (FAMLINK_CLOCK_OFFSET unset). */
 int cluster_teardown(void **state);
-/* Rewrites the hub's config from the allowed flags. */
+/* Rewrites the hub's config from the allowed flags, each municipality's
+ * peer_extra and hub_extra. */
 void cluster_write_hub_conf(cluster_t *c);
 
 int node_start(node_proc_t *n);
