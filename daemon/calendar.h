@@ -87,8 +87,8 @@ cal_date_t calendar_due_day(int64_t due);
 int64_t calendar_add_working_days(int64_t from, int n);
 
 /* Working days strictly after the local date of a, up to and including the
- * local date of b; 0 if b's date is not after a's. "Overdue by N working
- * days". */
+ * local date of b; 0 if b's date is not after a's. Overdue working days
+ * count from a deadline's last day to act: deadline_overdue_working_days(). */
 int calendar_working_days_between(int64_t a, int64_t b);
 
 /* "YYYY-MM-DD" and a NUL into buf (of the clamped date). */

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "ctl_meeting.h"
+#include "deadline.h"
 #include "report_fmt.h"
 #include "routine_table.h"
 
@@ -129,23 +130,36 @@ collect_overdue(store_t *store, meeting_report_t *r, err_t *err)
 		report_col(st, 3, x->proposal_id, sizeof(x->proposal_id));
 		report_col(st, 4, x->actor, sizeof(x->actor));
 		x->due_at = sqlite3_column_int64(st, 5);
-		x->working_days = calendar_working_days_between(x->due_at, r->generated_at);
+		x->working_days = deadline_overdue_working_days(x->due_at, r->generated_at);
 	}
 	return report_done(store, st, rc, err);
 }
 
 /* ---- the period's counts ------------------------------------------------- */
 
+/* The instant the message of transition t was made (Envelope.created_at_ms,
+ * by its sender's clock), kept in the inbox or the outbox whichever end
+ * sent it, so both stores hold the same number; the instant it was applied
+ * for a transition without one. Counts are placed in the period by it, so
+ * that the hub's report of a municipality and the municipality's own count
+ * the same events, the delivery delay notwithstanding. */
+#define SENT_AT(t) \
+	"coalesce((SELECT i.created_at FROM inbox i WHERE i.message_id = " t ".message_id)," \
+	" (SELECT o.created_at FROM outbox o WHERE o.message_id = " t ".message_id), " t ".at)"
+
+/* The municipality's transitions with the instant of their message. */
+#define SENT_TRANSITIONS \
+	"(SELECT t.*, " SENT_AT("t") " AS sent_at FROM transitions t WHERE t.owner = ?1)"
+
 /* An event that moves a referral and a proposal (a FamilyProposal: the
  * referral to matching, the proposal to proposed) has a row for each; a
  * proposal ends placed or returned once (a repeated status keeps its state). */
 static const char sql_counts[] =
 	"SELECT coalesce(sum(event = 'referral' AND proposal_id = ''), 0),"
-	" coalesce(sum(event = 'ack' AND proposal_id = ''), 0),"
 	" coalesce(sum(event = 'family_proposal' AND proposal_id <> ''), 0),"
 	" coalesce(sum(proposal_id <> '' AND to_state = 'placed' AND from_state <> 'placed'), 0),"
 	" coalesce(sum(proposal_id <> '' AND to_state = 'returned' AND from_state <> 'returned'), 0)"
-	" FROM transitions WHERE owner = ?1 AND at >= ?2 AND at < ?3";
+	" FROM " SENT_TRANSITIONS " WHERE sent_at >= ?2 AND sent_at < ?3";
 
 static int
 count_events(store_t *store, meeting_report_t *r, err_t *err)
@@ -159,18 +173,17 @@ count_events(store_t *store, meeting_report_t *r, err_t *err)
 		return -1;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c->received = (long)sqlite3_column_int64(st, 0);
-		c->acknowledged = (long)sqlite3_column_int64(st, 1);
-		c->proposals = (long)sqlite3_column_int64(st, 2);
-		c->placed = (long)sqlite3_column_int64(st, 3);
-		c->returned = (long)sqlite3_column_int64(st, 4);
+		c->proposals = (long)sqlite3_column_int64(st, 1);
+		c->placed = (long)sqlite3_column_int64(st, 2);
+		c->returned = (long)sqlite3_column_int64(st, 3);
 		rc = sqlite3_step(st);
 	}
 	return report_done(store, st, rc, err);
 }
 
 static const char sql_rejected[] =
-	"SELECT code, count(*) FROM transitions"
-	" WHERE owner = ?1 AND event = 'rejected' AND proposal_id = '' AND at >= ?2 AND at < ?3"
+	"SELECT code, count(*) FROM " SENT_TRANSITIONS
+	" WHERE event = 'rejected' AND proposal_id = '' AND sent_at >= ?2 AND sent_at < ?3"
 	" GROUP BY code";
 
 static int
@@ -191,42 +204,52 @@ count_rejected(store_t *store, meeting_report_t *r, err_t *err)
 	return report_done(store, st, rc, err);
 }
 
-/* Acknowledgements with a deadline row: met by its due instant. */
-static const char sql_ack_met[] =
-	"SELECT count(*) FROM deadlines WHERE owner = ?1 AND kind = 'acknowledge'"
-	" AND state = 'met' AND closed_at <= due_at AND closed_at >= ?2 AND closed_at < ?3";
+/* Every sending of each referral and every acknowledgement, in the order
+ * applied: an acknowledgement answers the sending before it (a referral is
+ * sent again only after a rejection). With the referral's kind, which
+ * cannot change once acknowledged. */
+static const char sql_acks[] =
+	"SELECT t.referral_id, t.event = 'ack', " SENT_AT("t") ", coalesce(r.kind, 0)"
+	" FROM transitions t LEFT JOIN referrals r ON r.owner = t.owner"
+	"  AND r.referral_id = t.referral_id"
+	" WHERE t.owner = ?1 AND t.proposal_id = '' AND t.event IN ('referral', 'ack')"
+	" ORDER BY t.referral_id, t.id";
 
-/* Acknowledgements without one (the hub acks at once): the ack and the
- * referral it answered, to be within one working day. */
-static const char sql_ack_bare[] =
-	"SELECT a.at, (SELECT max(s.at) FROM transitions s WHERE s.owner = a.owner"
-	"  AND s.referral_id = a.referral_id AND s.event = 'referral' AND s.proposal_id = ''"
-	"  AND s.at <= a.at)"
-	" FROM transitions a WHERE a.owner = ?1 AND a.event = 'ack' AND a.proposal_id = ''"
-	" AND a.at >= ?2 AND a.at < ?3"
-	" AND NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.owner = a.owner"
-	"  AND d.referral_id = a.referral_id AND d.kind = 'acknowledge')";
-
+/* Acknowledged: the ReferralAcks made in the period. In time: those made
+ * by the acknowledge deadline counted from the sending they answer, both
+ * by their messages' own instants and this node's [deadlines]: the same
+ * figures at both ends when both configure the same acknowledge spans. A
+ * ReferralRejected is never an acknowledgement. */
 static int
-count_acks(store_t *store, meeting_report_t *r, err_t *err)
+count_acks(store_t *store, const config_t *cfg, meeting_report_t *r, err_t *err)
 {
+	char rid[65] = "", cur[65];
+	int64_t sent = 0, at;
+	bool have_sent = false;
 	sqlite3_stmt *st;
 	int rc;
 
-	if (report_prepare(store, sql_ack_met, &st, err) != 0 ||
-	    bind_owner_period(store, st, r->municipality, r->from_ms, r->to_ms, err) != 0)
+	if (report_prepare(store, sql_acks, &st, err) != 0)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r->counts.acknowledged_in_time = (long)sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
-	}
-	if (report_done(store, st, rc, err) != 0 || report_prepare(store, sql_ack_bare, &st, err) != 0 ||
-	    bind_owner_period(store, st, r->municipality, r->from_ms, r->to_ms, err) != 0)
-		return -1;
+	if (sqlite3_bind_text(st, 1, r->municipality, -1, SQLITE_STATIC) != SQLITE_OK)
+		return report_bind_fail(store, st, err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t ack = sqlite3_column_int64(st, 0);
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
-		    ack <= calendar_add_working_days(sqlite3_column_int64(st, 1), 1))
+		report_col(st, 0, cur, sizeof(cur));
+		if (strcmp(cur, rid) != 0) {
+			snprintf(rid, sizeof(rid), "%s", cur);
+			have_sent = false;
+		}
+		at = sqlite3_column_int64(st, 2);
+		if (!sqlite3_column_int(st, 1)) {   /* a sending */
+			sent = at;
+			have_sent = true;
+			continue;
+		}
+		if (at < r->from_ms || at >= r->to_ms)
+			continue;
+		r->counts.acknowledged++;
+		if (have_sent && at <= deadline_due(sent,
+		    deadline_acknowledge_span(cfg, sqlite3_column_int(st, 3))))
 			r->counts.acknowledged_in_time++;
 	}
 	return report_done(store, st, rc, err);
@@ -235,11 +258,11 @@ count_acks(store_t *store, meeting_report_t *r, err_t *err)
 /* ---- the report -------------------------------------------------------------- */
 
 int
-meeting_collect(store_t *store, const char *node_id, const char *municipality,
+meeting_collect(store_t *store, const config_t *cfg, const char *municipality,
     cal_date_t from, cal_date_t to, int64_t now, meeting_report_t *r, err_t *err)
 {
 	memset(r, 0, sizeof(*r));
-	snprintf(r->node_id, sizeof(r->node_id), "%s", node_id);
+	snprintf(r->node_id, sizeof(r->node_id), "%s", cfg->node_id);
 	snprintf(r->municipality, sizeof(r->municipality), "%s", municipality);
 	r->from = from;
 	r->to = to;
@@ -251,7 +274,7 @@ meeting_collect(store_t *store, const char *node_id, const char *municipality,
 		    " start famlinkd once to update it", store_schema_version(store), REPORT_SCHEMA);
 	if (collect_referrals(store, r, err) != 0 || collect_families(store, r, err) != 0 ||
 	    collect_overdue(store, r, err) != 0 || count_events(store, r, err) != 0 ||
-	    count_rejected(store, r, err) != 0 || count_acks(store, r, err) != 0)
+	    count_rejected(store, r, err) != 0 || count_acks(store, cfg, r, err) != 0)
 		return -1;
 	return 0;
 }
@@ -300,7 +323,7 @@ ctl_report_meeting(const config_t *cfg, const ctl_opts_t *o)
 		return CTL_ERROR;
 	if ((store = ctl_open_store(cfg, true)) == NULL)
 		return CTL_ERROR;
-	if (meeting_collect(store, cfg->node_id, o->municipality_id, o->from_date, o->to_date,
+	if (meeting_collect(store, cfg, o->municipality_id, o->from_date, o->to_date,
 	    clock_now_ms(), &r, &err) != 0) {
 		fprintf(stderr, "famlinkctl: %s\n", err.msg);
 		rc = CTL_ERROR;

@@ -26,14 +26,16 @@
 #include <stdio.h>
 
 #include "calendar.h"
+#include "config.h"
 #include "ctl_meeting_render.h"
 #include "err.h"
 #include "store.h"
 
 /* Reads the report of municipality for [from, to] (local dates) at now
- * from store (read-only; schema 6 or later). 0, or -1 with err set; free
+ * from store (read-only; schema 6 or later), as node cfg (its id, and its
+ * [deadlines] for "acknowledged in time"). 0, or -1 with err set; free
  * with meeting_free() either way. */
-int meeting_collect(store_t *store, const char *node_id, const char *municipality,
+int meeting_collect(store_t *store, const config_t *cfg, const char *municipality,
     cal_date_t from, cal_date_t to, int64_t now, meeting_report_t *r, err_t *err);
 void meeting_free(meeting_report_t *r);
 

@@ -43,13 +43,14 @@ typedef struct meeting_overdue {
 	int64_t id;
 	char kind[24], referral_id[65], proposal_id[65], actor[65];
 	int64_t due_at;
-	int working_days;             /* calendar_working_days_between(due_at, now) */
+	int working_days;             /* deadline_overdue_working_days(due_at, now) */
 } meeting_overdue_t;
 
 typedef struct meeting_counts {
 	long received;                /* referrals received (each sending, also again) */
-	long acknowledged;            /* acknowledgements */
-	long acknowledged_in_time;    /* of those, within their deadline */
+	long acknowledged;            /* ReferralAcks (a ReferralRejected is none) */
+	long acknowledged_in_time;    /* of those, by the acknowledge deadline from the
+	                               * sending they answer (ctl_meeting.c count_acks) */
 	long rejected[MEETING_REASONS];
 	long proposals;               /* family proposals made */
 	long placed, returned;        /* proposals that ended so */

@@ -324,7 +324,7 @@ ctl_families(const config_t *cfg, const ctl_opts_t *o)
 static const char sql_deadlines[] =
 	"SELECT d.id, d.kind, d.owner, d.referral_id, d.proposal_id, d.actor, d.started_at,"
 	" d.remind_at, d.due_at, d.escalate_at, d.fired, coalesce(n.reminder, 0),"
-	" coalesce(n.overdue, 0), coalesce(n.escalation, 0) FROM deadlines d"
+	" coalesce(n.overdue, 0), coalesce(n.escalation, 0), d.item_id FROM deadlines d"
 	" LEFT JOIN (SELECT deadline_id, max(CASE WHEN event = 'reminder' THEN at END) AS reminder,"
 	"  max(CASE WHEN event = 'overdue' THEN at END) AS overdue,"
 	"  max(CASE WHEN event = 'escalation' THEN at END) AS escalation"
@@ -348,19 +348,23 @@ static json_t *
 deadline_json(sqlite3_stmt *st, char c[5][65], int64_t now)
 {
 	int64_t due = sqlite3_column_int64(st, 8);
+	int64_t remind = deadline_reminder_at(sqlite3_column_int64(st, 6),
+	    sqlite3_column_int64(st, 7), due, sqlite3_column_int64(st, 11) != 0, now);
 	char d[11];
 
-	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:i,"
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:i,"
 	    " s:{s:o, s:o, s:o}}",
 	    "id", (json_int_t)sqlite3_column_int64(st, 0), "kind", report_json_str(c[0]),
 	    "municipality", report_json_str(c[1]), "referralId", report_json_str(c[2]),
-	    "proposalId", report_json_str(c[3]), "actor", report_json_str(c[4]),
+	    "proposalId", report_json_str(c[3]),
+	    "itemId", report_json_str((const char *)sqlite3_column_text(st, 14)),
+	    "actor", report_json_str(c[4]),
 	    "startedAt", report_json_time(sqlite3_column_int64(st, 6)),
-	    "remindAt", report_json_time(sqlite3_column_int64(st, 7)),
+	    "remindAt", report_json_time(remind),
 	    "dueAt", report_json_time(due), "dueDate", report_due_date(due, d),
 	    "escalateAt", report_json_time(sqlite3_column_int64(st, 9)),
 	    "state", deadline_state(st, now),
-	    "overdueWorkingDays", due <= now ? calendar_working_days_between(due, now) : 0,
+	    "overdueWorkingDays", deadline_overdue_working_days(due, now),
 	    "notified", "reminder", report_json_time(sqlite3_column_int64(st, 11)),
 	    "overdue", report_json_time(sqlite3_column_int64(st, 12)),
 	    "escalation", report_json_time(sqlite3_column_int64(st, 13)));
@@ -379,8 +383,10 @@ deadline_row(listing_t *l, sqlite3_stmt *st)
 		json_array_append_new(l->rows, deadline_json(st, c, l->now));
 		return;
 	}
+	if (c[3][0] == '\0')   /* not a proposal's: the question's or ad's id, if any */
+		report_col(st, 14, c[3], sizeof(c[3]));
 	if (due <= l->now)
-		snprintf(late, sizeof(late), "%d wd", calendar_working_days_between(due, l->now));
+		snprintf(late, sizeof(late), "%d wd", deadline_overdue_working_days(due, l->now));
 	printf("%6lld %-13s %-17s %-20s %-14s %-17s %-16s %-9s %s\n",
 	    (long long)sqlite3_column_int64(st, 0), log_escape(c[0], e[0], sizeof(e[0])),
 	    log_escape(c[1], e[1], sizeof(e[1])), log_escape(c[2], e[2], sizeof(e[2])),
@@ -404,7 +410,7 @@ ctl_deadlines(const config_t *cfg, const ctl_opts_t *o)
 		return listing_finish(&l, &store, report_bind_fail(store, st, &l.err), "");
 	if (!o->json)
 		printf("%6s %-13s %-17s %-20s %-14s %-17s %-16s %-9s %s\n", "ID", "KIND",
-		    "MUNICIPALITY", "REFERRAL", "PROPOSAL", "ACTOR", "DUE", "STATE", "OVERDUE");
+		    "MUNICIPALITY", "REFERRAL", "ITEM", "ACTOR", "DUE", "STATE", "OVERDUE");
 	return listing_finish(&l, &store, listing_each_row(store, st, deadline_row, &l),
 	    o->overdue ? "(no deadline overdue)" : "(no open deadline)");
 }

@@ -44,6 +44,37 @@ deadline_item_word(const char *kind)
 	return strcmp(kind, "ad_decision") == 0 ? "ad" : "question";
 }
 
+span_t
+deadline_acknowledge_span(const config_t *cfg, int referral_kind)
+{
+	if (referral_kind == FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_EMERGENCY_HOME)
+		return cfg->dl_acknowledge_emergency;
+	return cfg->dl_acknowledge;
+}
+
+int
+deadline_overdue_working_days(int64_t due_at, int64_t now)
+{
+	if (now < due_at)
+		return 0;
+	return calendar_working_days_between(calendar_local_midnight(calendar_due_day(due_at)), now);
+}
+
+bool
+deadline_reminds(int64_t started_at, int64_t remind_at)
+{
+	return remind_at > started_at;
+}
+
+int64_t
+deadline_reminder_at(int64_t started_at, int64_t remind_at, int64_t due_at, bool reminded,
+    int64_t now)
+{
+	if (reminded || (deadline_reminds(started_at, remind_at) && now < due_at))
+		return remind_at;
+	return 0;
+}
+
 int64_t
 deadline_next_stage(int fired, int64_t remind_at, int64_t due_at, int64_t escalate_at)
 {
@@ -83,7 +114,7 @@ open_one(store_t *store, const config_t *cfg, const deadline_event_t *e, const o
 	int64_t remind = deadline_lead(due, cfg->dl_reminder_lead);
 	int64_t escalate = deadline_escalate(due, cfg->dl_escalation);
 	/* A lead longer than the deadline would remind at once: no reminder. */
-	int fired = remind <= e->now ? DEADLINE_FIRED_REMINDER : 0;
+	int fired = deadline_reminds(e->now, remind) ? 0 : DEADLINE_FIRED_REMINDER;
 
 	if (st == NULL)
 		return -1;
@@ -144,9 +175,7 @@ close_open(store_t *store, const deadline_event_t *e, const char *kind, const ch
 static int
 on_referral(store_t *store, const config_t *cfg, const deadline_event_t *e, err_t *err)
 {
-	bool emergency = e->referral_kind == FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_EMERGENCY_HOME;
-	opening_t o = { "acknowledge", "pool",
-	    emergency ? cfg->dl_acknowledge_emergency : cfg->dl_acknowledge };
+	opening_t o = { "acknowledge", "pool", deadline_acknowledge_span(cfg, e->referral_kind) };
 
 	/* The pool answers in the transaction that receives the referral:
 	 * only the municipality can wait for the answer. */

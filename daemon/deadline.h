@@ -27,6 +27,7 @@
 #ifndef FAMLINK_DEADLINE_H
 #define FAMLINK_DEADLINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -79,6 +80,18 @@ int deadline_summary(store_t *store, int64_t *open, int64_t *next_at, err_t *err
 #define DEADLINE_FIRED_OVERDUE    2
 #define DEADLINE_FIRED_ESCALATION 4
 
+/* Whether a deadline opened at started_at reminds at remind_at: not when
+ * the lead reaches back to the start (it would remind at once; the
+ * deadline is opened with its reminder marked fired). */
+bool deadline_reminds(int64_t started_at, int64_t remind_at);
+
+/* When a deadline's reminder fires or fired, for listings: remind_at, or
+ * 0 when none will: deadline_reminds() says no, or no reminder was queued
+ * (reminded false) and the deadline is due by now, so deadline_fire_due()
+ * skips it as stale. */
+int64_t deadline_reminder_at(int64_t started_at, int64_t remind_at, int64_t due_at,
+    bool reminded, int64_t now);
+
 /* The instant of the first stage not yet fired, 0 when all have. */
 int64_t deadline_next_stage(int fired, int64_t remind_at, int64_t due_at, int64_t escalate_at);
 
@@ -90,5 +103,17 @@ int64_t deadline_next_stage(int fired, int64_t remind_at, int64_t due_at, int64_
 int64_t deadline_due(int64_t start, span_t span);
 int64_t deadline_lead(int64_t due, span_t span);
 int64_t deadline_escalate(int64_t due, span_t span);
+
+/* The acknowledge span of a referral of kind (ReferralKind): [deadlines]
+ * acknowledge_emergency for an emergency home, acknowledge otherwise. */
+span_t deadline_acknowledge_span(const config_t *cfg, int referral_kind);
+
+/* Working days overdue, the one figure `famlinkctl deadlines` and the
+ * meeting report show: the Swedish working days after the last day to act
+ * (calendar_due_day(due_at)) up to and including the local date of now; 0
+ * before due_at. Due at the end of Tuesday: 1 on Wednesday. Due at the
+ * end of a Friday: 0 over the weekend, 1 on Monday. Due Tuesday 14:00: 0
+ * for the rest of Tuesday, 1 on Wednesday. */
+int deadline_overdue_working_days(int64_t due_at, int64_t now);
 
 #endif

@@ -74,6 +74,12 @@ static int run_notifications(const config_t *cfg, const ctl_opts_t *o, int argc,
 	"also given as ISO-8601 UTC (2026-11-30T10:15:00Z). Ids, states, kinds,\n" \
 	"times and counts only. Reads the store; famlinkd may run or not.\n"
 
+/* What "working days overdue" means, in every verb that shows it. */
+#define OVERDUE_DAYS \
+	"Working days overdue: the Swedish working days after the last day to\n" \
+	"act, up to and including today (due at the end of Tuesday: 1 on\n" \
+	"Wednesday; due at the end of a Friday: 1 on Monday).\n"
+
 static const verb_t verbs[] = {
 	{
 		"keygen", "[--force] [--json] BASE", "make the node's CurveZMQ key pair",
@@ -181,13 +187,17 @@ static const verb_t verbs[] = {
 	{
 		"deadlines", "[--overdue] [--municipality CODE] [--json]", "open deadlines by due time",
 		"Lists open deadlines by due time: id, kind (acknowledge, first_contact,\n"
-		"status_report), municipality, referral, proposal, who must act (pool or\n"
+		"status_report, family_consent, info_reply, ad_decision), municipality,\n"
+		"referral, item (the proposal, or the question's or ad's id; --json:\n"
+		"proposalId, itemId), who must act (pool or\n"
 		"the municipality), due (Swedish local date and time; 24:00 ends the day),\n"
 		"state (open; reminded: a reminder was sent; overdue: due by now;\n"
 		"escalated: the escalation was sent) and how many working days overdue\n"
-		"(wd: Swedish working days after the due instant's date, up to today).\n"
-		"--json adds when each notification was queued (notified).\n"
-		ROUTINE_TIMES,
+		"(wd). --json adds when each notification was queued (notified), and\n"
+		"gives remindAt null where no reminder fires: the lead reaches back to\n"
+		"the deadline's start (the 1-working-day acknowledge), or it came due\n"
+		"before the reminder was sent.\n"
+		OVERDUE_DAYS ROUTINE_TIMES,
 		"  --overdue            only deadlines due by now\n"
 		"  --municipality CODE  only this municipality's: 0180 or municipality:0180\n"
 		"  --json               a JSON array instead of the table\n",
@@ -219,15 +229,26 @@ static const verb_t verbs[] = {
 		"1 open referrals (id, kind, state, age in days, date submitted), 2 families\n"
 		"passed on (held now, or passed on or ended in the period) with their last\n"
 		"status and its date, 3 overdue deadlines and by how many working days;\n"
-		"and 4, counts for the period: referrals received, acknowledged (and within\n"
-		"the deadline; without a deadline row, within 1 working day), rejected by\n"
-		"reason (not_member, out_of_remit, no_decision, invalid), proposals made,\n"
-		"families placed and returned. No names, contact details, free text or\n"
-		"compensation. html is one self-contained printable page; csv has one\n"
-		"table per section (first column: section), RFC 4180 quoting, CRLF.\n"
+		"and 4, counts for the period: referrals received (each sending),\n"
+		"acknowledged (each ReferralAck; a ReferralRejected is none), of those in\n"
+		"time, rejected by reason (not_member, out_of_remit, no_decision,\n"
+		"invalid), proposals made, families placed and returned. In time: the\n"
+		"ReferralAck was made by the end of [deadlines] acknowledge (for an\n"
+		"emergency home acknowledge_emergency) counted from when the Referral it\n"
+		"answers was made. A referral rejected and sent again counts as received\n"
+		"twice and rejected once; its ReferralAck counts once, in time or not\n"
+		"from the sending it answers. Each count falls in the period by the\n"
+		"instant its message was made (by the sender's clock), so the hub's\n"
+		"report of a municipality and the municipality's own give the same counts\n"
+		"(\"in time\" too, when both configure the same acknowledge spans); a\n"
+		"message still on its way counts at its sender only.\n"
+		"No names, contact details, free text or compensation. html is one\n"
+		"self-contained printable page; csv has one table per section (first\n"
+		"column: section), RFC 4180 quoting, CRLF.\n"
 		"Dates are Swedish local dates (YYYY-MM-DD); instants (in json all of them,\n"
 		"elsewhere the time the report was made) are ISO-8601 UTC\n"
-		"(2026-11-30T10:15:00Z). Reads the store; famlinkd may run or not.\n",
+		"(2026-11-30T10:15:00Z). Reads the store; famlinkd may run or not.\n"
+		OVERDUE_DAYS,
 		"  --municipality CODE  the municipality: 0180 or municipality:0180 (required)\n"
 		"  --from DATE          first day of the period, YYYY-MM-DD (default: 89 days\n"
 		"                       before --to, making 90 days)\n"

@@ -2,10 +2,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <netinet/in.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,9 +119,11 @@ cluster_write_hub_conf(cluster_t *c)
 	    "log_level = debug\n\n[listen]\nbind = tcp://127.0.0.1:%d\n", c->hub.id, c->port);
 	for (int i = 0; i < c->nmuni; i++)
 		if (c->muni[i].allowed)
-			fprintf(f, "\n[peer %s]\npublic_key = %s\ncontact_name = Test Contact\n",
-			    c->muni[i].id, c->muni[i].pub);
+			fprintf(f, "\n[peer %s]\npublic_key = %s\ncontact_name = Test Contact\n%s",
+			    c->muni[i].id, c->muni[i].pub,
+			    c->muni[i].peer_extra ? c->muni[i].peer_extra : "");
 	write_delivery(f, c);
+	fprintf(f, "%s", c->hub_extra ? c->hub_extra : "");
 	fclose(f);
 	if (rename(tmp, c->hub.conf) != 0)
 		die("rename %s: %s", tmp, strerror(errno));
@@ -395,6 +402,40 @@ local_time_ms(int y, int m, int d, int hour)
 	cal_date_t date = { y, m, d };
 
 	return calendar_local_midnight(date) + (int64_t)hour * 3600000;
+}
+
+int
+cluster_teardown(void **state)
+{
+	cluster_t *c = *state;
+
+	unsetenv("FAMLINK_CLOCK_OFFSET");
+	return c ? cluster_free(&c) : 0;
+}
+
+json_t *
+ctl_json(node_proc_t *n, const char *const *args)
+{
+	static char out[65536];
+	json_error_t jerr;
+	json_t *j;
+	int rc = ctl_run(n, out, sizeof(out), args);
+
+	if (rc != 0)
+		fail_msg("famlinkctl %s on %s: exit %d: %s", args[0], n->id, rc, out);
+	if ((j = json_loads(out, 0, &jerr)) == NULL)
+		fail_msg("famlinkctl %s on %s: not JSON (%s): %s", args[0], n->id, jerr.text, out);
+	return j;
+}
+
+long
+json_int_at(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v))
+		fail_msg("no integer %s in %s", key, json_dumps(obj, JSON_COMPACT));
+	return (long)json_integer_value(v);
 }
 
 void

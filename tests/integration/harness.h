@@ -24,6 +24,8 @@ typedef struct node_proc {
 	char pub[41], sec[41];
 	pid_t pid;             /* 0 when not running */
 	bool allowed;          /* municipality: listed in the hub's allowlist */
+	const char *peer_extra;   /* municipality: more lines for its [peer] section
+	                           * in the hub's config ("member = no\n") */
 } node_proc_t;
 
 typedef struct cluster {
@@ -33,6 +35,7 @@ typedef struct cluster {
 	node_proc_t muni[MAX_MUNIS];
 	int nmuni;
 	const char *extra_delivery;   /* extra lines for every [delivery] section */
+	const char *hub_extra;        /* sections at the end of the hub's config ("[pool]…") */
 	bool keep;                    /* leave root for a post-mortem */
 } cluster_t;
 
@@ -42,7 +45,11 @@ cluster_t *cluster_new(int nmuni, const char *extra_delivery);
 /* Stops every process (SIGKILL if SIGTERM takes > 5 s) and removes root.
  * -1 (and root kept) if a daemon's log holds a sanitizer report. */
 int cluster_free(cluster_t **c);
-/* Rewrites the hub's config from the allowed flags. */
+/* A cmocka teardown for a test whose state is its cluster (or NULL):
+ * cluster_free(), and the clock back (FAMLINK_CLOCK_OFFSET unset). */
+int cluster_teardown(void **state);
+/* Rewrites the hub's config from the allowed flags, each municipality's
+ * peer_extra and hub_extra. */
 void cluster_write_hub_conf(cluster_t *c);
 
 int node_start(node_proc_t *n);
@@ -64,6 +71,14 @@ int ctl_run(node_proc_t *n, char *out, size_t outlen, const char *const *args);
  * (if not NULL). extra_arg: NULL, or one option such as "--override-ledger". */
 int ctl_send_json(node_proc_t *n, const char *extra_arg, const char *json, char *out,
     size_t outlen);
+
+/* famlinkctl ARGS… on n, which must exit 0 and print JSON: parsed (the
+ * caller frees it with json_decref()). Fails the test otherwise. */
+struct json_t;
+struct json_t *ctl_json(node_proc_t *n, const char *const *args);
+/* The integer at key in obj (a JSON object); fails the test if there is
+ * none. */
+long json_int_at(struct json_t *obj, const char *key);
 
 /* Moves the clock of every daemon and famlinkctl started from now on
  * (FAMLINK_CLOCK_OFFSET, whole seconds) so that it reads `at` (Unix ms)

@@ -23,15 +23,6 @@
 #define WAIT_MS 15000
 #define DAY_MS 86400000LL
 
-static int
-teardown(void **state)
-{
-	cluster_t *c = *state;
-
-	unsetenv("FAMLINK_CLOCK_OFFSET");
-	return c ? cluster_free(&c) : 0;
-}
-
 /* famlinkctl ARGS… on n, expecting exit status want; its output in out. */
 static void
 run(node_proc_t *n, int want, char *out, const char *const *args)
@@ -176,6 +167,10 @@ check_waiting(node_proc_t *m)
 	assert_non_null(strstr(str_at(d, "dueAt"), "Z"));
 	/* 1 working day after Wednesday 4 March 10:00: Thursday 5 March. */
 	assert_string_equal(str_at(d, "dueDate"), "2026-03-05");
+	/* The 2-working-day lead reaches back before the start: no reminder,
+	 * so no reminder time (its other absent times are null too). */
+	assert_true(json_is_null(json_object_get(d, "remindAt")));
+	assert_true(json_is_null(json_object_get(json_object_get(d, "notified"), "reminder")));
 	json_decref(j);
 	j = run_json(m, late);
 	assert_int_equal(json_array_size(j), 0);
@@ -370,6 +365,8 @@ check_family(cluster_t *c)
 	j = run_json(&c->hub, dls);   /* the next status report, the municipality's to give */
 	assert_true(json_array_size(j) >= 1);
 	assert_string_equal(str_at(json_array_get(j, 0), "actor"), "municipality:0101");
+	/* 21 days ahead: a reminder 2 working days before it, to come. */
+	assert_non_null(strstr(str_at(json_array_get(j, 0), "remindAt"), "Z"));
 	json_decref(j);
 	j = run_json(&c->hub, rep);
 	assert_int_equal(json_array_size(json_object_get(j, "familiesPassedOn")), 1);
@@ -407,9 +404,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_help, teardown),
-		cmocka_unit_test_teardown(test_bad_values, teardown),
-		cmocka_unit_test_teardown(test_routine_views, teardown),
+		cmocka_unit_test_teardown(test_help, cluster_teardown),
+		cmocka_unit_test_teardown(test_bad_values, cluster_teardown),
+		cmocka_unit_test_teardown(test_routine_views, cluster_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

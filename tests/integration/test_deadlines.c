@@ -9,6 +9,7 @@
  * or a kill -9. A kill -9 while a thousand deadlines fire loses none and
  * repeats none.
  */
+#include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,15 +29,6 @@
 #define HUB (&c->hub)
 #define RID "0101-2026-0100"
 #define HOUR_MS 3600000LL
-
-static int
-teardown(void **state)
-{
-	cluster_t *c = *state;
-
-	unsetenv("FAMLINK_CLOCK_OFFSET");
-	return c ? cluster_free(&c) : 0;
-}
 
 /* Sends json from n (famlinkctl send), which must take it. */
 static void
@@ -132,6 +124,36 @@ restart_at(node_proc_t *n, int64_t at, bool kill9)
 	assert_int_equal(log_count(n, started), up + 1);
 }
 
+/* overdueWorkingDays of the deadline of kind in a JSON array of them. */
+static long
+overdue_days_of(json_t *deadlines, const char *kind)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(deadlines, i, d)
+		if (strcmp(json_string_value(json_object_get(d, "kind")), kind) == 0)
+			return json_int_at(d, "overdueWorkingDays");
+	fail_msg("no %s deadline in %s", kind, json_dumps(deadlines, JSON_COMPACT));
+	return -1;
+}
+
+/* The open deadline of kind at n is `want` working days overdue, in
+ * `famlinkctl deadlines` and in the meeting report alike. */
+static void
+overdue_days_agree(node_proc_t *n, const char *kind, long want)
+{
+	static const char *const dls[] = { "deadlines", "--overdue", "--json", NULL };
+	static const char *const rep[] = { "report", "meeting", "--municipality", "0101",
+	    "--format", "json", NULL };
+	json_t *list = ctl_json(n, dls), *report = ctl_json(n, rep);
+
+	assert_int_equal(overdue_days_of(list, kind), want);
+	assert_int_equal(overdue_days_of(json_object_get(report, "overdueDeadlines"), kind), want);
+	json_decref(list);
+	json_decref(report);
+}
+
 /* A stage waits for its time, fires once, and stays fired. */
 static void
 stages_fire_once(cluster_t *c, const char *kind, int64_t remind, int64_t due,
@@ -190,6 +212,14 @@ test_christmas_and_new_year(void **state)
 		assert_non_null(strstr(out, "\"recipient\": \"secretary\""));
 		assert_null(strstr(out, "Familjen"));
 	}
+	/* famlinkctl on Thursday 7 January 2027, 10:00: first contact, last day
+	 * Monday 28 December, is overdue by Tuesday 29, Wednesday 30 December,
+	 * Monday 4, Tuesday 5 and Thursday 7 January (nyårsafton, nyårsdagen
+	 * and trettondedag jul are not working days): 5. The status report,
+	 * last day Monday 4 January: the 5th and the 7th: 2. */
+	clock_move_to(local_time_ms(2027, 1, 7, 10));
+	overdue_days_agree(A, "first_contact", 5);
+	overdue_days_agree(A, "status_report", 2);
 	/* The pool knows who is late, addressed to its contact for 0101. */
 	restart_at(HUB, due_contact + HOUR_MS, false);
 	assert_int_equal(db_long(HUB, "SELECT count(*) FROM notifications WHERE event = 'overdue' AND kind ="
@@ -261,6 +291,26 @@ test_questions_and_ads_chased(void **state)
 	    local_time_ms(2027, 3, 4, 10)) < 60000);
 	assert_true(llabs(db_long(A, "SELECT max(due_at) FROM deadlines WHERE kind ="
 	    " 'info_reply'") - local_time_ms(2027, 3, 8, 10)) < 60000);
+
+	/* famlinkctl deadlines names the item each chases. */
+	{
+		static const char *const args[] = { "deadlines", "--json", NULL };
+		json_t *all = ctl_json(A, args), *d;
+		size_t i;
+		int seen = 0;
+
+		json_array_foreach(all, i, d) {
+			const char *kind = json_string_value(json_object_get(d, "kind"));
+			const char *item = json_string_value(json_object_get(d, "itemId"));
+			if (strcmp(kind, "ad_decision") == 0 && item && strcmp(item, "ad1") == 0)
+				seen |= 1;
+			if (strcmp(kind, "info_reply") == 0 && item && strcmp(item, "m1") == 0 &&
+			    strcmp(json_string_value(json_object_get(d, "actor")), "pool") == 0)
+				seen |= 2;
+		}
+		json_decref(all);
+		assert_int_equal(seen, 3);
+	}
 
 	/* The ad is due first: overdue at the municipality, once, by its id. */
 	restart_at(A, local_time_ms(2027, 3, 4, 11), false);
@@ -375,11 +425,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_christmas_and_new_year, teardown),
-		cmocka_unit_test_teardown(test_met_deadline_fires_nothing, teardown),
-		cmocka_unit_test_teardown(test_questions_and_ads_chased, teardown),
-		cmocka_unit_test_teardown(test_kill9_while_firing, teardown),
-		cmocka_unit_test_teardown(test_retention_purges_closed, teardown),
+		cmocka_unit_test_teardown(test_christmas_and_new_year, cluster_teardown),
+		cmocka_unit_test_teardown(test_met_deadline_fires_nothing, cluster_teardown),
+		cmocka_unit_test_teardown(test_questions_and_ads_chased, cluster_teardown),
+		cmocka_unit_test_teardown(test_kill9_while_firing, cluster_teardown),
+		cmocka_unit_test_teardown(test_retention_purges_closed, cluster_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

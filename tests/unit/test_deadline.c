@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -796,6 +797,159 @@ test_across_new_year_2026(void **state)
 	    date(2026, 12, 30), end_of(2027, 1, 4), date(2027, 1, 4), local(2027, 1, 11, 0, 0));
 }
 
+/* ---- 4b. working days overdue -------------------------------------------- */
+
+/* "YYYY-MM-DD HH:MM +O", a Stockholm wall-clock time and its UTC offset in
+ * hours as typed (CET +1, CEST +2), as Unix ms: libc's timegm() and the
+ * offset, not famlink's calendar. */
+static int64_t
+typed(const char *s)
+{
+	struct tm tm = {0};
+	int off;
+
+	if (sscanf(s, "%d-%d-%d %d:%d %d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+	    &tm.tm_min, &off) != 6)
+		fail_msg("bad typed time %s", s);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return ((int64_t)timegm(&tm) - off * 3600) * 1000;
+}
+
+/* Due (24:00 of the last day D is 00:00 of D + 1), now, and the working
+ * days overdue counted by hand on a wall calendar: the working days after
+ * D up to and including today. */
+static const struct {
+	const char *due, *now;
+	int want;
+} overdue_table[] = {
+	/* D = Tuesday 2027-03-30. */
+	{ "2027-03-31 00:00 +2", "2027-03-30 23:59 +2", 0 },   /* not yet due */
+	{ "2027-03-31 00:00 +2", "2027-03-31 00:00 +2", 1 },   /* Wednesday, from its start */
+	{ "2027-03-31 00:00 +2", "2027-03-31 10:00 +2", 1 },
+	{ "2027-03-31 00:00 +2", "2027-04-01 09:00 +2", 2 },
+	{ "2027-03-31 00:00 +2", "2027-04-02 09:00 +2", 3 },
+	{ "2027-03-31 00:00 +2", "2027-04-03 12:00 +2", 3 },   /* Saturday */
+	{ "2027-03-31 00:00 +2", "2027-04-04 12:00 +2", 3 },   /* Sunday */
+	{ "2027-03-31 00:00 +2", "2027-04-05 08:00 +2", 4 },   /* Monday */
+	/* D = Friday 2027-04-02: the weekend adds nothing. */
+	{ "2027-04-03 00:00 +2", "2027-04-03 10:00 +2", 0 },
+	{ "2027-04-03 00:00 +2", "2027-04-04 23:59 +2", 0 },
+	{ "2027-04-03 00:00 +2", "2027-04-05 08:00 +2", 1 },
+	/* Easter 2027: D = Thursday 03-25; Good Friday 03-26, Saturday, Easter
+	 * Day 03-28 (summer time from 02:00), Easter Monday 03-29. */
+	{ "2027-03-26 00:00 +1", "2027-03-26 12:00 +1", 0 },
+	{ "2027-03-26 00:00 +1", "2027-03-28 12:00 +2", 0 },
+	{ "2027-03-26 00:00 +1", "2027-03-29 12:00 +2", 0 },
+	{ "2027-03-26 00:00 +1", "2027-03-30 00:00 +2", 1 },
+	{ "2027-03-26 00:00 +1", "2027-03-31 09:00 +2", 2 },
+	/* An ordinary weekend: D = Friday 2027-03-05, then D = Monday 03-08. */
+	{ "2027-03-06 00:00 +1", "2027-03-07 18:00 +1", 0 },
+	{ "2027-03-06 00:00 +1", "2027-03-08 09:00 +1", 1 },
+	{ "2027-03-09 00:00 +1", "2027-03-09 09:00 +1", 1 },
+	{ "2027-03-09 00:00 +1", "2027-03-12 16:00 +1", 4 },
+	{ "2027-03-09 00:00 +1", "2027-03-15 09:00 +1", 5 },
+	/* Hours: due 14:00 on Wednesday 2027-03-24 (D is that Wednesday). */
+	{ "2027-03-24 14:00 +1", "2027-03-24 13:59 +1", 0 },
+	{ "2027-03-24 14:00 +1", "2027-03-24 15:00 +1", 0 },   /* the same day */
+	{ "2027-03-24 14:00 +1", "2027-03-24 23:59 +1", 0 },
+	{ "2027-03-24 14:00 +1", "2027-03-25 08:00 +1", 1 },
+	{ "2027-03-24 14:00 +1", "2027-03-26 08:00 +1", 1 },   /* Good Friday */
+	{ "2027-03-24 14:00 +1", "2027-03-30 08:00 +2", 2 },
+	/* Hours, due on a day that is no working day: Saturday 2027-03-27 01:00. */
+	{ "2027-03-27 01:00 +1", "2027-03-29 09:00 +2", 0 },
+	{ "2027-03-27 01:00 +1", "2027-03-30 09:00 +2", 1 },
+	/* Midsummer 2027: D = Thursday 06-24; midsommarafton Friday 06-25,
+	 * midsommardagen Saturday 06-26. */
+	{ "2027-06-25 00:00 +2", "2027-06-25 10:00 +2", 0 },
+	{ "2027-06-25 00:00 +2", "2027-06-27 10:00 +2", 0 },
+	{ "2027-06-25 00:00 +2", "2027-06-28 10:00 +2", 1 },
+	{ "2027-06-25 00:00 +2", "2027-06-29 10:00 +2", 2 },
+	/* D = Wednesday 2027-06-23: Thursday counts, midsommarafton not. */
+	{ "2027-06-24 00:00 +2", "2027-06-24 10:00 +2", 1 },
+	{ "2027-06-24 00:00 +2", "2027-06-25 10:00 +2", 1 },
+	{ "2027-06-24 00:00 +2", "2027-06-28 10:00 +2", 2 },
+	/* Christmas and New Year: D = Wednesday 2026-12-23; julafton 12-24,
+	 * juldagen, annandag jul, Sunday; nyårsafton Thursday 12-31, nyårsdagen
+	 * Friday 2027-01-01, the weekend; trettondedag jul Wednesday 01-06. */
+	{ "2026-12-24 00:00 +1", "2026-12-25 10:00 +1", 0 },
+	{ "2026-12-24 00:00 +1", "2026-12-28 10:00 +1", 1 },
+	{ "2026-12-24 00:00 +1", "2026-12-30 10:00 +1", 3 },
+	{ "2026-12-24 00:00 +1", "2026-12-31 10:00 +1", 3 },
+	{ "2026-12-24 00:00 +1", "2027-01-01 10:00 +1", 3 },
+	{ "2026-12-24 00:00 +1", "2027-01-04 10:00 +1", 4 },
+	{ "2026-12-24 00:00 +1", "2027-01-05 10:00 +1", 5 },
+	{ "2026-12-24 00:00 +1", "2027-01-06 10:00 +1", 5 },
+	{ "2026-12-24 00:00 +1", "2027-01-07 10:00 +1", 6 },
+	/* D = Wednesday 2026-12-30: nyårsafton and nyårsdagen first. */
+	{ "2026-12-31 00:00 +1", "2026-12-31 10:00 +1", 0 },
+	{ "2026-12-31 00:00 +1", "2027-01-04 10:00 +1", 1 },
+	{ "2026-12-31 00:00 +1", "2027-01-06 23:00 +1", 2 },
+	{ "2026-12-31 00:00 +1", "2027-01-07 00:00 +1", 3 },
+};
+
+static void
+test_overdue_working_days(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(overdue_table) / sizeof(overdue_table[0]); i++) {
+		int got = deadline_overdue_working_days(typed(overdue_table[i].due),
+		    typed(overdue_table[i].now));
+		if (got != overdue_table[i].want)
+			fail_msg("due %s, now %s: %d working days overdue, want %d",
+			    overdue_table[i].due, overdue_table[i].now, got, overdue_table[i].want);
+	}
+}
+
+/* ---- 4c. the README's worked example ------------------------------------- */
+
+/* First contact (14d) passed on Monday 2026-11-30: last day Monday 12-14,
+ * due at its 24:00. Reminder (2 wd): 00:00 Friday 12-11, leaving Friday
+ * and Monday. Overdue: 00:00 Tuesday 12-15. Escalation (3 wd): Tuesday 15,
+ * Wednesday 16, Thursday 17 pass: 00:00 Friday 12-18, the fourth working
+ * day after the last. */
+static void
+test_times_worked_example(void **state)
+{
+	check_across(*state, typed("2026-11-30 10:00 +1"), typed("2026-12-11 00:00 +1"),
+	    date(2026, 12, 11), typed("2026-12-15 00:00 +1"), date(2026, 12, 14),
+	    typed("2026-12-18 00:00 +1"));
+}
+
+/* Passed on Wednesday 2026-12-09: last day Wednesday 12-23. Reminder:
+ * 00:00 Tuesday 12-22. Escalation: Monday 28, Tuesday 29, Wednesday 30
+ * December pass (24-27, 31 December and 1-3 January are no working days):
+ * 00:00 Monday 2027-01-04. */
+static void
+test_times_over_christmas(void **state)
+{
+	check_across(*state, typed("2026-12-09 10:00 +1"), typed("2026-12-22 00:00 +1"),
+	    date(2026, 12, 22), typed("2026-12-24 00:00 +1"), date(2026, 12, 23),
+	    typed("2027-01-04 00:00 +1"));
+}
+
+/* What `deadlines --json` shows as remindAt. */
+static void
+test_reminder_at(void **state)
+{
+	int64_t start = typed("2027-03-01 10:00 +1"), due = typed("2027-03-02 10:00 +1");
+	int64_t early = typed("2027-02-25 10:00 +1"), remind = typed("2027-03-01 12:00 +1");
+
+	(void)state;
+	/* A lead back to (or before) the start: never a reminder. */
+	assert_false(deadline_reminds(start, early));
+	assert_false(deadline_reminds(start, start));
+	assert_int_equal(deadline_reminder_at(start, early, due, false, start), 0);
+	assert_int_equal(deadline_reminder_at(start, start, due, false, start), 0);
+	/* One to come, and one sent (also once the deadline is due). */
+	assert_true(deadline_reminds(start, remind));
+	assert_int_equal(deadline_reminder_at(start, remind, due, false, start), remind);
+	assert_int_equal(deadline_reminder_at(start, remind, due, true, due + HOUR), remind);
+	/* Not sent by the time it came due: skipped as stale, never sent. */
+	assert_int_equal(deadline_reminder_at(start, remind, due, false, due - 1), remind);
+	assert_int_equal(deadline_reminder_at(start, remind, due, false, due), 0);
+}
+
 /* ---- 5. once, across a crash ------------------------------------------- */
 
 static void
@@ -962,6 +1116,10 @@ main(void)
 		T(test_across_easter_2027),
 		T(test_across_midsummer_2026),
 		T(test_across_new_year_2026),
+		cmocka_unit_test(test_overdue_working_days),
+		T(test_times_worked_example),
+		T(test_times_over_christmas),
+		cmocka_unit_test(test_reminder_at),
 		T(test_fire_once_across_crash),
 		T(test_fire_batches),
 		T(test_fire_batch_over_64),
