@@ -249,6 +249,8 @@ meeting_collect(store_t *store, const char *node_id, const char *municipality,
 	if (store_schema_version(store) < REPORT_SCHEMA)
 		return err_set(err, 0, "the store has no routine tables yet (schema %d, need %d):"
 		    " start famlinkd once to update it", store_schema_version(store), REPORT_SCHEMA);
+	if (meeting_collect_waiting(store, r, err) != 0)
+		return -1;
 	if (collect_referrals(store, r, err) != 0 || collect_families(store, r, err) != 0 ||
 	    collect_overdue(store, r, err) != 0 || count_events(store, r, err) != 0 ||
 	    count_rejected(store, r, err) != 0 || count_acks(store, r, err) != 0)
@@ -262,6 +264,7 @@ meeting_free(meeting_report_t *r)
 	free(r->referrals);
 	free(r->families);
 	free(r->overdue);
+	meeting_free_waiting(r);
 	r->referrals = NULL;
 	r->families = NULL;
 	r->overdue = NULL;

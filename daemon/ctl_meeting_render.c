@@ -75,6 +75,41 @@ overdue_json(const meeting_report_t *r)
 	return a;
 }
 
+/* A list of what waits for an answer; id_key names its item's id, and a
+ * proposal also has its family. */
+static json_t *
+waiting_json(const meeting_waiting_list_t *l, const char *id_key, bool family)
+{
+	json_t *a = json_array(), *o;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const meeting_waiting_t *x = &l->rows[i];
+		o = json_pack("{s:o, s:o}", "referralId", report_json_str(x->referral_id), id_key,
+		    report_json_str(x->item_id));
+		if (family)
+			json_object_set_new(o, "familyReference", report_json_str(x->family_ref));
+		json_object_set_new(o, "state", report_json_str(x->state));
+		json_object_set_new(o, "openedAt", report_json_time(x->opened_at));
+		json_object_set_new(o, "openedDate", report_json_date(x->opened_at));
+		json_object_set_new(o, "ageWorkingDays", json_integer(x->working_days));
+		json_object_set_new(o, "waitingFor", report_json_str(x->waiting_for));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* The waiting lists, added to the report's object j (after its counts). */
+static json_t *
+add_waiting_json(json_t *j, const meeting_report_t *r)
+{
+	json_object_set_new(j, "proposalsWaiting",
+	    waiting_json(&r->proposals_waiting, "proposalId", true));
+	json_object_set_new(j, "questionsWaiting",
+	    waiting_json(&r->questions_waiting, "questionId", false));
+	json_object_set_new(j, "adsWaiting", waiting_json(&r->ads_waiting, "adId", false));
+	return j;
+}
+
 static json_t *
 counts_json(const meeting_report_t *r)
 {
@@ -99,13 +134,13 @@ meeting_json(const meeting_report_t *r)
 
 	calendar_format_date(r->from, f);
 	calendar_format_date(r->to, t);
-	return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "report", "meeting", "nodeId", report_json_str(r->node_id),
+	return add_waiting_json(json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o,"
+	    " s:o}", "report", "meeting", "nodeId", report_json_str(r->node_id),
 	    "municipality", report_json_str(r->municipality), "from", f, "to", t,
 	    "periodStart", report_json_time(r->from_ms), "periodEnd", report_json_time(r->to_ms),
 	    "generatedAt", report_json_time(r->generated_at),
 	    "openReferrals", referrals_json(r), "familiesPassedOn", families_json(r),
-	    "overdueDeadlines", overdue_json(r), "counts", counts_json(r));
+	    "overdueDeadlines", overdue_json(r), "counts", counts_json(r)), r);
 }
 
 int
@@ -187,6 +222,45 @@ overdue_cells(const meeting_report_t *r, size_t i, cells_t c)
 	snprintf(c[6], CELL, "%d", x->working_days);
 }
 
+/* What waits for an answer: ids, [family,] [state,] since, age, who. */
+static void
+waiting_cells(const meeting_waiting_t *x, bool family, bool state, cells_t c)
+{
+	int k = 0;
+
+	snprintf(c[k++], CELL, "%s", x->referral_id);
+	snprintf(c[k++], CELL, "%s", x->item_id);
+	if (family)
+		snprintf(c[k++], CELL, "%s", x->family_ref);
+	if (state)
+		snprintf(c[k++], CELL, "%s", x->state);
+	report_date(x->opened_at, c[k++]);
+	snprintf(c[k++], CELL, "%d", x->working_days);
+	snprintf(c[k], CELL, "%s", x->waiting_for);
+}
+
+static size_t n_proposals_waiting(const meeting_report_t *r) { return r->proposals_waiting.n; }
+static size_t n_questions_waiting(const meeting_report_t *r) { return r->questions_waiting.n; }
+static size_t n_ads_waiting(const meeting_report_t *r) { return r->ads_waiting.n; }
+
+static void
+proposal_waiting_cells(const meeting_report_t *r, size_t i, cells_t c)
+{
+	waiting_cells(&r->proposals_waiting.rows[i], true, false, c);
+}
+
+static void
+question_waiting_cells(const meeting_report_t *r, size_t i, cells_t c)
+{
+	waiting_cells(&r->questions_waiting.rows[i], false, true, c);
+}
+
+static void
+ad_waiting_cells(const meeting_report_t *r, size_t i, cells_t c)
+{
+	waiting_cells(&r->ads_waiting.rows[i], false, false, c);
+}
+
 /* The counts, one measure a row. */
 #define NCOUNTS 11
 static size_t n_counts(const meeting_report_t *r) { (void)r; return NCOUNTS; }
@@ -211,6 +285,17 @@ static const section_t sections[] = {
 	{"open_referrals", "Open referrals", true, 5,
 	    {"referral_id", "kind", "state", "age_days", "submitted_date"},
 	    {-20, -15, -13, 9, -10}, n_referrals, referral_cells},
+	{"proposals_waiting", "Proposals waiting for the secretary's answer", true, 6,
+	    {"referral_id", "proposal_id", "family_reference", "opened_date", "age_working_days",
+	    "waiting_for"},
+	    {-20, -14, -16, -10, 4, -17}, n_proposals_waiting, proposal_waiting_cells},
+	{"questions_waiting", "Open questions", true, 6,
+	    {"referral_id", "question_id", "state", "opened_date", "age_working_days",
+	    "waiting_for"},
+	    {-20, -14, -21, -10, 4, -17}, n_questions_waiting, question_waiting_cells},
+	{"ads_waiting", "Ads waiting for approval", true, 5,
+	    {"referral_id", "ad_id", "opened_date", "age_working_days", "waiting_for"},
+	    {-20, -14, -10, 4, -17}, n_ads_waiting, ad_waiting_cells},
 	{"families_passed_on", "Families passed on", true, 9,
 	    {"family_reference", "referral_id", "proposal_id", "state", "passed_on_date",
 	    "last_status", "last_status_date", "held", "ended_date"},

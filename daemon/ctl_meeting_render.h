@@ -46,6 +46,24 @@ typedef struct meeting_overdue {
 	int working_days;             /* calendar_working_days_between(due_at, now) */
 } meeting_overdue_t;
 
+/* Something waiting for an answer (seed 000 steps 5 and 11): a family
+ * proposal for the secretary's decision, a question for its answer, an ad
+ * for the municipality's approval. */
+typedef struct meeting_waiting {
+	char referral_id[65];
+	char item_id[65];             /* the proposal, question or ad id */
+	char family_ref[65];          /* a proposal's family (the pool's register number) */
+	char state[24];               /* proposed; asked_by_pool, asked_by_municipality */
+	char waiting_for[65];         /* who must answer: "pool" or the municipality's id */
+	int64_t opened_at;            /* since when it waits (Unix ms) */
+	int working_days;             /* calendar_working_days_between(opened_at, generated_at) */
+} meeting_waiting_t;
+
+typedef struct meeting_waiting_list {
+	meeting_waiting_t *rows;      /* oldest first */
+	size_t n;
+} meeting_waiting_list_t;
+
 typedef struct meeting_counts {
 	long received;                /* referrals received (each sending, also again) */
 	long acknowledged;            /* acknowledgements */
@@ -68,6 +86,9 @@ typedef struct meeting_report {
 	size_t nfamilies;
 	meeting_overdue_t *overdue;      /* open deadlines due by generated_at */
 	size_t noverdue;
+	/* waiting for an answer, in open referrals: proposals for the secretary
+	 * (state proposed), questions not answered, ads not yet decided */
+	meeting_waiting_list_t proposals_waiting, questions_waiting, ads_waiting;
 	/* (d): in the period */
 	meeting_counts_t counts;
 } meeting_report_t;

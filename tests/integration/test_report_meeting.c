@@ -1,0 +1,232 @@
+/*
+ * Integration: `famlinkctl report meeting` on real daemons, for the people
+ * in the samverkansmöte: what waits for an answer (seed 000 steps 5 and 11:
+ * a family proposal the secretary has not decided, a question each way, an
+ * ad not yet approved, beside ones already answered), with the date each
+ * began to wait and its age in working days, at both ends and in every
+ * format.
+ */
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "harness.h"
+
+#define RID "0101-2026-000007"
+#define OUT 65536
+#define WAIT_MS 15000
+
+static int
+teardown(void **state)
+{
+	cluster_t *c = *state;
+
+	unsetenv("FAMLINK_CLOCK_OFFSET");
+	return c ? cluster_free(&c) : 0;
+}
+
+/* text is in out; says what out held when not. */
+#define assert_has(out, text) do { \
+	if (strstr((out), (text)) == NULL) \
+		fail_msg("no \"%s\" in: %s", (text), (out)); \
+} while (0)
+
+/* famlinkctl ARGS… on n, expecting exit status want; the output. */
+static const char *
+run(node_proc_t *n, int want, const char *const *args)
+{
+	static char out[OUT];
+	int rc = ctl_run(n, out, OUT, args);
+
+	if (rc != want)
+		fail_msg("famlinkctl %s %s on %s: exit %d, want %d: %s", args[0],
+		    args[1] ? args[1] : "", n->id, rc, want, out);
+	return out;
+}
+
+/* Sends the JSON that fmt makes from n, which must take it. */
+static void send_ok(node_proc_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+send_ok(node_proc_t *n, const char *fmt, ...)
+{
+	char json[4096], out[OUT];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(json, sizeof(json), fmt, ap);
+	va_end(ap);
+	if ((rc = ctl_send_json(n, NULL, json, out, sizeof(out))) != 0)
+		fail_msg("famlinkctl send on %s: exit %d: %s", n->id, rc, out);
+}
+
+static void
+want_db(node_proc_t *n, const char *sql, long want)
+{
+	if (!wait_db(n, sql, want, WAIT_MS))
+		fail_msg("%s: never %ld from %s (last %ld)", n->id, want, sql, db_long(n, sql));
+}
+
+/* The meeting report of 0101 on n in JSON, parsed (the caller frees). */
+static json_t *
+report_json(node_proc_t *n)
+{
+	static const char *const args[] = {"report", "meeting", "--municipality", "0101",
+	    "--format", "json", NULL};
+	const char *out = run(n, 0, args);
+	json_error_t jerr;
+	json_t *j = json_loads(out, 0, &jerr);
+
+	if (j == NULL)
+		fail_msg("report on %s: not JSON (%s): %s", n->id, jerr.text, out);
+	return j;
+}
+
+/* ---- what waits for an answer ------------------------------------------------------ */
+
+#define Q_JSON "{\"infoRequest\": {\"referralId\": \"" RID "\", \"questionId\": \"%s\"," \
+	" \"text\": \"Syskon?\"}}"
+#define AD_JSON "{\"adProposal\": {\"referralId\": \"" RID "\", \"adId\": \"%s\"," \
+	" \"channel\": \"AD_CHANNEL_FACEBOOK\", \"draftText\": \"Vi söker en familj\"}}"
+#define PROPOSAL_JSON "{\"familyProposal\": {\"referralId\": \"" RID "\"," \
+	" \"proposalId\": \"%s\", \"familyReference\": \"%s\"," \
+	" \"family\": {\"summary\": \"Två vuxna\"}}}"
+
+/* A referral acknowledged; then, on Wednesday 4 March 2026, a question
+ * from the pool (q1, the municipality's to answer) and one from the
+ * municipality (q2, the pool's), an ad proposed (ad1) and a family proposed
+ * (P1), none of them answered; and a question answered (q3), an ad approved
+ * (ad2) and a proposal decided (P2), which wait for nobody. */
+static void
+make_waiting(cluster_t *c)
+{
+	node_proc_t *hub = &c->hub, *m = &c->muni[0];
+
+	send_ok(m, "{\"referral\": {\"referralId\": \"" RID "\","
+	    " \"kind\": \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\","
+	    " \"decision\": {\"taken\": true, \"decidedOn\": \"2025-01-15\","
+	    " \"legalBasis\": \"LEGAL_BASIS_SOL\"}, \"child\": {\"alias\": \"Test\","
+	    " \"birthYear\": 2016}, \"secretary\": {\"name\": \"Test Secretary\"}}}");
+	want_db(m, "SELECT count(*) FROM referrals WHERE state = 'acknowledged'", 1);
+	send_ok(hub, Q_JSON, "q1");
+	want_db(m, "SELECT count(*) FROM dialogue WHERE item_id = 'q1'", 1);
+	send_ok(m, Q_JSON, "q2");
+	send_ok(hub, Q_JSON, "q3");
+	send_ok(hub, AD_JSON, "ad1");
+	send_ok(hub, AD_JSON, "ad2");
+	send_ok(hub, PROPOSAL_JSON, "P1", "FH-1");
+	send_ok(hub, PROPOSAL_JSON, "P2", "FH-2");
+	want_db(m, "SELECT count(*) FROM dialogue", 5);
+	want_db(m, "SELECT count(*) FROM proposals", 2);
+	send_ok(m, "{\"infoReply\": {\"referralId\": \"" RID "\", \"questionId\": \"q3\","
+	    " \"text\": \"Nej.\"}}");
+	send_ok(m, "{\"adDecision\": {\"referralId\": \"" RID "\", \"adId\": \"ad2\","
+	    " \"verdict\": \"AD_VERDICT_APPROVE\"}}");
+	send_ok(m, "{\"proposalDecision\": {\"referralId\": \"" RID "\", \"proposalId\": \"P2\","
+	    " \"verdict\": \"PROPOSAL_VERDICT_PROCEED\"}}");
+	for (int side = 0; side < 2; side++) {
+		node_proc_t *n = side ? hub : m;
+		want_db(n, "SELECT count(*) FROM dialogue WHERE state IN ('answered', 'approved')", 2);
+		want_db(n, "SELECT count(*) FROM dialogue WHERE state IN ('asked_by_pool',"
+		    " 'asked_by_municipality', 'proposed')", 3);
+		want_db(n, "SELECT count(*) FROM proposals WHERE state = 'accepted'", 1);
+	}
+}
+
+/* The entry of list whose id_key is id; fails if there is none. */
+static json_t *
+entry(json_t *report, const char *list, const char *id_key, const char *id)
+{
+	json_t *a = json_object_get(report, list), *e;
+	size_t i;
+
+	json_array_foreach(a, i, e)
+		if (strcmp(json_string_value(json_object_get(e, id_key)) ?: "", id) == 0)
+			return e;
+	fail_msg("no %s %s in %s", id_key, id, list);
+	return NULL;
+}
+
+static void
+assert_waiting(json_t *e, const char *waiting_for, const char *state)
+{
+	assert_string_equal(json_string_value(json_object_get(e, "referralId")), RID);
+	assert_string_equal(json_string_value(json_object_get(e, "waitingFor")), waiting_for);
+	assert_string_equal(json_string_value(json_object_get(e, "state")), state);
+	assert_string_equal(json_string_value(json_object_get(e, "openedDate")), "2026-03-04");
+	assert_non_null(strstr(json_string_value(json_object_get(e, "openedAt")), "2026-03-04T"));
+	/* Thursday 5, Friday 6 and Monday 9 March. */
+	assert_int_equal(json_integer_value(json_object_get(e, "ageWorkingDays")), 3);
+}
+
+/* The same lists at both ends, read on Monday 9 March. */
+static void
+check_waiting_json(node_proc_t *n)
+{
+	json_t *j = report_json(n), *p;
+
+	assert_int_equal(json_array_size(json_object_get(j, "proposalsWaiting")), 1);
+	p = entry(j, "proposalsWaiting", "proposalId", "P1");
+	assert_waiting(p, "municipality:0101", "proposed");
+	assert_string_equal(json_string_value(json_object_get(p, "familyReference")), "FH-1");
+	assert_int_equal(json_array_size(json_object_get(j, "questionsWaiting")), 2);
+	assert_waiting(entry(j, "questionsWaiting", "questionId", "q1"), "municipality:0101",
+	    "asked_by_pool");
+	assert_waiting(entry(j, "questionsWaiting", "questionId", "q2"), "pool",
+	    "asked_by_municipality");
+	assert_int_equal(json_array_size(json_object_get(j, "adsWaiting")), 1);
+	assert_waiting(entry(j, "adsWaiting", "adId", "ad1"), "municipality:0101", "proposed");
+	json_decref(j);
+}
+
+static void
+check_waiting_csv(node_proc_t *n)
+{
+	static const char *const args[] = {"report", "meeting", "--municipality", "0101",
+	    "--format", "csv", NULL};
+	const char *out = run(n, 0, args);
+
+	assert_has(out, "\r\nsection,referral_id,proposal_id,family_reference,opened_date,"
+	    "age_working_days,waiting_for\r\n"
+	    "proposals_waiting," RID ",P1,FH-1,2026-03-04,3,municipality:0101\r\n");
+	assert_has(out, "\r\nsection,referral_id,question_id,state,opened_date,age_working_days,"
+	    "waiting_for\r\n"
+	    "questions_waiting," RID ",q1,asked_by_pool,2026-03-04,3,municipality:0101\r\n"
+	    "questions_waiting," RID ",q2,asked_by_municipality,2026-03-04,3,pool\r\n");
+	assert_has(out, "\r\nsection,referral_id,ad_id,opened_date,age_working_days,waiting_for\r\n"
+	    "ads_waiting," RID ",ad1,2026-03-04,3,municipality:0101\r\n");
+	assert_null(strstr(out, ",q3,"));
+	assert_null(strstr(out, ",ad2,"));
+	assert_null(strstr(out, ",P2,"));
+}
+
+static void
+test_waiting_sections(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+
+	clock_move_to(local_time_ms(2026, 3, 4, 10));   /* Wednesday 4 March 2026 */
+	assert_int_equal(cluster_start(c), 0);
+	make_waiting(c);
+	clock_move_to(local_time_ms(2026, 3, 9, 12));   /* famlinkctl: Monday 9 March */
+	check_waiting_json(&c->hub);
+	check_waiting_json(&c->muni[0]);
+	check_waiting_csv(&c->hub);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_waiting_sections, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
