@@ -307,7 +307,9 @@ ctl_report_meeting(const config_t *cfg, const ctl_opts_t *o)
 	    clock_now_ms(), &r, &err) != 0) {
 		fprintf(stderr, "famlinkctl: %s\n", err.msg);
 		rc = CTL_ERROR;
-	} else if (meeting_render(&r, (meeting_format_t)o->format_id, stdout) != 0 ||
+	} else if (meeting_render(&r, (meeting_format_t)o->format_id,
+	    o->lang != NULL ? (report_lang_t)o->lang_id : (report_lang_t)cfg->report_language,
+	    stdout) != 0 ||
 	    fflush(stdout) != 0) {
 		fprintf(stderr, "famlinkctl report meeting: cannot write the report\n");
 		rc = CTL_ERROR;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "calendar.h"
+#include "report_words.h"
 
 typedef enum { MEETING_TEXT = 0, MEETING_CSV, MEETING_JSON, MEETING_HTML } meeting_format_t;
 
@@ -96,7 +97,9 @@ typedef struct meeting_report {
 /* The report as one JSON object (NULL: out of memory). */
 struct json_t;
 struct json_t *meeting_json(const meeting_report_t *r);
-/* Writes r in format to out: 0, or -1 if writing failed. */
-int meeting_render(const meeting_report_t *r, meeting_format_t format, FILE *out);
+/* Writes r in format to out: 0, or -1 if writing failed. text and html
+ * are in lang; csv and json, for machines, are the same in every lang. */
+int meeting_render(const meeting_report_t *r, meeting_format_t format, report_lang_t lang,
+    FILE *out);
 
 #endif

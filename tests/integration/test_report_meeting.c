@@ -4,11 +4,13 @@
  * a family proposal the secretary has not decided, a question each way, an
  * ad not yet approved, beside ones already answered), with the date each
  * began to wait and its age in working days, at both ends and in every
- * format.
+ * format; its text and html in Swedish by default, in English by --lang en
+ * or the config's report_language, its csv and json the same in both.
  */
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -222,11 +224,152 @@ test_waiting_sections(void **state)
 	check_waiting_csv(&c->hub);
 }
 
+/* ---- Swedish for people, English by option; the same for machines ------------------- */
+
+/* The report of 0101 on n in format, with --lang lang unless NULL. */
+static const char *
+report(node_proc_t *n, const char *format, const char *lang)
+{
+	const char *args[] = {"report", "meeting", "--municipality", "0101", "--format", format,
+	    lang ? "--lang" : NULL, lang, NULL};
+
+	return run(n, 0, args);
+}
+
+/* Sets report_language in the [node] section of n's config. */
+static void
+set_report_language(node_proc_t *n, const char *lang)
+{
+	char text[8192], *at;
+	size_t len;
+	FILE *f = fopen(n->conf, "r");
+
+	assert_non_null(f);
+	len = fread(text, 1, sizeof(text) - 64, f);
+	fclose(f);
+	text[len] = '\0';
+	assert_non_null(at = strstr(text, "\nlog_level = debug\n"));
+	at += strlen("\nlog_level = debug\n");
+	f = fopen(n->conf, "w");
+	assert_non_null(f);
+	fprintf(f, "%.*sreport_language = %s\n%s", (int)(at - text), text, lang, at);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+assert_swedish(const char *text, const char *html)
+{
+	assert_has(text, "Samverkansmöte: rapport för municipality:0101");
+	assert_has(text, "\nÖppna remisser (1)\nREMISS ");
+	assert_has(text, " familjehem ");
+	assert_has(text, "\nObesvarade frågor (2)\n");
+	assert_has(text, " ställd av familjepoolen ");
+	assert_has(text, "\nAnnonser som väntar på godkännande (1)\n");
+	assert_null(strstr(text, "foster_home"));
+	assert_has(html, "<html lang=\"sv\">");
+	assert_has(html, "<h2>Familjeförslag som väntar på socialsekreterarens svar</h2>");
+	assert_has(html, "<td>FH-1</td><td>2026-03-04</td><td class=\"n\">3</td>"
+	    "<td>kommunen</td>");
+}
+
+static void
+assert_english(const char *text, const char *html)
+{
+	assert_has(text, "Samverkansmöte report for municipality:0101");
+	assert_has(text, "\nOpen referrals (1)\nREFERRAL ID ");
+	assert_has(text, " foster_home ");
+	assert_has(text, "\nOpen questions (2)\n");
+	assert_null(strstr(text, "familjehem"));
+	assert_has(html, "<html lang=\"en\">");
+	assert_has(html, "<h2>Proposals waiting for the secretary&#39;s answer</h2>");
+	assert_has(html, "<td>FH-1</td><td>2026-03-04</td><td class=\"n\">3</td>"
+	    "<td>municipality:0101</td>");
+}
+
+/* text and html of n's report with --lang lang (NULL: none), checked to be
+ * Swedish or English. */
+static void
+check_lang(node_proc_t *n, const char *lang, bool swedish)
+{
+	char *text = strdup(report(n, "text", lang)), *html = strdup(report(n, "html", lang));
+
+	if (swedish)
+		assert_swedish(text, html);
+	else
+		assert_english(text, html);
+	free(text);
+	free(html);
+}
+
+/* out without the line that starts with from (the time it was made). */
+static char *
+without_line(const char *out, const char *from)
+{
+	char *copy = strdup(out), *at = strstr(copy, from), *end;
+
+	if (at != NULL && (end = strchr(at, '\n')) != NULL)
+		memmove(at, end + 1, strlen(end + 1) + 1);
+	return copy;
+}
+
+/* csv and json are the same whatever the language (but for when each was
+ * made). */
+static void
+check_machines_unchanged(node_proc_t *n)
+{
+	static const char *const langs[] = {NULL, "sv", "en"};
+	char *csv[3], *json[3];
+
+	for (int i = 0; i < 3; i++) {
+		csv[i] = without_line(report(n, "csv", langs[i]), "report,pool:test,");
+		json[i] = without_line(report(n, "json", langs[i]), "  \"generatedAt\"");
+	}
+	for (int i = 1; i < 3; i++) {
+		assert_string_equal(csv[i], csv[0]);
+		assert_string_equal(json[i], json[0]);
+	}
+	assert_has(csv[0], "\r\nsection,referral_id,kind,state,age_days,submitted_date\r\n"
+	    "open_referrals," RID ",foster_home,matching,");
+	assert_has(json[0], "\"openReferrals\": [");
+	assert_has(json[0], "\"kind\": \"foster_home\"");
+	for (int i = 0; i < 3; i++) {
+		free(csv[i]);
+		free(json[i]);
+	}
+}
+
+static void
+test_language(void **state)
+{
+	static const char *const bad[] = {"report", "meeting", "--municipality", "0101", "--lang",
+	    "de", NULL};
+	static const char *const other[] = {"referrals", "--lang", "en", NULL};
+	cluster_t *c = *state = cluster_new(1, NULL);
+	node_proc_t *hub = &c->hub;
+
+	clock_move_to(local_time_ms(2026, 3, 4, 10));
+	assert_int_equal(cluster_start(c), 0);
+	make_waiting(c);
+	clock_move_to(local_time_ms(2026, 3, 9, 12));
+	check_lang(hub, NULL, true);          /* Swedish by default */
+	check_lang(&c->muni[0], NULL, true);
+	check_lang(hub, "sv", true);
+	check_lang(hub, "en", false);
+	check_machines_unchanged(hub);
+	set_report_language(hub, "en");       /* English by default from the config */
+	check_lang(hub, NULL, false);
+	check_lang(hub, "sv", true);          /* --lang wins */
+	check_machines_unchanged(hub);
+	assert_has(run(hub, CTL_USAGE, bad), "famlinkctl report: --lang de: one of sv, en");
+	assert_has(run(hub, CTL_USAGE, other), "famlinkctl referrals: no option --lang");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_waiting_sections, teardown),
+		cmocka_unit_test_teardown(test_language, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
