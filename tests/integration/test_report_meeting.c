@@ -5,9 +5,13 @@
  * ad not yet approved, beside ones already answered), with the date each
  * began to wait and its age in working days, at both ends and in every
  * format; its text and html in Swedish by default, in English by --lang en
- * or the config's report_language, its csv and json the same in both.
+ * or the config's report_language, its csv and json the same in both;
+ * and the html page as headless Chromium reads it.
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,9 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "harness.h"
+#include "unit/scratch.h"
 
 #define RID "0101-2026-000007"
 #define OUT 65536
@@ -364,12 +373,121 @@ test_language(void **state)
 	assert_has(run(hub, CTL_USAGE, other), "famlinkctl referrals: no option --lang");
 }
 
+/* ---- the page as a browser reads it ------------------------------------------------- */
+
+#define CHROMIUM "/usr/bin/chromium"
+#define BROWSER_MS 60000
+
+/* Runs argv (its stdout to out_path, its stderr away) in a process group
+ * of its own, and waits for it at most timeout_ms; then, and in any case
+ * once it is done, the group is killed and reaped (this process adopts
+ * what it leaves behind) so that no helper of a browser outlives the
+ * test. Its exit status, or -1 (killed, or it timed out). */
+static int
+run_captured(const char *const *argv, const char *out_path, int timeout_ms)
+{
+	struct timespec tick = {0, 10 * 1000000};
+	int status, waited = 0;
+	pid_t pid, done;
+
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int null = open("/dev/null", O_RDWR);
+		setpgid(0, 0);
+		if (out < 0 || null < 0 || dup2(out, 1) < 0 || dup2(null, 2) < 0 || dup2(null, 0) < 0)
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	setpgid(pid, pid);   /* also here: the child may not have run yet */
+	while ((done = waitpid(pid, &status, WNOHANG)) == 0 && waited < timeout_ms) {
+		nanosleep(&tick, NULL);
+		waited += 10;
+	}
+	kill(-pid, SIGKILL);
+	if (done == 0)
+		waitpid(pid, &status, 0);
+	while (waitpid(-pid, NULL, 0) > 0)
+		;   /* its helpers, adopted */
+	if (done == 0) {
+		fprintf(stderr, "%s: no answer in %d ms, killed\n", argv[0], timeout_ms);
+		return -1;
+	}
+	return done == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The file's contents (the caller frees). */
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = calloc(1, OUT + 1);
+
+	assert_non_null(f);
+	assert_non_null(text);
+	fread(text, 1, OUT, f);
+	fclose(f);
+	return text;
+}
+
+/* The html report, loaded by headless Chromium from a file in a fresh
+ * directory (its profile too, removed after): the DOM it builds says
+ * lang="sv", decodes the Swedish as UTF-8 and keeps each row in its
+ * table. */
+static void
+test_html_in_chromium(void **state)
+{
+	char dir[64], page[128], dom[128], profile[160], url[160];
+	const char *argv[] = {CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+	    "--disable-quic", "--no-first-run", "--disable-background-networking",
+	    "--disable-component-update", "--disable-sync", profile, "--dump-dom", url, NULL};
+	cluster_t *c;
+	FILE *f;
+	char *text;
+	int rc;
+
+	if (access(CHROMIUM, X_OK) != 0) {
+		fprintf(stderr, "%s is not installed (tools/install-deps installs it): skipped\n",
+		    CHROMIUM);
+		skip();
+	}
+	c = *state = cluster_new(1, NULL);
+	clock_move_to(local_time_ms(2026, 3, 4, 10));
+	assert_int_equal(cluster_start(c), 0);
+	make_waiting(c);
+	clock_move_to(local_time_ms(2026, 3, 9, 12));
+	assert_int_equal(scratch_make(dir, sizeof(dir), "famlink-chromium"), 0);
+	snprintf(page, sizeof(page), "%s/meeting.html", dir);
+	snprintf(dom, sizeof(dom), "%s/dom.html", dir);
+	snprintf(profile, sizeof(profile), "--user-data-dir=%s/profile", dir);
+	snprintf(url, sizeof(url), "file://%s", page);
+	assert_non_null(f = fopen(page, "w"));
+	assert_true(fputs(report(&c->hub, "html", NULL), f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	rc = run_captured(argv, dom, BROWSER_MS);
+	text = slurp(dom);
+	assert_int_equal(scratch_remove(dir), 0);
+	if (rc != 0)
+		fail_msg("chromium: exit %d; the DOM: %s", rc, text);
+	assert_has(text, "<html lang=\"sv\">");
+	assert_has(text, "<h2>Öppna remisser</h2>\n<table>\n<thead><tr><th>Remiss</th>");
+	assert_has(text, "<tbody>\n<tr><td>" RID "</td><td>familjehem</td>"
+	    "<td>matchning pågår</td>");
+	assert_has(text, "<h2>Obesvarade frågor</h2>");
+	assert_has(text, "<tr><td>" RID "</td><td>q2</td><td>ställd av kommunen</td>");
+	free(text);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_waiting_sections, teardown),
 		cmocka_unit_test_teardown(test_language, teardown),
+		cmocka_unit_test_teardown(test_html_in_chromium, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
