@@ -20,6 +20,7 @@
 #include "config_int.h"
 #include "confval.h"
 #include "famlink.pb-c.h"
+#include "report_words.h"
 
 /* ---- problems ---------------------------------------------------------- */
 
@@ -102,6 +103,7 @@ static const keydef_t keydefs[] = {
 	{SECT_NODE, "state_dir", V_DIR, CFG(state_dir), 0, 0},
 	{SECT_NODE, "key_file", V_SECRET_FILE, CFG(key_file), 0, 0},
 	{SECT_NODE, "log_level", V_LOG_LEVEL, CFG(log_level), 0, 0},
+	{SECT_NODE, "report_language", V_REPORT_LANG, CFG(report_language), 0, 0},
 	{SECT_LISTEN, "bind", V_ENDPOINT, CFG(bind), 0, 0},
 	{SECT_PEER, "public_key", V_Z85, PEER(public_key), 0, 0},
 	{SECT_PEER, "public_key_file", V_PUBLIC_FILE, PEER(public_key), 0, 0},
@@ -408,6 +410,7 @@ void
 config_set_defaults(config_t *c)
 {
 	c->log_level = LOG_INFO;
+	c->report_language = REPORT_SV;
 	c->resend_initial_ms = 1000;
 	c->resend_max_ms = 300000;
 	c->window = 1000;

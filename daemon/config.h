@@ -52,6 +52,9 @@ typedef struct config {
 	char key_file[4096];                 /* absolute; this node's .key file */
 	char public_key[41], secret_key[41]; /* loaded from key_file (secret wiped by config_free) */
 	int log_level;                       /* LOG_* from syslog.h, default LOG_INFO */
+	/* [sv] the language of the meeting report's text and html, a
+	 * report_lang_t (report_words.h); famlinkctl report --lang overrides */
+	int report_language;
 	/* hub */
 	char bind[256];                      /* e.g. tcp://127.0.0.1:7400 */
 	peer_conf_t *peers;                  /* the allowlist, in file order */

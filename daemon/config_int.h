@@ -29,6 +29,7 @@ typedef enum {
 	V_SPAN,         /* span_t: h, d or wd; k->min..k->max days or working
 	                 * days, k->min..24 * k->max hours */
 	V_SPAN_DAYS,    /* span_t in d only, k->min..k->max */
+	V_REPORT_LANG,  /* int: a report_lang_t by its name, sv or en */
 } vtype_t;
 
 /* One key of one section kind, stored at off in config_t (or in peer_conf_t

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "keys.h"
 #include "log.h"
+#include "report_words.h"
 #include "validate.h"   /* also famlink.pb-c.h */
 
 /* confval_referral_kind() numbers kinds as famlink.proto does. */
@@ -112,6 +113,18 @@ set_enum(load_t *L, const keydef_t *k, void *field, const char *value)
 		else
 			cfg_bad_value(L, k, value, "error, warning, notice, info or debug");
 	}
+}
+
+/* The meeting report's language for people (report_words.h). */
+static void
+set_report_language(load_t *L, const keydef_t *k, int *field, const char *value)
+{
+	int lang = report_lang_from_name(value);
+
+	if (lang < 0)
+		cfg_bad_value(L, k, value, "one of " REPORT_LANGS);
+	else
+		*field = lang;
 }
 
 /* Node ids, endpoints, keys: strings checked and copied as they are. */
@@ -340,6 +353,9 @@ cfg_set_value(load_t *L, const keydef_t *k, void *field, const char *value)
 	case V_SPAN:
 	case V_SPAN_DAYS:
 		set_span(L, k, field, value);
+		break;
+	case V_REPORT_LANG:
+		set_report_language(L, k, field, value);
 		break;
 	default:
 		set_word(L, k, field, value);

@@ -41,10 +41,12 @@ typedef struct ctl_opts {
 	const char *municipality;  /* --municipality 0180 | municipality:0180 */
 	const char *from, *to;     /* report --from, --to: YYYY-MM-DD */
 	const char *format;        /* report --format text|csv|json|html */
+	const char *lang;          /* report --lang sv|en */
 	/* Filled in by ctl_check_values() from the above. */
 	char municipality_id[65];  /* "municipality:0180", or "" */
 	cal_date_t from_date, to_date;   /* report: --from, --to or their defaults */
 	int format_id;             /* meeting_format_t (ctl_meeting.h) */
+	int lang_id;               /* report_lang_t of --lang, when given (report_words.h) */
 } ctl_opts_t;
 
 /* Enqueues the Envelope JSON in each file ("-" = stdin), all or none. */
@@ -61,11 +63,12 @@ int ctl_deadlines(const config_t *cfg, const ctl_opts_t *o);
 int ctl_notifications(const config_t *cfg, const ctl_opts_t *o);
 /* `famlinkctl report meeting`: the report of o->municipality_id from
  * o->from_date to o->to_date in o->format_id, as ctl_check_values() set
- * them. */
+ * them; its text and html in o->lang_id if --lang was given, else in the
+ * config's report_language. */
 int ctl_report_meeting(const config_t *cfg, const ctl_opts_t *o);
 
-/* Checks and parses the values of --state, --municipality, --from, --to
- * and --format for verb (and report's operand) into o before anything is
+/* Checks and parses the values of --state, --municipality, --from, --to,
+ * --format and --lang for verb (and report's operand) into o before anything is
  * opened: 0, or -1 with the usage error printed (exit CTL_USAGE). */
 int ctl_check_values(const char *verb, ctl_opts_t *o, int argc, char **argv);
 

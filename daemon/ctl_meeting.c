@@ -272,6 +272,8 @@ meeting_collect(store_t *store, const config_t *cfg, const char *municipality,
 	if (store_schema_version(store) < REPORT_SCHEMA)
 		return err_set(err, 0, "the store has no routine tables yet (schema %d, need %d):"
 		    " start famlinkd once to update it", store_schema_version(store), REPORT_SCHEMA);
+	if (meeting_collect_waiting(store, r, err) != 0)
+		return -1;
 	if (collect_referrals(store, r, err) != 0 || collect_families(store, r, err) != 0 ||
 	    collect_overdue(store, r, err) != 0 || count_events(store, r, err) != 0 ||
 	    count_rejected(store, r, err) != 0 || count_acks(store, cfg, r, err) != 0)
@@ -285,6 +287,7 @@ meeting_free(meeting_report_t *r)
 	free(r->referrals);
 	free(r->families);
 	free(r->overdue);
+	meeting_free_waiting(r);
 	r->referrals = NULL;
 	r->families = NULL;
 	r->overdue = NULL;
@@ -327,7 +330,9 @@ ctl_report_meeting(const config_t *cfg, const ctl_opts_t *o)
 	    clock_now_ms(), &r, &err) != 0) {
 		fprintf(stderr, "famlinkctl: %s\n", err.msg);
 		rc = CTL_ERROR;
-	} else if (meeting_render(&r, (meeting_format_t)o->format_id, stdout) != 0 ||
+	} else if (meeting_render(&r, (meeting_format_t)o->format_id,
+	    o->lang != NULL ? (report_lang_t)o->lang_id : (report_lang_t)cfg->report_language,
+	    stdout) != 0 ||
 	    fflush(stdout) != 0) {
 		fprintf(stderr, "famlinkctl report meeting: cannot write the report\n");
 		rc = CTL_ERROR;

@@ -1,9 +1,10 @@
 /*
  * ctl_meeting — the samverkansmöte report for one municipality: its open
- * referrals, the families passed on to it, its overdue deadlines and the
- * period's counts. meeting_collect() reads the store into a struct and one
- * renderer per format writes it (text, csv, json, html), so that famlinkctl
- * and an HTTP endpoint serve the same document.
+ * referrals, what waits for an answer (proposals, questions, ads), the
+ * families passed on to it, its overdue deadlines and the period's counts.
+ * meeting_collect() reads the store into a struct and one renderer per
+ * format writes it (text, csv, json, html), so that famlinkctl and an
+ * HTTP endpoint serve the same document.
  *
  * Ids, state names, kinds, codes, times and counts only: never names,
  * contact details, free text or compensation (none of it is in the tables
@@ -38,5 +39,12 @@
 int meeting_collect(store_t *store, const config_t *cfg, const char *municipality,
     cal_date_t from, cal_date_t to, int64_t now, meeting_report_t *r, err_t *err);
 void meeting_free(meeting_report_t *r);
+
+/* (ctl_meeting_waiting.c) Fills r's lists of what waits for an answer, as
+ * it stands at r->generated_at; meeting_collect() calls it. 0, or -1 with
+ * err set. */
+int meeting_collect_waiting(store_t *store, meeting_report_t *r, err_t *err);
+/* Frees those lists (meeting_free() calls it). */
+void meeting_free_waiting(meeting_report_t *r);
 
 #endif

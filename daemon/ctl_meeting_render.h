@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "calendar.h"
+#include "report_words.h"
 
 typedef enum { MEETING_TEXT = 0, MEETING_CSV, MEETING_JSON, MEETING_HTML } meeting_format_t;
 
@@ -46,6 +47,24 @@ typedef struct meeting_overdue {
 	int working_days;             /* deadline_overdue_working_days(due_at, now) */
 } meeting_overdue_t;
 
+/* Something waiting for an answer (seed 000 steps 5 and 11): a family
+ * proposal for the secretary's decision, a question for its answer, an ad
+ * for the municipality's approval. */
+typedef struct meeting_waiting {
+	char referral_id[65];
+	char item_id[65];             /* the proposal, question or ad id */
+	char family_ref[65];          /* a proposal's family (the pool's register number) */
+	char state[24];               /* proposed; asked_by_pool, asked_by_municipality */
+	char waiting_for[65];         /* who must answer: "pool" or the municipality's id */
+	int64_t opened_at;            /* since when it waits (Unix ms) */
+	int working_days;             /* calendar_working_days_between(opened_at, generated_at) */
+} meeting_waiting_t;
+
+typedef struct meeting_waiting_list {
+	meeting_waiting_t *rows;      /* oldest first */
+	size_t n;
+} meeting_waiting_list_t;
+
 typedef struct meeting_counts {
 	long received;                /* referrals received (each sending, also again) */
 	long acknowledged;            /* ReferralAcks (a ReferralRejected is none) */
@@ -69,6 +88,9 @@ typedef struct meeting_report {
 	size_t nfamilies;
 	meeting_overdue_t *overdue;      /* open deadlines due by generated_at */
 	size_t noverdue;
+	/* waiting for an answer, in open referrals: proposals for the secretary
+	 * (state proposed), questions not answered, ads not yet decided */
+	meeting_waiting_list_t proposals_waiting, questions_waiting, ads_waiting;
 	/* (d): in the period */
 	meeting_counts_t counts;
 } meeting_report_t;
@@ -76,7 +98,9 @@ typedef struct meeting_report {
 /* The report as one JSON object (NULL: out of memory). */
 struct json_t;
 struct json_t *meeting_json(const meeting_report_t *r);
-/* Writes r in format to out: 0, or -1 if writing failed. */
-int meeting_render(const meeting_report_t *r, meeting_format_t format, FILE *out);
+/* Writes r in format to out: 0, or -1 if writing failed. text and html
+ * are in lang; csv and json, for machines, are the same in every lang. */
+int meeting_render(const meeting_report_t *r, meeting_format_t format, report_lang_t lang,
+    FILE *out);
 
 #endif

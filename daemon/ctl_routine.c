@@ -68,6 +68,17 @@ date_key(cal_date_t d)
 	return (long)d.year * 10000 + d.month * 100 + d.day;
 }
 
+/* report's --lang: the language of its text and html. */
+static int
+check_lang(ctl_opts_t *o)
+{
+	if (o->lang != NULL && (o->lang_id = report_lang_from_name(o->lang)) < 0) {
+		fprintf(stderr, "famlinkctl report: --lang %s: one of %s\n", o->lang, REPORT_LANGS);
+		return -1;
+	}
+	return 0;
+}
+
 /* report's operand, its period (default: MEETING_DEFAULT_DAYS days up to
  * and including today) and its format. */
 static int
@@ -102,7 +113,7 @@ check_report(ctl_opts_t *o, int argc, char **argv)
 		    MEETING_FORMATS);
 		return -1;
 	}
-	return 0;
+	return check_lang(o);
 }
 
 int

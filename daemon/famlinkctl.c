@@ -27,11 +27,11 @@
 enum {
 	OPT_JSON = 1, OPT_ALL = 2, OPT_FORCE = 4, OPT_YES = 8, OPT_OVERRIDE = 16,
 	OPT_PASSED_ON = 32, OPT_OVERDUE = 64, OPT_STATE = 128, OPT_MUNICIPALITY = 256,
-	OPT_FROM = 512, OPT_TO = 1024, OPT_FORMAT = 2048, OPT_WAITING = 4096,
+	OPT_FROM = 512, OPT_TO = 1024, OPT_FORMAT = 2048, OPT_WAITING = 4096, OPT_LANG = 8192,
 };
 /* getopt_long's values of the long-only options. */
 enum { LO_OVERRIDE = 256, LO_PASSED_ON, LO_OVERDUE, LO_STATE, LO_MUNICIPALITY, LO_FROM, LO_TO,
-	LO_FORMAT, LO_WAITING };
+	LO_FORMAT, LO_WAITING, LO_LANG };
 
 /* Which check of the store a verb needs before it runs (ctl_check_store):
  * the same famlinkd makes at start, so that no verb reads or fills a
@@ -222,14 +222,18 @@ static const verb_t verbs[] = {
 		OPT_JSON | OPT_ALL | OPT_MUNICIPALITY, 0, 0, true, true, run_notifications, CHECK_READ,
 	},
 	{
-		"report", "meeting --municipality CODE [--from DATE] [--to DATE] [--format F]",
+		"report", "meeting --municipality CODE [--from DATE] [--to DATE] [--format F]\n"
+		"       [--lang L]",
 		"the samverkansmöte report of a municipality",
 		"The report for the meeting with one municipality (the hub: any of its\n"
 		"configured municipalities; a municipality: itself only). As it stands now:\n"
-		"1 open referrals (id, kind, state, age in days, date submitted), 2 families\n"
-		"passed on (held now, or passed on or ended in the period) with their last\n"
-		"status and its date, 3 overdue deadlines and by how many working days;\n"
-		"and 4, counts for the period: referrals received (each sending),\n"
+		"1 open referrals (id, kind, state, age in days, date submitted); what\n"
+		"waits for an answer in them: family proposals the secretary has not\n"
+		"decided, questions not yet answered (and who must answer), ads not yet\n"
+		"approved, each with the date it began to wait and its age in working\n"
+		"days; 2 families passed on (held now, or passed on or ended in the\n"
+		"period) with their last status and its date, 3 overdue deadlines and by\n"
+		"how many working days; and 4, counts for the period: referrals received (each sending),\n"
 		"acknowledged (each ReferralAck; a ReferralRejected is none), of those in\n"
 		"time, rejected by reason (not_member, out_of_remit, no_decision,\n"
 		"invalid), proposals made, families placed and returned. In time: the\n"
@@ -253,13 +257,16 @@ static const verb_t verbs[] = {
 		"  --from DATE          first day of the period, YYYY-MM-DD (default: 89 days\n"
 		"                       before --to, making 90 days)\n"
 		"  --to DATE            last day of the period, included (default: today)\n"
-		"  --format F           text (default), csv, json or html\n",
+		"  --format F           text (default), csv, json or html\n"
+		"  --lang L             the language of text and html: sv (Swedish) or en\n"
+		"                       (default: report_language in the config's [node],\n"
+		"                       else sv); csv and json are the same in both\n",
 		"the municipality is not this hub's peer, or (at a municipality)\n"
 		"            not this node; the config has problems, or the store\n"
 		"            cannot be read",
 		"famlinkctl -c /etc/famlink/famlinkd.conf report meeting --municipality 0180\n"
 		"      --from 2026-09-01 --to 2026-11-30 --format html > meeting.html",
-		OPT_MUNICIPALITY | OPT_FROM | OPT_TO | OPT_FORMAT, 1, 1, true, true, run_report,
+		OPT_MUNICIPALITY | OPT_FROM | OPT_TO | OPT_FORMAT | OPT_LANG, 1, 1, true, true, run_report,
 		CHECK_READ,
 	},
 	{
@@ -346,14 +353,15 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 		{OPT_YES, "--yes"}, {OPT_OVERRIDE, "--override-ledger"},
 		{OPT_PASSED_ON, "--passed-on"}, {OPT_OVERDUE, "--overdue"}, {OPT_STATE, "--state"},
 		{OPT_MUNICIPALITY, "--municipality"}, {OPT_FROM, "--from"}, {OPT_TO, "--to"},
-		{OPT_FORMAT, "--format"}, {OPT_WAITING, "--waiting"},
+		{OPT_FORMAT, "--format"}, {OPT_WAITING, "--waiting"}, {OPT_LANG, "--lang"},
 	};
 	unsigned given = (o->json ? OPT_JSON : 0) | (o->all ? OPT_ALL : 0) |
 	    (o->force ? OPT_FORCE : 0) | (o->yes ? OPT_YES : 0) |
 	    (o->override_ledger ? OPT_OVERRIDE : 0) | (o->passed_on ? OPT_PASSED_ON : 0) |
 	    (o->overdue ? OPT_OVERDUE : 0) | (o->state ? OPT_STATE : 0) |
 	    (o->municipality ? OPT_MUNICIPALITY : 0) | (o->from ? OPT_FROM : 0) |
-	    (o->to ? OPT_TO : 0) | (o->format ? OPT_FORMAT : 0) | (o->waiting ? OPT_WAITING : 0);
+	    (o->to ? OPT_TO : 0) | (o->format ? OPT_FORMAT : 0) | (o->waiting ? OPT_WAITING : 0) |
+	    (o->lang ? OPT_LANG : 0);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((given & names[i].bit) && !(v->opts & names[i].bit)) {
@@ -556,6 +564,7 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		{"from", required_argument, NULL, LO_FROM}, {"to", required_argument, NULL, LO_TO},
 		{"format", required_argument, NULL, LO_FORMAT},
 		{"waiting", no_argument, NULL, LO_WAITING},
+		{"lang", required_argument, NULL, LO_LANG},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
@@ -577,6 +586,7 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		case LO_TO: o->to = optarg; break;
 		case LO_FORMAT: o->format = optarg; break;
 		case LO_WAITING: o->waiting = true; break;
+		case LO_LANG: o->lang = optarg; break;
 		case 'h': *want_help = true; break;
 		case 'V': printf("famlinkctl %s\n", FAMLINK_VERSION); return CTL_OK;
 		default: usage(stderr); return CTL_USAGE;

@@ -224,3 +224,18 @@ report_grow(void **arr, size_t n, size_t size)
 	return 0;
 }
 
+int
+report_rows(store_t *store, sqlite3_stmt *st, void **arr, size_t *n, size_t size,
+    report_row_fn *fill, const void *ctx, err_t *err)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (report_grow(arr, *n, size) != 0) {
+			sqlite3_finalize(st);
+			return err_set(err, 0, "out of memory");
+		}
+		fill(st, (char *)*arr + (*n)++ * size, ctx);
+	}
+	return report_done(store, st, rc, err);
+}

@@ -62,5 +62,12 @@ void report_col(sqlite3_stmt *st, int i, char *out, size_t outlen);
 /* Room for one more element of size in *arr of n (capacities are powers
  * of two): 0, or -1 (out of memory; *arr unchanged). */
 int report_grow(void **arr, size_t n, size_t size);
+/* Steps st (prepared and bound) to its end: for each row one more element
+ * of size in *arr (of *n), filled by fill(st, element, ctx); then
+ * finalizes st. 0, or -1 with err set; the rows so far stay in *arr for
+ * the caller to free either way. */
+typedef void report_row_fn(sqlite3_stmt *st, void *element, const void *ctx);
+int report_rows(store_t *store, sqlite3_stmt *st, void **arr, size_t *n, size_t size,
+    report_row_fn *fill, const void *ctx, err_t *err);
 
 #endif

@@ -28,6 +28,7 @@
 #include "confval.h"
 #include "famlink.pb-c.h"
 #include "keys.h"
+#include "report_words.h"
 
 #define KIND(k) (1u << FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_##k)
 #define ALL_KINDS (KIND(FOSTER_HOME) | KIND(CONTACT_FAMILY) | KIND(CONTACT_PERSON) | \
@@ -1194,6 +1195,29 @@ test_ids_endpoints_text(void **state)
 	assert_false(confval_text("\xf4\x90\x80\x80"));/* above U+10FFFF */
 }
 
+/* [node] report_language: the meeting report's language for people. */
+static void
+test_report_language(void **state)
+{
+	fixture_t *f = *state;
+
+	write_conf(f, "hub.conf", hub_base, NULL);
+	load_ok(f);
+	assert_int_equal(f->cfg->report_language, REPORT_SV);   /* the default */
+	write_conf(f, "m.conf", "[node]\nreport_language = en\n", muni_base + 7);
+	load_ok(f);
+	assert_int_equal(f->cfg->report_language, REPORT_EN);
+	write_conf(f, "m.conf", "[node]\nreport_language = sv\n", muni_base + 7);
+	load_ok(f);
+	assert_int_equal(f->cfg->report_language, REPORT_SV);
+	write_conf(f, "m.conf", "[node]\nreport_language = svenska\n", muni_base + 7);
+	load_fails(f, 1);
+	problem_at(f, 0, 2, "report_language = svenska: expected one of sv, en");
+	write_conf(f, "m.conf", muni_base, "[delivery]\nreport_language = en\n");
+	load_fails(f, 1);
+	problem_at(f, 0, 11, "unknown key \"report_language\" in [delivery]");
+}
+
 int
 main(void)
 {
@@ -1221,6 +1245,7 @@ main(void)
 		T(test_contact_as_the_protocol_sees_it),
 		T(test_many_problems_at_once),
 		T(test_missing_config_file),
+		T(test_report_language),
 		cmocka_unit_test(test_free_is_safe),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_sizes),
