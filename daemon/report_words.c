@@ -29,7 +29,7 @@ typedef struct word {
 
 static const word_t words[] = {
 	{W_TITLE, "open_referrals", "Öppna remisser", "Open referrals"},
-	{W_TITLE, "proposals_waiting", "Familjeförslag som väntar på socialsekreterarens svar",
+	{W_TITLE, "proposals_waiting", "Familjeförslag som väntar på kommunens svar",
 	    "Proposals waiting for the secretary's answer"},
 	{W_TITLE, "questions_waiting", "Obesvarade frågor", "Open questions"},
 	{W_TITLE, "ads_waiting", "Annonser som väntar på godkännande", "Ads waiting for approval"},

@@ -276,7 +276,7 @@ assert_swedish(const char *text, const char *html)
 	assert_has(text, "\nAnnonser som väntar på godkännande (1)\n");
 	assert_null(strstr(text, "foster_home"));
 	assert_has(html, "<html lang=\"sv\">");
-	assert_has(html, "<h2>Familjeförslag som väntar på socialsekreterarens svar</h2>");
+	assert_has(html, "<h2>Familjeförslag som väntar på kommunens svar</h2>");
 	assert_has(html, "<td>FH-1</td><td>2026-03-04</td><td class=\"n\">3</td>"
 	    "<td>kommunen</td>");
 }
