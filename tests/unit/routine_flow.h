@@ -1,5 +1,5 @@
 /*
- * routine_flow — the vocabulary of the routine's unit tests (test_routine_*):
+ * routine_flow — the vocabulary of the routine's unit tests (test_routine*):
  * messages with plausible bodies (make), applying them at the pool or at a
  * municipality in either direction, reading the store back (states,
  * deadlines, a dump of every table), refusals that must change nothing,

@@ -4,134 +4,22 @@
  * and the pool's ReferralAck, against a real store in a mkdtemp() directory
  * and configs built by hand (freed here, not by config_free()).
  */
-#define _GNU_SOURCE
-#include <ftw.h>
-#include <limits.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-
-#include <cmocka.h>
-
-#include "routine_fixture.h"
-#include "scratch_store.h"
-#include <sqlite3.h>
-
-#include "envelope.h"
-#include "routine.h"
+#include "routine_flow.h"
 #include "store_queue.h"
 #include "store_referral.h"
 
-#define BODY(x) FAMLINK__V1__ENVELOPE__BODY_##x
-#define CODE(x) FAMLINK__V1__RECEIPT_CODE__RECEIPT_CODE_##x
-#define REF  "0180-2026-0042"
-#define NOW  1767605400000LL
-
-/* An envelope and its body; self-referencing, so never copied. */
-typedef struct msg {
-	Famlink__V1__Envelope env;
-	union {
-		Famlink__V1__Referral ref;
-		Famlink__V1__ReferralAck ack;
-		Famlink__V1__ReferralRejected rej;
-		Famlink__V1__ReferralClosed closed;
-		Famlink__V1__InfoRequest info;
-	} b;
-	Famlink__V1__Decision decision;
-	Famlink__V1__ChildProfile child;
-	char id[MESSAGE_ID_LEN + 1];
-} msg_t;
+#define NOW T0   /* every message here is applied at the same instant */
 
 static int setup(void **state) { return routine_fixture_setup(state, "test_routine", NOW); }
 static int teardown(void **state) { return routine_fixture_teardown(state); }
-
-static void
-make(msg_t *m, int body_case, const char *sender, const char *recipient,
-    const char *referral_id)
-{
-	envelope_init(&m->env, m->id, sender, recipient);
-	m->env.referral_id = (char *)referral_id;
-	m->env.body_case = (Famlink__V1__Envelope__BodyCase)body_case;
-	switch (body_case) {
-	case BODY(REFERRAL):
-		famlink__v1__referral__init(&m->b.ref);
-		famlink__v1__decision__init(&m->decision);
-		famlink__v1__child_profile__init(&m->child);
-		m->decision.taken = true;
-		m->decision.decided_on = "2025-01-15";
-		m->child.alias = "Alva";
-		m->child.birth_year = 2015;
-		m->b.ref.referral_id = (char *)referral_id;
-		m->b.ref.kind = FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_FOSTER_HOME;
-		m->b.ref.urgency = FAMLINK__V1__URGENCY__URGENCY_NORMAL;
-		m->b.ref.decision = &m->decision;
-		m->b.ref.child = &m->child;
-		m->env.referral = &m->b.ref;
-		break;
-	case BODY(REFERRAL_ACK):
-		famlink__v1__referral_ack__init(&m->b.ack);
-		m->b.ack.referral_id = (char *)referral_id;
-		m->env.referral_ack = &m->b.ack;
-		break;
-	case BODY(REFERRAL_REJECTED):
-		famlink__v1__referral_rejected__init(&m->b.rej);
-		m->b.rej.referral_id = (char *)referral_id;
-		m->env.referral_rejected = &m->b.rej;
-		break;
-	case BODY(REFERRAL_CLOSED):
-		famlink__v1__referral_closed__init(&m->b.closed);
-		m->b.closed.referral_id = (char *)referral_id;
-		m->env.referral_closed = &m->b.closed;
-		break;
-	case BODY(INFO_REQUEST):
-		famlink__v1__info_request__init(&m->b.info);
-		m->b.info.referral_id = (char *)referral_id;
-		m->b.info.question_id = "q-1";
-		m->b.info.text = "Har barnet regelbunden kontakt med sina föräldrar?";
-		m->env.info_request = &m->b.info;
-		break;
-	default:
-		fail_msg("make: body %d not handled", body_case);
-	}
-}
 
 /* What a municipality sends to the pool, received there. */
 static int
 hub_receive(fixture_t *f, msg_t *m, int body_case, const char *from, const char *referral_id,
     err_t *err)
 {
-	make(m, body_case, from, HUB, referral_id);
+	make(m, body_case, from, HUB, referral_id, NULL);
 	return routine_receive(f->ss.s, &f->hub, &m->env, from, NOW, err);
-}
-
-static const char *
-state_of(fixture_t *f, const char *owner, const char *referral_id)
-{
-	static char st[REFERRAL_STATE_MAX];
-	err_t err = {0};
-	int rc = store_referral_get(f->ss.s, owner, referral_id, st, &err);
-
-	assert_true(rc >= 0);
-	return rc == 1 ? st : "(none)";
-}
-
-static long
-count(fixture_t *f, const char *sql)
-{
-	sqlite3_stmt *st;
-	long n;
-
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->ss.s), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
 }
 
 typedef struct outbox {
@@ -181,9 +69,9 @@ test_hub_referral_acknowledged(void **state)
 	err_t err = {0};
 
 	assert_int_equal(hub_receive(f, &ref, BODY(REFERRAL), M180, REF, &err), ROUTINE_OK);
-	assert_string_equal(state_of(f, M180, REF), "acknowledged");
+	assert_string_equal(RSTATE(f, M180, REF), "acknowledged");
 
-	assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 1);
+	assert_int_equal(qn(f, "SELECT count(*) FROM outbox"), 1);
 	outbox_read(f, M180, &o);
 	assert_int_equal(o.n, 1);
 	ack = o.env[0];
@@ -204,7 +92,7 @@ test_hub_referral_acknowledged(void **state)
 	assert_string_equal(ack->referral_ack->pool_contact->email,
 	    "lars.angstrom@nordvast.example");
 	outbox_free(&o);
-	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE event = 'out'"
+	assert_int_equal(qn(f, "SELECT count(*) FROM audit WHERE event = 'out'"
 	    " AND body_type = 'referral_ack' AND peer = 'municipality:0180'"), 1);
 }
 
@@ -223,9 +111,9 @@ test_hub_duplicate_referral(void **state)
 	assert_int_equal(err.code, 7);
 	assert_non_null(strstr(err.msg, REF));
 	/* Nothing changed: the state stands, no second ack. */
-	assert_string_equal(state_of(f, M180, REF), "matching");
-	assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 1);
-	assert_int_equal(count(f, "SELECT count(*) FROM referrals"), 1);
+	assert_string_equal(RSTATE(f, M180, REF), "matching");
+	assert_int_equal(qn(f, "SELECT count(*) FROM outbox"), 1);
+	assert_int_equal(qn(f, "SELECT count(*) FROM referrals"), 1);
 }
 
 static void
@@ -238,9 +126,9 @@ test_hub_referral_ids_per_owner(void **state)
 
 	assert_int_equal(hub_receive(f, &a, BODY(REFERRAL), M180, REF, &err), ROUTINE_OK);
 	assert_int_equal(hub_receive(f, &b, BODY(REFERRAL), M181, REF, &err), ROUTINE_OK);
-	assert_string_equal(state_of(f, M180, REF), "acknowledged");
-	assert_string_equal(state_of(f, M181, REF), "acknowledged");
-	assert_int_equal(count(f, "SELECT count(*) FROM referrals"), 2);
+	assert_string_equal(RSTATE(f, M180, REF), "acknowledged");
+	assert_string_equal(RSTATE(f, M181, REF), "acknowledged");
+	assert_int_equal(qn(f, "SELECT count(*) FROM referrals"), 2);
 
 	/* Each gets its own ack in its own channel; 0181 has no contact set. */
 	outbox_read(f, M181, &o);
@@ -279,13 +167,13 @@ test_hub_other_owner_reads_as_unknown(void **state)
 	assert_string_equal(theirs, unknown);
 	assert_null(strstr(e1.msg, M180));   /* the owner is not named */
 	/* Nothing was created or answered for 0181. */
-	assert_string_equal(state_of(f, M181, REF), "(none)");
-	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE peer = 'municipality:0181'"),
+	assert_string_equal(RSTATE(f, M181, REF), "(none)");
+	assert_int_equal(qn(f, "SELECT count(*) FROM outbox WHERE peer = 'municipality:0181'"),
 	    0);
 
 	/* The owner may ask about its own; the state stays. */
 	assert_int_equal(hub_receive(f, &own, BODY(INFO_REQUEST), M180, REF, &e1), ROUTINE_OK);
-	assert_string_equal(state_of(f, M180, REF), "acknowledged");
+	assert_string_equal(RSTATE(f, M180, REF), "acknowledged");
 }
 
 static void
@@ -305,14 +193,14 @@ test_hub_direction(void **state)
 	assert_int_equal(hub_receive(f, &ack2, BODY(REFERRAL_REJECTED), M180, REF, &err),
 	    ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(NOT_ALLOWED));
-	assert_string_equal(state_of(f, M180, REF), "acknowledged");
+	assert_string_equal(RSTATE(f, M180, REF), "acknowledged");
 
 	/* Nor may the pool send what only municipalities send. */
-	make(&out, BODY(REFERRAL), HUB, M180, "0180-2026-0099");
+	make(&out, BODY(REFERRAL), HUB, M180, "0180-2026-0099", NULL);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(routine_send(f->ss.s, &f->hub, &out.env, rbuf, 0, NOW, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(NOT_ALLOWED));
-	assert_string_equal(state_of(f, M180, "0180-2026-0099"), "(none)");
+	assert_string_equal(RSTATE(f, M180, "0180-2026-0099"), "(none)");
 }
 
 static void
@@ -320,25 +208,25 @@ test_hub_send_resolves_owner(void **state)
 {
 	fixture_t *f = *state;
 	char rbuf[65] = "";
-	msg_t ref, ref2, ref3, q, rej, bad, both, expl;
+	msg_t ref, ref2, ref3, ask, rej, bad, both, expl;
 	err_t err = {0};
 
 	assert_int_equal(hub_receive(f, &ref, BODY(REFERRAL), M181, "0181-2026-0001", &err),
 	    ROUTINE_OK);
 
-	make(&q, BODY(INFO_REQUEST), HUB, "", "0181-2026-0001");
-	assert_int_equal(routine_send(f->ss.s, &f->hub, &q.env, rbuf, 0, NOW, &err), ROUTINE_OK);
-	assert_ptr_equal(q.env.recipient, rbuf);
+	make(&ask, BODY(INFO_REQUEST), HUB, "", "0181-2026-0001", NULL);
+	assert_int_equal(routine_send(f->ss.s, &f->hub, &ask.env, rbuf, 0, NOW, &err), ROUTINE_OK);
+	assert_ptr_equal(ask.env.recipient, rbuf);
 	assert_string_equal(rbuf, M181);
 
-	make(&rej, BODY(REFERRAL_REJECTED), HUB, "", "0181-2026-0001");
+	make(&rej, BODY(REFERRAL_REJECTED), HUB, "", "0181-2026-0001", NULL);
 	memset(rbuf, 0, sizeof(rbuf));
 	assert_int_equal(routine_send(f->ss.s, &f->hub, &rej.env, rbuf, 0, NOW, &err), ROUTINE_OK);
 	assert_string_equal(rej.env.recipient, M181);
-	assert_string_equal(state_of(f, M181, "0181-2026-0001"), "rejected");
+	assert_string_equal(RSTATE(f, M181, "0181-2026-0001"), "rejected");
 
 	/* No such referral. */
-	make(&bad, BODY(INFO_REQUEST), HUB, "", "0181-2026-0404");
+	make(&bad, BODY(INFO_REQUEST), HUB, "", "0181-2026-0404", NULL);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(routine_send(f->ss.s, &f->hub, &bad.env, rbuf, 0, NOW, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(UNKNOWN_REFERRAL));
@@ -346,16 +234,16 @@ test_hub_send_resolves_owner(void **state)
 	/* The same id at two municipalities: the operator must say which. */
 	assert_int_equal(hub_receive(f, &ref2, BODY(REFERRAL), M180, REF, &err), ROUTINE_OK);
 	assert_int_equal(hub_receive(f, &ref3, BODY(REFERRAL), M181, REF, &err), ROUTINE_OK);
-	make(&both, BODY(INFO_REQUEST), HUB, "", REF);
+	make(&both, BODY(INFO_REQUEST), HUB, "", REF, NULL);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(routine_send(f->ss.s, &f->hub, &both.env, rbuf, 0, NOW, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(INVALID));
-	make(&expl, BODY(INFO_REQUEST), HUB, M180, REF);
+	make(&expl, BODY(INFO_REQUEST), HUB, M180, REF, NULL);
 	assert_int_equal(routine_send(f->ss.s, &f->hub, &expl.env, rbuf, 0, NOW, &err), ROUTINE_OK);
 	assert_string_equal(expl.env.recipient, M180);
 
 	/* A given recipient must own the referral. */
-	make(&expl, BODY(INFO_REQUEST), HUB, M180, "0181-2026-0001");
+	make(&expl, BODY(INFO_REQUEST), HUB, M180, "0181-2026-0001", NULL);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(routine_send(f->ss.s, &f->hub, &expl.env, rbuf, 0, NOW, &err), ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(UNKNOWN_REFERRAL));
@@ -371,12 +259,12 @@ test_referral_closed(void **state)
 	assert_int_equal(hub_receive(f, &ref, BODY(REFERRAL), M180, REF, &err), ROUTINE_OK);
 	assert_int_equal(hub_receive(f, &closing, BODY(REFERRAL_CLOSED), M180, REF, &err),
 	    ROUTINE_OK);
-	assert_string_equal(state_of(f, M180, REF), "closed");
+	assert_string_equal(RSTATE(f, M180, REF), "closed");
 	/* Closing someone else's is closing an unknown one. */
 	assert_int_equal(hub_receive(f, &closing2, BODY(REFERRAL_CLOSED), M181, REF, &err),
 	    ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(UNKNOWN_REFERRAL));
-	assert_string_equal(state_of(f, M180, REF), "closed");
+	assert_string_equal(RSTATE(f, M180, REF), "closed");
 }
 
 /* ---- a municipality --------------------------------------------------- */
@@ -389,22 +277,22 @@ test_municipality_send_referral(void **state)
 	msg_t ref, again, closing;
 	err_t err = {0};
 
-	make(&ref, BODY(REFERRAL), M180, HUB, REF);
+	make(&ref, BODY(REFERRAL), M180, HUB, REF, NULL);
 	assert_int_equal(routine_send(f->ss.s, &f->muni, &ref.env, rbuf, 0, NOW, &err), ROUTINE_OK);
-	assert_string_equal(state_of(f, M180, REF), "submitted");
+	assert_string_equal(RSTATE(f, M180, REF), "submitted");
 	assert_string_equal(ref.env.recipient, HUB);
-	assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 0);   /* the caller enqueues */
+	assert_int_equal(qn(f, "SELECT count(*) FROM outbox"), 0);   /* the caller enqueues */
 
-	make(&again, BODY(REFERRAL), M180, HUB, REF);
+	make(&again, BODY(REFERRAL), M180, HUB, REF, NULL);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(routine_send(f->ss.s, &f->muni, &again.env, rbuf, 0, NOW, &err),
 	    ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(NOT_ALLOWED));
-	assert_string_equal(state_of(f, M180, REF), "submitted");
+	assert_string_equal(RSTATE(f, M180, REF), "submitted");
 
-	make(&closing, BODY(REFERRAL_CLOSED), M180, HUB, REF);
+	make(&closing, BODY(REFERRAL_CLOSED), M180, HUB, REF, NULL);
 	assert_int_equal(routine_send(f->ss.s, &f->muni, &closing.env, rbuf, 0, NOW, &err), ROUTINE_OK);
-	assert_string_equal(state_of(f, M180, REF), "closed");
+	assert_string_equal(RSTATE(f, M180, REF), "closed");
 }
 
 static void
@@ -415,35 +303,35 @@ test_municipality_receive(void **state)
 	msg_t ref, ack, stray, rej, ref_in, ack_out;
 	err_t err = {0};
 
-	make(&ref, BODY(REFERRAL), M180, HUB, REF);
+	make(&ref, BODY(REFERRAL), M180, HUB, REF, NULL);
 	assert_int_equal(routine_send(f->ss.s, &f->muni, &ref.env, rbuf, 0, NOW, &err), ROUTINE_OK);
 
-	make(&ack, BODY(REFERRAL_ACK), HUB, M180, REF);
+	make(&ack, BODY(REFERRAL_ACK), HUB, M180, REF, NULL);
 	ack.env.answers_message_id = ref.id;
 	assert_int_equal(routine_receive(f->ss.s, &f->muni, &ack.env, HUB, NOW, &err), ROUTINE_OK);
-	assert_string_equal(state_of(f, M180, REF), "acknowledged");
-	assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 0);   /* no ack of an ack */
+	assert_string_equal(RSTATE(f, M180, REF), "acknowledged");
+	assert_int_equal(qn(f, "SELECT count(*) FROM outbox"), 0);   /* no ack of an ack */
 
-	make(&stray, BODY(REFERRAL_ACK), HUB, M180, "0180-2026-0404");
+	make(&stray, BODY(REFERRAL_ACK), HUB, M180, "0180-2026-0404", NULL);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(routine_receive(f->ss.s, &f->muni, &stray.env, HUB, NOW, &err),
 	    ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(UNKNOWN_REFERRAL));
-	assert_string_equal(state_of(f, M180, "0180-2026-0404"), "(none)");
+	assert_string_equal(RSTATE(f, M180, "0180-2026-0404"), "(none)");
 
-	make(&rej, BODY(REFERRAL_REJECTED), HUB, M180, REF);
+	make(&rej, BODY(REFERRAL_REJECTED), HUB, M180, REF, NULL);
 	assert_int_equal(routine_receive(f->ss.s, &f->muni, &rej.env, HUB, NOW, &err), ROUTINE_OK);
-	assert_string_equal(state_of(f, M180, REF), "rejected");
+	assert_string_equal(RSTATE(f, M180, REF), "rejected");
 
 	/* A Referral goes to the pool, never to a municipality. */
-	make(&ref_in, BODY(REFERRAL), HUB, M180, "0180-2026-0100");
+	make(&ref_in, BODY(REFERRAL), HUB, M180, "0180-2026-0100", NULL);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(routine_receive(f->ss.s, &f->muni, &ref_in.env, HUB, NOW, &err),
 	    ROUTINE_REFUSED);
 	assert_int_equal(err.code, CODE(NOT_ALLOWED));
-	assert_string_equal(state_of(f, M180, "0180-2026-0100"), "(none)");
+	assert_string_equal(RSTATE(f, M180, "0180-2026-0100"), "(none)");
 	/* Nor does a municipality send a ReferralAck. */
-	make(&ack_out, BODY(REFERRAL_ACK), M180, HUB, REF);
+	make(&ack_out, BODY(REFERRAL_ACK), M180, HUB, REF, NULL);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(routine_send(f->ss.s, &f->muni, &ack_out.env, rbuf, 0, NOW, &err),
 	    ROUTINE_REFUSED);
