@@ -1,7 +1,8 @@
 /*
  * node_internal — the state shared by node.c (loop), node_peer.c (peer
- * table), inbound.c (receiving) and outbound.c (sending). Not for other
- * modules: they talk to a node through node.h.
+ * table), node_store.c (the store-failure policy), inbound.c (receiving)
+ * and outbound.c (sending). Not for other modules: they talk to a node
+ * through node.h.
  */
 #ifndef FAMLINK_NODE_INTERNAL_H
 #define FAMLINK_NODE_INTERNAL_H
@@ -10,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "node_store.h"
 #include "store.h"
 #include "store_health.h"
 #include "store_queue.h"
@@ -85,27 +87,9 @@ void node_peers_free(struct node *node);
 int node_peer_add_receipt(peer_t *peer, const char *message_id, int level, int code,
     const char *reason);
 
-/* node.c: a frame from a key no longer (or never) in the allowlist. */
+/* node_peer.c: a frame from a key no longer (or never) in the allowlist
+ * (logged at most once every 10 s). */
 void node_refused(struct node *node, const char *node_id, const char *why);
-
-/* node.c: a store call failed (err->code: SQLite's code). Logs by the policy
- * of store_health.h; while the store is broken the loop reads no new
- * frames; a damaged store stops the daemon. */
-void node_store_failed(struct node *node, const err_t *err);
-/* Background store work (deadlines, retention) in rounds of one
- * transaction each: fn does one round inside it and returns > 0 when
- * another round is wanted, 0 when done, -1 with err on failure (rolled
- * back and reported to the store's health). What a round means to log it
- * hands to node_log_after_commit(): printed once its transaction has
- * committed, dropped if it rolls back, so the log never tells of what did
- * not happen. Nothing runs while the store is broken. 0, or -1. */
-typedef int node_store_round_fn(struct node *node, void *ctx, err_t *err);
-int node_store_rounds(struct node *node, node_store_round_fn *fn, void *ctx);
-void node_log_after_commit(int priority, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* The same for a read that failed (sending from the outbox): a damaged
- * store stops the daemon, anything else is logged at most once a minute. */
-void node_store_read_failed(struct node *node, const err_t *err, const char *what);
 
 /* node_link.c (municipality): the monitor's events, and a re-dial when due. */
 void node_link_init(struct node *node);

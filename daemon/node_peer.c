@@ -100,3 +100,15 @@ node_peer_add_receipt(peer_t *peer, const char *message_id, int level, int code,
 	snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
 	return 0;
 }
+
+/* Rate-limited: a revoked key may send many frames a second. */
+void
+node_refused(struct node *node, const char *node_id, const char *why)
+{
+	int64_t now = clock_mono_ms();
+
+	if (now - node->refused_log_ms < 10000)
+		return;
+	node->refused_log_ms = now;
+	log_warning("frames from %s dropped: %s", node_id[0] ? node_id : "an unknown key", why);
+}
