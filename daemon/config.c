@@ -2,13 +2,12 @@
  * config — see config.h. Three steps: a line reader that feeds libinih
  * (counting lines, tracking sections, catching syntax errors itself so every
  * one is reported, not only inih's first); a key handler that finds each key
- * in a table (keydefs[]) and has config_value.c convert its value into the
- * struct; and a whole-file validation (config_check.c) for what no single
- * line shows: missing keys, role mismatches, one key used by two peers.
+ * in keydefs[] and has config_value.c convert its value into the struct; and
+ * config_check.c's whole-file validation: missing keys, role mismatches, one
+ * key used by two peers. Problems and keys seen are kept by config_seen.c.
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,74 +20,6 @@
 #include "confval.h"
 #include "famlink.pb-c.h"
 #include "report_words.h"
-
-/* ---- problems ---------------------------------------------------------- */
-
-void
-cfg_problem(load_t *L, int line, const char *fmt, ...)
-{
-	char msg[1024];
-	problem_t *grown;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	grown = realloc(L->probs, (L->nprobs + 1) * sizeof(*grown));
-	if (grown == NULL) {
-		L->oom = true;
-		return;
-	}
-	L->probs = grown;
-	grown[L->nprobs].line = line;
-	grown[L->nprobs].seq = L->nprobs;
-	grown[L->nprobs].msg = strdup(msg);
-	if (grown[L->nprobs].msg == NULL) {
-		L->oom = true;
-		return;
-	}
-	L->nprobs++;
-}
-
-static int
-problem_cmp(const void *a, const void *b)
-{
-	const problem_t *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Sorts by line and formats "FILE:LINE: message" into out. */
-static void
-hand_over_problems(load_t *L, problems_t *out)
-{
-	if (L->nprobs == 0)
-		return;   /* also keeps NULL away from qsort() */
-	qsort(L->probs, L->nprobs, sizeof(*L->probs), problem_cmp);
-	out->lines = calloc(L->nprobs + 1, sizeof(char *));
-	for (size_t i = 0; out->lines != NULL && i < L->nprobs; i++) {
-		size_t len = strlen(L->path) + strlen(L->probs[i].msg) + 16;
-		char *line = malloc(len);
-		if (line == NULL)
-			break;
-		snprintf(line, len, "%s:%d: %s", L->path, L->probs[i].line, L->probs[i].msg);
-		out->lines[out->n++] = line;
-	}
-}
-
-void
-problems_free(problems_t *p)
-{
-	if (p == NULL)
-		return;
-	for (size_t i = 0; i < p->n; i++)
-		free(p->lines[i]);
-	free(p->lines);
-	p->lines = NULL;
-	p->n = 0;
-}
 
 /* ---- keys of each section ---------------------------------------------- */
 
@@ -168,25 +99,7 @@ known_keys(sect_kind_t kind, char *buf, size_t size)
 			    keydefs[i].name);
 }
 
-int
-cfg_seen_line(const sect_t *s, const char *key)
-{
-	for (size_t i = 0; s != NULL && i < s->nkeys; i++)
-		if (strcmp(s->keys[i].name, key) == 0)
-			return s->keys[i].line;
-	return 0;
-}
-
 /* ---- sections ---------------------------------------------------------- */
-
-const sect_t *
-cfg_find_sect(const load_t *L, sect_kind_t kind)
-{
-	for (size_t i = 0; i < L->nsects; i++)
-		if (L->sects[i].kind == kind)
-			return &L->sects[i];
-	return NULL;
-}
 
 static int
 add_peer(load_t *L, const char *node_id, int line, size_t *index)
@@ -515,7 +428,7 @@ config_load(const char *path, problems_t *problems)
 		cfg = L.cfg;
 		L.cfg = NULL;
 	}
-	hand_over_problems(&L, problems);
+	cfg_hand_over_problems(&L, problems);
 	for (size_t i = 0; i < L.nprobs; i++)
 		free(L.probs[i].msg);
 	free(L.probs);

@@ -1,8 +1,8 @@
 /*
  * config_int — what config.c (reading lines and keys), config_value.c
- * (converting values) and config_check.c (whole-file validation) share while
- * one file loads. Not for other modules: they see
- * config.h only.
+ * (converting values), config_check.c (whole-file validation) and
+ * config_seen.c (the problems and the sections seen) share while one file
+ * loads. Not for other modules: they see config.h only.
  */
 #ifndef FAMLINK_CONFIG_INT_H
 #define FAMLINK_CONFIG_INT_H
@@ -87,8 +87,12 @@ typedef struct load {
 	bool oom;
 } load_t;
 
+/* config_seen.c: the problems and the sections seen; calls none of the
+ * other three, which all use it. */
 void cfg_problem(load_t *L, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Sorts L's problems by line and formats "FILE:LINE: message" into out. */
+void cfg_hand_over_problems(load_t *L, problems_t *out);
 const sect_t *cfg_find_sect(const load_t *L, sect_kind_t kind);   /* the first */
 int cfg_seen_line(const sect_t *s, const char *key);   /* 0: not in s (or s NULL) */
 
