@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "loop.h"
 #include "node_store.h"
 #include "store.h"
 #include "store_health.h"
@@ -68,7 +69,7 @@ struct node {
 	bool store_damaged;         /* SQLITE_CORRUPT or _NOTADB: node_run stops */
 	int64_t store_read_log_ms;  /* rate limit for failed reads (monotonic) */
 	struct loop *loop;          /* node_run()'s event loop (loop.h) */
-	int frames_reader;          /* its handle for the transport socket */
+	loop_handle_t frames_reader; /* its handle for the transport socket */
 	/* Municipality: libzmq 4.3 gives up on a connection whose handshake
 	 * failed (PROTOCOL.md §2.3), so node.c re-dials the hub itself. */
 	int link_state;             /* LINK_*: the hub connection's last logged state */
