@@ -10,7 +10,8 @@
 #include "clock.h"
 #include "deadline.h"
 #include "log.h"
-#include "loop.h"
+#include "job.h"
+#include "job_timer.h"
 #include "node_internal.h"
 
 #define DEADLINE_TICK_MS 1000
@@ -84,12 +85,16 @@ log_summary(struct node *node)
 
 /* The first look comes at once: a node that was down fires what fell due
  * meanwhile before anything else. */
-int
-node_deadline_register(struct node *node, err_t *err)
+static int
+deadline_start(struct node *node, void **state, err_t *err)
 {
-	if (loop_add_timer(node->loop, DEADLINE_TICK_MS, on_deadline_tick, node, err) < 0)
+	if (job_timer_start(node, DEADLINE_TICK_MS, on_deadline_tick, state, err) != 0)
 		return -1;
 	on_deadline_tick(node);
 	log_summary(node);
 	return 0;
 }
+
+const job_ops_t deadline_job = {
+	.name = "deadlines", .start = deadline_start, .stop = job_timer_stop,
+};

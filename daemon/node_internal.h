@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "job.h"
 #include "loop.h"
 #include "node_store.h"
 #include "store.h"
@@ -69,6 +70,8 @@ struct node {
 	bool store_damaged;         /* SQLITE_CORRUPT or _NOTADB: node_run stops */
 	int64_t store_read_log_ms;  /* rate limit for failed reads (monotonic) */
 	struct loop *loop;          /* node_run()'s event loop (loop.h) */
+	job_run_t jobs[JOBS_MAX];   /* what runs beside the exchange (job.h) */
+	int njobs;
 	loop_handle_t frames_reader; /* its handle for the transport socket */
 	/* Municipality: libzmq 4.3 gives up on a connection whose handshake
 	 * failed (PROTOCOL.md §2.3), so node.c re-dials the hub itself. */
@@ -98,10 +101,6 @@ void node_link_events(struct node *node);
 void node_link_redial_due(struct node *node, int64_t now);
 void node_link_restart(struct node *node);
 
-/* node_deadline.c: the deadline timer (deadline.h), registered with the loop. */
-int node_deadline_register(struct node *node, err_t *err);
-/* node_retention.c: the purge timer (retention.h). */
-int node_retention_register(struct node *node, err_t *err);
 
 /* inbound.c: one batch: receive, apply, commit, answer. */
 int inbound_batch(struct node *node);

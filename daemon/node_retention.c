@@ -6,7 +6,8 @@
  */
 #include "clock.h"
 #include "log.h"
-#include "loop.h"
+#include "job.h"
+#include "job_timer.h"
 #include "node_internal.h"
 #include "retention.h"
 
@@ -38,11 +39,15 @@ on_retention_tick(void *ctx)
 	(void)node_store_rounds(ctx, purge_round, &now);
 }
 
-int
-node_retention_register(struct node *node, err_t *err)
+static int
+retention_start(struct node *node, void **state, err_t *err)
 {
-	if (loop_add_timer(node->loop, RETENTION_TICK_MS, on_retention_tick, node, err) < 0)
+	if (job_timer_start(node, RETENTION_TICK_MS, on_retention_tick, state, err) != 0)
 		return -1;
 	on_retention_tick(node);
 	return 0;
 }
+
+const job_ops_t retention_job = {
+	.name = "retention", .start = retention_start, .stop = job_timer_stop,
+};
