@@ -19,7 +19,7 @@
 #include "config_int.h"
 #include "confval.h"
 #include "famlink.pb-c.h"
-#include "report_words.h"
+#include "lang.h"
 
 /* ---- keys of each section ---------------------------------------------- */
 

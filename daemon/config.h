@@ -53,7 +53,7 @@ typedef struct config {
 	char public_key[41], secret_key[41]; /* loaded from key_file (secret wiped by config_free) */
 	int log_level;                       /* LOG_* from syslog.h, default LOG_INFO */
 	/* [sv] the language of the meeting report's text and html, a
-	 * report_lang_t (report_words.h); famlinkctl report --lang overrides */
+	 * report_lang_t (lang.h); famlinkctl report --lang overrides */
 	int report_language;
 	/* hub */
 	char bind[256];                      /* e.g. tcp://127.0.0.1:7400 */

@@ -16,7 +16,7 @@
 #include "err.h"
 #include "keys.h"
 #include "log.h"
-#include "report_words.h"
+#include "lang.h"
 #include "validate.h"   /* also famlink.pb-c.h */
 
 /* confval_referral_kind() numbers kinds as famlink.proto does. */
@@ -115,7 +115,7 @@ set_enum(load_t *L, const keydef_t *k, void *field, const char *value)
 	}
 }
 
-/* The meeting report's language for people (report_words.h). */
+/* The meeting report's language for people (lang.h). */
 static void
 set_report_language(load_t *L, const keydef_t *k, int *field, const char *value)
 {

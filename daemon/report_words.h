@@ -15,14 +15,7 @@
 
 #include <stddef.h>
 
-typedef enum { REPORT_SV = 0, REPORT_EN = 1 } report_lang_t;
-
-/* The names famlinkctl's --lang and the config's report_language take. */
-#define REPORT_LANGS "sv, en"
-/* The language of a name ("sv", "en"), or -1. */
-int report_lang_from_name(const char *name);
-/* "sv" or "en": also what html's lang attribute says. */
-const char *report_lang_name(report_lang_t lang);
+#include "lang.h"
 
 /* A section's title, by its csv name: "Öppna remisser", "Open referrals";
  * the name itself for one without a title. */
