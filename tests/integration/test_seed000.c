@@ -387,6 +387,8 @@ placement_and_close(cluster_t *c)
 	char out[OUT];
 
 	SEND_OK(HUB, PROPOSAL_JSON, R1, "P2", "FH-2");
+	/* The municipality answers what it has received: wait for it. */
+	both_p(c, A, R1, "P2", "proposed");
 	SEND_OK(A, DECISION_JSON, R1, "P2", "PROCEED");
 	both_p(c, A, R1, "P2", "accepted");
 	SEND_OK(HUB, CONSENT_JSON, R1, "P2");
@@ -544,6 +546,8 @@ test_ledger_override_audited(void **state)
 	both(c, B, R2, "acknowledged");
 	SEND_OK(HUB, PROPOSAL_JSON, R1, "P1", "FH-5");
 	SEND_OK(HUB, PROPOSAL_JSON, R2, "P2", "FH-5");
+	both_p(c, A, R1, "P1", "proposed");
+	both_p(c, B, R2, "P2", "proposed");
 	SEND_OK(A, DECISION_JSON, R1, "P1", "PROCEED");
 	SEND_OK(B, DECISION_JSON, R2, "P2", "PROCEED");
 	both_p(c, A, R1, "P1", "accepted");
