@@ -1,4 +1,4 @@
-# Generates famlink_field_rules[] (daemon/field_rules.h) from the trailing
+# Generates famlink_field_rules[] (daemon/wire/field_rules.h) from the trailing
 # comment annotations of proto/famlink.proto. Fails the build when a string
 # or bytes field has no "max N" (every such field must be bounded), when a
 # field has more than one kind (id, msgid, nodeid, date, email, phone,

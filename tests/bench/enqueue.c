@@ -1,6 +1,6 @@
 /*
  * enqueue — the e2e half of `make bench`: what `famlinkctl send` does
- * (daemon/ctl_send.c), without JSON, for many Referrals at once. Each
+ * (daemon/ctl/ctl_send.c), without JSON, for many Referrals at once. Each
  * message gets a new id and created_at = now, goes through routine_send()
  * and validate_envelope(), and store_enqueue() writes it to the outbox; a
  * transaction (one fsync) holds BATCH messages. The running famlinkd notices

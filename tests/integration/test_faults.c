@@ -1,6 +1,6 @@
 /*
  * Integration: a store that stops taking writes, with real daemons on
- * loopback. The fault comes from daemon/faultvfs.c (FAMLINK_FAULT_* in the
+ * loopback. The fault comes from daemon/store/faultvfs.c (FAMLINK_FAULT_* in the
  * daemon's environment only) or from a write lock this test holds.
  *
  * - disk full at the hub, and at a municipality: nothing is read meanwhile,

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "ctl_meeting_render.h"
-#include "report_fmt.h"
+#include "ctl_report_fmt.h"
 #include "report_words.h"
 #include "routine_table.h"
 

@@ -22,6 +22,7 @@
 #include "codec_json.h"
 #include "famlink.pb-c.h"
 #include "fixtures_envelopes.h"
+#include "utf8.h"
 #include "validate.h"
 
 /* Makes the attachment's hash match its content again. */
@@ -347,14 +348,14 @@ test_utf8_function(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		assert_true(validate_utf8(good[i], strlen(good[i])));
+		assert_true(utf8_valid(good[i], strlen(good[i])));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (validate_utf8(bad[i], strlen(bad[i])))
+		if (utf8_valid(bad[i], strlen(bad[i])))
 			fail_msg("accepted bad[%zu]", i);
 	}
-	assert_false(validate_utf8("ab\0cd", 5));   /* NUL inside */
-	assert_false(validate_utf8("\xc3\xa5", 1)); /* cut in the middle */
-	assert_true(validate_utf8("\xc3\xa5", 2));
+	assert_false(utf8_valid("ab\0cd", 5));   /* NUL inside */
+	assert_false(utf8_valid("\xc3\xa5", 1)); /* cut in the middle */
+	assert_true(utf8_valid("\xc3\xa5", 2));
 }
 
 static void

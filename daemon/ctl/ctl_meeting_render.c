@@ -17,7 +17,7 @@
 
 #include "ctl_meeting_render.h"
 #include "log.h"
-#include "report_fmt.h"
+#include "ctl_report_fmt.h"
 #include "report_words.h"
 
 /* ---- json ----------------------------------------------------------------------- */

@@ -11,7 +11,7 @@
 #include "ctl.h"
 #include "ctl_meeting.h"
 #include "deadline.h"
-#include "report_fmt.h"
+#include "ctl_report_fmt.h"
 #include "routine_table.h"
 
 /* ---- the sections ----------------------------------------------------------- */

@@ -1,5 +1,5 @@
 /*
- * report_fmt — what famlinkctl's listings and the meeting report share:
+ * ctl_report_fmt — what famlinkctl's listings and the meeting report share:
  * lower-case enum names, Swedish local dates, ISO times and ages, JSON
  * values that never fail and JSON output, and checked SQL steps on the
  * store's connection. Reads nothing itself.

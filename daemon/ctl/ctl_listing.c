@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "ctl_listing.h"
-#include "report_fmt.h"
+#include "ctl_report_fmt.h"
 
 store_t *
 listing_open_store(const config_t *cfg)

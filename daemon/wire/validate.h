@@ -39,8 +39,6 @@ bool validate_node_id(const char *s);
 /* YYYY-MM-DD, a real calendar date (proleptic Gregorian, year >= 1). */
 bool validate_date(const char *s);
 
-/* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF, no NUL. */
-bool validate_utf8(const char *s, size_t len);
 
 /* An id famlink keys on (referral, question, ad, proposal): 1 or more of
  * [0-9A-Za-z._:-] and "_", the first not "." or "-". No length limit here:

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "validate.h"
+#include "utf8.h"
 
 static int log_max = LOG_INFO;
 
@@ -77,13 +77,13 @@ log_escape(const char *in, char *out, size_t outlen)
 			esc[e++] = c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
 			n = 1;
 		} else if ((n = utf8_len(c)) != 0 && strnlen((const char *)s, n) == n &&
-		    validate_utf8((const char *)s, n) && !hidden_code_point(s, n)) {
+		    utf8_valid((const char *)s, n) && !hidden_code_point(s, n)) {
 			memcpy(esc, s, n);
 			e = n;
 		} else {
 			/* A control, DEL, a byte that is not UTF-8, or a hidden
 			 * code point: each of its bytes as \xHH. */
-			if (n == 0 || strnlen((const char *)s, n) != n || !validate_utf8((const char *)s, n))
+			if (n == 0 || strnlen((const char *)s, n) != n || !utf8_valid((const char *)s, n))
 				n = 1;
 			for (i = 0; i < n; i++) {
 				esc[e++] = '\\';

@@ -17,7 +17,7 @@
  *
  * The report's types and renderers are in ctl_meeting_render.h; the small
  * helpers the listings share (names, times, JSON values, SQL steps) in
- * report_fmt.h.
+ * ctl_report_fmt.h.
  */
 #ifndef FAMLINK_CTL_MEETING_H
 #define FAMLINK_CTL_MEETING_H

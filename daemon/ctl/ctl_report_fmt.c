@@ -1,4 +1,4 @@
-/* report_fmt — see report_fmt.h. */
+/* ctl_report_fmt — see ctl_report_fmt.h. */
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "log.h"
-#include "report_fmt.h"
+#include "ctl_report_fmt.h"
 
 /* ---- names and times ----------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /*
  * node — the daemon's loop: poll, receive a batch, commit, answer, pump,
- * timers. See node.h; the steps live in inbound.c and outbound.c, the
+ * timers. See node.h; the steps live in node_inbound.c and node_outbound.c, the
  * municipality's connection to the hub in node_link.c.
  */
 #include <errno.h>

@@ -19,7 +19,7 @@
 #include "ctl_meeting_render.h"
 #include "deadline.h"
 #include "log.h"
-#include "report_fmt.h"
+#include "ctl_report_fmt.h"
 #include "routine_table.h"
 #include "validate.h"
 

@@ -11,7 +11,7 @@
 #include "clock.h"
 #include "ctl_listing.h"
 #include "log.h"
-#include "report_fmt.h"
+#include "ctl_report_fmt.h"
 #include "routine_table.h"
 
 static const char sql_proposals[] =

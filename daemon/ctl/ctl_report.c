@@ -11,7 +11,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "log.h"
-#include "report_fmt.h"
+#include "ctl_report_fmt.h"
 #include "store.h"
 #include "store_identity.h"
 #include "store_health.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #include "ctl_meeting.h"
-#include "report_fmt.h"
+#include "ctl_report_fmt.h"
 
 /* Each query gives: referral id, item id, family reference, state, who
  * must answer, since when; for ?1, the municipality. */

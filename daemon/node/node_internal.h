@@ -1,7 +1,7 @@
 /*
  * node_internal — the state shared by node.c (loop), node_peer.c (peer
- * table), node_store.c (the store-failure policy), inbound.c (receiving)
- * and outbound.c (sending). Not for other modules: they talk to a node
+ * table), node_store.c (the store-failure policy), node_inbound.c (receiving)
+ * and node_outbound.c (sending). Not for other modules: they talk to a node
  * through node.h.
  */
 #ifndef FAMLINK_NODE_INTERNAL_H
@@ -102,10 +102,10 @@ void node_link_redial_due(struct node *node, int64_t now);
 void node_link_restart(struct node *node);
 
 
-/* inbound.c: one batch: receive, apply, commit, answer. */
+/* node_inbound.c: one batch: receive, apply, commit, answer. */
 int inbound_batch(struct node *node);
 
-/* outbound.c */
+/* node_outbound.c */
 void outbound_pump(struct node *node, peer_t *peer);
 void outbound_pump_all(struct node *node);
 void outbound_send_receipts(struct node *node);
@@ -117,7 +117,7 @@ void outbound_resend_due(struct node *node, int64_t now_mono);
 void outbound_keepalive_due(struct node *node, int64_t now_mono);
 void outbound_session_start(struct node *node, peer_t *peer);
 void outbound_send_hello(struct node *node, peer_t *peer);
-/* inbound.c's handle_hello (municipality): a Hello from the hub, which
+/* node_inbound.c's handle_hello (municipality): a Hello from the hub, which
  * expects next_expected from us next (0: not said). If it shows that the
  * hub dropped messages of ours (its store failed and works again), they are
  * resent at once, with the backoff reset. */
