@@ -3,8 +3,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 #include "transport.h"
+
+/* inbound_t keeps libzmq's message in its frame bytes. */
+_Static_assert(sizeof(zmq_msg_t) <= sizeof(((inbound_t *)0)->frame),
+    "zmq_msg_t does not fit in inbound_t.frame");
+_Static_assert(_Alignof(zmq_msg_t) <= _Alignof(max_align_t),
+    "zmq_msg_t needs more alignment than inbound_t.frame has");
+
+static zmq_msg_t *
+frame_msg(inbound_t *in)
+{
+	return (zmq_msg_t *)(void *)in->frame;
+}
 
 struct transport {
 	void *sock;
@@ -13,6 +26,25 @@ struct transport {
 	char hub_id[65];
 	char endpoint[256];   /* municipality: the hub's, for re-dialling */
 };
+
+void *
+transport_context_new(err_t *err)
+{
+	void *ctx = zmq_ctx_new();
+
+	if (ctx == NULL)
+		err_set(err, 0, "cannot create a ZeroMQ context");
+	return ctx;
+}
+
+void
+transport_context_free(void **ctx)
+{
+	if (*ctx == NULL)
+		return;
+	zmq_ctx_term(*ctx);
+	*ctx = NULL;
+}
 
 static int
 setopt_int(void *sock, int opt, int value)
@@ -175,55 +207,83 @@ recv_hub(transport_t *t, inbound_t *in, err_t *err)
 	in->foreign_rid = !(in->rid_len == 5 && in->rid[0] == 0);
 	zmq_msg_close(&rid);
 	/* ROUTER delivers routing id and body together: this cannot block. */
-	if (zmq_msg_recv(&in->body, t->sock, 0) < 0)
+	if (zmq_msg_recv(frame_msg(in), t->sock, 0) < 0)
 		return err_set(err, zmq_errno(), "receive body: %s", zmq_strerror(zmq_errno()));
-	split_user_id(in, zmq_msg_gets(&in->body, "User-Id"));
+	split_user_id(in, zmq_msg_gets(frame_msg(in), "User-Id"));
 	return 1;
 }
 
 int
 transport_recv(transport_t *t, inbound_t *in, err_t *err)
 {
+	zmq_msg_t *body = frame_msg(in);
 	int rc;
 
 	memset(in, 0, sizeof(*in));
-	zmq_msg_init(&in->body);
+	zmq_msg_init(body);
 	if (t->is_hub) {
 		rc = recv_hub(t, in, err);
-	} else if (zmq_msg_recv(&in->body, t->sock, ZMQ_DONTWAIT) >= 0) {
+	} else if (zmq_msg_recv(body, t->sock, ZMQ_DONTWAIT) >= 0) {
 		snprintf(in->node_id, sizeof(in->node_id), "%s", t->hub_id);
 		rc = 1;
 	} else {
 		rc = zmq_errno() == EAGAIN ? 0
 		    : err_set(err, zmq_errno(), "receive: %s", zmq_strerror(zmq_errno()));
 	}
-	if (rc == 1 && zmq_msg_more(&in->body)) {
+	if (rc == 1 && zmq_msg_more(body)) {
 		in->malformed = true;
 		drain_frames(t->sock);
 	}
-	if (rc != 1)
-		zmq_msg_close(&in->body);
-	return rc;
+	if (rc != 1) {
+		zmq_msg_close(body);
+		return rc;
+	}
+	in->data = zmq_msg_data(body);
+	in->len = zmq_msg_size(body);
+	return 1;
 }
 
 void
 inbound_close(inbound_t *in)
 {
-	zmq_msg_close(&in->body);
+	zmq_msg_close(frame_msg(in));
+	in->data = NULL;
+	in->len = 0;
 }
 
 int
 transport_send(transport_t *t, const uint8_t *rid, size_t rid_len,
-    const void *data, size_t len)
+    const void *data, size_t len, err_t *err)
 {
-	if (t->is_hub && zmq_send(t->sock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-		return -1;
 	/* After the routing frame the body frame is always accepted. */
-	return zmq_send(t->sock, data, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+	if ((t->is_hub && zmq_send(t->sock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) ||
+	    zmq_send(t->sock, data, len, ZMQ_DONTWAIT) < 0)
+		return err_set(err, zmq_errno(), "%s", zmq_strerror(zmq_errno()));
+	return 0;
+}
+
+/* libzmq's events as transport_event_t: the monitor is asked for these
+ * five only (transport_open_municipality). */
+static transport_event_t
+event_of(uint16_t ev)
+{
+	switch (ev) {
+	case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+		return TRANSPORT_HANDSHAKE_SUCCEEDED;
+	case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+		return TRANSPORT_HANDSHAKE_REFUSED;
+	case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+	case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+		return TRANSPORT_HANDSHAKE_FAILED;
+	case ZMQ_EVENT_DISCONNECTED:
+		return TRANSPORT_DISCONNECTED;
+	default:
+		return TRANSPORT_EVENT_OTHER;
+	}
 }
 
 int
-transport_monitor_event(transport_t *t, int *event)
+transport_monitor_event(transport_t *t, transport_event_t *event)
 {
 	zmq_msg_t msg;
 	int got = 0;
@@ -233,7 +293,7 @@ transport_monitor_event(transport_t *t, int *event)
 		if (zmq_msg_size(&msg) >= 2) {
 			uint16_t ev;
 			memcpy(&ev, zmq_msg_data(&msg), 2);
-			*event = ev;
+			*event = event_of(ev);
 			got = 1;
 		}
 		if (zmq_msg_more(&msg))

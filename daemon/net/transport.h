@@ -10,7 +10,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <zmq.h>
 
 #include "config.h"
 #include "err.h"
@@ -19,8 +18,16 @@ typedef struct transport transport_t;
 
 #define ROUTING_ID_MAX 255
 
+/* One received message. data and len are the Envelope frame, valid until
+ * inbound_close(); a short frame lives inside the inbound_t itself, so the
+ * struct must stay where transport_recv() filled it (no copies). */
 typedef struct inbound {
-	zmq_msg_t body;              /* the Envelope frame */
+	const uint8_t *data;         /* the Envelope frame */
+	size_t len;
+	/* transport.c's own: libzmq's message (a zmq_msg_t, 64 bytes), kept
+	 * here rather than allocated so that a receive costs no malloc; a
+	 * _Static_assert in transport.c checks that it fits. */
+	_Alignas(max_align_t) unsigned char frame[64];
 	uint8_t rid[ROUTING_ID_MAX]; /* hub: the sending connection's routing id */
 	size_t rid_len;
 	char node_id[65];            /* hub: bound by ZAP to the key; municipality: the hub */
@@ -28,6 +35,22 @@ typedef struct inbound {
 	bool malformed;              /* wrong number of frames */
 	bool foreign_rid;            /* hub: the client chose its routing id */
 } inbound_t;
+
+/* What the municipality's monitor reports about its connection to the hub. */
+typedef enum transport_event {
+	TRANSPORT_EVENT_OTHER,
+	TRANSPORT_HANDSHAKE_SUCCEEDED,
+	TRANSPORT_HANDSHAKE_REFUSED,   /* the hub's ZAP handler refused our key */
+	TRANSPORT_HANDSHAKE_FAILED,    /* any other (a wrong hub key, a protocol error) */
+	TRANSPORT_DISCONNECTED,
+} transport_event_t;
+
+/* The context every socket lives in (transport's, zap.c's): NULL with err
+ * filled if it cannot be made. transport_context_free() waits for the
+ * sockets' lingering sends, so close every socket first; it sets *ctx to
+ * NULL. */
+void *transport_context_new(err_t *err);
+void transport_context_free(void **ctx);
 
 transport_t *transport_open_hub(void *ctx, const config_t *cfg, err_t *err);
 transport_t *transport_open_municipality(void *ctx, const config_t *cfg, err_t *err);
@@ -43,17 +66,18 @@ int transport_recv(transport_t *t, inbound_t *in, err_t *err);
 void inbound_close(inbound_t *in);
 
 /* Sends one frame without blocking; the hub addresses it by routing id.
- * 0 on success; -1 with errno EHOSTUNREACH (peer not connected, hub only)
- * or EAGAIN (queue full): the message stays queued in the store either way. */
+ * 0 on success; -1 with err filled, err->code an errno: EHOSTUNREACH (peer
+ * not connected, hub only), EAGAIN (queue full) or another (a socket
+ * error): the message stays queued in the store either way. */
 int transport_send(transport_t *t, const uint8_t *rid, size_t rid_len,
-    const void *data, size_t len);
+    const void *data, size_t len, err_t *err);
 
-/* Reads one monitor event (ZMQ_EVENT_*): 1 with *event set, 0 if none. */
-int transport_monitor_event(transport_t *t, int *event);
+/* Reads one monitor event: 1 with *event set, 0 if none. */
+int transport_monitor_event(transport_t *t, transport_event_t *event);
 
 /* Municipality: drops the connection to the hub and dials it again. libzmq
  * 4.3 does not reconnect after a failed handshake (a key the hub refused,
- * ZMQ_EVENT_HANDSHAKE_FAILED_*): the caller re-dials, with its own backoff.
+ * TRANSPORT_HANDSHAKE_*): the caller re-dials, with its own backoff.
  * Messages queued in ZeroMQ are dropped; the store's outbox still has them.
  * 0, or -1 with err filled. */
 int transport_redial(transport_t *t, err_t *err);

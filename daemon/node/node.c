@@ -13,7 +13,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
-#include <zmq.h>
 
 #include "clock.h"
 #include "faultvfs.h"
@@ -155,10 +154,8 @@ node_new(config_t *cfg, err_t *err)
 	if (store_open_wait_ms(node->store) >= 1000)
 		log_notice("store: waited %lld ms for another process (famlinkctl?) to let go of it",
 		    (long long)store_open_wait_ms(node->store));
-	if ((node->zctx = zmq_ctx_new()) == NULL) {
-		err_set(err, 0, "cannot create a ZeroMQ context");
+	if ((node->zctx = transport_context_new(err)) == NULL)
 		goto fail;
-	}
 	if ((cfg->role == ROLE_HUB ? open_hub(node, err) : open_municipality(node, err)) != 0)
 		goto fail;
 	if ((node->wake_fd = wake_listen(cfg->state_dir, &wake_err)) < 0)
@@ -180,8 +177,7 @@ node_free(node_t **pnode)
 	wake_close(&node->wake_fd, node->cfg->state_dir);
 	transport_close(&node->tp);
 	zap_stop(&node->zap);
-	if (node->zctx)
-		zmq_ctx_term(node->zctx);
+	transport_context_free(&node->zctx);
 	node_peers_free(node);
 	store_close(&node->store);
 	if (node->lock_fd >= 0)

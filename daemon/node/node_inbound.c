@@ -10,6 +10,7 @@
  * a Receipt never promises what a crash could still undo.
  */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,8 +118,8 @@ apply(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_
 	}
 	rc = routine_receive(store, b->node->cfg, env, peer->st.node_id, b->now, &err);
 	if (rc == ROUTINE_OK)
-		rc = store_inbox_put(store, env, zmq_msg_data((zmq_msg_t *)&in->body),
-		    zmq_msg_size((zmq_msg_t *)&in->body), b->now, &err) == 0 ? ROUTINE_OK : ROUTINE_STORE;
+		rc = store_inbox_put(store, env, in->data, in->len, b->now, &err) == 0
+		    ? ROUTINE_OK : ROUTINE_STORE;
 	if (rc == ROUTINE_OK && store_release(store, &err) == 0) {
 		log_debug("message %s (%s) from %s accepted", env->message_id,
 		    envelope_body_name(env), peer->st.node_id);
@@ -145,8 +146,7 @@ wire_ok(const inbound_t *in, char *why, size_t len)
 {
 	err_t err;
 
-	if (wire_check(&famlink__v1__envelope__descriptor, zmq_msg_data((zmq_msg_t *)&in->body),
-	    zmq_msg_size((zmq_msg_t *)&in->body), &err) == 0)
+	if (wire_check(&famlink__v1__envelope__descriptor, in->data, in->len, &err) == 0)
 		return true;
 	snprintf(why, len, "%s", err.msg);
 	return false;
@@ -470,7 +470,7 @@ handle_frame(batch_t *b, inbound_t *in)
 		reject(b, peer, NULL, CODE(MALFORMED), "a famlink message is exactly one frame");
 		return;
 	}
-	env = envelope_unpack(zmq_msg_data(&in->body), zmq_msg_size(&in->body), &err);
+	env = envelope_unpack(in->data, in->len, &err);
 	if (env == NULL) {
 		reject(b, peer, NULL, CODE(MALFORMED), err.msg);
 		return;

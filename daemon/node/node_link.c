@@ -8,7 +8,6 @@
  */
 #include <stdlib.h>
 #include <sys/random.h>
-#include <zmq.h>
 
 #include "clock.h"
 #include "log.h"
@@ -81,9 +80,9 @@ set_refused(struct node *node, peer_t *hub, bool refused)
 /* Logged once per change of state, not per attempt: a municipality waiting
  * for the pool to add its key tries every few minutes for days. */
 static void
-handshake_failed(struct node *node, peer_t *hub, int event)
+handshake_failed(struct node *node, peer_t *hub, transport_event_t event)
 {
-	int state = event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? LINK_REFUSED : LINK_FAILED;
+	int state = event == TRANSPORT_HANDSHAKE_REFUSED ? LINK_REFUSED : LINK_FAILED;
 
 	node->link_failures++;
 	if (state == node->link_state)
@@ -126,12 +125,14 @@ void
 node_link_events(struct node *node)
 {
 	peer_t *hub = node->npeers ? &node->peers[0] : NULL;
-	int event;
+	transport_event_t event;
 
+	/* Any event but these two counts as a failed handshake (the monitor
+	 * reports no others today). */
 	while (hub && transport_monitor_event(node->tp, &event) == 1) {
-		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+		if (event == TRANSPORT_HANDSHAKE_SUCCEEDED) {
 			handshake_succeeded(node, hub);
-		} else if (event == ZMQ_EVENT_DISCONNECTED) {
+		} else if (event == TRANSPORT_DISCONNECTED) {
 			if (hub->online)
 				log_info("disconnected from %s: messages wait in the outbox", hub->st.node_id);
 			hub->online = false;

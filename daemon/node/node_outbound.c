@@ -6,6 +6,7 @@
  * message is delivered except a Receipt (outbound_settle).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -38,12 +39,14 @@ mark_offline(struct node *node, peer_t *peer)
 static int
 send_frame(struct node *node, peer_t *peer, const void *data, size_t len)
 {
-	if (transport_send(node->tp, peer->rid, peer->rid_len, data, len) == 0)
+	err_t err;
+
+	if (transport_send(node->tp, peer->rid, peer->rid_len, data, len, &err) == 0)
 		return 0;
-	if (errno == EHOSTUNREACH)
+	if (err.code == EHOSTUNREACH)
 		mark_offline(node, peer);
-	else if (errno != EAGAIN)
-		log_err("send to %s: %s", peer->st.node_id, zmq_strerror(errno));
+	else if (err.code != EAGAIN)
+		log_err("send to %s: %s", peer->st.node_id, err.msg);
 	return -1;
 }
 

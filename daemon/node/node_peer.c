@@ -1,6 +1,7 @@
 /* node_peer — the in-memory peer table. Small (one hub, or a few hundred
  * municipalities), so a linear search; the persistent part lives in the
  * store's peers table and is loaded on first use. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
