@@ -97,7 +97,11 @@ $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-unused-parameter -c $< -o $@
 
+# Made afresh each time: ar only adds and replaces members, so an object
+# renamed or removed would stay in the archive, and the linker could take
+# its stale code instead of the new file's.
 $(LIB): $(LIB_OBJ)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(B)/famlinkd: $(B)/obj/node/famlinkd.o $(LIB)
