@@ -111,7 +111,9 @@ static const verb_t verbs[] = {
 		"message would get now; a message id the real send makes anew unless\n"
 		"the file gives one) and exits 0 if every file would be taken, or prints\n"
 		"the refusal send would print and exits 1. Before famlinkd's first start\n"
-		"it checks against an empty store in $TMPDIR and makes none.\n",
+		"it checks against an empty store in $TMPDIR and makes none.\n"
+		"A file for every body a node sends: examples/ in the source tree,\n"
+		"PREFIX/share/doc/famlink/examples once installed.\n",
 		"  --json               one JSON object per queued message (with --dry-run,\n"
 		"                       each marked \"queued\": false)\n"
 		"  --dry-run            check as send does, queue nothing\n"
