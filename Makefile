@@ -206,6 +206,11 @@ install: all
 	install -m 0755 $(B)/famlinkctl $(DESTDIR)$(PREFIX)/bin/famlinkctl
 	install -m 0644 config/hub.conf.example config/municipality.conf.example \
 		PROTOCOL.md README.md $(DESTDIR)$(PREFIX)/share/doc/famlink/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/famlink/examples/municipality \
+		$(DESTDIR)$(PREFIX)/share/doc/famlink/examples/pool
+	install -m 0644 examples/README.md $(DESTDIR)$(PREFIX)/share/doc/famlink/examples/
+	install -m 0644 examples/municipality/*.json $(DESTDIR)$(PREFIX)/share/doc/famlink/examples/municipality/
+	install -m 0644 examples/pool/*.json $(DESTDIR)$(PREFIX)/share/doc/famlink/examples/pool/
 
 clean:
 	rm -rf build

@@ -33,6 +33,7 @@ typedef struct ctl_opts {
 	bool force;     /* keygen --force: replace existing key files */
 	bool yes;       /* reset-store --yes: really */
 	bool override_ledger;  /* send --override-ledger: pass on a held family */
+	bool dry_run;          /* send --dry-run: check everything, queue nothing */
 	bool passed_on;        /* families --passed-on: only families still held */
 	bool overdue;          /* deadlines --overdue: only those due by now */
 	bool waiting;          /* proposals --waiting: only those the municipality must answer */
@@ -47,9 +48,13 @@ typedef struct ctl_opts {
 	cal_date_t from_date, to_date;   /* report: --from, --to or their defaults */
 	int format_id;             /* meeting_format_t (ctl_meeting.h) */
 	int lang_id;               /* report_lang_t of --lang, when given (report_words.h) */
+	/* Set by famlinkctl's store check: send --dry-run before famlinkd made
+	 * the store (it then checks against an empty one of its own). */
+	bool no_store;
 } ctl_opts_t;
 
-/* Enqueues the Envelope JSON in each file ("-" = stdin), all or none. */
+/* Enqueues the Envelope JSON in each file ("-" = stdin), all or none; with
+ * o->dry_run checks them all the same way and queues none. */
 int ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files);
 int ctl_status(const config_t *cfg, const ctl_opts_t *o);
 int ctl_queue(const config_t *cfg, const ctl_opts_t *o);
@@ -79,8 +84,9 @@ struct store *ctl_open_store(const config_t *cfg, bool read_only);
  * node's and whole, as famlinkd does at start; for write, also runs
  * quick_check and makes the store (identity and famlink.id) if famlinkd
  * never ran. CTL_OK, or the exit status with the reason printed
- * (CTL_NO_STORE only read-only, when there is no store yet). */
-int ctl_check_store(const config_t *cfg, bool write);
+ * (CTL_NO_STORE only read-only, when there is no store yet; without a word
+ * if absent_ok). */
+int ctl_check_store(const config_t *cfg, bool write, bool absent_ok);
 /* `famlinkctl reset-store --yes`. */
 int ctl_reset_store(const config_t *cfg, const ctl_opts_t *o);
 

@@ -44,7 +44,7 @@ fault_status(int code)
 }
 
 int
-ctl_check_store(const config_t *cfg, bool write)
+ctl_check_store(const config_t *cfg, bool write, bool absent_ok)
 {
 	char dir[sizeof(cfg->state_dir)], path[sizeof(cfg->state_dir) + 32];
 	const char *advice;
@@ -64,6 +64,8 @@ ctl_check_store(const config_t *cfg, bool write)
 		return CTL_OK;
 	}
 	if (err.code == STORE_FAULT_ABSENT) {
+		if (absent_ok)
+			return CTL_NO_STORE;
 		fprintf(stderr, "famlinkctl: no store at %s: famlinkd has not run on this node "
 		    "yet (state_dir = %s)\n", path, dir);
 		return CTL_NO_STORE;

@@ -9,12 +9,20 @@
  * its send went through can send the same file again and be told), if it is
  * a ULID and not in this node's store yet; otherwise the file is refused.
  * Without one, famlinkctl makes one.
+ *
+ * --dry-run goes through every step above in the same transaction, the
+ * routine's state changes and the outbox rows included, and then rolls it
+ * back instead of committing: nothing queued, no state changed, the daemon
+ * not woken. Before famlinkd's first start it checks against an empty
+ * store of its own in $TMPDIR, so the node's store is not made either.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "codec_json.h"
@@ -23,6 +31,7 @@
 #include "log.h"
 #include "routine.h"
 #include "store.h"
+#include "store_identity.h"
 #include "store_queue.h"
 #include "validate.h"
 #include "wake.h"
@@ -216,10 +225,70 @@ enqueue_one(store_t *store, const config_t *cfg, const char *path, pending_t *p,
 	return 0;
 }
 
+/* A dry run where famlinkd has not made the store yet: an empty store in
+ * a new directory under $TMPDIR (dir), which scratch_remove() deletes. */
+static store_t *
+scratch_open(char *dir, size_t len)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[4200];
+	store_t *store;
+	err_t err;
+
+	snprintf(dir, len, "%s/famlinkctl-dry-run.XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "famlinkctl: %s: %s\n", dir, strerror(errno));
+		dir[0] = '\0';
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, STORE_FILE);
+	if ((store = store_open(path, false, &err)) == NULL)
+		fprintf(stderr, "famlinkctl: %s\n", err.msg);
+	return store;
+}
+
+static void
+scratch_remove(const char *dir)
+{
+	static const char *const files[] = { STORE_FILE, STORE_FILE "-wal", STORE_FILE "-shm" };
+	char path[4200];
+
+	if (dir[0] == '\0')
+		return;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (unlink(path) != 0 && errno != ENOENT)
+			fprintf(stderr, "famlinkctl: %s: %s\n", path, strerror(errno));
+	}
+	if (rmdir(dir) != 0)
+		fprintf(stderr, "famlinkctl: %s: %s\n", dir, strerror(errno));
+}
+
+/* One line per message: what was queued, or with --dry-run what would be. */
+static void
+print_queued(const pending_t *msgs, int n, const ctl_opts_t *o)
+{
+	for (int i = 0; i < n; i++) {
+		const Famlink__V1__Envelope *e = msgs[i].env;
+		if (o->json)
+			printf("{\"messageId\":\"%s\",\"recipient\":\"%s\",\"sequence\":\"%llu\",\"body\":\"%s\"%s}\n",
+			    e->message_id, e->recipient, (unsigned long long)e->sequence,
+			    envelope_body_name(e), o->dry_run ? ",\"queued\":false" : "");
+		else
+			printf("%s %s (%s, referral %s) for %s, sequence %llu\n",
+			    o->dry_run ? "would queue" : "queued", e->message_id,
+			    envelope_body_name(e), e->referral_id, e->recipient,
+			    (unsigned long long)e->sequence);
+	}
+	if (o->dry_run && !o->json)
+		printf("dry run: nothing was queued\n");
+}
+
 int
 ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files)
 {
 	pending_t *msgs = calloc((size_t)nfiles, sizeof(*msgs));
+	char scratch[4200] = "";
 	store_t *store = NULL;
 	err_t err;
 	int i, rc = 1;
@@ -232,8 +301,13 @@ ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files)
 	for (i = 0; i < nfiles; i++)
 		if (prepare(cfg, files[i], &msgs[i]) != 0)
 			goto out;
-	if ((store = ctl_open_store(cfg, false)) == NULL || store_begin(store, &err) != 0)
+	store = o->no_store ? scratch_open(scratch, sizeof(scratch)) : ctl_open_store(cfg, false);
+	if (store == NULL)
 		goto out;
+	if (store_begin(store, &err) != 0) {
+		fprintf(stderr, "store: %s; nothing was queued\n", err.msg);
+		goto out;
+	}
 	for (i = 0; i < nfiles; i++)
 		if (enqueue_one(store, cfg, files[i], &msgs[i],
 		    o->override_ledger ? ROUTINE_OVERRIDE_LEDGER : 0) != 0) {
@@ -241,27 +315,22 @@ ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files)
 			fprintf(stderr, "nothing was queued\n");
 			goto out;
 		}
-	if (store_commit(store, &err) != 0) {
+	if (o->dry_run) {
+		store_rollback(store);
+	} else if (store_commit(store, &err) != 0) {
 		fprintf(stderr, "store: %s; nothing was queued\n", err.msg);
 		store_rollback(store);
 		goto out;
+	} else {
+		wake_notify(cfg->state_dir);
 	}
-	wake_notify(cfg->state_dir);
-	for (i = 0; i < nfiles; i++) {
-		Famlink__V1__Envelope *e = msgs[i].env;
-		if (o->json)
-			printf("{\"messageId\":\"%s\",\"recipient\":\"%s\",\"sequence\":\"%llu\",\"body\":\"%s\"}\n",
-			    e->message_id, e->recipient, (unsigned long long)e->sequence, envelope_body_name(e));
-		else
-			printf("queued %s (%s, referral %s) for %s, sequence %llu\n", e->message_id,
-			    envelope_body_name(e), e->referral_id, e->recipient,
-			    (unsigned long long)e->sequence);
-	}
+	print_queued(msgs, nfiles, o);
 	rc = 0;
 out:
 	for (i = 0; i < nfiles; i++)
 		release(&msgs[i]);
 	free(msgs);
 	store_close(&store);
+	scratch_remove(scratch);
 	return rc;
 }

@@ -28,10 +28,11 @@ enum {
 	OPT_JSON = 1, OPT_ALL = 2, OPT_FORCE = 4, OPT_YES = 8, OPT_OVERRIDE = 16,
 	OPT_PASSED_ON = 32, OPT_OVERDUE = 64, OPT_STATE = 128, OPT_MUNICIPALITY = 256,
 	OPT_FROM = 512, OPT_TO = 1024, OPT_FORMAT = 2048, OPT_WAITING = 4096, OPT_LANG = 8192,
+	OPT_DRY_RUN = 16384,
 };
 /* getopt_long's values of the long-only options. */
 enum { LO_OVERRIDE = 256, LO_PASSED_ON, LO_OVERDUE, LO_STATE, LO_MUNICIPALITY, LO_FROM, LO_TO,
-	LO_FORMAT, LO_WAITING, LO_LANG };
+	LO_FORMAT, LO_WAITING, LO_LANG, LO_DRY_RUN };
 
 /* Which check of the store a verb needs before it runs (ctl_check_store):
  * the same famlinkd makes at start, so that no verb reads or fills a
@@ -93,7 +94,8 @@ static const verb_t verbs[] = {
 		OPT_FORCE | OPT_JSON, 1, 1, false, false, run_keygen,
 	},
 	{
-		"send", "[--json] [--override-ledger] FILE.json...", "enqueue messages (all or none)",
+		"send", "[--json] [--dry-run] [--override-ledger] FILE.json...",
+		"enqueue messages (all or none)",
 		"Reads each FILE (- for standard input) as an Envelope in protobuf's JSON\n"
 		"mapping, usually just the body; fills in message id, sender, recipient and\n"
 		"time; validates every message and enqueues them in one transaction, or\n"
@@ -101,14 +103,26 @@ static const verb_t verbs[] = {
 		"if famlinkd has not run yet, send makes the store and the messages wait\n"
 		"for its first start. Each message is checked against the routine and the\n"
 		"state of its referral and proposal here first, with the same words the\n"
-		"peer would use. Run it as the service user.\n",
-		"  --json               one JSON object per queued message\n"
+		"peer would use. Run it as the service user.\n"
+		"\n"
+		"--dry-run does all of that (the hub's ledger too) and then rolls the\n"
+		"transaction back: nothing is queued or changed, famlinkd is not woken.\n"
+		"It prints what would be queued (\"would queue ...\"; the sequence the\n"
+		"message would get now; a message id the real send makes anew unless\n"
+		"the file gives one) and exits 0 if every file would be taken, or prints\n"
+		"the refusal send would print and exits 1. Before famlinkd's first start\n"
+		"it checks against an empty store in $TMPDIR and makes none.\n"
+		"A file for every body a node sends: examples/ in the source tree,\n"
+		"PREFIX/share/doc/famlink/examples once installed.\n",
+		"  --json               one JSON object per queued message (with --dry-run,\n"
+		"                       each marked \"queued\": false)\n"
+		"  --dry-run            check as send does, queue nothing\n"
 		"  --override-ledger    (hub) pass on a family's contact details although\n"
 		"                       another referral holds the family; audited\n",
-		"a file is unreadable or refused (nothing was queued),\n"
-		"            or the store failed",
-		"famlinkctl --config /etc/famlink/famlinkd.conf send referral.json",
-		OPT_JSON | OPT_OVERRIDE, 1, -1, true, false, run_send, CHECK_WRITE,
+		"a file is unreadable or refused (nothing was queued; with\n"
+		"            --dry-run: a file would be refused), or the store failed",
+		"famlinkctl --config /etc/famlink/famlinkd.conf send --dry-run referral.json",
+		OPT_JSON | OPT_OVERRIDE | OPT_DRY_RUN, 1, -1, true, false, run_send, CHECK_WRITE,
 	},
 	{
 		"status", "[--json]", "peers, queues, dead letters",
@@ -354,6 +368,7 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 		{OPT_PASSED_ON, "--passed-on"}, {OPT_OVERDUE, "--overdue"}, {OPT_STATE, "--state"},
 		{OPT_MUNICIPALITY, "--municipality"}, {OPT_FROM, "--from"}, {OPT_TO, "--to"},
 		{OPT_FORMAT, "--format"}, {OPT_WAITING, "--waiting"}, {OPT_LANG, "--lang"},
+		{OPT_DRY_RUN, "--dry-run"},
 	};
 	unsigned given = (o->json ? OPT_JSON : 0) | (o->all ? OPT_ALL : 0) |
 	    (o->force ? OPT_FORCE : 0) | (o->yes ? OPT_YES : 0) |
@@ -361,7 +376,7 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 	    (o->overdue ? OPT_OVERDUE : 0) | (o->state ? OPT_STATE : 0) |
 	    (o->municipality ? OPT_MUNICIPALITY : 0) | (o->from ? OPT_FROM : 0) |
 	    (o->to ? OPT_TO : 0) | (o->format ? OPT_FORMAT : 0) | (o->waiting ? OPT_WAITING : 0) |
-	    (o->lang ? OPT_LANG : 0);
+	    (o->lang ? OPT_LANG : 0) | (o->dry_run ? OPT_DRY_RUN : 0);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((given & names[i].bit) && !(v->opts & names[i].bit)) {
@@ -516,8 +531,16 @@ run_verb(const verb_t *v, const char *config_path, ctl_opts_t *o, int argc, char
 	/* Opening a missing store read-only fails with SQLite's "unable to
 	 * open database file", which tells a new operator nothing, and the
 	 * reports must not create it: the check says "no store" instead (exit
-	 * 3), and refuses a store famlinkd would refuse (4 to 6). */
-	if (v->check == CHECK_NONE || (rc = ctl_check_store(cfg, v->check == CHECK_WRITE)) == CTL_OK)
+	 * 3), and refuses a store famlinkd would refuse (4 to 6). A dry run
+	 * writes nothing, so it checks as the reports do, and goes on without
+	 * a store (ctl_send.c checks against an empty one). */
+	rc = v->check == CHECK_NONE ? CTL_OK :
+	    ctl_check_store(cfg, v->check == CHECK_WRITE && !o->dry_run, o->dry_run);
+	if (rc == CTL_NO_STORE && o->dry_run) {
+		o->no_store = true;
+		rc = CTL_OK;
+	}
+	if (rc == CTL_OK)
 		rc = v->run(cfg, o, argc, argv);
 	config_free(&cfg);
 	return rc;
@@ -565,6 +588,7 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		{"format", required_argument, NULL, LO_FORMAT},
 		{"waiting", no_argument, NULL, LO_WAITING},
 		{"lang", required_argument, NULL, LO_LANG},
+		{"dry-run", no_argument, NULL, LO_DRY_RUN},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
@@ -587,6 +611,7 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		case LO_FORMAT: o->format = optarg; break;
 		case LO_WAITING: o->waiting = true; break;
 		case LO_LANG: o->lang = optarg; break;
+		case LO_DRY_RUN: o->dry_run = true; break;
 		case 'h': *want_help = true; break;
 		case 'V': printf("famlinkctl %s\n", FAMLINK_VERSION); return CTL_OK;
 		default: usage(stderr); return CTL_USAGE;

@@ -35,8 +35,12 @@ char *codec_to_json_string(const ProtobufCMessage *msg, int flags, err_t *err);
  * path of the value it breaks off in with line and column, e.g.
  * "referral.secretary.email: line 3 column 7: not valid UTF-8" (only
  * "line 1 column 9: <what>" outside any field). A "\u0000" in a string is
- * "<path>: contains a NUL character". err->code = 4 (RECEIPT_CODE_INVALID).
- * Error texts never quote a value, only paths and key names. */
+ * "<path>: contains a NUL character". An enum value name the enum does not
+ * have lists the names it does: "referral.kind: unknown value
+ * REFERRAL_KIND_FOSTER; one of REFERRAL_KIND_FOSTER_HOME, ..." (the
+ * *_UNSPECIFIED zero left out). err->code = 4 (RECEIPT_CODE_INVALID).
+ * Error texts never quote a value, only paths, key names and an unknown
+ * enum value written like a value name (A-Z, 0-9, _; else not quoted). */
 ProtobufCMessage *codec_from_json(const ProtobufCMessageDescriptor *desc,
     const json_t *json, err_t *err);
 ProtobufCMessage *codec_from_json_string(const ProtobufCMessageDescriptor *desc,

@@ -132,6 +132,65 @@ set_integer(const ProtobufCFieldDescriptor *f, void *dst, const json_t *v,
 	return 0;
 }
 
+/* The value names a person may write for an enum, in number order, as
+ * "A, B, C" into buf (cut with "..." if it does not fit). The zero value
+ * named *_UNSPECIFIED is proto3's "not set", never a choice: left out. */
+static void
+enum_names(const ProtobufCEnumDescriptor *ed, char *buf, size_t len)
+{
+	size_t used = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ed->n_values; i++) {
+		const ProtobufCEnumValue *ev = &ed->values[i];
+		size_t n = strlen(ev->name);
+		int w;
+
+		if (ev->value == 0 && n >= 12 && strcmp(ev->name + n - 12, "_UNSPECIFIED") == 0)
+			continue;
+		w = snprintf(buf + used, len - used, "%s%s", used > 0 ? ", " : "", ev->name);
+		if (w < 0 || (size_t)w >= len - used) {
+			/* No room for this name: ", ..." where it began (len > 6). */
+			if (used + 6 > len)
+				used = len - 6;
+			snprintf(buf + used, len - used, "%s...", used > 0 ? ", " : "");
+			return;
+		}
+		used += (size_t)w;
+	}
+}
+
+/* True if s is written like an enum value name (A-Z, 0-9 and _, a capital
+ * first, at most 64): only such a value is quoted back in an error, since
+ * a name, a number or free text written by mistake must not reach a log. */
+static bool
+looks_like_value_name(const char *s, size_t n)
+{
+	if (n == 0 || n > 64 || s[0] < 'A' || s[0] > 'Z')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* "referral.kind: unknown value REFERRAL_KIND_FOSTER; one of
+ * REFERRAL_KIND_FOSTER_HOME, ...": every enum's list comes from its
+ * descriptor, so a value added to the .proto is offered at once. */
+static int
+unknown_value_name(const ProtobufCEnumDescriptor *ed, const json_t *v, codec_path_t *p,
+    err_t *err)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	char names[320];
+
+	enum_names(ed, names, sizeof(names));
+	if (looks_like_value_name(s, n))
+		return fieldpath_fail(err, CODEC_INVALID, p, "unknown value %s; one of %s", s, names);
+	return fieldpath_fail(err, CODEC_INVALID, p, "unknown value; one of %s", names);
+}
+
 /* An enum by value name or by number. Proto3 enums are open, so any int32
  * is kept: it may be a value a newer peer knows (validate.c judges). */
 static int
@@ -147,7 +206,7 @@ set_enum(const ProtobufCFieldDescriptor *f, void *dst, const json_t *v,
 		const char *s = json_string_value(v);
 		if (strlen(s) != json_string_length(v) ||
 		    (ev = protobuf_c_enum_descriptor_get_value_by_name(ed, s)) == NULL)
-			return codec_fail(err, p, "not a value name of %s", ed->name);
+			return unknown_value_name(ed, v, p, err);
 		*(int *)dst = ev->value;
 		return 0;
 	}

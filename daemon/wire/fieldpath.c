@@ -77,7 +77,7 @@ fieldpath_pop(fieldpath_t *p, size_t old)
 int
 fieldpath_fail(err_t *err, int code, const fieldpath_t *p, const char *fmt, ...)
 {
-	char what[256];
+	char what[sizeof(((err_t *)0)->msg)];   /* err->msg cuts it anyway */
 	va_list ap;
 
 	va_start(ap, fmt);

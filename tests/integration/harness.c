@@ -502,6 +502,24 @@ db_long(node_proc_t *n, const char *sql)
 	return v;
 }
 
+const char *
+send_rows(node_proc_t *n)
+{
+	static const char *const tables[] = {
+		"outbox", "referrals", "proposals", "dialogue", "deadlines", "transitions",
+	};
+	static char out[256];
+	char sql[64];
+	size_t used = 0;
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[i]);
+		used += (size_t)snprintf(out + used, sizeof(out) - used, "%s%s %ld",
+		    i > 0 ? ", " : "", tables[i], db_long(n, sql));
+	}
+	return out;
+}
+
 bool
 wait_db(node_proc_t *n, const char *sql, long want, int timeout_ms)
 {

@@ -95,6 +95,12 @@ int enqueue_referrals(node_proc_t *n, const char *prefix, int first, int count, 
 
 /* A number from n's store (first column of the first row), -1 on error. */
 long db_long(node_proc_t *n, const char *sql);
+/* How many rows n's store holds in each table famlinkctl send writes
+ * (outbox, referrals, proposals, dialogue, deadlines, transitions), as
+ * "outbox 3, referrals 1, …" (valid until the next call): equal before and
+ * after a send that queued nothing. Not inbox or audit, which the exchange
+ * writes while it runs. */
+const char *send_rows(node_proc_t *n);
 /* Polls db_long until it equals want; false after timeout_ms. */
 bool wait_db(node_proc_t *n, const char *sql, long want, int timeout_ms);
 /* What famlinkd logs once its loop, its first deadline check and its first

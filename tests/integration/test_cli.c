@@ -1,7 +1,8 @@
 /*
  * Integration: what a new operator types first. famlinkd and famlinkctl run
  * as real processes: --version, --help per verb, and famlinkctl on a node
- * whose daemon never ran (exit 3, plain message, nothing created).
+ * whose daemon never ran (exit 3, plain message, nothing created), and
+ * send --dry-run (nothing created, queued or changed).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,6 +239,56 @@ test_send_before_daemon(void **state)
 	assert_int_equal(db_long(&c->muni[0], "SELECT count(*) FROM outbox WHERE state = 'queued'"), 1);
 }
 
+/* send --dry-run checks as send does and queues nothing: before famlinkd's
+ * first start it makes no store; with one, it changes nothing in it, says
+ * which sequence the message would get, and refuses what send refuses in
+ * send's words. */
+static void
+test_send_dry_run(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	node_proc_t *m = &c->muni[0];
+	char path[700], path2[700], before[2048], after[2048], out[4096], sent[4096];
+	const char *dry[] = {"send", "--dry-run", path, NULL};
+	const char *dry_json[] = {"send", "--dry-run", "--json", path, NULL};
+	const char *dry2[] = {"send", "--dry-run", path2, NULL};
+	const char *real[] = {"send", path, NULL};
+	char rows[256], tmp[300];
+
+	snprintf(path, sizeof(path), "%s/referral.json", m->dir);
+	snprintf(path2, sizeof(path2), "%s/referral2.json", m->dir);
+	write_referral_json(path, "0101-2026-0042");
+	write_referral_json(path2, "0101-2026-0043");
+	/* Where the empty store of a dry run before the first start goes. */
+	snprintf(tmp, sizeof(tmp), "%s/tmp", c->root);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	setenv("TMPDIR", tmp, 1);
+	list_dir(m->dir, before, sizeof(before));
+	assert_int_equal(ctl_run(m, out, sizeof(out), dry), 0);
+	assert_non_null(strstr(out, "would queue "));
+	assert_non_null(strstr(out, "(referral, referral 0101-2026-0042) for pool:test, sequence 1\n"));
+	assert_non_null(strstr(out, "dry run: nothing was queued\n"));
+	assert_int_equal(ctl_run(m, out, sizeof(out), dry_json), 0);
+	assert_non_null(strstr(out, "\"sequence\":\"1\",\"body\":\"referral\",\"queued\":false}\n"));
+	list_dir(m->dir, after, sizeof(after));
+	assert_string_equal(before, after);   /* no famlink.db, no famlink.id */
+	list_dir(tmp, after, sizeof(after));
+	unsetenv("TMPDIR");
+	assert_string_equal(after, ".\n..\n");   /* its own store removed */
+
+	assert_int_equal(ctl_run(m, sent, sizeof(sent), real), 0);
+	snprintf(rows, sizeof(rows), "%s", send_rows(m));
+	assert_int_equal(ctl_run(m, out, sizeof(out), dry2), 0);
+	assert_non_null(strstr(out, "(referral, referral 0101-2026-0043) for pool:test, sequence 2\n"));
+	assert_string_equal(send_rows(m), rows);
+	/* Refused: exit 1 and the very words of send. */
+	assert_int_equal(ctl_run(m, out, sizeof(out), dry), 1);
+	assert_non_null(strstr(out, "referral not allowed: referral 0101-2026-0042 is submitted"));
+	assert_int_equal(ctl_run(m, sent, sizeof(sent), real), 1);
+	assert_string_equal(out, sent);
+	assert_string_equal(send_rows(m), rows);
+}
+
 int
 main(void)
 {
@@ -248,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_foreign_option),
 		cmocka_unit_test_teardown(test_no_store, teardown),
 		cmocka_unit_test_teardown(test_send_before_daemon, teardown),
+		cmocka_unit_test_teardown(test_send_dry_run, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,21 +67,38 @@ assert_json_equal(const json_t *a, const json_t *b)
 	}
 }
 
+/* Parsing text must fail with code INVALID: its message. */
+static const char *
+parse_error(const char *text)
+{
+	static err_t err;
+	ProtobufCMessage *m;
+
+	memset(&err, 0, sizeof(err));
+	if ((m = parse(text, &err)) != NULL)
+		protobuf_c_message_free_unpacked(m, NULL);
+	assert_null(m);
+	assert_int_equal(err.code, INVALID);
+	return err.msg;
+}
+
 /* Parsing text must fail with code INVALID and a message holding want. */
 static void
 assert_parse_error(const char *text, const char *want)
 {
-	err_t err = { 0 };
-	ProtobufCMessage *m = parse(text, &err);
+	const char *msg = parse_error(text);
 
-	if (m != NULL)
-		protobuf_c_message_free_unpacked(m, NULL);
-	assert_null(m);
-	assert_int_equal(err.code, INVALID);
-	if (strstr(err.msg, want) == NULL) {
-		print_error("error \"%s\" does not mention \"%s\"\n", err.msg, want);
+	if (strstr(msg, want) == NULL) {
+		print_error("error \"%s\" does not mention \"%s\"\n", msg, want);
 		fail();
 	}
+}
+
+/* The same, the whole message being want. */
+static void
+assert_parse_error_is(const char *text, const char *want)
+{
+	assert_string_equal(parse_error(text), want);
 }
 
 /* ---- round trips ---------------------------------------------------------- */
@@ -425,9 +442,30 @@ static void
 test_bad_enum(void **state)
 {
 	(void)state;
-	assert_parse_error("{\"referral\":{\"kind\":\"REFERRAL_KIND_FOSTER\"}}",
-	    "referral.kind: not a value name of famlink.v1.ReferralKind");
-	assert_parse_error("{\"referral\":{\"kind\":\"referral_kind_foster_home\"}}", "referral.kind");
+	/* The names to choose from, from the descriptor, without the
+	 * UNSPECIFIED zero; the value quoted only when written like a name. */
+	assert_parse_error_is("{\"referral\":{\"kind\":\"REFERRAL_KIND_FOSTER\"}}",
+	    "referral.kind: unknown value REFERRAL_KIND_FOSTER; one of REFERRAL_KIND_FOSTER_HOME,"
+	    " REFERRAL_KIND_CONTACT_FAMILY, REFERRAL_KIND_CONTACT_PERSON, REFERRAL_KIND_EMERGENCY_HOME");
+	assert_parse_error_is("{\"referral\":{\"kind\":\"referral_kind_foster_home\"}}",
+	    "referral.kind: unknown value; one of REFERRAL_KIND_FOSTER_HOME,"
+	    " REFERRAL_KIND_CONTACT_FAMILY, REFERRAL_KIND_CONTACT_PERSON, REFERRAL_KIND_EMERGENCY_HOME");
+	assert_parse_error_is("{\"statusReport\":{\"status\":\"Alva Ek\"}}",
+	    "statusReport.status: unknown value; one of PLACEMENT_STATUS_CONTACTED,"
+	    " PLACEMENT_STATUS_INVESTIGATING, PLACEMENT_STATUS_MEETING_PLANNED,"
+	    " PLACEMENT_STATUS_PLACEMENT_DECIDED, PLACEMENT_STATUS_NOT_GOING_AHEAD");
+	/* Every enum, in an array too; a zero that is a real value stays. */
+	assert_parse_error_is("{\"receipt\":{\"entries\":[{\"code\":\"RECEIPT_CODE_NOPE\"}]}}",
+	    "receipt.entries[0].code: unknown value RECEIPT_CODE_NOPE; one of RECEIPT_CODE_OK,"
+	    " RECEIPT_CODE_MALFORMED, RECEIPT_CODE_UNSUPPORTED_VERSION,"
+	    " RECEIPT_CODE_UNSUPPORTED_BODY, RECEIPT_CODE_INVALID, RECEIPT_CODE_SENDER_MISMATCH,"
+	    " RECEIPT_CODE_WRONG_RECIPIENT, RECEIPT_CODE_NOT_ALLOWED,"
+	    " RECEIPT_CODE_UNKNOWN_REFERRAL, RECEIPT_CODE_PERSONAL_ID");
+	/* Too long to be a name: not quoted. */
+	assert_parse_error_is("{\"adDecision\":{\"verdict\":\"AD_VERDICT_"
+	    "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\"}}",
+	    "adDecision.verdict: unknown value; one of AD_VERDICT_APPROVE, AD_VERDICT_REVISE,"
+	    " AD_VERDICT_DECLINE");
 	assert_parse_error("{\"referral\":{\"kind\":2147483648}}", "referral.kind: not an int32 enum number");
 }
 
