@@ -36,18 +36,20 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 # daemon/ holds one folder per layer (base, wire, config, store, routine,
 # net, node, ctl: each uses only those before it); every folder's headers
 # are found by name.
-DAEMON_DIRS := $(sort $(dir $(wildcard daemon/*/*.c daemon/*/*.h)))
+DAEMON_DIRS := $(sort $(dir $(wildcard daemon/*/*.c daemon/*/*.h))) adapters/
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wno-missing-field-initializers $(OPT) $(SANFLAGS) -MMD -MP \
             -I$(B)/gen $(patsubst %/,-I%,$(DAEMON_DIRS)) $(PKG_CFLAGS)
 LDFLAGS  += $(SANFLAGS)
 LDLIBS   += $(PKG_LIBS) -lpthread -lm
 
-# Every daemon/*/*.c except the two programs is library code shared with tests.
-MAINS    := daemon/node/famlinkd.c daemon/ctl/famlinkctl.c
-LIB_SRC  := $(filter-out $(MAINS),$(wildcard daemon/*/*.c))
+# The two programs (daemon/*.c) put the layers and the adapters together;
+# everything below them is library code shared with tests.
+MAINS    := daemon/famlinkd.c daemon/famlinkctl.c
+LIB_SRC  := $(wildcard daemon/*/*.c adapters/*.c)
 GEN_SRC  := $(B)/gen/famlink.pb-c.c $(B)/gen/famlink_limits.c
-LIB_OBJ  := $(LIB_SRC:daemon/%.c=$(B)/obj/%.o) $(GEN_SRC:$(B)/gen/%.c=$(B)/obj/gen/%.o)
+LIB_OBJ  := $(patsubst daemon/%.c,$(B)/obj/%.o,$(patsubst adapters/%.c,$(B)/obj/adapters/%.o,$(LIB_SRC))) \
+            $(GEN_SRC:$(B)/gen/%.c=$(B)/obj/gen/%.o)
 LIB      := $(B)/libfamlink.a
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -87,9 +89,13 @@ $(B)/gen/famlink_limits.c: proto/famlink.proto tools/gen_limits.awk
 	gawk -f tools/gen_limits.awk proto/famlink.proto > $@.tmp && mv $@.tmp $@
 
 # Generated header first: every object may include it.
-$(LIB_OBJ) $(HARNESS) $(B)/obj/node/famlinkd.o $(B)/obj/ctl/famlinkctl.o: | $(B)/gen/famlink.pb-c.h
+$(LIB_OBJ) $(HARNESS) $(B)/obj/famlinkd.o $(B)/obj/famlinkctl.o: | $(B)/gen/famlink.pb-c.h
 
 $(B)/obj/%.o: daemon/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/obj/adapters/%.o: adapters/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -104,10 +110,10 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/famlinkd: $(B)/obj/node/famlinkd.o $(LIB)
+$(B)/famlinkd: $(B)/obj/famlinkd.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/famlinkctl: $(B)/obj/ctl/famlinkctl.o $(LIB)
+$(B)/famlinkctl: $(B)/obj/famlinkctl.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/obj/tests/%.o: tests/unit/%.c

@@ -127,6 +127,8 @@ section_kind(load_t *L, const char *name)
 	for (size_t i = 0; i < sizeof(sect_names) / sizeof(sect_names[0]); i++)
 		if (strcmp(name, sect_names[i].name) == 0)
 			return sect_names[i].kind;
+	if (strncmp(name, "adapter ", 8) == 0)
+		return SECT_ADAPTER;
 	if (strncmp(name, "peer", 4) == 0 && (name[4] == '\0' || name[4] == ' ')) {
 		if (name[4] == ' ' && confval_municipality_id(name + 5))
 			return SECT_PEER;
@@ -135,7 +137,8 @@ section_kind(load_t *L, const char *name)
 		return SECT_NONE;
 	}
 	cfg_problem(L, L->lineno, "unknown section [%.60s] (known: node, listen, "
-	    "peer municipality:NNNN, hub, delivery, pool, deadlines, retention)", name);
+	    "peer municipality:NNNN, hub, delivery, pool, deadlines, retention, adapter NAME)",
+	    name);
 	return SECT_NONE;
 }
 
@@ -168,6 +171,8 @@ begin_section(load_t *L, const char *name)
 	s->line = L->lineno;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	if (kind == SECT_PEER && add_peer(L, name + 5, L->lineno, &s->peer) != 0)
+		return;
+	if (kind == SECT_ADAPTER && cfg_adapter_section(L, name + 8, &s->adapter) != 0)
 		return;
 	L->cur = (long)L->nsects++;
 }
@@ -300,6 +305,10 @@ on_key(void *user, const char *section, const char *name, const char *value)
 		return 1;
 	}
 	s = &L->sects[L->cur];
+	if (s->kind == SECT_ADAPTER) {
+		cfg_adapter_key(L, s->adapter, name, value);
+		return 1;
+	}
 	if ((k = find_keydef(s->kind, name)) == NULL) {
 		known_keys(s->kind, known, sizeof(known));
 		cfg_problem(L, L->lineno, "unknown key \"%.60s\" in [%s] (known: %s)", name,
@@ -447,6 +456,7 @@ config_free(config_t **cfg)
 		return;
 	explicit_bzero((*cfg)->secret_key, sizeof((*cfg)->secret_key));
 	free((*cfg)->peers);
+	free((*cfg)->adapters);
 	free(*cfg);
 	*cfg = NULL;
 }

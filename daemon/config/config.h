@@ -44,6 +44,51 @@ typedef struct peer_conf {
 	int line;                    /* where its [peer ...] section starts */
 } peer_conf_t;
 
+/*
+ * Backends (the adapters to local systems) bring their own keys, as
+ * OpenSMTPD's table backends do: a section [adapter NAME] has the key
+ * `type` and then the keys its type declares, each checked with FILE:LINE
+ * like every other key. The types come from above (adapters/), handed to
+ * config_set_backends() before config_load(); several sections may use one
+ * type.
+ */
+typedef enum {
+	BACKEND_TEXT = 1,    /* one line of text */
+	BACKEND_PATH,        /* an absolute path, or one relative to the config file's folder */
+	BACKEND_URL,         /* http:// or https:// */
+	BACKEND_DURATION,    /* "500ms", "5s", "2m", "1h" */
+	BACKEND_COUNT,       /* a whole number from 1 */
+	BACKEND_YES_NO,      /* yes or no */
+} backend_value_t;
+
+typedef struct backend_key {
+	const char *name;
+	backend_value_t type;
+	bool required;
+} backend_key_t;
+
+typedef struct backend_type {
+	const char *name;                /* the value of `type` */
+	const backend_key_t *keys;       /* ended by {NULL} */
+} backend_type_t;
+
+#define ADAPTER_VALUES_MAX 24
+
+/* One [adapter NAME] section as loaded: its type and its keys' values (as
+ * written, checked; paths made absolute). */
+typedef struct adapter_conf {
+	char name[65];
+	const backend_type_t *type;      /* NULL until a known `type` is read */
+	int line;                        /* of its [adapter NAME] */
+	int type_line;                   /* of its `type`, 0 if none */
+	size_t nvalues;
+	struct adapter_value {
+		char key[64];
+		char value[4096];
+		int line;
+	} values[ADAPTER_VALUES_MAX];
+} adapter_conf_t;
+
 typedef struct config {
 	char path[4096];                     /* as given to config_load() */
 	node_role_t role;
@@ -85,6 +130,8 @@ typedef struct config {
 	unsigned heartbeat_timeout_ms;       /* [15000] */
 	unsigned keepalive_ms;               /* [30000] Hello interval from a municipality */
 	size_t max_message_size;             /* [33554432] bytes, ZMQ_MAXMSGSIZE */
+	adapter_conf_t *adapters;            /* [adapter NAME] sections, in file order */
+	size_t nadapters;
 } config_t;
 
 /* Each line is "FILE:LINE: message", sorted by LINE (stable). */
@@ -111,6 +158,14 @@ void config_set_defaults(config_t *c);
 
 /* Wipes the secret key, frees, sets *cfg = NULL; no-op on NULL or *cfg NULL. */
 void config_free(config_t **cfg);
+
+/* The adapter types [adapter NAME] sections may name (borrowed for as
+ * long as configs are loaded). Until it is called, none. */
+void config_set_backends(const backend_type_t *const *types, size_t n);
+
+/* An adapter's value of key, or NULL when the file does not set it.
+ * Borrowed: valid until config_free(). */
+const char *adapter_conf_value(const adapter_conf_t *a, const char *key);
 
 /* The allowlist entry, or NULL. Borrowed: valid until config_free(). */
 const peer_conf_t *config_find_peer(const config_t *cfg, const char *node_id);

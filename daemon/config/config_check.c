@@ -215,4 +215,5 @@ cfg_validate(load_t *L)
 		check_municipality(L);
 	}
 	check_delivery(L);
+	cfg_adapters_check(L);
 }

@@ -15,7 +15,7 @@
 
 typedef enum {
 	SECT_NONE, SECT_NODE, SECT_LISTEN, SECT_PEER, SECT_HUB, SECT_DELIVERY,
-	SECT_POOL, SECT_DEADLINES, SECT_RETENTION,
+	SECT_POOL, SECT_DEADLINES, SECT_RETENTION, SECT_ADAPTER,
 } sect_kind_t;
 
 /* How a value is checked and stored (config_value.c). */
@@ -57,6 +57,7 @@ typedef struct sect {
 	char name[80];
 	int line;
 	size_t peer;           /* SECT_PEER: index into cfg->peers */
+	size_t adapter;        /* SECT_ADAPTER: index into cfg->adapters */
 	seen_key_t keys[SECT_MAX_KEYS];
 	size_t nkeys;
 } sect_t;
@@ -98,6 +99,12 @@ int cfg_seen_line(const sect_t *s, const char *key);   /* 0: not in s (or s NULL
 
 /* config_value.c: checks value and stores it in field (at k->off). */
 void cfg_set_value(load_t *L, const keydef_t *k, void *field, const char *value);
+
+/* config_backend.c: [adapter NAME] sections, their keys kept as read and
+ * checked against their type once the file is in (cfg_adapters_check). */
+int cfg_adapter_section(load_t *L, const char *name, size_t *index);
+void cfg_adapter_key(load_t *L, size_t index, const char *key, const char *value);
+void cfg_adapters_check(load_t *L);
 
 /* config_check.c: problems that only the whole file shows. */
 void cfg_validate(load_t *L);

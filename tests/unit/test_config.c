@@ -497,6 +497,70 @@ test_relative_paths(void **state)
 	assert_non_null(f->cfg);
 }
 
+/* ---- [adapter NAME]: a backend's own keys ------------------------------ */
+
+/* A backend as the adapters above declare one: its keys, some required. */
+static const backend_key_t drop_keys[] = {
+	{"folder", BACKEND_PATH, true}, {"poll", BACKEND_DURATION, false},
+	{"url", BACKEND_URL, false}, {"batch", BACKEND_COUNT, false},
+	{"fsync", BACKEND_YES_NO, false}, {NULL, 0, false},
+};
+static const backend_type_t drop_type = {"drop", drop_keys};
+static const backend_type_t *const test_backends[] = {&drop_type};
+
+static void
+test_adapter_sections(void **state)
+{
+	fixture_t *f = *state;
+	const adapter_conf_t *a;
+
+	/* No backend registered: every type is unknown, and says so. */
+	config_set_backends(NULL, 0);
+	write_conf(f, "hub.conf", hub_base, "[adapter in]\ntype = drop\nfolder = /tmp\n");
+	load_fails(f, 1);
+	problem_at(f, 0, 13, "type = drop: no such adapter type (known: none in this build)");
+
+	/* Registered: two adapters of one type, each with its own keys; a
+	 * relative path is taken from the file's folder. */
+	config_set_backends(test_backends, 1);
+	write_conf(f, "hub.conf", hub_base, "[adapter in]\ntype = drop\nfolder = /tmp\n"
+	    "poll = 5s\n[adapter out]\nfolder = spool/out\ntype = drop\nfsync = yes\n");
+	load_ok(f);
+	assert_int_equal(f->cfg->nadapters, 2);
+	a = &f->cfg->adapters[0];
+	assert_string_equal(a->name, "in");
+	assert_ptr_equal(a->type, &drop_type);
+	assert_string_equal(adapter_conf_value(a, "folder"), "/tmp");
+	assert_string_equal(adapter_conf_value(a, "poll"), "5s");
+	assert_null(adapter_conf_value(a, "url"));
+	a = &f->cfg->adapters[1];
+	assert_string_equal(a->name, "out");
+	assert_non_null(strstr(adapter_conf_value(a, "folder"), "/spool/out"));
+	assert_int_equal(adapter_conf_value(a, "folder")[0], '/');
+
+	/* Every problem at its line: unknown key, bad values, a missing
+	 * required key and a missing type at the section, a duplicate, a bad
+	 * name, an unknown type. */
+	write_conf(f, "hub.conf", hub_base, "[adapter in]\ntype = drop\ncolour = blue\n"
+	    "poll = soon\nurl = ftp://x\nbatch = 0\nfsync = maybe\n"
+	    "[adapter out]\nfolder = /tmp\n[adapter twice]\ntype = drop\nfolder = /a\n"
+	    "folder = /b\ntype = drop\n[adapter ../etc]\n[adapter x]\ntype = ftp\n");
+	load_fails(f, 11);
+	problem_at(f, 0, 12, "[adapter in]: folder is required for type drop");
+	problem_at(f, 1, 14, "unknown key \"colour\" in [adapter in] of type drop (known: type,"
+	    " folder, poll, url, batch, fsync)");
+	problem_at(f, 2, 15, "poll = soon: not a duration");
+	problem_at(f, 3, 16, "url = ftp://x: not an http:// or https:// URL");
+	problem_at(f, 4, 17, "batch = 0: not a whole number from 1");
+	problem_at(f, 5, 18, "fsync = maybe: expected yes or no");
+	problem_at(f, 6, 19, "[adapter out]: type is required (known: drop)");
+	problem_at(f, 7, 24, "duplicate key folder (first at line 23)");
+	problem_at(f, 8, 25, "duplicate key type (first at line 22)");
+	problem_at(f, 9, 26, "[adapter ../etc]: an adapter's name is 1 to 64 of");
+	problem_at(f, 10, 28, "type = ftp: no such adapter type (known: drop)");
+	config_set_backends(NULL, 0);
+}
+
 /* ---- problems ---------------------------------------------------------- */
 
 static void
@@ -1246,6 +1310,7 @@ main(void)
 		T(test_many_problems_at_once),
 		T(test_missing_config_file),
 		T(test_report_language),
+		T(test_adapter_sections),
 		cmocka_unit_test(test_free_is_safe),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_sizes),

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "adapter.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -148,6 +149,11 @@ main(int argc, char **argv)
 	node_t *node;
 	err_t err = {0};
 	int c, rc;
+	size_t ntypes;
+	const backend_type_t *const *types = adapter_backends(&ntypes);
+
+	/* The adapters' own config keys, for every config this process loads. */
+	config_set_backends(types, ntypes);
 
 	/* The store, its WAL and shm, the marker, the lock and the wake socket
 	 * hold or lead to personal data: the service user's alone. */

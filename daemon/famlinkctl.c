@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "adapter.h"
 #include "config.h"
 #include "clock.h"
 #include "ctl.h"
@@ -628,6 +629,11 @@ main(int argc, char **argv)
 	ctl_opts_t o = {0};
 	bool want_help = false;
 	int rc;
+	size_t ntypes;
+	const backend_type_t *const *types = adapter_backends(&ntypes);
+
+	/* The adapters' own config keys, for every config this process loads. */
+	config_set_backends(types, ntypes);
 
 	/* What famlinkctl creates (send may make the store, reset-store a new
 	 * one) is the service user's alone, as famlinkd's files are. keygen
