@@ -235,13 +235,21 @@ scratch_open(char *dir, size_t len)
 	store_t *store;
 	err_t err;
 
-	snprintf(dir, len, "%s/famlinkctl-dry-run.XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
+	if ((size_t)snprintf(dir, len, "%s/famlinkctl-dry-run.XXXXXX", tmp != NULL && *tmp ? tmp
+	    : "/tmp") >= len) {
+		fprintf(stderr, "famlinkctl: TMPDIR is too long for a dry run's scratch store\n");
+		dir[0] = '\0';
+		return NULL;
+	}
 	if (mkdtemp(dir) == NULL) {
 		fprintf(stderr, "famlinkctl: %s: %s\n", dir, strerror(errno));
 		dir[0] = '\0';
 		return NULL;
 	}
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_FILE);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, STORE_FILE) >= sizeof(path)) {
+		fprintf(stderr, "famlinkctl: %s: path too long\n", dir);
+		return NULL;
+	}
 	if ((store = store_open(path, false, &err)) == NULL)
 		fprintf(stderr, "famlinkctl: %s\n", err.msg);
 	return store;
@@ -256,7 +264,8 @@ scratch_remove(const char *dir)
 	if (dir[0] == '\0')
 		return;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, files[i]) >= sizeof(path))
+			continue;   /* scratch_open() made none such */
 		if (unlink(path) != 0 && errno != ENOENT)
 			fprintf(stderr, "famlinkctl: %s: %s\n", path, strerror(errno));
 	}
