@@ -29,11 +29,11 @@ enum {
 	OPT_JSON = 1, OPT_ALL = 2, OPT_FORCE = 4, OPT_YES = 8, OPT_OVERRIDE = 16,
 	OPT_PASSED_ON = 32, OPT_OVERDUE = 64, OPT_STATE = 128, OPT_MUNICIPALITY = 256,
 	OPT_FROM = 512, OPT_TO = 1024, OPT_FORMAT = 2048, OPT_WAITING = 4096, OPT_LANG = 8192,
-	OPT_DRY_RUN = 16384,
+	OPT_DRY_RUN = 16384, OPT_REFERRAL = 32768, OPT_SINCE = 65536, OPT_CONTENT = 131072,
 };
 /* getopt_long's values of the long-only options. */
 enum { LO_OVERRIDE = 256, LO_PASSED_ON, LO_OVERDUE, LO_STATE, LO_MUNICIPALITY, LO_FROM, LO_TO,
-	LO_FORMAT, LO_WAITING, LO_LANG, LO_DRY_RUN };
+	LO_FORMAT, LO_WAITING, LO_LANG, LO_DRY_RUN, LO_REFERRAL, LO_SINCE, LO_CONTENT };
 
 /* Which check of the store a verb needs before it runs (ctl_check_store):
  * the same famlinkd makes at start, so that no verb reads or fills a
@@ -69,6 +69,8 @@ static int run_proposals(const config_t *cfg, const ctl_opts_t *o, int argc, cha
 static int run_deadlines(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_report(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_notifications(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_inbox(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_show(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 
 /* What the routine's listings say of times, in each verb's help. */
 #define ROUTINE_TIMES \
@@ -237,6 +239,52 @@ static const verb_t verbs[] = {
 		OPT_JSON | OPT_ALL | OPT_MUNICIPALITY, 0, 0, true, true, run_notifications, CHECK_READ,
 	},
 	{
+		"inbox", "[--referral ID] [--since DATE] [--json]", "the messages that arrived",
+		"Lists the messages this node received (the inbox), oldest first: message\n"
+		"id, body type (referral, referral_ack, family_consent, ...), sender,\n"
+		"referral id, when the sender made it and when it arrived here. Metadata\n"
+		"only, never content: famlinkctl show ID prints a message's body.\n"
+		"Times are Swedish local time (YYYY-MM-DD HH:MM); with --json, instants are\n"
+		"ISO-8601 UTC (2026-11-30T10:15:00Z). Reads the store; famlinkd may run or\n"
+		"not.\n",
+		"  --referral ID        only the messages of referral ID\n"
+		"  --since DATE         only those that arrived on or after DATE, a Swedish\n"
+		"                       local date (YYYY-MM-DD)\n"
+		"  --json               a JSON array instead of the table\n",
+		"the config has problems, or the store cannot be read",
+		"famlinkctl --config /etc/famlink/famlinkd.conf inbox --since 2026-11-01",
+		OPT_JSON | OPT_REFERRAL | OPT_SINCE, 0, 0, true, true, run_inbox, CHECK_READ,
+	},
+	{
+		"show", "[--content] [--json] MESSAGE_ID", "one message, received or sent, and its body",
+		"Finds MESSAGE_ID in the inbox (received) or the outbox (sent) and prints\n"
+		"its metadata: id, direction, body type, sender, recipient, referral id and\n"
+		"the referral's state here, sequence, times (made; received, or delivered:\n"
+		"the peer's Receipt), for a sent message its state (queued, sent,\n"
+		"delivered, dead) and for a dead letter the peer's code and reason, and for\n"
+		"a received one the hand-over to the local system (not handed over: no\n"
+		"adapter). Then the body in protobuf's JSON mapping, as famlinkctl send\n"
+		"takes it (a ReferralRejected's reason and explanation, a FamilyConsent's\n"
+		"contact details, ...).\n"
+		"\n"
+		"The body is personal data. At a municipality it is shown; at the hub only\n"
+		"with --content (without, show says how to ask). Each time a body is\n"
+		"shown, an audit row (event view: the message id, peer, body type and the\n"
+		"Unix user who asked; never the content) is written first; if it cannot be\n"
+		"written, the body is not shown. A message whose referral was closed and\n"
+		"emptied by retention has metadata only, and show says so. Times are\n"
+		"Swedish local time; with --json, ISO-8601 UTC. Run it as the service user.\n",
+		"  --content            (hub) show the body too; audited\n"
+		"  --json               one JSON object: the metadata, and \"body\" (the JSON\n"
+		"                       mapping, or null when not shown)\n",
+		"no message MESSAGE_ID in this node's store, the audit row\n"
+		"            could not be written (the body is not shown), the stored\n"
+		"            message does not unpack, the config has problems, or the\n"
+		"            store cannot be read",
+		"famlinkctl --config /etc/famlink/famlinkd.conf show 01KB8Z3V9N2X4Q5R6S7T8V9W0X",
+		OPT_JSON | OPT_CONTENT, 1, 1, true, true, run_show, CHECK_READ,
+	},
+	{
 		"report", "meeting --municipality CODE [--from DATE] [--to DATE] [--format F]\n"
 		"       [--lang L]",
 		"the samverkansmöte report of a municipality",
@@ -369,7 +417,8 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 		{OPT_PASSED_ON, "--passed-on"}, {OPT_OVERDUE, "--overdue"}, {OPT_STATE, "--state"},
 		{OPT_MUNICIPALITY, "--municipality"}, {OPT_FROM, "--from"}, {OPT_TO, "--to"},
 		{OPT_FORMAT, "--format"}, {OPT_WAITING, "--waiting"}, {OPT_LANG, "--lang"},
-		{OPT_DRY_RUN, "--dry-run"},
+		{OPT_DRY_RUN, "--dry-run"}, {OPT_REFERRAL, "--referral"}, {OPT_SINCE, "--since"},
+		{OPT_CONTENT, "--content"},
 	};
 	unsigned given = (o->json ? OPT_JSON : 0) | (o->all ? OPT_ALL : 0) |
 	    (o->force ? OPT_FORCE : 0) | (o->yes ? OPT_YES : 0) |
@@ -377,7 +426,9 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 	    (o->overdue ? OPT_OVERDUE : 0) | (o->state ? OPT_STATE : 0) |
 	    (o->municipality ? OPT_MUNICIPALITY : 0) | (o->from ? OPT_FROM : 0) |
 	    (o->to ? OPT_TO : 0) | (o->format ? OPT_FORMAT : 0) | (o->waiting ? OPT_WAITING : 0) |
-	    (o->lang ? OPT_LANG : 0) | (o->dry_run ? OPT_DRY_RUN : 0);
+	    (o->lang ? OPT_LANG : 0) | (o->dry_run ? OPT_DRY_RUN : 0) |
+	    (o->referral ? OPT_REFERRAL : 0) | (o->since ? OPT_SINCE : 0) |
+	    (o->content ? OPT_CONTENT : 0);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((given & names[i].bit) && !(v->opts & names[i].bit)) {
@@ -497,6 +548,21 @@ run_notifications(const config_t *cfg, const ctl_opts_t *o, int argc, char **arg
 	return ctl_notifications(cfg, o);
 }
 
+static int
+run_inbox(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return ctl_inbox(cfg, o);
+}
+
+static int
+run_show(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	return ctl_show(cfg, o, argv[0]);
+}
+
 /* Its one operand, "meeting", is checked by ctl_check_values(). */
 static int
 run_report(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
@@ -590,6 +656,9 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		{"waiting", no_argument, NULL, LO_WAITING},
 		{"lang", required_argument, NULL, LO_LANG},
 		{"dry-run", no_argument, NULL, LO_DRY_RUN},
+		{"referral", required_argument, NULL, LO_REFERRAL},
+		{"since", required_argument, NULL, LO_SINCE},
+		{"content", no_argument, NULL, LO_CONTENT},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
@@ -613,6 +682,9 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		case LO_WAITING: o->waiting = true; break;
 		case LO_LANG: o->lang = optarg; break;
 		case LO_DRY_RUN: o->dry_run = true; break;
+		case LO_REFERRAL: o->referral = optarg; break;
+		case LO_SINCE: o->since = optarg; break;
+		case LO_CONTENT: o->content = true; break;
 		case 'h': *want_help = true; break;
 		case 'V': printf("famlinkctl %s\n", FAMLINK_VERSION); return CTL_OK;
 		default: usage(stderr); return CTL_USAGE;

@@ -7,6 +7,7 @@
 #define FAMLINK_CTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "calendar.h"
 #include "config.h"
@@ -19,7 +20,7 @@ typedef enum ctl_exit {
 	CTL_USAGE = 2,     /* unknown verb or option, wrong arguments, reset-store
 	                    * without --yes, a bad FAMLINK_CLOCK_OFFSET */
 	CTL_NO_STORE = 3,  /* a verb that only reads the store (status, queue, referrals, proposals,
-	                    * families, deadlines, notifications, report): famlinkd
+	                    * families, deadlines, notifications, report, inbox, show): famlinkd
 	                    * has not made the store yet */
 	/* The store is refused (store_fault_t; famlinkd exits with the same). */
 	CTL_STORE_LOST = 4,     /* famlink.id says there was one: missing, empty, replaced */
@@ -37,17 +38,21 @@ typedef struct ctl_opts {
 	bool passed_on;        /* families --passed-on: only families still held */
 	bool overdue;          /* deadlines --overdue: only those due by now */
 	bool waiting;          /* proposals --waiting: only those the municipality must answer */
+	bool content;          /* show --content: the body at the hub too (audited) */
 	/* Options with a value, as given (NULL: not given). */
 	const char *state;         /* referrals --state NAME */
 	const char *municipality;  /* --municipality 0180 | municipality:0180 */
 	const char *from, *to;     /* report --from, --to: YYYY-MM-DD */
 	const char *format;        /* report --format text|csv|json|html */
 	const char *lang;          /* report --lang sv|en */
+	const char *referral;      /* inbox --referral ID */
+	const char *since;         /* inbox --since YYYY-MM-DD */
 	/* Filled in by ctl_check_values() from the above. */
 	char municipality_id[65];  /* "municipality:0180", or "" */
 	cal_date_t from_date, to_date;   /* report: --from, --to or their defaults */
 	int format_id;             /* meeting_format_t (ctl_meeting.h) */
 	int lang_id;               /* report_lang_t of --lang, when given (report_words.h) */
+	int64_t since_ms;          /* inbox: local midnight starting --since, 0 = all */
 	/* Set by famlinkctl's store check: send --dry-run before famlinkd made
 	 * the store (it then checks against an empty one of its own). */
 	bool no_store;
@@ -66,6 +71,12 @@ int ctl_families(const config_t *cfg, const ctl_opts_t *o);
 int ctl_proposals(const config_t *cfg, const ctl_opts_t *o);
 int ctl_deadlines(const config_t *cfg, const ctl_opts_t *o);
 int ctl_notifications(const config_t *cfg, const ctl_opts_t *o);
+/* The messages (ctl_show.c): `famlinkctl inbox`, what arrived, metadata
+ * only; `famlinkctl show ID`, one message of the inbox or the outbox with
+ * its body, shown only after an audit row recording who asked is written
+ * (at the hub only with o->content). */
+int ctl_inbox(const config_t *cfg, const ctl_opts_t *o);
+int ctl_show(const config_t *cfg, const ctl_opts_t *o, const char *message_id);
 /* `famlinkctl report meeting`: the report of o->municipality_id from
  * o->from_date to o->to_date in o->format_id, as ctl_check_values() set
  * them; its text and html in o->lang_id if --lang was given, else in the

@@ -113,6 +113,23 @@ local_time_of_day(int64_t t, cal_date_t d)
 }
 
 const char *
+report_local_time(int64_t ms, char buf[REPORT_TIME_LEN])
+{
+	cal_date_t d;
+	int64_t tod;
+	char date[11];
+
+	if (ms == 0)
+		return "-";
+	d = calendar_local_date(ms);
+	tod = local_time_of_day(ms, d);
+	calendar_format_date(d, date);
+	snprintf(buf, REPORT_TIME_LEN, "%s %02d:%02d", date, (int)(tod / 3600000),
+	    (int)(tod / 60000 % 60));
+	return buf;
+}
+
+const char *
 report_due_time(int64_t due, char buf[REPORT_TIME_LEN])
 {
 	cal_date_t d = calendar_local_date(due);

@@ -35,6 +35,9 @@ const char *report_due_date(int64_t due, char buf[11]);
 /* "2026-11-30 24:00" (a due instant at local midnight ends the day before),
  * "2026-11-30 14:30": Swedish local time. */
 const char *report_due_time(int64_t due, char buf[REPORT_TIME_LEN]);
+/* "2026-11-30 14:30": the Swedish local date and wall-clock time of ms
+ * (00:00 at midnight, unlike report_due_time()); "-" for 0. */
+const char *report_local_time(int64_t ms, char buf[REPORT_TIME_LEN]);
 /* The local date `days` days after (days > 0) or before d. */
 cal_date_t report_date_add(cal_date_t d, int days);
 /* An age an operator reads at a glance: "3.2s", "14m", "2h", "3d"; "-" for

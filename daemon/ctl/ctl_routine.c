@@ -125,6 +125,17 @@ ctl_check_values(const char *verb, ctl_opts_t *o, int argc, char **argv)
 	if (o->municipality != NULL &&
 	    parse_municipality(verb, o->municipality, o->municipality_id) != 0)
 		return -1;
+	if (o->referral != NULL && (strlen(o->referral) > 64 || !validate_id(o->referral))) {
+		fprintf(stderr, "famlinkctl %s: --referral: not a referral id (up to 64 of"
+		    " A-Z a-z 0-9 . _ : -)\n", verb);
+		return -1;
+	}
+	if (o->since != NULL) {
+		cal_date_t d;
+		if (parse_date(verb, "--since", o->since, &d) != 0)
+			return -1;
+		o->since_ms = calendar_local_midnight(d);
+	}
 	if (strcmp(verb, "report") == 0)
 		return check_report(o, argc, argv);
 	return 0;

@@ -18,6 +18,7 @@
 #define AUDIT_OP        "op"         /* operator action */
 #define AUDIT_SKIP      "skip"       /* a peer's Hello moved a channel past sequences never applied here */
 #define AUDIT_PURGE     "purge"      /* retention emptied a closed referral's stored messages */
+#define AUDIT_VIEW      "view"       /* famlinkctl show printed a message's body (detail: who) */
 
 /* Any argument but store and event may be NULL/0. detail is machine text
  * (a code's explanation, a field path), never message content. */

@@ -438,6 +438,16 @@ json_int_at(json_t *obj, const char *key)
 	return (long)json_integer_value(v);
 }
 
+const char *
+json_str_at(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	if (s == NULL)
+		fail_msg("no string %s in %s", key, json_dumps(obj, JSON_COMPACT));
+	return s;
+}
+
 void
 write_referral_json(const char *path, const char *referral_id)
 {

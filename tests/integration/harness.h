@@ -79,6 +79,8 @@ struct json_t *ctl_json(node_proc_t *n, const char *const *args);
 /* The integer at key in obj (a JSON object); fails the test if there is
  * none. */
 long json_int_at(struct json_t *obj, const char *key);
+/* The string at key in obj; fails the test if there is none. */
+const char *json_str_at(struct json_t *obj, const char *key);
 
 /* Moves the clock of every daemon and famlinkctl started from now on
  * (FAMLINK_CLOCK_OFFSET, whole seconds) so that it reads `at` (Unix ms)

@@ -48,16 +48,6 @@ run_json(node_proc_t *n, const char *const *args)
 	return j;
 }
 
-static const char *
-str_at(json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	if (s == NULL)
-		fail_msg("no string %s in %s", key, json_dumps(obj, JSON_COMPACT));
-	return s;
-}
-
 static long
 int_at(json_t *obj, const char *key)
 {
@@ -150,23 +140,23 @@ check_waiting(node_proc_t *m)
 
 	assert_int_equal(json_array_size(j), 1);
 	r = json_array_get(j, 0);
-	assert_string_equal(str_at(r, "owner"), "municipality:0101");
-	assert_string_equal(str_at(r, "referralId"), RID);
-	assert_string_equal(str_at(r, "kind"), "foster_home");
-	assert_string_equal(str_at(r, "state"), "submitted");
-	assert_string_equal(str_at(json_object_get(r, "nextDeadline"), "kind"), "acknowledge");
+	assert_string_equal(json_str_at(r, "owner"), "municipality:0101");
+	assert_string_equal(json_str_at(r, "referralId"), RID);
+	assert_string_equal(json_str_at(r, "kind"), "foster_home");
+	assert_string_equal(json_str_at(r, "state"), "submitted");
+	assert_string_equal(json_str_at(json_object_get(r, "nextDeadline"), "kind"), "acknowledge");
 	json_decref(j);
 	j = run_json(m, dls);
 	assert_int_equal(json_array_size(j), 1);
 	d = json_array_get(j, 0);
-	assert_string_equal(str_at(d, "kind"), "acknowledge");
-	assert_string_equal(str_at(d, "actor"), "pool");
-	assert_string_equal(str_at(d, "referralId"), RID);
-	assert_string_equal(str_at(d, "state"), "open");
+	assert_string_equal(json_str_at(d, "kind"), "acknowledge");
+	assert_string_equal(json_str_at(d, "actor"), "pool");
+	assert_string_equal(json_str_at(d, "referralId"), RID);
+	assert_string_equal(json_str_at(d, "state"), "open");
 	assert_true(json_is_null(json_object_get(d, "proposalId")));
-	assert_non_null(strstr(str_at(d, "dueAt"), "Z"));
+	assert_non_null(strstr(json_str_at(d, "dueAt"), "Z"));
 	/* 1 working day after Wednesday 4 March 10:00: Thursday 5 March. */
-	assert_string_equal(str_at(d, "dueDate"), "2026-03-05");
+	assert_string_equal(json_str_at(d, "dueDate"), "2026-03-05");
 	/* The 2-working-day lead reaches back before the start: no reminder,
 	 * so no reminder time (its other absent times are null too). */
 	assert_true(json_is_null(json_object_get(d, "remindAt")));
@@ -195,9 +185,9 @@ check_overdue(node_proc_t *m, int64_t sent)
 	j = run_json(m, late);
 	assert_int_equal(json_array_size(j), 1);
 	d = json_array_get(j, 0);
-	assert_string_equal(str_at(d, "state"), "overdue");
+	assert_string_equal(json_str_at(d, "state"), "overdue");
 	assert_int_equal(int_at(d, "overdueWorkingDays"), 6);
-	assert_string_equal(str_at(d, "dueDate"), "2026-03-05");
+	assert_string_equal(json_str_at(d, "dueDate"), "2026-03-05");
 	json_decref(j);
 	run(m, 0, out, table);
 	assert_non_null(strstr(out, RID));
@@ -226,8 +216,8 @@ check_acked(cluster_t *c)
 		node_proc_t *n = side ? &c->hub : &c->muni[0];
 		j = run_json(n, refs);
 		assert_int_equal(json_array_size(j), 1);
-		assert_string_equal(str_at(json_array_get(j, 0), "owner"), "municipality:0101");
-		assert_string_equal(str_at(json_array_get(j, 0), "referralId"), RID);
+		assert_string_equal(json_str_at(json_array_get(j, 0), "owner"), "municipality:0101");
+		assert_string_equal(json_str_at(json_array_get(j, 0), "referralId"), RID);
 		json_decref(j);
 		j = run_json(n, none);
 		assert_int_equal(json_array_size(j), 0);
@@ -250,12 +240,12 @@ check_report_json(node_proc_t *hub)
 	    "--format", "json", NULL};
 	json_t *j = run_json(hub, args), *k, *r;
 
-	assert_string_equal(str_at(j, "municipality"), "municipality:0101");
-	assert_string_equal(str_at(j, "nodeId"), "pool:test");
+	assert_string_equal(json_str_at(j, "municipality"), "municipality:0101");
+	assert_string_equal(json_str_at(j, "nodeId"), "pool:test");
 	assert_int_equal(json_array_size(json_object_get(j, "openReferrals")), 1);
 	r = json_array_get(json_object_get(j, "openReferrals"), 0);
-	assert_string_equal(str_at(r, "referralId"), RID);
-	assert_string_equal(str_at(r, "state"), "acknowledged");
+	assert_string_equal(json_str_at(r, "referralId"), RID);
+	assert_string_equal(json_str_at(r, "state"), "acknowledged");
 	assert_int_equal(int_at(r, "ageDays"), 0);
 	k = json_object_get(j, "counts");
 	assert_int_equal(int_at(k, "referralsReceived"), 1);
@@ -350,11 +340,11 @@ check_family(cluster_t *c)
 
 	assert_int_equal(json_array_size(j), 1);
 	f = json_array_get(j, 0);
-	assert_string_equal(str_at(f, "familyReference"), "FH-0042");
-	assert_string_equal(str_at(f, "municipality"), "municipality:0101");
-	assert_string_equal(str_at(f, "proposalId"), "P1");
-	assert_string_equal(str_at(f, "state"), "status_reported");
-	assert_string_equal(str_at(f, "lastStatus"), "investigating");
+	assert_string_equal(json_str_at(f, "familyReference"), "FH-0042");
+	assert_string_equal(json_str_at(f, "municipality"), "municipality:0101");
+	assert_string_equal(json_str_at(f, "proposalId"), "P1");
+	assert_string_equal(json_str_at(f, "state"), "status_reported");
+	assert_string_equal(json_str_at(f, "lastStatus"), "investigating");
 	assert_true(json_is_true(json_object_get(f, "held")));
 	assert_true(json_is_null(json_object_get(f, "ended")));
 	json_decref(j);
@@ -364,9 +354,9 @@ check_family(cluster_t *c)
 	assert_null(strstr(out, "070-1234567"));
 	j = run_json(&c->hub, dls);   /* the next status report, the municipality's to give */
 	assert_true(json_array_size(j) >= 1);
-	assert_string_equal(str_at(json_array_get(j, 0), "actor"), "municipality:0101");
+	assert_string_equal(json_str_at(json_array_get(j, 0), "actor"), "municipality:0101");
 	/* 21 days ahead: a reminder 2 working days before it, to come. */
-	assert_non_null(strstr(str_at(json_array_get(j, 0), "remindAt"), "Z"));
+	assert_non_null(strstr(json_str_at(json_array_get(j, 0), "remindAt"), "Z"));
 	json_decref(j);
 	j = run_json(&c->hub, rep);
 	assert_int_equal(json_array_size(json_object_get(j, "familiesPassedOn")), 1);
