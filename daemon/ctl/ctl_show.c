@@ -160,8 +160,15 @@ hand_over(const message_row_t *r)
 	return r->received ? "not handed over: no adapter" : "not reported by the recipient";
 }
 
+/* What is shown of a message beyond its row: its body as famlinkctl send
+ * takes it, and what in it this version did not understand. */
+typedef struct shown {
+	json_t *body;      /* NULL unless shown */
+	json_t *unknown;   /* codec_unknown_fields(): [] when none; NULL unless shown */
+} shown_t;
+
 static json_t *
-show_json(const config_t *cfg, const message_row_t *r, show_content_t c, json_t *body)
+show_json(const config_t *cfg, const message_row_t *r, show_content_t c, const shown_t *sh)
 {
 	json_t *j = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "messageId", report_json_str(r->message_id),
@@ -185,7 +192,9 @@ show_json(const config_t *cfg, const message_row_t *r, show_content_t c, json_t 
 	}
 	json_object_set_new(j, "handOver", json_string(hand_over(r)));
 	json_object_set_new(j, "content", json_string(content_names[c]));
-	json_object_set_new(j, "body", body != NULL ? json_incref(body) : json_null());
+	json_object_set_new(j, "body", sh->body != NULL ? json_incref(sh->body) : json_null());
+	json_object_set_new(j, "unknownFields", sh->unknown != NULL ? json_incref(sh->unknown)
+	    : json_null());
 	return j;
 }
 
@@ -206,8 +215,29 @@ show_time(const char *label, int64_t ms)
 	show_line(label, ms != 0 ? v : "-");
 }
 
+/* Fields a newer peer sent that this version does not know: said, with
+ * their bytes, never dropped in silence. */
 static void
-show_text(const config_t *cfg, const message_row_t *r, show_content_t c, json_t *body)
+show_unknown(const json_t *unknown)
+{
+	size_t i;
+	json_t *u;
+
+	if (json_array_size(unknown) == 0)
+		return;
+	printf("\nnot understood: %zu field(s) this version does not know (sent by a newer"
+	    " peer):\n", json_array_size(unknown));
+	json_array_foreach(unknown, i, u) {
+		const char *path = json_string_value(json_object_get(u, "path"));
+		printf("  %s field %lld (wire type %lld): %s\n", path && *path ? path : "envelope",
+		    (long long)json_integer_value(json_object_get(u, "field")),
+		    (long long)json_integer_value(json_object_get(u, "wireType")),
+		    json_string_value(json_object_get(u, "bytes")));
+	}
+}
+
+static void
+show_text(const config_t *cfg, const message_row_t *r, show_content_t c, const shown_t *sh)
 {
 	char v[700];
 
@@ -243,27 +273,32 @@ show_text(const config_t *cfg, const message_row_t *r, show_content_t c, json_t 
 		    " famlinkctl show --content %s, which is recorded in the audit with your"
 		    " user name)\n", r->message_id);
 	else {
-		char *text = json_dumps(body, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		char *text = json_dumps(sh->body, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		printf("\n%s\n", text != NULL ? text : "{}");
 		free(text);
+		show_unknown(sh->unknown);
 	}
 }
 
 /* ---- show ------------------------------------------------------------------------ */
 
-/* The body of r as JSON into *body (a purged one: NULL): 0, or -1 with the
- * reason printed. */
+/* The body of r as JSON, and the fields it holds that this version does
+ * not know, into *sh (a purged one: NULLs): 0, or -1 with the reason
+ * printed. */
 static int
-decode_body(const message_row_t *r, json_t **body)
+decode_body(const message_row_t *r, shown_t *sh)
 {
 	Famlink__V1__Envelope *env;
-	err_t err;
+	err_t err = {0};
 
-	*body = NULL;
+	sh->body = sh->unknown = NULL;
 	if (r->len == 0)
 		return 0;
 	if ((env = envelope_unpack(r->envelope, r->len, &err)) == NULL ||
-	    (*body = body_json(env, &err)) == NULL) {
+	    (sh->body = body_json(env, &err)) == NULL ||
+	    (sh->unknown = codec_unknown_fields(&env->base)) == NULL) {
+		if (err.msg[0] == '\0')
+			snprintf(err.msg, sizeof(err.msg), "out of memory");
 		fprintf(stderr, "famlinkctl show: %s: the stored message does not read (%s)\n",
 		    r->message_id, err.msg);
 		envelope_free(&env);
@@ -300,7 +335,7 @@ ctl_show(const config_t *cfg, const ctl_opts_t *o, const char *message_id)
 	bool wanted = cfg->role != ROLE_HUB || o->content;
 	message_row_t r = {0};
 	show_content_t c;
-	json_t *body = NULL;
+	shown_t sh = {0};
 	int rc;
 
 	/* Writing the audit row needs the store whole, as famlinkctl send does. */
@@ -310,15 +345,16 @@ ctl_show(const config_t *cfg, const ctl_opts_t *o, const char *message_id)
 		goto out;
 	c = r.len == 0 ? CONTENT_PURGED : wanted ? CONTENT_SHOWN : CONTENT_NOT_ASKED;
 	rc = CTL_ERROR;
-	if (c == CONTENT_SHOWN && (decode_body(&r, &body) != 0 || audit_view(cfg, &r) != 0))
+	if (c == CONTENT_SHOWN && (decode_body(&r, &sh) != 0 || audit_view(cfg, &r) != 0))
 		goto out;
 	if (o->json)
-		report_print_json(show_json(cfg, &r, c, body));
+		report_print_json(show_json(cfg, &r, c, &sh));
 	else
-		show_text(cfg, &r, c, body);
+		show_text(cfg, &r, c, &sh);
 	rc = CTL_OK;
 out:
-	json_decref(body);
+	json_decref(sh.body);
+	json_decref(sh.unknown);
 	store_message_release(&r);
 	return rc;
 }

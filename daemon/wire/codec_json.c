@@ -263,6 +263,76 @@ fail:
 	return NULL;
 }
 
+/* ---- unknown fields --------------------------------------------------- */
+
+static int unknown_walk(const ProtobufCMessage *m, char *path, size_t len, size_t at,
+    json_t *out);
+
+/* The sub-message at path + name (or name[index]), walked. */
+static int
+unknown_sub(const ProtobufCMessage *sub, const ProtobufCFieldDescriptor *f, long index,
+    char *path, size_t len, size_t at, json_t *out)
+{
+	char name[128];
+	int n;
+
+	if (sub == NULL)
+		return 0;
+	fieldpath_json_name(f->name, name, sizeof(name));
+	n = index < 0 ? snprintf(path + at, len - at, "%s%s", at ? "." : "", name)
+	    : snprintf(path + at, len - at, "%s%s[%ld]", at ? "." : "", name, index);
+	if (n < 0 || (size_t)n >= len - at)
+		return 0;   /* deeper than any famlink message: nothing to name */
+	return unknown_walk(sub, path, len, at + (size_t)n, out);
+}
+
+static int
+unknown_walk(const ProtobufCMessage *m, char *path, size_t len, size_t at, json_t *out)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	path[at] = '\0';
+	for (unsigned i = 0; i < m->n_unknown_fields; i++) {
+		const ProtobufCMessageUnknownField *u = &m->unknown_fields[i];
+		ProtobufCBinaryData bd = { u->len, u->data };
+		json_t *b = bytes_to_json(&bd);
+		if (b == NULL || json_array_append_new(out, json_pack("{s:s, s:I, s:i, s:o}", "path",
+		    path, "field", (json_int_t)u->tag, "wireType", (int)u->wire_type, "bytes", b)) < 0)
+			return -1;
+	}
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE || !field_present(m, f))
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)CMEMBER(m, f->quantifier_offset);
+			ProtobufCMessage *const *subs = *(ProtobufCMessage *const *const *)CMEMBER(m,
+			    f->offset);
+			for (size_t j = 0; j < n; j++)
+				if (unknown_sub(subs[j], f, (long)j, path, len, at, out) != 0)
+					return -1;
+		} else if (unknown_sub(*(ProtobufCMessage *const *)CMEMBER(m, f->offset), f, -1,
+		    path, len, at, out) != 0) {
+			return -1;
+		}
+		path[at] = '\0';
+	}
+	return 0;
+}
+
+json_t *
+codec_unknown_fields(const ProtobufCMessage *msg)
+{
+	char path[512];
+	json_t *out = json_array();
+
+	if (out != NULL && unknown_walk(msg, path, sizeof(path), 0, out) != 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
 json_t *
 codec_to_json(const ProtobufCMessage *msg, err_t *err)
 {

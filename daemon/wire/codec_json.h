@@ -26,6 +26,15 @@ enum {
  * sent (msg->unknown_fields) have no JSON form and are left out too. */
 json_t *codec_to_json(const ProtobufCMessage *msg, err_t *err);
 
+/* The unknown fields a newer peer sent, anywhere in msg, which the mapping
+ * above leaves out: a JSON array (empty when there are none) of
+ * {"path": "referral.child" ("" at the top), "field": 12, "wireType": 2,
+ * "bytes": base64 of the field's bytes as on the wire after its tag, for a
+ * length-delimited one its length first}, so
+ * that whoever reads a message learns that something was not understood.
+ * Caller json_decref()s; NULL when out of memory. */
+json_t *codec_unknown_fields(const ProtobufCMessage *msg);
+
 /* Compact JSON text (flags: CODEC_PRETTY for indented output); caller free()s. */
 char *codec_to_json_string(const ProtobufCMessage *msg, int flags, err_t *err);
 

@@ -323,11 +323,53 @@ test_show(void **state)
 	check_audit_refused(c);
 }
 
+/* A field a newer peer added (here 99 at the top of the envelope) is not
+ * dropped in silence: show names it, with its bytes, in text and JSON. */
+static void
+test_show_unknown_fields(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	Famlink__V1__Envelope *env, *got;
+	raw_client_t *raw;
+	uint8_t frame[8192];
+	size_t n;
+	char out[OUT], id[40];
+	const char *args[] = {"show", "--content", id, NULL};
+	json_t *j, *u;
+
+	assert_int_equal(node_start(HUB), 0);
+	raw = raw_connect(c, MUNI);
+	env = sample_referral(MUNI->id, HUB->id, "0101-2026-000009", 1);
+	snprintf(id, sizeof(id), "%s", env->message_id);
+	n = famlink__v1__envelope__pack(env, frame);
+	frame[n++] = 0x98;   /* field 99, varint: tag 99 << 3 = 792 */
+	frame[n++] = 0x06;
+	frame[n++] = 42;
+	assert_int_equal(raw_send(raw, frame, n, false), 0);
+	got = raw_recv_receipt(raw, WAIT_MS);
+	assert_non_null(got);
+	assert_int_equal(got->receipt->entries[0]->level,
+	    FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_ACCEPTED);
+	famlink__v1__envelope__free_unpacked(got, NULL);
+	raw_close(&raw);
+
+	run(HUB, 0, out, args);
+	if (strstr(out, "not understood: 1 field(s)") == NULL ||
+	    strstr(out, "envelope field 99 (wire type 0): Kg==") == NULL)
+		fail_msg("show does not name the unknown field: %s", out);
+	j = show_json(HUB, id, true);
+	u = json_object_get(j, "unknownFields");
+	assert_int_equal(json_array_size(u), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(u, 0), "field")), 99);
+	json_decref(j);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_show, cluster_teardown),
+		cmocka_unit_test_teardown(test_show_unknown_fields, cluster_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

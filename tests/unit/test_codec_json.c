@@ -634,6 +634,72 @@ test_json_name(void **state)
 	assert_string_equal(buf, "loss");
 }
 
+/* Fields a newer peer sent are named, not dropped in silence: at the top
+ * and inside a sub-message, each with its path, number, wire type and
+ * bytes (as after its tag on the wire). */
+static void
+test_unknown_fields_named(void **state)
+{
+	Famlink__V1__Envelope env = FAMLINK__V1__ENVELOPE__INIT, *got;
+	Famlink__V1__Referral ref = FAMLINK__V1__REFERRAL__INIT;
+	uint8_t head[256], body[256], frame[600];
+	size_t nh, nb, n = 0;
+	json_t *u, *e;
+
+	(void)state;
+	env.message_id = "01JNZHY94TQJ4J7E61X4WJ8NPY";
+	env.schema_version = 1;
+	env.sender = "municipality:0180";
+	env.recipient = "pool:nordvast";
+	nh = famlink__v1__envelope__pack(&env, head);
+	ref.referral_id = "0180-2026-0042";
+	nb = famlink__v1__referral__pack(&ref, body);
+	/* The referral with field 77 (length-delimited "hi") appended. */
+	body[nb++] = 0xEA;   /* tag 77 << 3 | 2 = 618 as a varint */
+	body[nb++] = 0x04;
+	body[nb++] = 2;
+	body[nb++] = 'h';
+	body[nb++] = 'i';
+	memcpy(frame, head, nh);
+	n = nh;
+	frame[n++] = 0xA2;   /* Envelope.referral: tag 20 << 3 | 2 = 162 */
+	frame[n++] = 0x01;
+	frame[n++] = (uint8_t)nb;
+	memcpy(frame + n, body, nb);
+	n += nb;
+	frame[n++] = 0x98;   /* field 99, varint: tag 99 << 3 = 792 */
+	frame[n++] = 0x06;
+	frame[n++] = 42;     /* at the top */
+	got = famlink__v1__envelope__unpack(NULL, n, frame);
+	assert_non_null(got);
+	assert_int_equal(got->body_case, FAMLINK__V1__ENVELOPE__BODY_REFERRAL);
+
+	u = codec_unknown_fields(&got->base);
+	assert_non_null(u);
+	assert_int_equal(json_array_size(u), 2);
+	e = json_array_get(u, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "path")), "");
+	assert_int_equal(json_integer_value(json_object_get(e, "field")), 99);
+	assert_int_equal(json_integer_value(json_object_get(e, "wireType")), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "bytes")), "Kg==");
+	e = json_array_get(u, 1);
+	assert_string_equal(json_string_value(json_object_get(e, "path")), "referral");
+	assert_int_equal(json_integer_value(json_object_get(e, "field")), 77);
+	assert_int_equal(json_integer_value(json_object_get(e, "wireType")), 2);
+	/* After the tag: the length, then "hi". */
+	assert_string_equal(json_string_value(json_object_get(e, "bytes")), "Amhp");
+	json_decref(u);
+
+	/* A message with none gives an empty array. */
+	famlink__v1__envelope__free_unpacked(got, NULL);
+	got = famlink__v1__envelope__unpack(NULL, nh, head);
+	assert_non_null(got);
+	u = codec_unknown_fields(&got->base);
+	assert_int_equal(json_array_size(u), 0);
+	json_decref(u);
+	famlink__v1__envelope__free_unpacked(got, NULL);
+}
+
 int
 main(void)
 {
@@ -658,6 +724,7 @@ main(void)
 		cmocka_unit_test(test_late_errors_free_everything),
 		cmocka_unit_test(test_encode_invalid_utf8),
 		cmocka_unit_test(test_json_name),
+		cmocka_unit_test(test_unknown_fields_named),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
