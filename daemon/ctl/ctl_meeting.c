@@ -21,30 +21,30 @@ static const char sql_open_referrals[] =
 	" WHERE owner = ?1 AND state NOT IN ('closed', 'rejected')"
 	" ORDER BY created_at, referral_id";
 
+static void
+referral_row(sqlite3_stmt *st, void *element, const void *ctx)
+{
+	meeting_referral_t *x = element;
+
+	(void)ctx;
+	store_col_text(st, 0, x->referral_id, sizeof(x->referral_id));
+	x->kind = sqlite3_column_int(st, 1);
+	store_col_text(st, 2, x->state, sizeof(x->state));
+	x->created_at = sqlite3_column_int64(st, 3);
+	x->submitted_at = sqlite3_column_int64(st, 4);
+}
+
 static int
 collect_referrals(store_t *store, meeting_report_t *r, err_t *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (report_prepare(store, sql_open_referrals, &st, err) != 0)
 		return -1;
 	if (sqlite3_bind_text(st, 1, r->municipality, -1, SQLITE_STATIC) != SQLITE_OK)
 		return report_bind_fail(store, st, err);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		meeting_referral_t *x;
-		if (report_grow((void **)&r->referrals, r->nreferrals, sizeof(*x)) != 0) {
-			sqlite3_finalize(st);
-			return err_set(err, 0, "out of memory");
-		}
-		x = &r->referrals[r->nreferrals++];
-		report_col(st, 0, x->referral_id, sizeof(x->referral_id));
-		x->kind = sqlite3_column_int(st, 1);
-		report_col(st, 2, x->state, sizeof(x->state));
-		x->created_at = sqlite3_column_int64(st, 3);
-		x->submitted_at = sqlite3_column_int64(st, 4);
-	}
-	return report_done(store, st, rc, err);
+	return report_rows(store, st, (void **)&r->referrals, &r->nreferrals,
+	    sizeof(*r->referrals), referral_row, NULL, err);
 }
 
 /* Held now, or passed on or ended in the period. */
@@ -56,14 +56,16 @@ static const char sql_families[] =
 	" ORDER BY passed_on_at, referral_id, proposal_id";
 
 static void
-family_row(sqlite3_stmt *st, meeting_family_t *x)
+family_row(sqlite3_stmt *st, void *element, const void *ctx)
 {
+	meeting_family_t *x = element;
 	int ps;
 
-	report_col(st, 0, x->family_ref, sizeof(x->family_ref));
-	report_col(st, 1, x->referral_id, sizeof(x->referral_id));
-	report_col(st, 2, x->proposal_id, sizeof(x->proposal_id));
-	report_col(st, 3, x->state, sizeof(x->state));
+	(void)ctx;
+	store_col_text(st, 0, x->family_ref, sizeof(x->family_ref));
+	store_col_text(st, 1, x->referral_id, sizeof(x->referral_id));
+	store_col_text(st, 2, x->proposal_id, sizeof(x->proposal_id));
+	store_col_text(st, 3, x->state, sizeof(x->state));
 	x->passed_on_at = sqlite3_column_int64(st, 4);
 	x->last_status = sqlite3_column_int(st, 5);
 	x->last_status_at = sqlite3_column_int64(st, 6);
@@ -87,52 +89,46 @@ static int
 collect_families(store_t *store, meeting_report_t *r, err_t *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (report_prepare(store, sql_families, &st, err) != 0 ||
 	    bind_owner_period(store, st, r->municipality, r->from_ms, r->to_ms, err) != 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (report_grow((void **)&r->families, r->nfamilies, sizeof(*r->families)) != 0) {
-			sqlite3_finalize(st);
-			return err_set(err, 0, "out of memory");
-		}
-		family_row(st, &r->families[r->nfamilies++]);
-	}
-	return report_done(store, st, rc, err);
+	return report_rows(store, st, (void **)&r->families, &r->nfamilies,
+	    sizeof(*r->families), family_row, NULL, err);
 }
 
 static const char sql_overdue[] =
 	"SELECT id, kind, referral_id, proposal_id, actor, due_at FROM deadlines"
 	" WHERE owner = ?1 AND state = 'open' AND due_at <= ?2 ORDER BY due_at, id";
 
+/* ctx is the report (its time). */
+static void
+overdue_row(sqlite3_stmt *st, void *element, const void *ctx)
+{
+	const meeting_report_t *r = ctx;
+	meeting_overdue_t *x = element;
+
+	x->id = sqlite3_column_int64(st, 0);
+	store_col_text(st, 1, x->kind, sizeof(x->kind));
+	store_col_text(st, 2, x->referral_id, sizeof(x->referral_id));
+	store_col_text(st, 3, x->proposal_id, sizeof(x->proposal_id));
+	store_col_text(st, 4, x->actor, sizeof(x->actor));
+	x->due_at = sqlite3_column_int64(st, 5);
+	x->working_days = deadline_overdue_working_days(x->due_at, r->generated_at);
+}
+
 static int
 collect_overdue(store_t *store, meeting_report_t *r, err_t *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (report_prepare(store, sql_overdue, &st, err) != 0)
 		return -1;
 	if (sqlite3_bind_text(st, 1, r->municipality, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, r->generated_at) != SQLITE_OK)
 		return report_bind_fail(store, st, err);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		meeting_overdue_t *x;
-		if (report_grow((void **)&r->overdue, r->noverdue, sizeof(*x)) != 0) {
-			sqlite3_finalize(st);
-			return err_set(err, 0, "out of memory");
-		}
-		x = &r->overdue[r->noverdue++];
-		x->id = sqlite3_column_int64(st, 0);
-		report_col(st, 1, x->kind, sizeof(x->kind));
-		report_col(st, 2, x->referral_id, sizeof(x->referral_id));
-		report_col(st, 3, x->proposal_id, sizeof(x->proposal_id));
-		report_col(st, 4, x->actor, sizeof(x->actor));
-		x->due_at = sqlite3_column_int64(st, 5);
-		x->working_days = deadline_overdue_working_days(x->due_at, r->generated_at);
-	}
-	return report_done(store, st, rc, err);
+	return report_rows(store, st, (void **)&r->overdue, &r->noverdue, sizeof(*r->overdue),
+	    overdue_row, r, err);
 }
 
 /* ---- the period's counts ------------------------------------------------- */
@@ -234,7 +230,7 @@ count_acks(store_t *store, const config_t *cfg, meeting_report_t *r, err_t *err)
 	if (sqlite3_bind_text(st, 1, r->municipality, -1, SQLITE_STATIC) != SQLITE_OK)
 		return report_bind_fail(store, st, err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		report_col(st, 0, cur, sizeof(cur));
+		store_col_text(st, 0, cur, sizeof(cur));
 		if (strcmp(cur, rid) != 0) {
 			snprintf(rid, sizeof(rid), "%s", cur);
 			have_sent = false;

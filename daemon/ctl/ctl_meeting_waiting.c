@@ -49,11 +49,11 @@ waiting_row(sqlite3_stmt *st, void *element, const void *ctx)
 	const meeting_report_t *r = ctx;
 	meeting_waiting_t *x = element;
 
-	report_col(st, 0, x->referral_id, sizeof(x->referral_id));
-	report_col(st, 1, x->item_id, sizeof(x->item_id));
-	report_col(st, 2, x->family_ref, sizeof(x->family_ref));
-	report_col(st, 3, x->state, sizeof(x->state));
-	report_col(st, 4, x->waiting_for, sizeof(x->waiting_for));
+	store_col_text(st, 0, x->referral_id, sizeof(x->referral_id));
+	store_col_text(st, 1, x->item_id, sizeof(x->item_id));
+	store_col_text(st, 2, x->family_ref, sizeof(x->family_ref));
+	store_col_text(st, 3, x->state, sizeof(x->state));
+	store_col_text(st, 4, x->waiting_for, sizeof(x->waiting_for));
 	x->opened_at = sqlite3_column_int64(st, 5);
 	x->working_days = calendar_working_days_between(x->opened_at, r->generated_at);
 }

@@ -75,8 +75,8 @@ proposal_row(listing_t *l, sqlite3_stmt *st)
 	proposal_cols_t p;
 
 	for (int i = 0; i < 4; i++)
-		report_col(st, i, p.id[i], sizeof(p.id[i]));
-	report_col(st, 4, p.state, sizeof(p.state));
+		store_col_text(st, i, p.id[i], sizeof(p.id[i]));
+	store_col_text(st, 4, p.state, sizeof(p.state));
 	p.proposed = sqlite3_column_int64(st, 5);
 	p.updated = sqlite3_column_int64(st, 6);
 	p.age_wd = calendar_working_days_between(p.proposed, l->now);

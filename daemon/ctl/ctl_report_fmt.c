@@ -220,15 +220,9 @@ report_done(store_t *store, sqlite3_stmt *st, int step_rc, err_t *err)
 	return rc;
 }
 
-void
-report_col(sqlite3_stmt *st, int i, char *out, size_t outlen)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	snprintf(out, outlen, "%s", s ? s : "");
-}
-
-int
+/* Room for one more element of size in *arr of n (capacities are powers
+ * of two): 0, or -1 (out of memory; *arr unchanged). */
+static int
 report_grow(void **arr, size_t n, size_t size)
 {
 	void *p;

@@ -60,11 +60,6 @@ typedef struct sqlite3_stmt sqlite3_stmt;
 int report_prepare(store_t *store, const char *sql, sqlite3_stmt **st, err_t *err);
 int report_done(store_t *store, sqlite3_stmt *st, int step_rc, err_t *err);
 int report_bind_fail(store_t *store, sqlite3_stmt *st, err_t *err);
-/* Column text, "" for NULL, copied into out (cut to outlen). */
-void report_col(sqlite3_stmt *st, int i, char *out, size_t outlen);
-/* Room for one more element of size in *arr of n (capacities are powers
- * of two): 0, or -1 (out of memory; *arr unchanged). */
-int report_grow(void **arr, size_t n, size_t size);
 /* Steps st (prepared and bound) to its end: for each row one more element
  * of size in *arr (of *n), filled by fill(st, element, ctx); then
  * finalizes st. 0, or -1 with err set; the rows so far stay in *arr for

@@ -211,11 +211,11 @@ referral_row(listing_t *l, sqlite3_stmt *st)
 	char c[4][65], state[24], a[32], due[11], e[4][4 * 65];
 	int64_t age = l->now - sqlite3_column_int64(st, 4);
 
-	report_col(st, 0, c[0], sizeof(c[0]));
-	report_col(st, 1, c[1], sizeof(c[1]));
-	report_col(st, 6, c[2], sizeof(c[2]));
-	report_col(st, 8, c[3], sizeof(c[3]));
-	report_col(st, 3, state, sizeof(state));
+	store_col_text(st, 0, c[0], sizeof(c[0]));
+	store_col_text(st, 1, c[1], sizeof(c[1]));
+	store_col_text(st, 6, c[2], sizeof(c[2]));
+	store_col_text(st, 8, c[3], sizeof(c[3]));
+	store_col_text(st, 3, state, sizeof(state));
 	l->n++;
 	if (l->o->json) {
 		json_array_append_new(l->rows, referral_json(st, c, age));
@@ -297,8 +297,8 @@ family_row(listing_t *l, sqlite3_stmt *st)
 	int ps;
 
 	for (int i = 0; i < 4; i++)
-		report_col(st, i, f.id[i], sizeof(f.id[i]));
-	report_col(st, 4, f.state, sizeof(f.state));
+		store_col_text(st, i, f.id[i], sizeof(f.id[i]));
+	store_col_text(st, 4, f.state, sizeof(f.state));
 	f.passed_on = sqlite3_column_int64(st, 5);
 	f.status = sqlite3_column_int(st, 6);
 	f.status_at = sqlite3_column_int64(st, 7);
@@ -399,14 +399,14 @@ deadline_row(listing_t *l, sqlite3_stmt *st)
 	char c[5][65], e[5][4 * 65], t[REPORT_TIME_LEN], late[16] = "-";
 
 	for (int i = 0; i < 5; i++)
-		report_col(st, i + 1, c[i], sizeof(c[i]));
+		store_col_text(st, i + 1, c[i], sizeof(c[i]));
 	l->n++;
 	if (l->o->json) {
 		json_array_append_new(l->rows, deadline_json(st, c, l->now));
 		return;
 	}
 	if (c[3][0] == '\0')   /* not a proposal's: the question's or ad's id, if any */
-		report_col(st, 14, c[3], sizeof(c[3]));
+		store_col_text(st, 14, c[3], sizeof(c[3]));
 	if (due <= l->now)
 		snprintf(late, sizeof(late), "%d wd", deadline_overdue_working_days(due, l->now));
 	printf("%6lld %-13s %-17s %-20s %-14s %-17s %-16s %-9s %s\n",
@@ -469,7 +469,7 @@ notification_row(listing_t *l, sqlite3_stmt *st)
 	char c[8][65], e[8][4 * 65], d[11], at[11];
 
 	for (int i = 0; i < 8; i++)
-		report_col(st, cols[i], c[i], sizeof(c[i]));
+		store_col_text(st, cols[i], c[i], sizeof(c[i]));
 	l->n++;
 	if (l->o->json) {
 		json_array_append_new(l->rows, notification_json(st, c));

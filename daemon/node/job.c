@@ -11,19 +11,18 @@ static const job_ops_t *const table[] = {
 #define NJOBS ((int)(sizeof(table) / sizeof(table[0])))
 
 int
-jobs_start(struct node *node, job_run_t *runs, err_t *err)
+jobs_start(struct node *node, job_run_t *runs, int *n, err_t *err)
 {
-	int n;
-
-	for (n = 0; n < NJOBS && n < JOBS_MAX; n++) {
-		runs[n].ops = table[n];
-		runs[n].state = NULL;
-		if (table[n]->start(node, &runs[n].state, err) != 0) {
-			jobs_stop(node, runs, n);
+	for (*n = 0; *n < NJOBS && *n < JOBS_MAX; (*n)++) {
+		runs[*n].ops = table[*n];
+		runs[*n].state = NULL;
+		if (table[*n]->start(node, &runs[*n].state, err) != 0) {
+			jobs_stop(node, runs, *n);
+			*n = 0;
 			return -1;
 		}
 	}
-	return n;
+	return 0;
 }
 
 void

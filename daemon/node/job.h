@@ -53,9 +53,9 @@ typedef struct job_run {
 #define JOBS_MAX 32
 
 /* Starts every job of the table on node, in order, into runs (at most
- * JOBS_MAX): how many started, or -1 with err (those started are stopped
- * again). */
-int jobs_start(struct node *node, job_run_t *runs, err_t *err);
+ * JOBS_MAX), their number into *n: 0, or -1 with err (those started are
+ * stopped again and *n is 0). */
+int jobs_start(struct node *node, job_run_t *runs, int *n, err_t *err);
 /* Stops the n jobs in runs, last first. */
 void jobs_stop(struct node *node, job_run_t *runs, int n);
 

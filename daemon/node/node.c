@@ -469,7 +469,7 @@ register_loop(struct node *node, err_t *err)
 	    loop_add_timer(node->loop, TICK_MS, on_tick, node, err) < 0 ||
 	    loop_add_timer(node->loop, TICK_MS, on_resend_tick, node, err) < 0 ||
 	    loop_add_timer(node->loop, KEEPALIVE_TICK_MS, on_keepalive_tick, node, err) < 0 ||
-	    (node->njobs = jobs_start(node, node->jobs, err)) < 0)
+	    jobs_start(node, node->jobs, &node->njobs, err) != 0)
 		return -1;
 	return 0;
 }
@@ -503,7 +503,7 @@ node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reloa
 			reload(node);
 		}
 	}
-	jobs_stop(node, node->jobs, node->njobs > 0 ? node->njobs : 0);
+	jobs_stop(node, node->jobs, node->njobs);
 	node->njobs = 0;
 	store_health_close(&node->health);
 	loop_free(&node->loop);

@@ -19,27 +19,19 @@ typedef struct due_row {
 } due_row_t;
 
 static void
-copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
-{
-	const unsigned char *v = sqlite3_column_text(st, col);
-
-	snprintf(dst, len, "%s", v ? (const char *)v : "");
-}
-
-static void
 read_row(sqlite3_stmt *st, due_row_t *r)
 {
 	r->id = sqlite3_column_int64(st, 0);
-	copy_text(r->owner, sizeof(r->owner), st, 1);
-	copy_text(r->referral_id, sizeof(r->referral_id), st, 2);
-	copy_text(r->proposal_id, sizeof(r->proposal_id), st, 3);
-	copy_text(r->kind, sizeof(r->kind), st, 4);
-	copy_text(r->actor, sizeof(r->actor), st, 5);
+	store_col_text(st, 1, r->owner, sizeof(r->owner));
+	store_col_text(st, 2, r->referral_id, sizeof(r->referral_id));
+	store_col_text(st, 3, r->proposal_id, sizeof(r->proposal_id));
+	store_col_text(st, 4, r->kind, sizeof(r->kind));
+	store_col_text(st, 5, r->actor, sizeof(r->actor));
 	r->remind_at = sqlite3_column_int64(st, 6);
 	r->due_at = sqlite3_column_int64(st, 7);
 	r->escalate_at = sqlite3_column_int64(st, 8);
 	r->fired = sqlite3_column_int(st, 9);
-	copy_text(r->item_id, sizeof(r->item_id), st, 10);
+	store_col_text(st, 10, r->item_id, sizeof(r->item_id));
 }
 
 /* Up to max deadlines with a stage due by now, read before any is changed. */

@@ -293,15 +293,21 @@ store_fail(store_t *store, err_t *err)
 	    sqlite3_errmsg(store->db));
 }
 
+void
+store_col_text(sqlite3_stmt *st, int i, char *buf, size_t len)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	snprintf(buf, len, "%s", v ? (const char *)v : "");
+}
+
 int
 store_one_text(store_t *store, sqlite3_stmt *st, char *buf, size_t len, err_t *err)
 {
 	int step = sqlite3_step(st);
 
-	if (step == SQLITE_ROW) {
-		const unsigned char *v = sqlite3_column_text(st, 0);
-		snprintf(buf, len, "%s", v ? (const char *)v : "");
-	}
+	if (step == SQLITE_ROW)
+		store_col_text(st, 0, buf, len);
 	sqlite3_reset(st);
 	if (step == SQLITE_ROW)
 		return 1;

@@ -17,31 +17,23 @@
 	" AND r.referral_id = i.referral_id"
 
 static void
-col(sqlite3_stmt *st, int i, char *out, size_t len)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-
-	snprintf(out, len, "%s", v ? (const char *)v : "");
-}
-
-static void
 row_fill(sqlite3_stmt *st, message_row_t *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->received = sqlite3_column_int(st, 0) != 0;
-	col(st, 1, r->message_id, sizeof(r->message_id));
-	col(st, 2, r->peer, sizeof(r->peer));
-	col(st, 3, r->referral_id, sizeof(r->referral_id));
-	col(st, 4, r->body_type, sizeof(r->body_type));
+	store_col_text(st, 1, r->message_id, sizeof(r->message_id));
+	store_col_text(st, 2, r->peer, sizeof(r->peer));
+	store_col_text(st, 3, r->referral_id, sizeof(r->referral_id));
+	store_col_text(st, 4, r->body_type, sizeof(r->body_type));
 	r->sequence = (uint64_t)sqlite3_column_int64(st, 5);
 	r->created_at = sqlite3_column_int64(st, 6);
 	r->received_at = sqlite3_column_int64(st, 7);
-	col(st, 8, r->state, sizeof(r->state));
+	store_col_text(st, 8, r->state, sizeof(r->state));
 	r->delivered_at = sqlite3_column_int64(st, 9);
 	r->dead_at = sqlite3_column_int64(st, 10);
 	r->dead_code = sqlite3_column_int(st, 11);
-	col(st, 12, r->dead_reason, sizeof(r->dead_reason));
-	col(st, 13, r->referral_state, sizeof(r->referral_state));
+	store_col_text(st, 12, r->dead_reason, sizeof(r->dead_reason));
+	store_col_text(st, 13, r->referral_state, sizeof(r->referral_state));
 }
 
 int
