@@ -29,4 +29,8 @@ const backend_type_t *const *adapter_backends(size_t *n);
  * NULL. Static. */
 const adapter_type_t *adapter_type_of(const backend_type_t *config);
 
+/* The job that runs a section of that adapter type, or NULL: what
+ * famlinkd hands jobs_set_adapters(). */
+const job_ops_t *adapter_job(const backend_type_t *config);
+
 #endif

@@ -31,3 +31,11 @@ adapter_type_of(const backend_type_t *config)
 			return *t;
 	return NULL;
 }
+
+const job_ops_t *
+adapter_job(const backend_type_t *config)
+{
+	const adapter_type_t *t = adapter_type_of(config);
+
+	return t != NULL ? t->job : NULL;
+}

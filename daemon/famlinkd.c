@@ -15,6 +15,7 @@
 #include "adapter.h"
 #include "clock.h"
 #include "config.h"
+#include "job.h"
 #include "log.h"
 #include "node.h"
 #include "store.h"
@@ -152,8 +153,10 @@ main(int argc, char **argv)
 	size_t ntypes;
 	const backend_type_t *const *types = adapter_backends(&ntypes);
 
-	/* The adapters' own config keys, for every config this process loads. */
+	/* The adapters' own config keys, for every config this process loads,
+	 * and how each runs. */
 	config_set_backends(types, ntypes);
+	jobs_set_adapters(adapter_job);
 
 	/* The store, its WAL and shm, the marker, the lock and the wake socket
 	 * hold or lead to personal data: the service user's alone. */

@@ -1,34 +1,127 @@
 /* job — see job.h. */
-#include "job.h"
+#include <stdlib.h>
+#include <string.h>
 
-/* Every job a node runs, in the order they start (the deadline timer
- * first: a node that was down fires what fell due before anything else). */
-static const job_ops_t *const table[] = {
+#include "job.h"
+#include "node_handover.h"
+#include "node_internal.h"
+
+/* The built-in jobs, in the order they start (the deadline timer first:
+ * a node that was down fires what fell due before anything else). */
+static const job_ops_t *const builtin[] = {
 	&deadline_job,
 	&retention_job,
 };
 
-#define NJOBS ((int)(sizeof(table) / sizeof(table[0])))
+#define NBUILTIN ((int)(sizeof(builtin) / sizeof(builtin[0])))
 
-int
-jobs_start(struct node *node, job_run_t *runs, int *n, err_t *err)
+static job_adapter_fn *adapter_job;
+
+void
+jobs_set_adapters(job_adapter_fn *fn)
 {
-	for (*n = 0; *n < NJOBS && *n < JOBS_MAX; (*n)++) {
-		runs[*n].ops = table[*n];
-		runs[*n].state = NULL;
-		if (table[*n]->start(node, &runs[*n].state, err) != 0) {
-			jobs_stop(node, runs, *n);
-			*n = 0;
-			return -1;
-		}
+	adapter_job = fn;
+}
+
+static int
+start_one(struct node *node, job_run_t *run, const job_ops_t *ops,
+    const adapter_conf_t *conf, err_t *err)
+{
+	adapter_conf_t *copy = NULL;
+
+	if (conf != NULL) {
+		if ((copy = malloc(sizeof(*copy))) == NULL)
+			return err_set(err, 0, "out of memory");
+		memcpy(copy, conf, sizeof(*copy));
+	}
+	*run = (job_run_t){ .ops = ops, .node = node, .conf = copy };
+	if (ops->start(run, err) != 0) {
+		free(copy);
+		run->conf = NULL;
+		return -1;
 	}
 	return 0;
 }
 
-void
-jobs_stop(struct node *node, job_run_t *runs, int n)
+static const job_ops_t *
+ops_of(const adapter_conf_t *a, err_t *err)
 {
-	while (n-- > 0)
+	const job_ops_t *ops = adapter_job != NULL && a->type != NULL ? adapter_job(a->type) : NULL;
+
+	if (ops == NULL)
+		err_set(err, 0, "[adapter %s]: its type is not built into this famlinkd", a->name);
+	return ops;
+}
+
+int
+jobs_start(struct node *node, job_run_t *runs, int *n, err_t *err)
+{
+	const config_t *cfg = node->cfg;
+	const job_ops_t *ops;
+
+	*n = 0;
+	if (NBUILTIN + cfg->nadapters > JOBS_MAX)
+		return err_set(err, 0, "more than %d adapters", JOBS_MAX - NBUILTIN);
+	for (int i = 0; i < NBUILTIN; i++, (*n)++)
+		if (start_one(node, &runs[*n], builtin[i], NULL, err) != 0)
+			goto fail;
+	for (size_t i = 0; i < cfg->nadapters; i++, (*n)++)
+		if ((ops = ops_of(&cfg->adapters[i], err)) == NULL ||
+		    start_one(node, &runs[*n], ops, &cfg->adapters[i], err) != 0)
+			goto fail;
+	return 0;
+fail:
+	jobs_stop(runs, *n);
+	*n = 0;
+	return -1;
+}
+
+void
+jobs_stop(job_run_t *runs, int n)
+{
+	while (n-- > 0) {
 		if (runs[n].ops->stop != NULL)
-			runs[n].ops->stop(node, &runs[n].state);
+			runs[n].ops->stop(&runs[n]);
+		free((void *)runs[n].conf);
+		runs[n].conf = NULL;
+	}
+}
+
+store_t *job_store(const job_run_t *self) { return self->node->store; }
+struct loop *job_loop(const job_run_t *self) { return self->node->loop; }
+const config_t *job_config(const job_run_t *self) { return self->node->cfg; }
+
+struct round_call {
+	int (*fn)(void *ctx, err_t *err);
+	void *ctx;
+};
+
+static int
+call_round(struct node *node, void *ctx, err_t *err)
+{
+	struct round_call *c = ctx;
+
+	(void)node;
+	return c->fn(c->ctx, err);
+}
+
+int
+job_store_rounds(job_run_t *self, int (*fn)(void *ctx, err_t *err), void *ctx)
+{
+	struct round_call c = { fn, ctx };
+
+	return node_store_rounds(self->node, call_round, &c);
+}
+
+void
+job_queued(job_run_t *self)
+{
+	for (size_t i = 0; i < self->node->npeers; i++)
+		self->node->peers[i].maybe_queued = true;
+}
+
+void
+job_delivered(job_run_t *self, const err_t *err)
+{
+	handover_answered(self->node, self, err);
 }

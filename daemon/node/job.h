@@ -1,63 +1,99 @@
 /*
  * job — what runs beside the exchange, behind one table: the deadline and
- * retention timers first, each adapter to a local system next (spool,
+ * retention timers first, then one job per [adapter NAME] section (spool,
  * rest, exec, email). A job is a struct of functions, as OpenSMTPD's table
- * backends are: node.c starts every job, will hand each received message
- * to those that deliver and ask those that collect, and stops them, never
- * naming one. A job knows the store's API and the loop, never the
- * transport.
+ * backends are: node.c starts every job, hands received messages to those
+ * that deliver (node_handover.c: in inbox order, retried with backoff,
+ * recorded with a HANDED_OVER Receipt), lets those that collect look for
+ * work, and stops them, never naming one. A job knows the store's API and
+ * the loop through the functions below, never the transport.
  */
 #ifndef FAMLINK_JOB_H
 #define FAMLINK_JOB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "err.h"
+#include "loop.h"
+#include "store.h"
+#include "store_handover.h"
 
 struct node;
 
-/* A received message as a job sees it: ids and the stored envelope
- * (protobuf), borrowed for the call. */
-typedef struct job_message {
-	const char *message_id, *sender, *body_type, *referral_id;
-	const uint8_t *envelope;
-	size_t len;
-} job_message_t;
+/* A received message as a job sees it (store_handover.h): ids, times and
+ * the stored envelope (protobuf), borrowed for the call. */
+typedef inbox_row_t job_message_t;
+
+typedef struct job_run job_run_t;
+
+/* deliver() took the first message and will say how it went through
+ * job_delivered(). */
+#define JOB_PENDING (-2)
 
 typedef struct job_ops {
-	const char *name;            /* "deadlines", "retention", later "spool" … */
+	const char *name;            /* "deadlines", "retention", "spool" … */
 	/* Starts the job: registers its timers and readers with the node's
-	 * loop and does a first round if it has one. *state is the job's own
-	 * (NULL if it keeps none). 0, or -1 with err. */
-	int (*start)(struct node *node, void **state, err_t *err);
-	/* Stops it: removes what it registered and frees *state (NULL after). */
-	void (*stop)(struct node *node, void **state);
-	/* Hands one received message to the local system: 0 taken, 1 not yet
-	 * (try again later), -1 with err. NULL: the job takes none. */
-	int (*deliver)(void *state, const job_message_t *msg, err_t *err);
-	/* Takes what the local system has for famlink to send: how many were
-	 * queued, or -1 with err. NULL: the job has nothing to send. */
-	int (*collect)(void *state, err_t *err);
+	 * loop (job_loop()) and does a first round if it has one; may set
+	 * self->state. 0, or -1 with err. */
+	int (*start)(job_run_t *self, err_t *err);
+	/* Stops it: removes what it registered and frees self->state. */
+	void (*stop)(job_run_t *self);
+	/* Hands msgs[0..n) (in inbox order) to the local system. Returns how
+	 * many it has handed over now, each confirmed by the local system (if
+	 * fewer than n, err says why the next one was not: it is tried again
+	 * later, with backoff); or JOB_PENDING: it took msgs[0] alone and calls
+	 * job_delivered() once it knows. NULL: the job takes none. */
+	int (*deliver)(job_run_t *self, const job_message_t *msgs, size_t n, err_t *err);
+	/* Looks for what the local system has for famlink to send, and queues
+	 * it (called every loop tick; the job decides whether a look is due).
+	 * NULL: the job has nothing to send. */
+	void (*collect)(job_run_t *self);
 	/* One line on how it fares (codes and ids, never content): 0 well, -1
 	 * with why. NULL: always well. */
-	int (*health)(const void *state, char *why, size_t len);
+	int (*health)(const job_run_t *self, char *why, size_t len);
 } job_ops_t;
 
 /* A job running on a node. */
-typedef struct job_run {
+struct job_run {
 	const job_ops_t *ops;
-	void *state;
-} job_run_t;
+	struct node *node;
+	const adapter_conf_t *conf;  /* its [adapter NAME] section (its own copy), or NULL */
+	void *state;                 /* the job's own */
+};
 
 #define JOBS_MAX 32
 
-/* Starts every job of the table on node, in order, into runs (at most
- * JOBS_MAX), their number into *n: 0, or -1 with err (those started are
- * stopped again and *n is 0). */
+/* The job that runs an [adapter NAME] section of a type: set once by the
+ * program (adapters/ sit above the node, which must not name them). */
+typedef const job_ops_t *job_adapter_fn(const backend_type_t *type);
+void jobs_set_adapters(job_adapter_fn *fn);
+
+/* Starts the built-in jobs, then one per [adapter NAME] section of the
+ * node's config, into runs (at most JOBS_MAX), their number into *n: 0, or
+ * -1 with err (those started are stopped again and *n is 0). */
 int jobs_start(struct node *node, job_run_t *runs, int *n, err_t *err);
-/* Stops the n jobs in runs, last first. */
-void jobs_stop(struct node *node, job_run_t *runs, int n);
+/* Stops the n jobs in runs, last first, and frees their config copies. */
+void jobs_stop(job_run_t *runs, int n);
+
+/* ---- what a job may use of its node ------------------------------------ */
+
+store_t *job_store(const job_run_t *self);
+struct loop *job_loop(const job_run_t *self);
+/* The node's running config (replaced by a reload: do not keep it). */
+const config_t *job_config(const job_run_t *self);
+/* Runs fn(ctx) in one store transaction, again while fn returns 1 (a
+ * round that left more to do), under the node's store-failure policy (a
+ * failure is logged and retried later, never ends the daemon): 0 when all
+ * is done, -1 if a round failed (rolled back). */
+int job_store_rounds(job_run_t *self, int (*fn)(void *ctx, err_t *err), void *ctx);
+/* Messages were queued: the node sends them now. */
+void job_queued(job_run_t *self);
+/* An answer to deliver()'s JOB_PENDING: handed over (err NULL) or not
+ * (err says why, codes and ids only). */
+void job_delivered(job_run_t *self, const err_t *err);
 
 /* The jobs, each in its own file. */
 extern const job_ops_t deadline_job;    /* node_deadline.c */

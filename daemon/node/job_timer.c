@@ -6,8 +6,9 @@
 #include "node_internal.h"
 
 int
-job_timer_start(struct node *node, int64_t period_ms, loop_fn *fn, void **state, err_t *err)
+job_timer_start(job_run_t *self, int64_t period_ms, loop_fn *fn, err_t *err)
 {
+	struct node *node = self->node;
 	loop_handle_t *h = malloc(sizeof(*h));
 
 	if (h == NULL)
@@ -16,18 +17,18 @@ job_timer_start(struct node *node, int64_t period_ms, loop_fn *fn, void **state,
 		free(h);
 		return -1;
 	}
-	*state = h;
+	self->state = h;
 	return 0;
 }
 
 void
-job_timer_stop(struct node *node, void **state)
+job_timer_stop(job_run_t *self)
 {
-	loop_handle_t *h = *state;
+	loop_handle_t *h = self->state;
 
 	if (h == NULL)
 		return;
-	(void)loop_del_timer(node->loop, *h);
+	(void)loop_del_timer(self->node->loop, *h);
 	free(h);
-	*state = NULL;
+	self->state = NULL;
 }

@@ -9,15 +9,13 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "job.h"
 #include "loop.h"
 
-struct node;
-
-/* Adds fn(node) every period_ms to node's loop; *state holds the handle
- * (free it with job_timer_stop()). 0, or -1 with err. */
-int job_timer_start(struct node *node, int64_t period_ms, loop_fn *fn, void **state,
-    err_t *err);
-/* Removes the timer *state names and frees it (NULL after). */
-void job_timer_stop(struct node *node, void **state);
+/* Adds fn(self->node) every period_ms to the node's loop; self->state
+ * holds the handle (free it with job_timer_stop()). 0, or -1 with err. */
+int job_timer_start(job_run_t *self, int64_t period_ms, loop_fn *fn, err_t *err);
+/* Removes the timer self->state names and frees it (NULL after). */
+void job_timer_stop(job_run_t *self);
 
 #endif

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "loop.h"
 #include "node.h"
+#include "node_handover.h"
 #include "node_internal.h"
 #include "store_identity.h"
 #include "wake.h"
@@ -397,6 +398,17 @@ on_wake(void *ctx)
 		mark_all_queued(node);
 }
 
+/* The jobs that take what the local system has to send look for it. */
+static void
+collect_all(struct node *node)
+{
+	if (store_health_broken(&node->health))
+		return;
+	for (int i = 0; i < node->njobs; i++)
+		if (node->jobs[i].ops->collect != NULL)
+			node->jobs[i].ops->collect(&node->jobs[i]);
+}
+
 /* Every TICK_MS: re-dials, store retries, the store's health and the
  * periodic log lines. Resends, keepalives, deadlines and retention have
  * timers of their own. */
@@ -411,6 +423,8 @@ on_tick(void *ctx)
 	retry_store(node);
 	store_health_tick(&node->health, now);
 	log_zap_refusals(node);
+	handover_tick(node);
+	collect_all(node);
 }
 
 /* Resends: what went unanswered past its backoff goes again (not while
@@ -448,8 +462,10 @@ before_wait(void *ctx)
 	if (store_changed_elsewhere(node->store))
 		mark_all_queued(node);
 	outbound_pump_all(node);
-	if (!broken)
+	if (!broken) {
+		handover_pump(node);
 		flush_peers(node, false);
+	}
 }
 
 static int
@@ -469,7 +485,8 @@ register_loop(struct node *node, err_t *err)
 	    loop_add_timer(node->loop, TICK_MS, on_tick, node, err) < 0 ||
 	    loop_add_timer(node->loop, TICK_MS, on_resend_tick, node, err) < 0 ||
 	    loop_add_timer(node->loop, KEEPALIVE_TICK_MS, on_keepalive_tick, node, err) < 0 ||
-	    jobs_start(node, node->jobs, &node->njobs, err) != 0)
+	    jobs_start(node, node->jobs, &node->njobs, err) != 0 ||
+	    handover_start(node, err) != 0)
 		return -1;
 	return 0;
 }
@@ -503,8 +520,9 @@ node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reloa
 			reload(node);
 		}
 	}
-	jobs_stop(node, node->jobs, node->njobs);
+	jobs_stop(node->jobs, node->njobs);
 	node->njobs = 0;
+	handover_stop(node);
 	store_health_close(&node->health);
 	loop_free(&node->loop);
 	if (node->store_damaged)

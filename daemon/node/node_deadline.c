@@ -86,9 +86,11 @@ log_summary(struct node *node)
 /* The first look comes at once: a node that was down fires what fell due
  * meanwhile before anything else. */
 static int
-deadline_start(struct node *node, void **state, err_t *err)
+deadline_start(job_run_t *self, err_t *err)
 {
-	if (job_timer_start(node, DEADLINE_TICK_MS, on_deadline_tick, state, err) != 0)
+	struct node *node = self->node;
+
+	if (job_timer_start(self, DEADLINE_TICK_MS, on_deadline_tick, err) != 0)
 		return -1;
 	on_deadline_tick(node);
 	log_summary(node);

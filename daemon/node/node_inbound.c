@@ -520,6 +520,7 @@ inbound_batch(struct node *node)
 	if (!b.failed && store_commit(node->store, &err) == 0) {
 		node_peers_committed(node);
 		outbound_send_receipts(node);
+		node->inbox_grew |= n > 0;   /* for the adapters: maybe something to hand over */
 		return n;
 	}
 	if (!b.failed)

@@ -47,6 +47,7 @@ typedef struct peer {
 	uint64_t unreadable_seq;   /* …while this sequence was our first unanswered */
 	int64_t hello_sent_ms;     /* municipality: when we sent our last Hello (monotonic)… */
 	uint64_t hello_sent_up_to; /* …and sent_up_to then (0 after a go-back) */
+	bool handover_untold;      /* HANDED_OVER entries may wait to be told it */
 	receipt_item_t *receipts;  /* to send after the batch commits */
 	size_t nreceipts, capreceipts;
 } peer_t;
@@ -72,6 +73,8 @@ struct node {
 	struct loop *loop;          /* node_run()'s event loop (loop.h) */
 	job_run_t jobs[JOBS_MAX];   /* what runs beside the exchange (job.h) */
 	int njobs;
+	struct handover_set *handover; /* the jobs that deliver (node_handover.c) */
+	bool inbox_grew;            /* a batch stored messages: hand them over */
 	loop_handle_t frames_reader; /* its handle for the transport socket */
 	/* Municipality: libzmq 4.3 gives up on a connection whose handshake
 	 * failed (PROTOCOL.md §2.3), so node.c re-dials the hub itself. */

@@ -15,6 +15,7 @@
 #include "envelope.h"
 #include "log.h"
 #include "node_internal.h"
+#include "store_handover.h"
 #include "store_audit.h"
 
 #define LEVEL(x) FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_##x
@@ -175,6 +176,7 @@ outbound_session_start(struct node *node, peer_t *peer)
 	peer->dirty = true;
 	node->peers_dirty = true;
 	peer->backoff_ms = node->cfg->resend_initial_ms;
+	peer->handover_untold = true;
 	go_back(node, peer);
 }
 
@@ -396,6 +398,11 @@ outbound_settle(struct node *node, peer_t *peer, const char *message_id, int lev
 			rc = store_audit(node->store, now, AUDIT_DELIVERED, message_id,
 			    peer->st.node_id, NULL, 0, NULL, err) == 0 ? 1 : -1;
 		}
+		/* The receiver's adapter has it: whether or not the ACCEPTED
+		 * Receipt came first (it may have been lost). */
+		if (rc >= 0 && level == LEVEL(HANDED_OVER) &&
+		    store_outbox_handed_over(node->store, peer->st.node_id, message_id, now, err) != 0)
+			rc = -1;
 	}
 	if (rc == 1 && seq <= peer->st.sent_up_to && peer->inflight > 0) {
 		/* Sizes are not kept per message: take the average; exact again

@@ -40,9 +40,11 @@ on_retention_tick(void *ctx)
 }
 
 static int
-retention_start(struct node *node, void **state, err_t *err)
+retention_start(job_run_t *self, err_t *err)
 {
-	if (job_timer_start(node, RETENTION_TICK_MS, on_retention_tick, state, err) != 0)
+	struct node *node = self->node;
+
+	if (job_timer_start(self, RETENTION_TICK_MS, on_retention_tick, err) != 0)
 		return -1;
 	on_retention_tick(node);
 	return 0;

@@ -234,6 +234,59 @@ static const char *const migrations[] = {
 	 "  PRIMARY KEY (owner, referral_id, item, item_id)"
 	 ") WITHOUT ROWID;"
 	 "ALTER TABLE deadlines ADD COLUMN item_id TEXT NOT NULL DEFAULT '';"),
+	/* 8: the hand-over to the local system (adapters): how far each
+	 * adapter that delivers has taken the inbox, in inbox order, and its
+	 * last failure (codes and ids); when a received message was handed over
+	 * by all of them and whether its sender was told (a HANDED_OVER
+	 * Receipt); when a sent one was reported handed over; since when
+	 * retention holds a closed referral back for a hand-over. The
+	 * notifications queue grows the events that are not deadlines (a
+	 * message that needs a person, a dead letter, a stuck adapter), and the
+	 * delivery state of the email adapter. Ids, codes and times only. */
+	("CREATE TABLE handovers ("
+	 "  adapter      TEXT PRIMARY KEY,"           /* its [adapter NAME] */
+	 "  done_up_to   INTEGER NOT NULL,"           /* inbox.id handed over up to */
+	 "  attempts     INTEGER NOT NULL DEFAULT 0," /* failures in a row */
+	 "  last_error   TEXT,"
+	 "  failing_since INTEGER,"
+	 "  stuck_since  INTEGER,"                    /* the stuck notification went out */
+	 "  updated_at   INTEGER NOT NULL"
+	 ") WITHOUT ROWID;"
+	 "ALTER TABLE inbox ADD COLUMN handed_over_at INTEGER;"
+	 "ALTER TABLE inbox ADD COLUMN handover_told INTEGER NOT NULL DEFAULT 0;"
+	 "CREATE INDEX inbox_untold ON inbox (sender, id)"
+	 "  WHERE handed_over_at IS NOT NULL AND handover_told = 0;"
+	 "ALTER TABLE outbox ADD COLUMN handed_over_at INTEGER;"
+	 "ALTER TABLE referrals ADD COLUMN held_since INTEGER;"
+	 "CREATE TABLE notifications_8 ("
+	 "  id           INTEGER PRIMARY KEY,"
+	 "  at           INTEGER NOT NULL,"
+	 /* reminder, overdue, escalation, message, dead_letter, adapter_stuck,
+	  * adapter_cleared */
+	 "  event        TEXT NOT NULL,"
+	 "  deadline_id  INTEGER,"
+	 "  kind         TEXT NOT NULL DEFAULT '',"   /* the deadline's kind or the body type */
+	 "  owner        TEXT NOT NULL DEFAULT '',"
+	 "  referral_id  TEXT NOT NULL DEFAULT '',"
+	 "  proposal_id  TEXT NOT NULL DEFAULT '',"
+	 "  actor        TEXT NOT NULL DEFAULT '',"
+	 "  recipient    TEXT NOT NULL,"              /* a role: secretary, pool_contact, … */
+	 "  due_at       INTEGER,"
+	 "  message_id   TEXT NOT NULL DEFAULT '',"
+	 "  adapter      TEXT NOT NULL DEFAULT '',"
+	 "  state        TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent')),"
+	 "  sent_at      INTEGER,"
+	 "  attempts     INTEGER NOT NULL DEFAULT 0,"
+	 "  next_at      INTEGER,"
+	 "  last_error   TEXT"
+	 ");"
+	 "INSERT INTO notifications_8 (id, at, event, deadline_id, kind, owner, referral_id,"
+	 "  proposal_id, actor, recipient, due_at, state, sent_at)"
+	 "  SELECT id, at, event, deadline_id, kind, owner, referral_id, proposal_id, actor,"
+	 "  recipient, due_at, state, sent_at FROM notifications;"
+	 "DROP TABLE notifications;"
+	 "ALTER TABLE notifications_8 RENAME TO notifications;"
+	 "CREATE INDEX notifications_pending ON notifications (id) WHERE state = 'pending';"),
 };
 #define MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

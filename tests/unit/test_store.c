@@ -163,6 +163,9 @@ write_file(const char *path, const char *text)
 
 /* ---- opening ---------------------------------------------------------- */
 
+/* The store's schema version after every migration. */
+#define SCHEMA_NOW 8
+
 static void
 test_open_creates_schema(void **state)
 {
@@ -171,10 +174,11 @@ test_open_creates_schema(void **state)
 	store_peer_t p;
 	err_t err = {0};
 
-	assert_int_equal(store_schema_version(f->ss.s), 7);
+	assert_int_equal(store_schema_version(f->ss.s), SCHEMA_NOW);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 	    " AND name IN ('peers','outbox','inbox','rejections','dead_letters','referrals','audit',"
-	    " 'identity','proposals','transitions','deadlines','notifications','dialogue')"), 13);
+	    " 'identity','proposals','transitions','deadlines','notifications','dialogue',"
+	    " 'handovers')"), 14);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
 	    " AND tbl_name = 'audit'"), 2);
 	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
@@ -185,13 +189,13 @@ test_open_creates_schema(void **state)
 	store_close(&f->ss.s);   /* no-op on NULL */
 	f->ss.s = store_open(f->ss.path, false, &err);
 	assert_non_null(f->ss.s);
-	assert_int_equal(store_schema_version(f->ss.s), 7);
+	assert_int_equal(store_schema_version(f->ss.s), SCHEMA_NOW);
 	assert_int_equal(q_int(store_db(f->ss.s), "SELECT count(*) FROM peers WHERE node_id = %Q",
 	    M180), 1);
 	store_close(&f->ss.s);
 	f->ss.s = store_open(f->ss.path, false, &err);
 	assert_non_null(f->ss.s);
-	assert_int_equal(store_schema_version(f->ss.s), 7);
+	assert_int_equal(store_schema_version(f->ss.s), SCHEMA_NOW);
 }
 
 static void
@@ -205,7 +209,7 @@ test_journal_settings(void **state)
 	/* WAL is a property of the file: a second connection sees it too. */
 	assert_int_equal(sqlite3_open_v2(f->ss.path, &other, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_string_equal(q_text(other, "PRAGMA journal_mode"), "wal");
-	assert_int_equal(q_int(other, "PRAGMA user_version"), 7);
+	assert_int_equal(q_int(other, "PRAGMA user_version"), SCHEMA_NOW);
 	sqlite3_close(other);
 }
 
@@ -272,7 +276,7 @@ test_read_only(void **state)
 	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
 	ro = store_open(f->ss.path, true, &err);
 	assert_non_null(ro);
-	assert_int_equal(store_schema_version(ro), 7);
+	assert_int_equal(store_schema_version(ro), SCHEMA_NOW);
 	assert_int_equal(q_int(store_db(ro), "SELECT count(*) FROM peers"), 1);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(store_exec(ro, "DELETE FROM peers", &err), -1);
@@ -995,6 +999,9 @@ downgrade_to_v1(fixture_t *f)
 	    " ALTER TABLE referrals DROP COLUMN urgency; ALTER TABLE referrals DROP COLUMN submitted_at;"
 	    " ALTER TABLE referrals DROP COLUMN answered_at; ALTER TABLE referrals DROP COLUMN closed_at;"
 	    " ALTER TABLE referrals DROP COLUMN outcome; ALTER TABLE referrals DROP COLUMN purged_at;"
+	    " DROP TABLE handovers; DROP INDEX inbox_untold; ALTER TABLE inbox DROP COLUMN"
+	    " handed_over_at; ALTER TABLE inbox DROP COLUMN handover_told; ALTER TABLE outbox DROP"
+	    " COLUMN handed_over_at; ALTER TABLE referrals DROP COLUMN held_since;"
 	    " PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 }
@@ -1029,7 +1036,7 @@ test_report_peers_schema_1(void **state)
 
 	f->ss.s = store_open(f->ss.path, false, &err);
 	assert_non_null(f->ss.s);
-	assert_int_equal(store_schema_version(f->ss.s), 7);
+	assert_int_equal(store_schema_version(f->ss.s), SCHEMA_NOW);
 	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
 	assert_int_equal(p.last_seen, 9000);
 	assert_int_equal(p.refused_since, 0);

@@ -1,0 +1,301 @@
+/* store_handover — see store_handover.h. */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "store_handover.h"
+
+/* Binds text ?i or fails the statement: 0 or -1. */
+static int
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
+}
+
+/* Steps a bound write statement to its end: 0, or -1 with err. */
+static int
+step_done(store_t *store, sqlite3_stmt *st, err_t *err)
+{
+	int step = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? 0 : store_fail(store, err);
+}
+
+static int
+read_state(store_t *store, const char *adapter, handover_state_t *out, err_t *err)
+{
+	static const char sql[] = "SELECT done_up_to, attempts, last_error,"
+	    " coalesce(failing_since, 0), coalesce(stuck_since, 0) FROM handovers WHERE adapter = ?1";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int step;
+
+	if (st == NULL || bind_text(st, 1, adapter) != 0)
+		return st ? (sqlite3_reset(st), store_fail(store, err)) : -1;
+	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		out->done_up_to = sqlite3_column_int64(st, 0);
+		out->attempts = (unsigned)sqlite3_column_int(st, 1);
+		store_col_text(st, 2, out->last_error, sizeof(out->last_error));
+		out->failing_since = sqlite3_column_int64(st, 3);
+		out->stuck_since = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return store_fail(store, err);
+	return step == SQLITE_ROW;
+}
+
+int
+store_handover_load(store_t *store, const char *adapter, int64_t now, handover_state_t *out,
+    err_t *err)
+{
+	/* Where no adapter has handed over yet: the first such row, else the
+	 * end of the inbox. Read once, when the adapter is new. */
+	static const char sql[] =
+	    "INSERT INTO handovers (adapter, done_up_to, updated_at) VALUES (?1,"
+	    " coalesce((SELECT min(id) - 1 FROM inbox WHERE handed_over_at IS NULL),"
+	    " (SELECT max(id) FROM inbox), 0), ?2)";
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = read_state(store, adapter, out, err)) != 0)
+		return rc < 0 ? -1 : 0;
+	if ((st = store_stmt(store, sql, err)) == NULL)
+		return -1;
+	if (bind_text(st, 1, adapter) != 0 || sqlite3_bind_int64(st, 2, now) != SQLITE_OK) {
+		sqlite3_reset(st);
+		return store_fail(store, err);
+	}
+	if (step_done(store, st, err) != 0)
+		return -1;
+	return read_state(store, adapter, out, err) < 0 ? -1 : 0;
+}
+
+static void
+row_fill(sqlite3_stmt *st, inbox_row_t *r)
+{
+	r->inbox_id = sqlite3_column_int64(st, 0);
+	r->message_id = (const char *)sqlite3_column_text(st, 1);
+	r->sender = (const char *)sqlite3_column_text(st, 2);
+	r->body_type = (const char *)sqlite3_column_text(st, 3);
+	r->referral_id = (const char *)sqlite3_column_text(st, 4);
+	r->created_at = sqlite3_column_int64(st, 5);
+	r->received_at = sqlite3_column_int64(st, 6);
+	r->envelope = sqlite3_column_blob(st, 7);
+	r->len = (size_t)sqlite3_column_bytes(st, 7);
+}
+
+int
+store_inbox_after(store_t *store, int64_t after, int max, size_t max_bytes,
+    int (*fn)(void *ctx, const inbox_row_t *row), void *ctx, err_t *err)
+{
+	static const char sql[] = "SELECT id, message_id, sender, body_type, referral_id,"
+	    " created_at, received_at, envelope FROM inbox WHERE id > ?1 ORDER BY id LIMIT ?2";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	size_t bytes = 0;
+	int n = 0, step;
+	inbox_row_t row;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, max);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		row_fill(st, &row);
+		if (n > 0 && bytes + row.len > max_bytes)
+			break;
+		bytes += row.len;
+		n++;
+		if (fn(ctx, &row) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return store_fail(store, err);
+	return n;
+}
+
+int
+store_inbox_first_after(store_t *store, int64_t after, int64_t *received_at, err_t *err)
+{
+	static const char sql[] = "SELECT received_at FROM inbox WHERE id > ?1 ORDER BY id LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW)
+		*received_at = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return store_fail(store, err);
+	return step == SQLITE_ROW;
+}
+
+int
+store_handover_done(store_t *store, const char *adapter, int64_t up_to, int64_t now,
+    bool *was_stuck, err_t *err)
+{
+	static const char sql[] = "UPDATE handovers SET done_up_to = max(done_up_to, ?2),"
+	    " attempts = 0, last_error = NULL, failing_since = NULL, stuck_since = NULL,"
+	    " updated_at = ?3 WHERE adapter = ?1";
+	handover_state_t old;
+	sqlite3_stmt *st;
+
+	if (read_state(store, adapter, &old, err) < 0)
+		return -1;
+	*was_stuck = old.stuck_since != 0;
+	if ((st = store_stmt(store, sql, err)) == NULL)
+		return -1;
+	if (bind_text(st, 1, adapter) != 0 || sqlite3_bind_int64(st, 2, up_to) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK) {
+		sqlite3_reset(st);
+		return store_fail(store, err);
+	}
+	return step_done(store, st, err);
+}
+
+int
+store_handover_failed(store_t *store, const char *adapter, unsigned attempts, const char *why,
+    int64_t now, err_t *err)
+{
+	static const char sql[] = "UPDATE handovers SET attempts = ?2, last_error = ?3,"
+	    " failing_since = coalesce(failing_since, ?4), updated_at = ?4 WHERE adapter = ?1";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+
+	if (st == NULL)
+		return -1;
+	if (bind_text(st, 1, adapter) != 0 || sqlite3_bind_int(st, 2, (int)attempts) != SQLITE_OK ||
+	    bind_text(st, 3, why) != 0 || sqlite3_bind_int64(st, 4, now) != SQLITE_OK) {
+		sqlite3_reset(st);
+		return store_fail(store, err);
+	}
+	return step_done(store, st, err);
+}
+
+int
+store_handover_stuck(store_t *store, const char *adapter, int64_t now, err_t *err)
+{
+	static const char sql[] = "UPDATE handovers SET stuck_since = ?2 WHERE adapter = ?1";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+
+	if (st == NULL)
+		return -1;
+	if (bind_text(st, 1, adapter) != 0 || sqlite3_bind_int64(st, 2, now) != SQLITE_OK) {
+		sqlite3_reset(st);
+		return store_fail(store, err);
+	}
+	return step_done(store, st, err);
+}
+
+static int
+mark_handed(store_t *store, int64_t id, int64_t now, bool told, err_t *err)
+{
+	static const char sql[] = "UPDATE inbox SET handed_over_at = ?2, handover_told = ?3"
+	    " WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int(st, 3, told);
+	return step_done(store, st, err);
+}
+
+/* The rows are read first, then marked: the marking statement must not run
+ * while the reading one is still stepping over the same rows. */
+#define SETTLE_CHUNK 256
+
+int
+store_handover_settle(store_t *store, int64_t from, int64_t to, int64_t now,
+    bool (*fn)(void *ctx, const char *message_id, const char *sender), void *ctx, err_t *err)
+{
+	static const char sql[] = "SELECT id, message_id, sender FROM inbox WHERE id > ?1"
+	    " AND id <= ?2 AND handed_over_at IS NULL ORDER BY id LIMIT ?3";
+	struct { int64_t id; bool told; } rows[SETTLE_CHUNK];
+	int total = 0, n, step;
+
+	do {
+		sqlite3_stmt *st = store_stmt(store, sql, err);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, from);
+		sqlite3_bind_int64(st, 2, to);
+		sqlite3_bind_int(st, 3, SETTLE_CHUNK);
+		for (n = 0; (step = sqlite3_step(st)) == SQLITE_ROW; n++) {
+			rows[n].id = sqlite3_column_int64(st, 0);
+			rows[n].told = fn(ctx, (const char *)sqlite3_column_text(st, 1),
+			    (const char *)sqlite3_column_text(st, 2));
+		}
+		sqlite3_reset(st);
+		if (step != SQLITE_DONE)
+			return store_fail(store, err);
+		for (int i = 0; i < n; i++)
+			if (mark_handed(store, rows[i].id, now, rows[i].told, err) != 0)
+				return -1;
+		if (n > 0)
+			from = rows[n - 1].id;
+		total += n;
+	} while (n == SETTLE_CHUNK);
+	return total;
+}
+
+int
+store_handover_untold(store_t *store, const char *sender, int max,
+    void (*fn)(void *ctx, const char *message_id), void *ctx, err_t *err)
+{
+	static const char sql[] = "UPDATE inbox SET handover_told = 1 WHERE id IN (SELECT id"
+	    " FROM inbox WHERE sender = ?1 AND handed_over_at IS NOT NULL AND handover_told = 0"
+	    " ORDER BY id LIMIT ?2) RETURNING message_id";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int n = 0, step;
+
+	if (st == NULL)
+		return -1;
+	if (bind_text(st, 1, sender) != 0 || sqlite3_bind_int(st, 2, max) != SQLITE_OK) {
+		sqlite3_reset(st);
+		return store_fail(store, err);
+	}
+	for (; (step = sqlite3_step(st)) == SQLITE_ROW; n++)
+		fn(ctx, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? n : store_fail(store, err);
+}
+
+int
+store_outbox_handed_over(store_t *store, const char *peer, const char *message_id, int64_t now,
+    err_t *err)
+{
+	static const char sql[] = "UPDATE outbox SET handed_over_at = ?3 WHERE message_id = ?1"
+	    " AND peer = ?2 AND handed_over_at IS NULL";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+
+	if (st == NULL)
+		return -1;
+	if (bind_text(st, 1, message_id) != 0 || bind_text(st, 2, peer) != 0 ||
+	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK) {
+		sqlite3_reset(st);
+		return store_fail(store, err);
+	}
+	return step_done(store, st, err);
+}
+
+int
+store_notify_adapter(store_t *store, const char *event, const char *adapter, int64_t now,
+    err_t *err)
+{
+	static const char sql[] = "INSERT INTO notifications (at, event, adapter, recipient)"
+	    " VALUES (?1, ?2, ?3, 'operator')";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK || bind_text(st, 2, event) != 0 ||
+	    bind_text(st, 3, adapter) != 0) {
+		sqlite3_reset(st);
+		return store_fail(store, err);
+	}
+	return step_done(store, st, err);
+}
