@@ -140,7 +140,14 @@ write_muni_conf(cluster_t *c, node_proc_t *n)
 	    "log_level = debug\n\n[hub]\nid = %s\nendpoint = tcp://127.0.0.1:%d\npublic_key = %s\n",
 	    n->id, c->hub.id, c->port, c->hub.pub);
 	write_delivery(f, c);
+	fprintf(f, "%s", n->conf_extra ? n->conf_extra : "");
 	fclose(f);
+}
+
+void
+cluster_write_muni_conf(cluster_t *c, node_proc_t *n)
+{
+	write_muni_conf(c, n);
 }
 
 cluster_t *

@@ -26,6 +26,9 @@ typedef struct node_proc {
 	bool allowed;          /* municipality: listed in the hub's allowlist */
 	const char *peer_extra;   /* municipality: more lines for its [peer] section
 	                           * in the hub's config ("member = no\n") */
+	const char *conf_extra;   /* municipality: sections at the end of its own
+	                           * config ("[adapter spool]…"); see
+	                           * cluster_write_muni_conf() */
 } node_proc_t;
 
 typedef struct cluster {
@@ -51,6 +54,8 @@ int cluster_teardown(void **state);
 /* Rewrites the hub's config from the allowed flags, each municipality's
  * peer_extra and hub_extra. */
 void cluster_write_hub_conf(cluster_t *c);
+/* Rewrites municipality n's config, with its conf_extra at the end. */
+void cluster_write_muni_conf(cluster_t *c, node_proc_t *n);
 
 int node_start(node_proc_t *n);
 /* Starts the hub and every municipality; 0, or -1 if one could not start. */
