@@ -30,10 +30,11 @@ enum {
 	OPT_PASSED_ON = 32, OPT_OVERDUE = 64, OPT_STATE = 128, OPT_MUNICIPALITY = 256,
 	OPT_FROM = 512, OPT_TO = 1024, OPT_FORMAT = 2048, OPT_WAITING = 4096, OPT_LANG = 8192,
 	OPT_DRY_RUN = 16384, OPT_REFERRAL = 32768, OPT_SINCE = 65536, OPT_CONTENT = 131072,
+	OPT_ATTACH = 262144,
 };
 /* getopt_long's values of the long-only options. */
 enum { LO_OVERRIDE = 256, LO_PASSED_ON, LO_OVERDUE, LO_STATE, LO_MUNICIPALITY, LO_FROM, LO_TO,
-	LO_FORMAT, LO_WAITING, LO_LANG, LO_DRY_RUN, LO_REFERRAL, LO_SINCE, LO_CONTENT };
+	LO_FORMAT, LO_WAITING, LO_LANG, LO_DRY_RUN, LO_REFERRAL, LO_SINCE, LO_CONTENT, LO_ATTACH };
 
 /* Which check of the store a verb needs before it runs (ctl_check_store):
  * the same famlinkd makes at start, so that no verb reads or fills a
@@ -97,7 +98,7 @@ static const verb_t verbs[] = {
 		OPT_FORCE | OPT_JSON, 1, 1, false, false, run_keygen,
 	},
 	{
-		"send", "[--json] [--dry-run] [--override-ledger] FILE.json...",
+		"send", "[--json] [--dry-run] [--override-ledger] [--attach FIELD=FILE] FILE.json...",
 		"enqueue messages (all or none)",
 		"Reads each FILE (- for standard input) as an Envelope in protobuf's JSON\n"
 		"mapping, usually just the body; fills in message id, sender, recipient and\n"
@@ -120,12 +121,15 @@ static const verb_t verbs[] = {
 		"  --json               one JSON object per queued message (with --dry-run,\n"
 		"                       each marked \"queued\": false)\n"
 		"  --dry-run            check as send does, queue nothing\n"
+		"  --attach FIELD=FILE  the body's attachment FIELD (basicInvestigation) from\n"
+		"                       FILE: content, sha256, filename and mediaType filled in\n"
 		"  --override-ledger    (hub) pass on a family's contact details although\n"
 		"                       another referral holds the family; audited\n",
 		"a file is unreadable or refused (nothing was queued; with\n"
 		"            --dry-run: a file would be refused), or the store failed",
 		"famlinkctl --config /etc/famlink/famlinkd.conf send --dry-run referral.json",
-		OPT_JSON | OPT_OVERRIDE | OPT_DRY_RUN, 1, -1, true, false, run_send, CHECK_WRITE,
+		OPT_JSON | OPT_OVERRIDE | OPT_DRY_RUN | OPT_ATTACH, 1, -1, true, false, run_send,
+		CHECK_WRITE,
 	},
 	{
 		"status", "[--json]", "peers, queues, dead letters",
@@ -419,7 +423,7 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 		{OPT_MUNICIPALITY, "--municipality"}, {OPT_FROM, "--from"}, {OPT_TO, "--to"},
 		{OPT_FORMAT, "--format"}, {OPT_WAITING, "--waiting"}, {OPT_LANG, "--lang"},
 		{OPT_DRY_RUN, "--dry-run"}, {OPT_REFERRAL, "--referral"}, {OPT_SINCE, "--since"},
-		{OPT_CONTENT, "--content"},
+		{OPT_CONTENT, "--content"}, {OPT_ATTACH, "--attach"},
 	};
 	unsigned given = (o->json ? OPT_JSON : 0) | (o->all ? OPT_ALL : 0) |
 	    (o->force ? OPT_FORCE : 0) | (o->yes ? OPT_YES : 0) |
@@ -429,7 +433,7 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 	    (o->to ? OPT_TO : 0) | (o->format ? OPT_FORMAT : 0) | (o->waiting ? OPT_WAITING : 0) |
 	    (o->lang ? OPT_LANG : 0) | (o->dry_run ? OPT_DRY_RUN : 0) |
 	    (o->referral ? OPT_REFERRAL : 0) | (o->since ? OPT_SINCE : 0) |
-	    (o->content ? OPT_CONTENT : 0);
+	    (o->content ? OPT_CONTENT : 0) | (o->nattach > 0 ? OPT_ATTACH : 0);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((given & names[i].bit) && !(v->opts & names[i].bit)) {
@@ -660,6 +664,7 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		{"referral", required_argument, NULL, LO_REFERRAL},
 		{"since", required_argument, NULL, LO_SINCE},
 		{"content", no_argument, NULL, LO_CONTENT},
+		{"attach", required_argument, NULL, LO_ATTACH},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
@@ -686,6 +691,13 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		case LO_REFERRAL: o->referral = optarg; break;
 		case LO_SINCE: o->since = optarg; break;
 		case LO_CONTENT: o->content = true; break;
+		case LO_ATTACH:
+			if (o->nattach == (int)(sizeof(o->attach) / sizeof(o->attach[0]))) {
+				fprintf(stderr, "famlinkctl: at most %d --attach\n", o->nattach);
+				return CTL_USAGE;
+			}
+			o->attach[o->nattach++] = optarg;
+			break;
 		case 'h': *want_help = true; break;
 		case 'V': printf("famlinkctl %s\n", FAMLINK_VERSION); return CTL_OK;
 		default: usage(stderr); return CTL_USAGE;

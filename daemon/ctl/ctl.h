@@ -47,6 +47,8 @@ typedef struct ctl_opts {
 	const char *lang;          /* report --lang sv|en */
 	const char *referral;      /* inbox --referral ID */
 	const char *since;         /* inbox --since YYYY-MM-DD */
+	char *attach[8];           /* send --attach FIELD=FILE, each as given */
+	int nattach;
 	/* Filled in by ctl_check_values() from the above. */
 	char municipality_id[65];  /* "municipality:0180", or "" */
 	cal_date_t from_date, to_date;   /* report: --from, --to or their defaults */

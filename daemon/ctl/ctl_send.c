@@ -25,25 +25,16 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "codec_json.h"
 #include "ctl.h"
 #include "envelope.h"
 #include "log.h"
+#include "outgoing.h"
 #include "routine.h"
 #include "store.h"
 #include "store_identity.h"
-#include "store_queue.h"
-#include "validate.h"
 #include "wake.h"
 
-typedef struct pending {
-	Famlink__V1__Envelope *env;
-	char id[MESSAGE_ID_LEN + 1];
-	char recipient[65];
-	char *orig_sender;        /* what the file said; must be us or empty */
-	char *orig_recipient;     /* what the file said, before the routine filled it */
-	bool own_id;              /* the file gave the message id */
-} pending_t;
+#define ATTACH_MAX 8
 
 /* Prints "PATH: what" for a refused file; what may hold ids from it, so it
  * is escaped: one line, whatever the file held. */
@@ -53,16 +44,6 @@ refused(const char *path, const char *what)
 	char safe[4 * sizeof(((err_t *)0)->msg)];
 
 	fprintf(stderr, "%s: %s\n", path, log_escape(what, safe, sizeof(safe)));
-}
-
-/* Sets a string field of a parsed message; free_unpacked() frees it later.
- * An absent proto3 string points at protobuf-c's shared empty string. */
-static void
-set_field(char **field, const char *value)
-{
-	if (*field != protobuf_c_empty_string)
-		free(*field);
-	*field = strdup(value);
 }
 
 static char *
@@ -93,132 +74,68 @@ read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* The body's referral id (every referral-bearing body has it first). */
-static const char *
-body_referral_id(const Famlink__V1__Envelope *env)
+/* --attach FIELD=FILE, each split in place: how many, or -1 printed. */
+static int
+split_attach(const ctl_opts_t *o, outgoing_attach_t *out)
 {
-	const ProtobufCFieldDescriptor *f;
-	const ProtobufCMessage *body;
-	const ProtobufCFieldDescriptor *rid;
+	int n = 0;
 
-	if (env->body_case == FAMLINK__V1__ENVELOPE__BODY__NOT_SET)
-		return NULL;
-	f = protobuf_c_message_descriptor_get_field(&famlink__v1__envelope__descriptor,
-	    (unsigned)env->body_case);
-	body = *(const ProtobufCMessage *const *)((const char *)env + f->offset);
-	rid = protobuf_c_message_descriptor_get_field_by_name(body->descriptor, "referral_id");
-	return rid ? *(const char *const *)((const char *)body + rid->offset) : NULL;
+	for (int i = 0; i < o->nattach; i++, n++) {
+		char *eq = strchr(o->attach[i], '=');
+		if (eq == NULL || eq == o->attach[i] || eq[1] == '\0') {
+			fprintf(stderr, "famlinkctl send: --attach %s: give FIELD=FILE, e.g."
+			    " basicInvestigation=utredning.pdf\n", o->attach[i]);
+			return -1;
+		}
+		*eq = '\0';
+		out[n] = (outgoing_attach_t){ .field = o->attach[i], .path = eq + 1 };
+	}
+	return n;
+}
+
+/* The folder a file's "contentFile" names are looked up in. */
+static void
+folder_of(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (strcmp(path, "-") == 0 || slash == NULL)
+		snprintf(dir, len, ".");
+	else
+		snprintf(dir, len, "%.*s", (int)(slash - path + (slash == path)), path);
 }
 
 /* Parses one file and fills the header; 0 or -1 with the reason printed. */
 static int
-prepare(const config_t *cfg, const char *path, pending_t *p)
+prepare(const config_t *cfg, const char *path, const outgoing_attach_t *attach, int nattach,
+    outgoing_t *p)
 {
-	const char *body_rid;
+	char dir[4096];
 	size_t len;
 	char *text = read_all(path, &len);
 	err_t err = {0};
-	Famlink__V1__Envelope *env;
+	int rc;
 
 	if (text == NULL) {
 		fprintf(stderr, "%s: cannot read: %m\n", path);
 		return -1;
 	}
-	env = (Famlink__V1__Envelope *)codec_from_json_string(&famlink__v1__envelope__descriptor,
-	    text, len, &err);
+	folder_of(path, dir, sizeof(dir));
+	rc = outgoing_parse(cfg, text, len, dir, attach, (size_t)nattach, p, &err);
 	free(text);
-	if (env == NULL) {
+	if (rc != 0)
 		refused(path, err.msg);
-		return -1;
-	}
-	p->env = env;
-	p->orig_sender = env->sender;
-	p->orig_recipient = env->recipient;
-	if (env->sender[0] != '\0' && strcmp(env->sender, cfg->node_id) != 0) {
-		fprintf(stderr, "%s: sender: this node is %s\n", path, cfg->node_id);
-		return -1;
-	}
-	p->orig_sender = env->sender;
-	if (env->message_id[0] != '\0') {
-		/* Never replaced silently: whoever gave it may look for it. */
-		if (!envelope_is_ulid(env->message_id)) {
-			fprintf(stderr, "%s: messageId: not a message id famlink sends (a ULID: 26 "
-			    "characters of 0-9 and A-Z but I, L, O, U); leave it out and famlinkctl "
-			    "makes one\n", path);
-			return -1;
-		}
-		memcpy(p->id, env->message_id, MESSAGE_ID_LEN + 1);
-		p->own_id = true;
-	} else {
-		envelope_new_id(p->id);   /* ids are the sending node's to make */
-		set_field(&env->message_id, p->id);
-	}
-	env->schema_version = FAMLINK__V1__SCHEMA_VERSION__SCHEMA_VERSION_CURRENT;
-	env->sender = (char *)cfg->node_id;
-	env->created_at_ms = clock_now_ms();
-	if (cfg->role == ROLE_MUNICIPALITY && env->recipient[0] == '\0')
-		set_field(&env->recipient, cfg->hub_id);
-	if (env->referral_id[0] == '\0' && (body_rid = body_referral_id(env)) != NULL)
-		set_field(&env->referral_id, body_rid);
-	p->orig_recipient = env->recipient;
-	return 0;
-}
-
-static void
-release(pending_t *p)
-{
-	if (p->env == NULL)
-		return;
-	p->env->sender = p->orig_sender;   /* free_unpacked owns the original */
-	p->env->recipient = p->orig_recipient;
-	famlink__v1__envelope__free_unpacked(p->env, NULL);
-	p->env = NULL;
+	return rc;
 }
 
 /* Routine, validation and outbox for one message inside the transaction. */
 static int
-enqueue_one(store_t *store, const config_t *cfg, const char *path, pending_t *p,
+enqueue_one(store_t *store, const config_t *cfg, const char *path, outgoing_t *p,
     unsigned flags)
 {
 	err_t err = {0};
-	size_t size;
-	int rc;
 
-	/* The store gives the real sequence; the largest one makes the size
-	 * check below hold for whatever it will be. */
-	p->env->sequence = UINT64_MAX;
-	/* Validated before the routine sees it too, so that what is not an id
-	 * is refused as such, naming its field (the routine's texts name the
-	 * referral). The hub's routine fills an empty recipient from the
-	 * referral's owner: until then this node's id stands in for it. */
-	p->env->recipient = p->orig_recipient[0] != '\0' ? p->orig_recipient : (char *)cfg->node_id;
-	rc = validate_envelope(p->env, &err);
-	p->env->recipient = p->orig_recipient;
-	if (rc != 0) {
-		refused(path, err.msg);
-		return -1;
-	}
-	if (p->own_id && (rc = store_message_id_used(store, p->id, &err)) != 0) {
-		if (rc > 0)
-			err_set(&err, 0, "messageId: %s is already in this node's store (a message "
-			    "id is used once; leave messageId out and famlinkctl makes one)", p->id);
-		refused(path, err.msg);
-		return -1;
-	}
-	rc = routine_send(store, cfg, p->env, p->recipient, flags, p->env->created_at_ms, &err);
-	if (rc == ROUTINE_OK && validate_envelope(p->env, &err) != 0)
-		rc = ROUTINE_REFUSED;
-	/* A frame over the limit would be dropped by ZeroMQ unanswered and
-	 * block its channel: refuse it here, where someone can act on it. */
-	if (rc == ROUTINE_OK && (size = famlink__v1__envelope__get_packed_size(p->env)) >
-	    cfg->max_message_size) {
-		err_set(&err, 0, "message is %zu bytes, over max_message_size (%zu)",
-		    size, cfg->max_message_size);
-		rc = ROUTINE_REFUSED;
-	}
-	if (rc == ROUTINE_OK && store_enqueue(store, p->env, &err) != 0)
-		rc = ROUTINE_STORE;
-	if (rc != ROUTINE_OK) {
+	if (outgoing_enqueue(store, cfg, p, flags, &err) != ROUTINE_OK) {
 		refused(path, err.msg);
 		return -1;
 	}
@@ -275,7 +192,7 @@ scratch_remove(const char *dir)
 
 /* One line per message: what was queued, or with --dry-run what would be. */
 static void
-print_queued(const pending_t *msgs, int n, const ctl_opts_t *o)
+print_queued(const outgoing_t *msgs, int n, const ctl_opts_t *o)
 {
 	for (int i = 0; i < n; i++) {
 		const Famlink__V1__Envelope *e = msgs[i].env;
@@ -296,19 +213,29 @@ print_queued(const pending_t *msgs, int n, const ctl_opts_t *o)
 int
 ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files)
 {
-	pending_t *msgs = calloc((size_t)nfiles, sizeof(*msgs));
+	outgoing_t *msgs = calloc((size_t)nfiles, sizeof(*msgs));
+	outgoing_attach_t attach[ATTACH_MAX];
 	char scratch[4200] = "";
 	store_t *store = NULL;
 	err_t err;
-	int i, rc = 1;
+	int i, nattach, rc = 1;
 
 	if (msgs == NULL || nfiles == 0) {
 		fprintf(stderr, "famlinkctl send: give one or more JSON files\n");
 		free(msgs);
 		return 2;
 	}
+	if ((nattach = split_attach(o, attach)) < 0) {
+		rc = 2;
+		goto out;
+	}
+	if (nattach > 0 && nfiles != 1) {
+		fprintf(stderr, "famlinkctl send: --attach goes with one file\n");
+		rc = 2;
+		goto out;
+	}
 	for (i = 0; i < nfiles; i++)
-		if (prepare(cfg, files[i], &msgs[i]) != 0)
+		if (prepare(cfg, files[i], attach, nattach, &msgs[i]) != 0)
 			goto out;
 	store = o->no_store ? scratch_open(scratch, sizeof(scratch)) : ctl_open_store(cfg, false);
 	if (store == NULL)
@@ -337,7 +264,7 @@ ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files)
 	rc = 0;
 out:
 	for (i = 0; i < nfiles; i++)
-		release(&msgs[i]);
+		outgoing_release(&msgs[i]);
 	free(msgs);
 	store_close(&store);
 	scratch_remove(scratch);
