@@ -6,10 +6,12 @@
  * not run.
  */
 #include "adapter.h"
+#include "spool.h"
 
 /* Ended by NULL. */
 static const adapter_type_t *const types[] = {
-	NULL,   /* the first adapter (spool) comes next */
+	&spool_adapter,
+	NULL,
 };
 
 static const backend_type_t *backends[sizeof(types) / sizeof(types[0])];

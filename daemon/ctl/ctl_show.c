@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "codec_json.h"
+#include "envelope_json.h"
 #include "ctl.h"
 #include "ctl_listing.h"
 #include "ctl_report_fmt.h"
@@ -88,21 +89,6 @@ typedef enum show_content {
 } show_content_t;
 
 static const char *const content_names[] = { "shown", "not_asked", "purged" };
-
-/* The body alone, as famlinkctl send takes it ({"referralAck": {...}}): the
- * envelope with its header at the defaults, which the mapping leaves out. */
-static json_t *
-body_json(const Famlink__V1__Envelope *env, err_t *err)
-{
-	Famlink__V1__Envelope b = *env;
-
-	b.message_id = b.sender = b.recipient = b.referral_id = b.answers_message_id = "";
-	b.schema_version = 0;
-	b.created_at_ms = 0;
-	b.sequence = 0;
-	b.confidential = 0;
-	return codec_to_json(&b.base, err);
-}
 
 /* "alice (uid 1000)", or "uid 1000" when the passwd database does not know it. */
 static void
@@ -295,7 +281,7 @@ decode_body(const message_row_t *r, shown_t *sh)
 	if (r->len == 0)
 		return 0;
 	if ((env = envelope_unpack(r->envelope, r->len, &err)) == NULL ||
-	    (sh->body = body_json(env, &err)) == NULL ||
+	    (sh->body = envelope_body_json(env, &err)) == NULL ||
 	    (sh->unknown = codec_unknown_fields(&env->base)) == NULL) {
 		if (err.msg[0] == '\0')
 			snprintf(err.msg, sizeof(err.msg), "out of memory");

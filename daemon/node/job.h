@@ -62,6 +62,9 @@ struct job_run {
 	struct node *node;
 	const adapter_conf_t *conf;  /* its [adapter NAME] section (its own copy), or NULL */
 	void *state;                 /* the job's own */
+	/* Set by start(): this run takes received messages (an adapter with
+	 * deliver() whose configuration has an inbound side). */
+	bool delivers;
 };
 
 #define JOBS_MAX 32

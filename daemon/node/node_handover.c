@@ -458,7 +458,7 @@ handover_start(struct node *node, err_t *err)
 		job_run_t *run = &node->jobs[i];
 		handover_t *h = &hs->h[hs->n];
 		load_round_t r = { .h = h };
-		if (run->ops->deliver == NULL || run->conf == NULL)
+		if (!run->delivers || run->ops->deliver == NULL || run->conf == NULL)
 			continue;
 		*h = (handover_t){ .run = run, .name = run->conf->name, .more = true,
 		    .stuck_after_ms = stuck_after(run) };

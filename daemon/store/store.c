@@ -287,6 +287,18 @@ static const char *const migrations[] = {
 	 "DROP TABLE notifications;"
 	 "ALTER TABLE notifications_8 RENAME TO notifications;"
 	 "CREATE INDEX notifications_pending ON notifications (id) WHERE state = 'pending';"),
+	/* 9: what an adapter collected from the local system and queued (a
+	 * spool file by name and checksum, a REST item by its id), written in
+	 * the transaction that queues it: after a crash between that commit and
+	 * the file's move (or the item's confirmation) the same thing is known,
+	 * not queued again. */
+	("CREATE TABLE collected ("
+	 "  adapter      TEXT NOT NULL,"
+	 "  item         TEXT NOT NULL,"
+	 "  message_id   TEXT NOT NULL,"
+	 "  at           INTEGER NOT NULL,"
+	 "  PRIMARY KEY (adapter, item)"
+	 ") WITHOUT ROWID;"),
 };
 #define MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

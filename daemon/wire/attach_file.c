@@ -19,10 +19,8 @@ attach_sha256(const void *data, size_t len, unsigned char md[32])
 	return EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32 ? 0 : -1;
 }
 
-/* A plain name: no folder part, not hidden, nothing a shell or a path
- * would read as more than a name. */
-static bool
-plain_name(const char *s)
+bool
+attach_plain_name(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -100,7 +98,7 @@ resolve_one(json_t *obj, const char *key, int dirfd, err_t *err)
 	size_t len;
 	int rc;
 
-	if (name == NULL || !plain_name(name))
+	if (name == NULL || !attach_plain_name(name))
 		return err_set(err, 4, "%s.contentFile: a file name in the same folder (letters,"
 		    " digits, '.', '_', '-'; not starting with '.')", key);
 	if (json_object_get(obj, "content") != NULL)

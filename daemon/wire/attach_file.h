@@ -17,6 +17,11 @@
 
 #define ATTACH_MAX_BYTES 31457280u   /* Attachment.content's limit (30 MiB) */
 
+/* A plain file name: 1 to 255 of letters, digits, '.', '_' and '-', not
+ * starting with '.': no folder part, nothing hidden, nothing a shell or a
+ * path would read as more than a name. */
+bool attach_plain_name(const char *s);
+
 /* Whether an envelope's JSON names an attachment file ("contentFile"). */
 bool attach_named(const json_t *envelope);
 

@@ -497,26 +497,70 @@ enqueue_referrals(node_proc_t *n, const char *prefix, int first, int count, int 
 	return 0;
 }
 
-long
-db_long(node_proc_t *n, const char *sql)
+/* Steps sql on n's store for its first row: fn(ctx, row), true if there
+ * was one. */
+static bool
+db_first_row(node_proc_t *n, const char *sql, void (*fn)(void *ctx, sqlite3_stmt *row),
+    void *ctx)
 {
 	char path[600];
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	long v = -1;
+	bool found = false;
 
 	snprintf(path, sizeof(path), "%s/famlink.db", n->dir);
 	if (access(path, F_OK) != 0)
-		return -1;
+		return false;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
 		sqlite3_busy_timeout(db, 2000);
 		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-		    sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
+		    sqlite3_step(st) == SQLITE_ROW) {
+			fn(ctx, st);
+			found = true;
+		}
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+	return found;
+}
+
+static void
+row_long(void *ctx, sqlite3_stmt *row)
+{
+	*(long *)ctx = (long)sqlite3_column_int64(row, 0);
+}
+
+long
+db_long(node_proc_t *n, const char *sql)
+{
+	long v = -1;
+
+	(void)db_first_row(n, sql, row_long, &v);
 	return v;
+}
+
+struct text_out {
+	char *buf;
+	size_t len;
+};
+
+static void
+row_text(void *ctx, sqlite3_stmt *row)
+{
+	struct text_out *t = ctx;
+	const unsigned char *v = sqlite3_column_text(row, 0);
+
+	snprintf(t->buf, t->len, "%s", v ? (const char *)v : "");
+}
+
+const char *
+db_text(node_proc_t *n, const char *sql, char *buf, size_t len)
+{
+	struct text_out t = { buf, len };
+
+	buf[0] = '\0';
+	(void)db_first_row(n, sql, row_text, &t);
+	return buf;
 }
 
 const char *

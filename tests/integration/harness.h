@@ -102,6 +102,8 @@ int enqueue_referrals(node_proc_t *n, const char *prefix, int first, int count, 
 
 /* A number from n's store (first column of the first row), -1 on error. */
 long db_long(node_proc_t *n, const char *sql);
+/* The same as text into buf ("" if no row or NULL); returns buf. */
+const char *db_text(node_proc_t *n, const char *sql, char *buf, size_t len);
 /* How many rows n's store holds in each table famlinkctl send writes
  * (outbox, referrals, proposals, dialogue, deadlines, transitions), as
  * "outbox 3, referrals 1, …" (valid until the next call): equal before and

@@ -164,7 +164,7 @@ write_file(const char *path, const char *text)
 /* ---- opening ---------------------------------------------------------- */
 
 /* The store's schema version after every migration. */
-#define SCHEMA_NOW 8
+#define SCHEMA_NOW 9
 
 static void
 test_open_creates_schema(void **state)
@@ -178,7 +178,7 @@ test_open_creates_schema(void **state)
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 	    " AND name IN ('peers','outbox','inbox','rejections','dead_letters','referrals','audit',"
 	    " 'identity','proposals','transitions','deadlines','notifications','dialogue',"
-	    " 'handovers')"), 14);
+	    " 'handovers','collected')"), 15);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
 	    " AND tbl_name = 'audit'"), 2);
 	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
@@ -1002,6 +1002,7 @@ downgrade_to_v1(fixture_t *f)
 	    " DROP TABLE handovers; DROP INDEX inbox_untold; ALTER TABLE inbox DROP COLUMN"
 	    " handed_over_at; ALTER TABLE inbox DROP COLUMN handover_told; ALTER TABLE outbox DROP"
 	    " COLUMN handed_over_at; ALTER TABLE referrals DROP COLUMN held_since;"
+	    " DROP TABLE collected;"
 	    " PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 }

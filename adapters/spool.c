@@ -1,0 +1,132 @@
+/* spool — see spool.h: the adapter type, its keys, start and stop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "confval.h"
+#include "log.h"
+#include "spool.h"
+
+static const backend_key_t keys[] = {
+	{ "inbound", BACKEND_PATH, false },      /* received messages are written here */
+	{ "outbound", BACKEND_PATH, false },     /* files to send are taken from here */
+	{ "suffix", BACKEND_TEXT, false },       /* [.json] */
+	{ "group", BACKEND_TEXT, false },        /* inbound files 0640 with this group */
+	{ "poll_interval", BACKEND_DURATION, false },   /* [1s] */
+	{ "stuck_after", BACKEND_DURATION, false },     /* [15m] */
+	{ NULL, 0, false },
+};
+
+/* Opens a folder that must exist; 0 or -1 with err. */
+static int
+open_folder(const char *adapter, const char *key, const char *path, int *fd, err_t *err)
+{
+	struct stat st;
+
+	if ((*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_set(err, errno, "[adapter %s] %s = %s: %s", adapter, key, path,
+		    strerror(errno));
+	if (fstat(*fd, &st) == 0 && (st.st_mode & S_IWOTH))
+		return err_set(err, 0, "[adapter %s] %s = %s: anyone may write to it; give it to"
+		    " the service user and the case system's group only", adapter, key, path);
+	return 0;
+}
+
+/* done/ and failed/ inside outbound, made if missing. */
+static int
+open_sub(spool_t *s, const char *sub, int *fd, err_t *err)
+{
+	if (mkdirat(s->out_fd, sub, 0750) != 0 && errno != EEXIST)
+		return err_set(err, errno, "[adapter %s] %s/%s: %s", s->name, s->out_path, sub,
+		    strerror(errno));
+	if ((*fd = openat(s->out_fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return err_set(err, errno, "[adapter %s] %s/%s: %s", s->name, s->out_path, sub,
+		    strerror(errno));
+	return 0;
+}
+
+static int
+read_keys(spool_t *s, const adapter_conf_t *c, err_t *err)
+{
+	const char *in = adapter_conf_value(c, "inbound"), *out = adapter_conf_value(c, "outbound");
+	const char *group = adapter_conf_value(c, "group"), *v;
+	unsigned ms;
+
+	if (in == NULL && out == NULL)
+		return err_set(err, 0, "[adapter %s]: give inbound, outbound or both", s->name);
+	snprintf(s->suffix, sizeof(s->suffix), "%s", (v = adapter_conf_value(c, "suffix")) ? v
+	    : ".json");
+	s->poll_ms = (v = adapter_conf_value(c, "poll_interval")) && confval_duration_ms(v, &ms)
+	    == 0 ? ms : 1000;
+	if (group != NULL) {
+		struct group *g = getgrnam(group);
+		if (g == NULL)
+			return err_set(err, 0, "[adapter %s] group = %s: no such group", s->name, group);
+		s->in_gid = g->gr_gid;
+		s->in_mode = 0640;
+	}
+	if (in != NULL && open_folder(s->name, "inbound", in, &s->in_fd, err) != 0)
+		return -1;
+	if (out != NULL) {
+		snprintf(s->out_path, sizeof(s->out_path), "%s", out);
+		if (open_folder(s->name, "outbound", out, &s->out_fd, err) != 0 ||
+		    open_sub(s, "done", &s->done_fd, err) != 0 ||
+		    open_sub(s, "failed", &s->failed_fd, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+spool_stop(job_run_t *self)
+{
+	spool_t *s = self->state;
+
+	if (s == NULL)
+		return;
+	for (int *fd = &s->in_fd; fd <= &s->failed_fd; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	free(s);
+	self->state = NULL;
+}
+
+static int
+spool_start(job_run_t *self, err_t *err)
+{
+	spool_t *s = calloc(1, sizeof(*s));
+
+	if ((self->state = s) == NULL)
+		return err_set(err, 0, "out of memory");
+	s->name = self->conf->name;
+	s->in_fd = s->out_fd = s->done_fd = s->failed_fd = -1;
+	s->in_mode = 0600;
+	s->in_gid = (gid_t)-1;
+	if (read_keys(s, self->conf, err) != 0) {
+		spool_stop(self);
+		return -1;
+	}
+	self->delivers = s->in_fd >= 0;
+	log_info("adapter %s: spool%s%s", s->name, s->in_fd >= 0 ? ", inbound" : "",
+	    s->out_fd >= 0 ? ", outbound" : "");
+	return 0;
+}
+
+static const job_ops_t job = {
+	.name = "spool",
+	.start = spool_start,
+	.stop = spool_stop,
+	.deliver = spool_deliver,
+	.collect = spool_collect,
+};
+
+const adapter_type_t spool_adapter = {
+	.config = { .name = "spool", .keys = keys },
+	.job = &job,
+};

@@ -1,0 +1,49 @@
+/*
+ * spool — the file-drop adapter, both directions, for case systems that
+ * read and write folders:
+ *   inbound:  each received message is written to the `inbound` folder as
+ *             MESSAGE_ID.json (the same JSON famlinkctl show --json gives),
+ *             its attachments beside it as MESSAGE_ID-N.bin; atomically
+ *             (a hidden temporary name, fsync, rename, fsync of the folder),
+ *             mode 0600 or 0640 with a configured group. The file name is
+ *             the idempotency key: a message handed over again after a
+ *             crash has the same name.
+ *   outbound: JSON files renamed into the `outbound` folder (NAME.json, not
+ *             starting with '.') are judged as famlinkctl send judges them,
+ *             queued in the transaction that records the file (by name and
+ *             checksum), then moved to done/; a refused one goes to failed/
+ *             with NAME.error beside it, one line saying what is wrong and
+ *             where.
+ * spool.c is the adapter type (its keys, start and stop); spool_in.c and
+ * spool_out.c the two directions.
+ */
+#ifndef FAMLINK_SPOOL_H
+#define FAMLINK_SPOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "adapter.h"
+
+extern const adapter_type_t spool_adapter;
+
+typedef struct spool {
+	const char *name;            /* its [adapter NAME] */
+	int in_fd;                   /* the inbound folder, -1 if none */
+	mode_t in_mode;              /* 0600, or 0640 with in_gid */
+	gid_t in_gid;                /* (gid_t)-1: the service user's own */
+	int out_fd, done_fd, failed_fd;   /* the outbound folder and its two, -1 if none */
+	char out_path[4096];
+	char suffix[64];             /* [.json] what a file to send ends in */
+	int64_t poll_ms;             /* [1s] how often outbound is looked at */
+	int64_t next_poll_ms;        /* monotonic */
+	int64_t warned_ms;           /* rate limit for "cannot read the folder" */
+} spool_t;
+
+/* spool_in.c: job_ops_t.deliver. */
+int spool_deliver(job_run_t *self, const job_message_t *msgs, size_t n, err_t *err);
+/* spool_out.c: job_ops_t.collect. */
+void spool_collect(job_run_t *self);
+
+#endif

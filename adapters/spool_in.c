@@ -1,0 +1,267 @@
+/*
+ * spool_in — received messages into the inbound folder (spool.h). A batch
+ * is written under hidden temporary names first, made durable with one
+ * syncfs() for all of them (one flush, not one per file: group commit for
+ * files), checked, then renamed into place, attachments before the JSON
+ * that names them, and the folder synced once. Names are built from the
+ * message id alone: nothing from a message's content reaches a path.
+ */
+#define _GNU_SOURCE   /* syncfs */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "attach_file.h"
+#include "base64.h"
+#include "envelope.h"
+#include "envelope_json.h"
+#include "spool.h"
+
+#define ATTACH_PER_MESSAGE 4
+
+/* One file of a batch: its temporary and its final name. */
+typedef struct spool_file {
+	char tmp[80], name[64];
+	unsigned char sha256[32];    /* an attachment's, checked after writing */
+	bool attachment;
+} spool_file_t;
+
+typedef struct in_batch {
+	spool_t *s;
+	spool_file_t *files;
+	size_t n, cap;
+} in_batch_t;
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static spool_file_t *
+add_file(in_batch_t *b, err_t *err)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		spool_file_t *grown = realloc(b->files, cap * sizeof(*grown));
+		if (grown == NULL) {
+			err_set(err, ENOMEM, "out of memory");
+			return NULL;
+		}
+		b->files = grown;
+		b->cap = cap;
+	}
+	memset(&b->files[b->n], 0, sizeof(b->files[0]));
+	return &b->files[b->n++];
+}
+
+/* Writes data under f->tmp in the inbound folder (replacing what a crash
+ * left there): 0, or -1 with err. */
+static int
+write_tmp(spool_t *s, const spool_file_t *f, const void *data, size_t len, err_t *err)
+{
+	int fd;
+
+	(void)unlinkat(s->in_fd, f->tmp, 0);
+	fd = openat(s->in_fd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    s->in_mode);
+	if (fd < 0)
+		return err_set(err, errno, "inbound: %s: %s", f->name, strerror(errno));
+	if ((s->in_gid != (gid_t)-1 && fchown(fd, (uid_t)-1, s->in_gid) != 0) ||
+	    fchmod(fd, s->in_mode) != 0 || write_all(fd, data, len) != 0) {
+		err_set(err, errno, "inbound: %s: %s", f->name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (close(fd) != 0)
+		return err_set(err, errno, "inbound: %s: %s", f->name, strerror(errno));
+	return 0;
+}
+
+/* An Attachment object in the JSON (one with content and sha256): its
+ * bytes to MESSAGE_ID-N.bin, and "contentFile" in place of "content". */
+static int
+write_attachment(in_batch_t *b, const char *message_id, json_t *att, int number, err_t *err)
+{
+	const char *content = json_string_value(json_object_get(att, "content"));
+	uint8_t *data = NULL;
+	size_t len = 0;
+	spool_file_t *f;
+	int rc;
+
+	if (content == NULL)
+		return 0;
+	if (base64_decode(content, strlen(content), &data, &len) != 0)
+		return err_set(err, 0, "inbound: %s: attachment %d does not decode", message_id,
+		    number);
+	if ((f = add_file(b, err)) == NULL) {
+		free(data);
+		return -1;
+	}
+	f->attachment = true;
+	snprintf(f->name, sizeof(f->name), "%s-%d.bin", message_id, number);
+	snprintf(f->tmp, sizeof(f->tmp), ".tmp-%s", f->name);
+	rc = attach_sha256(data ? data : (const uint8_t *)"", len, f->sha256) == 0 ?
+	    write_tmp(b->s, f, data ? data : (const uint8_t *)"", len, err) :
+	    err_set(err, 0, "inbound: %s: cannot compute a checksum", message_id);
+	free(data);
+	if (rc == 0) {
+		json_object_del(att, "content");
+		json_object_set_new(att, "contentFile", json_string(f->name));
+	}
+	return rc;
+}
+
+/* Every attachment anywhere in the body, numbered from 1 in order. */
+static int
+write_attachments(in_batch_t *b, const char *message_id, json_t *obj, int *number, err_t *err)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		if (!json_is_object(v))
+			continue;
+		if (json_object_get(v, "sha256") != NULL && json_object_get(v, "content") != NULL) {
+			if (++*number > ATTACH_PER_MESSAGE)
+				return err_set(err, 0, "inbound: %s: more than %d attachments",
+				    message_id, ATTACH_PER_MESSAGE);
+			if (write_attachment(b, message_id, v, *number, err) != 0)
+				return -1;
+		} else if (write_attachments(b, message_id, v, number, err) != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One message: its attachments and its JSON under temporary names. */
+static int
+write_message(in_batch_t *b, const job_message_t *m, err_t *err)
+{
+	Famlink__V1__Envelope *env = envelope_unpack(m->envelope, m->len, err);
+	json_t *j = env ? envelope_message_json(env, err) : NULL;
+	spool_file_t *f;
+	char *text = NULL;
+	int number = 0, rc = -1;
+
+	envelope_free(&env);
+	if (j == NULL)
+		return -1;
+	json_object_set_new(j, "receivedAtMs", json_integer(m->received_at));
+	if (write_attachments(b, m->message_id, json_object_get(j, "body"), &number, err) != 0)
+		goto out;
+	if ((text = json_dumps(j, JSON_INDENT(2))) == NULL) {
+		err_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((f = add_file(b, err)) == NULL)
+		goto out;
+	snprintf(f->name, sizeof(f->name), "%s.json", m->message_id);
+	snprintf(f->tmp, sizeof(f->tmp), ".tmp-%s", f->name);
+	rc = write_tmp(b->s, f, text, strlen(text), err);
+out:
+	free(text);
+	json_decref(j);
+	return rc;
+}
+
+/* What was written comes back the same: an attachment's checksum again. */
+static int
+check_attachment(spool_t *s, const spool_file_t *f, err_t *err)
+{
+	unsigned char md[32];
+	size_t len;
+	uint8_t *data;
+	int fd = openat(s->in_fd, f->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	off_t size;
+	bool same;
+
+	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return err_set(err, errno, "inbound: %s: cannot read back", f->name);
+	}
+	len = (size_t)size;
+	same = (data = malloc(len ? len : 1)) != NULL && (len == 0 || read(fd, data, len) ==
+	    (ssize_t)len) && attach_sha256(data, len, md) == 0 && memcmp(md, f->sha256, 32) == 0;
+	free(data);
+	close(fd);
+	if (!same)
+		return err_set(err, 0, "inbound: %s: not the same after writing (checksum)", f->name);
+	return 0;
+}
+
+static void
+remove_tmps(spool_t *s, const in_batch_t *b, size_t from)
+{
+	for (size_t i = from; i < b->n; i++)
+		(void)unlinkat(s->in_fd, b->files[i].tmp, 0);
+}
+
+/* Durable, checked, renamed into place: 0, or -1 with err (what was not
+ * renamed is removed again). */
+static int
+publish(spool_t *s, in_batch_t *b, err_t *err)
+{
+	size_t i;
+
+	if (syncfs(s->in_fd) != 0) {
+		err_set(err, errno, "inbound: syncfs: %s", strerror(errno));
+		remove_tmps(s, b, 0);
+		return -1;
+	}
+	for (i = 0; i < b->n; i++)
+		if (b->files[i].attachment && check_attachment(s, &b->files[i], err) != 0) {
+			remove_tmps(s, b, 0);
+			return -1;
+		}
+	for (i = 0; i < b->n; i++)
+		if (renameat(s->in_fd, b->files[i].tmp, s->in_fd, b->files[i].name) != 0) {
+			err_set(err, errno, "inbound: %s: %s", b->files[i].name, strerror(errno));
+			remove_tmps(s, b, i);
+			return -1;
+		}
+	if (fsync(s->in_fd) != 0)
+		return err_set(err, errno, "inbound: fsync of the folder: %s", strerror(errno));
+	return 0;
+}
+
+int
+spool_deliver(job_run_t *self, const job_message_t *msgs, size_t n, err_t *err)
+{
+	spool_t *s = self->state;
+	in_batch_t b = { .s = s };
+	size_t done = 0;
+	err_t first = {0};
+
+	for (; done < n; done++) {
+		size_t mark = b.n;
+		if (write_message(&b, &msgs[done], &first) != 0) {
+			remove_tmps(s, &b, mark);
+			b.n = mark;
+			break;
+		}
+	}
+	if (b.n > 0 && publish(s, &b, err) != 0)
+		done = 0;
+	else if (done < n)
+		*err = first;
+	free(b.files);
+	return (int)done;
+}

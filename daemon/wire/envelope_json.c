@@ -1,0 +1,38 @@
+/* envelope_json — see envelope_json.h. */
+#include "codec_json.h"
+#include "envelope.h"
+#include "envelope_json.h"
+
+json_t *
+envelope_body_json(const Famlink__V1__Envelope *env, err_t *err)
+{
+	Famlink__V1__Envelope b = *env;
+
+	b.message_id = b.sender = b.recipient = b.referral_id = b.answers_message_id = "";
+	b.schema_version = 0;
+	b.created_at_ms = 0;
+	b.sequence = 0;
+	b.confidential = 0;
+	return codec_to_json(&b.base, err);
+}
+
+json_t *
+envelope_message_json(const Famlink__V1__Envelope *env, err_t *err)
+{
+	json_t *body = envelope_body_json(env, err), *unknown, *j;
+
+	if (body == NULL)
+		return NULL;
+	if ((unknown = codec_unknown_fields(&env->base)) == NULL) {
+		json_decref(body);
+		err_set(err, 0, "out of memory");
+		return NULL;
+	}
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o}",
+	    "messageId", env->message_id, "sender", env->sender, "recipient", env->recipient,
+	    "referralId", env->referral_id, "bodyType", envelope_body_name(env),
+	    "createdAtMs", (json_int_t)env->created_at_ms, "body", body, "unknownFields", unknown);
+	if (j == NULL)
+		err_set(err, 0, "out of memory");
+	return j;
+}
