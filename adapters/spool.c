@@ -23,18 +23,20 @@ static const backend_key_t keys[] = {
 	{ NULL, 0, false },
 };
 
-/* Opens a folder that must exist; 0 or -1 with err. */
-static int
-open_folder(const char *adapter, const char *key, const char *path, int *fd, err_t *err)
+int
+spool_open_folder(const char *adapter, const char *key, const char *path, int *fd, err_t *err)
 {
 	struct stat st;
 
 	if ((*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return err_set(err, errno, "[adapter %s] %s = %s: %s", adapter, key, path,
 		    strerror(errno));
-	if (fstat(*fd, &st) == 0 && (st.st_mode & S_IWOTH))
+	if (fstat(*fd, &st) == 0 && (st.st_mode & S_IWOTH)) {
+		close(*fd);
+		*fd = -1;
 		return err_set(err, 0, "[adapter %s] %s = %s: anyone may write to it; give it to"
 		    " the service user and the case system's group only", adapter, key, path);
+	}
 	return 0;
 }
 
@@ -71,11 +73,18 @@ read_keys(spool_t *s, const adapter_conf_t *c, err_t *err)
 		s->in_gid = g->gr_gid;
 		s->in_mode = 0640;
 	}
-	if (in != NULL && open_folder(s->name, "inbound", in, &s->in_fd, err) != 0)
-		return -1;
+	/* A missing inbound folder (a share not mounted yet) is a failed
+	 * hand-over, retried and shown in status, not a daemon that will not
+	 * start. */
+	if (in != NULL) {
+		err_t later;
+		snprintf(s->in_path, sizeof(s->in_path), "%s", in);
+		if (spool_open_folder(s->name, "inbound", in, &s->in_fd, &later) != 0)
+			log_warning("%s; received messages wait until it can be written", later.msg);
+	}
 	if (out != NULL) {
 		snprintf(s->out_path, sizeof(s->out_path), "%s", out);
-		if (open_folder(s->name, "outbound", out, &s->out_fd, err) != 0 ||
+		if (spool_open_folder(s->name, "outbound", out, &s->out_fd, err) != 0 ||
 		    open_sub(s, "done", &s->done_fd, err) != 0 ||
 		    open_sub(s, "failed", &s->failed_fd, err) != 0)
 			return -1;
@@ -112,8 +121,8 @@ spool_start(job_run_t *self, err_t *err)
 		spool_stop(self);
 		return -1;
 	}
-	self->delivers = s->in_fd >= 0;
-	log_info("adapter %s: spool%s%s", s->name, s->in_fd >= 0 ? ", inbound" : "",
+	self->delivers = s->in_path[0] != '\0';
+	log_info("adapter %s: spool%s%s", s->name, self->delivers ? ", inbound" : "",
 	    s->out_fd >= 0 ? ", outbound" : "");
 	return 0;
 }

@@ -30,7 +30,8 @@ extern const adapter_type_t spool_adapter;
 
 typedef struct spool {
 	const char *name;            /* its [adapter NAME] */
-	int in_fd;                   /* the inbound folder, -1 if none */
+	char in_path[4096];          /* the inbound folder, "" if none */
+	int in_fd;                   /* …open, -1 until it could be opened */
 	mode_t in_mode;              /* 0600, or 0640 with in_gid */
 	gid_t in_gid;                /* (gid_t)-1: the service user's own */
 	int out_fd, done_fd, failed_fd;   /* the outbound folder and its two, -1 if none */
@@ -41,6 +42,10 @@ typedef struct spool {
 	int64_t warned_ms;           /* rate limit for "cannot read the folder" */
 } spool_t;
 
+/* spool.c: opens a folder (absent: err says so, and it is tried again at
+ * the next hand-over). */
+int spool_open_folder(const char *adapter, const char *key, const char *path, int *fd,
+    err_t *err);
 /* spool_in.c: job_ops_t.deliver. */
 int spool_deliver(job_run_t *self, const job_message_t *msgs, size_t n, err_t *err);
 /* spool_out.c: job_ops_t.collect. */

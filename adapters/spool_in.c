@@ -250,6 +250,8 @@ spool_deliver(job_run_t *self, const job_message_t *msgs, size_t n, err_t *err)
 	size_t done = 0;
 	err_t first = {0};
 
+	if (s->in_fd < 0 && spool_open_folder(s->name, "inbound", s->in_path, &s->in_fd, err) != 0)
+		return 0;
 	for (; done < n; done++) {
 		size_t mark = b.n;
 		if (write_message(&b, &msgs[done], &first) != 0) {

@@ -166,7 +166,7 @@ judge(look_t *L, pick_t *p)
 	const config_t *cfg = job_config(L->self);
 	unsigned char md[32];
 	size_t len;
-	char *text, sum[65];
+	char *text, sum[65], item[sizeof(p->item)];
 	err_t err = {0};
 	int rc;
 
@@ -179,7 +179,8 @@ judge(look_t *L, pick_t *p)
 	}
 	attach_sha256(text, len, md);
 	hex(md, 32, sum);
-	snprintf(p->item, sizeof(p->item), "%s:%s", p->name, sum);
+	snprintf(item, sizeof(item), "%s:%s", p->name, sum);
+	memcpy(p->item, item, sizeof(item));
 	note_attachments(p, text, len);
 	if ((rc = store_collected_get(job_store(L->self), L->s->name, p->item, p->message_id,
 	    &err)) != 0) {

@@ -163,7 +163,10 @@ static const verb_t verbs[] = {
 		"emergency_home), state, age since the node first saw it, how many of its\n"
 		"questions wait for an answer and of its ads for the municipality's\n"
 		"decision (--json lists their ids: openQuestions, adsWaiting), and the\n"
-		"next open deadline's kind and due date (the last day to act).\n" ROUTINE_TIMES,
+		"next open deadline's kind and due date (the last day to act). A closed\n"
+		"referral whose stored messages retention would empty but that waits for\n"
+		"an adapter to hand over a received message of it shows as closed,held\n"
+		"(--json: heldForHandOverSince).\n" ROUTINE_TIMES,
 		"  --state S            only referrals in state S: submitted, acknowledged,\n"
 		"                       rejected, matching, closed\n"
 		"  --json               a JSON array instead of the table\n",

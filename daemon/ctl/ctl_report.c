@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "ctl_report_fmt.h"
+#include "ctl_status_adapters.h"
 #include "store.h"
 #include "store_identity.h"
 #include "store_health.h"
@@ -162,6 +163,7 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 	store_health_report_t health = store_health(cfg);
 	size_t n = 0;
 	long dead;
+	json_t *adapters;
 	err_t err;
 
 	if (store == NULL)
@@ -173,15 +175,23 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 		store_close(&store);
 		return 1;
 	}
+	if ((adapters = ctl_adapters_json(store, cfg)) == NULL) {
+		free(rows);
+		store_close(&store);
+		return 1;
+	}
 	if (o->json) {
 		json_t *peers = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(peers, peer_json(&rows[i], now));
-		report_print_json(json_pack("{s:s, s:s, s:o, s:o, s:i}", "nodeId", cfg->node_id,
+		report_print_json(json_pack("{s:s, s:s, s:o, s:o, s:i, s:o}", "nodeId", cfg->node_id,
 		    "role", cfg->role == ROLE_HUB ? "hub" : "municipality",
-		    "store", store_health_json(&health), "peers", peers, "deadLetters", (int)dead));
+		    "store", store_health_json(&health), "peers", peers, "deadLetters", (int)dead,
+		    "adapters", adapters));
 	} else {
 		status_table(cfg, &health, rows, n, dead, now);
+		ctl_adapters_print(adapters);
+		json_decref(adapters);
 	}
 	free(rows);
 	store_close(&store);

@@ -151,7 +151,8 @@ static const char sql_referrals[] =
 	" (SELECT group_concat(q.item_id, ' ') FROM dialogue q WHERE q.owner = r.owner"
 	"  AND q.referral_id = r.referral_id AND q.item = 'question' AND q.closed_at IS NULL),"
 	" (SELECT group_concat(a.item_id, ' ') FROM dialogue a WHERE a.owner = r.owner"
-	"  AND a.referral_id = r.referral_id AND a.item = 'ad' AND a.closed_at IS NULL)"
+	"  AND a.referral_id = r.referral_id AND a.item = 'ad' AND a.closed_at IS NULL),"
+	" CASE WHEN r.purged_at IS NULL THEN coalesce(r.held_since, 0) ELSE 0 END"
 	" FROM referrals r LEFT JOIN deadlines d ON d.id = (SELECT x.id"
 	"  FROM deadlines x WHERE x.owner = r.owner AND x.referral_id = r.referral_id"
 	"  AND x.state = 'open' ORDER BY x.due_at, x.id LIMIT 1)"
@@ -196,13 +197,14 @@ referral_json(sqlite3_stmt *st, char c[4][65], int64_t age)
 		    "proposalId", report_json_str(c[3]),
 		    "dueAt", report_json_time(sqlite3_column_int64(st, 7)),
 		    "dueDate", report_due_date(sqlite3_column_int64(st, 7), d));
-	return json_pack("{s:o, s:o, s:s, s:o, s:o, s:I, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:o}",
 	    "owner", report_json_str(c[0]), "referralId", report_json_str(c[1]),
 	    "kind", report_kind_name(sqlite3_column_int(st, 2)),
 	    "state", report_json_str((const char *)sqlite3_column_text(st, 3)),
 	    "createdAt", report_json_time(sqlite3_column_int64(st, 4)), "ageMs", (json_int_t)age,
 	    "nextDeadline", next, "openQuestions", id_list_json(st, 9),
-	    "adsWaiting", id_list_json(st, 10));
+	    "adsWaiting", id_list_json(st, 10),
+	    "heldForHandOverSince", report_json_time(sqlite3_column_int64(st, 11)));
 }
 
 static void
@@ -216,6 +218,8 @@ referral_row(listing_t *l, sqlite3_stmt *st)
 	store_col_text(st, 6, c[2], sizeof(c[2]));
 	store_col_text(st, 8, c[3], sizeof(c[3]));
 	store_col_text(st, 3, state, sizeof(state));
+	if (sqlite3_column_int64(st, 11) != 0)   /* retention waits for the hand-over */
+		strncat(state, ",held", sizeof(state) - strlen(state) - 1);
 	l->n++;
 	if (l->o->json) {
 		json_array_append_new(l->rows, referral_json(st, c, age));

@@ -138,12 +138,16 @@ out:
 
 /* ---- show: rendering ---------------------------------------------------------- */
 
+/* How far the message went beyond famlink: a received one to this node's
+ * adapters, a sent one to the recipient's (its HANDED_OVER Receipt). */
 static const char *
 hand_over(const message_row_t *r)
 {
-	/* No adapter exists yet: nothing takes a received message further, and
-	 * no peer reports HANDED_OVER for what we sent. */
-	return r->received ? "not handed over: no adapter" : "not reported by the recipient";
+	if (r->handed_over_at != 0)
+		return r->received ? "handed over" : "handed over at the recipient";
+	if (!r->received)
+		return "not reported by the recipient";
+	return r->adapters > 0 ? "waiting for the adapter" : "not handed over: no adapter";
 }
 
 /* What is shown of a message beyond its row: its body as famlinkctl send
@@ -177,6 +181,7 @@ show_json(const config_t *cfg, const message_row_t *r, show_content_t c, const s
 		    "code", r->dead_code, "reason", report_json_str(r->dead_reason)));
 	}
 	json_object_set_new(j, "handOver", json_string(hand_over(r)));
+	json_object_set_new(j, "handedOverAt", report_json_time(r->handed_over_at));
 	json_object_set_new(j, "content", json_string(content_names[c]));
 	json_object_set_new(j, "body", sh->body != NULL ? json_incref(sh->body) : json_null());
 	json_object_set_new(j, "unknownFields", sh->unknown != NULL ? json_incref(sh->unknown)
@@ -199,6 +204,21 @@ show_time(const char *label, int64_t ms)
 
 	snprintf(v, sizeof(v), "%s (%s)", report_local_time(ms, t), report_iso_time(ms, iso));
 	show_line(label, ms != 0 ? v : "-");
+}
+
+/* "handed over 7 dec 2026 10:00 (ISO)", or why it is not. */
+static void
+show_hand_over(const message_row_t *r)
+{
+	char t[REPORT_TIME_LEN], iso[REPORT_TIME_LEN], v[3 * REPORT_TIME_LEN + 64];
+
+	if (r->handed_over_at == 0) {
+		show_line("hand-over", hand_over(r));
+		return;
+	}
+	snprintf(v, sizeof(v), "%s %s (%s)", hand_over(r), report_local_time(r->handed_over_at, t),
+	    report_iso_time(r->handed_over_at, iso));
+	show_line("hand-over", v);
 }
 
 /* Fields a newer peer sent that this version does not know: said, with
@@ -250,7 +270,7 @@ show_text(const config_t *cfg, const message_row_t *r, show_content_t c, const s
 			show_line("dead reason", v);
 		}
 	}
-	show_line("hand-over", hand_over(r));
+	show_hand_over(r);
 	if (c == CONTENT_PURGED)
 		printf("\n(no body: emptied by retention once the referral was closed; the"
 		    " metadata is kept)\n");

@@ -6,8 +6,9 @@
 #include "node_handover.h"
 #include "node_internal.h"
 
-/* The built-in jobs, in the order they start (the deadline timer first:
- * a node that was down fires what fell due before anything else). */
+/* The built-in jobs, in the order they start after the adapters (the
+ * deadline timer first: a node that was down fires what fell due before
+ * anything else; an adapter's start delivers nothing yet). */
 static const job_ops_t *const builtin[] = {
 	&deadline_job,
 	&retention_job,
@@ -62,12 +63,14 @@ jobs_start(struct node *node, job_run_t *runs, int *n, err_t *err)
 	*n = 0;
 	if (NBUILTIN + cfg->nadapters > JOBS_MAX)
 		return err_set(err, 0, "more than %d adapters", JOBS_MAX - NBUILTIN);
-	for (int i = 0; i < NBUILTIN; i++, (*n)++)
-		if (start_one(node, &runs[*n], builtin[i], NULL, err) != 0)
-			goto fail;
+	/* The adapters first: the built-in jobs' first rounds must know
+	 * whether one takes received messages (retention then waits for it). */
 	for (size_t i = 0; i < cfg->nadapters; i++, (*n)++)
 		if ((ops = ops_of(&cfg->adapters[i], err)) == NULL ||
 		    start_one(node, &runs[*n], ops, &cfg->adapters[i], err) != 0)
+			goto fail;
+	for (int i = 0; i < NBUILTIN; i++, (*n)++)
+		if (start_one(node, &runs[*n], builtin[i], NULL, err) != 0)
 			goto fail;
 	return 0;
 fail:

@@ -74,8 +74,8 @@ struct job_run {
 typedef const job_ops_t *job_adapter_fn(const backend_type_t *type);
 void jobs_set_adapters(job_adapter_fn *fn);
 
-/* Starts the built-in jobs, then one per [adapter NAME] section of the
- * node's config, into runs (at most JOBS_MAX), their number into *n: 0, or
+/* Starts one job per [adapter NAME] section of the node's config, then
+ * the built-in jobs, into runs (at most JOBS_MAX), their number into *n: 0, or
  * -1 with err (those started are stopped again and *n is 0). */
 int jobs_start(struct node *node, job_run_t *runs, int *n, err_t *err);
 /* Stops the n jobs in runs, last first, and frees their config copies. */

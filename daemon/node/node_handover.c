@@ -103,7 +103,10 @@ struct handover_set {
 bool
 handover_configured(const struct node *node)
 {
-	return node->handover != NULL && node->handover->n > 0;
+	for (int i = 0; i < node->njobs; i++)
+		if (node->jobs[i].delivers && node->jobs[i].ops->deliver != NULL)
+			return true;
+	return false;
 }
 
 static int64_t

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "job.h"
 #include "job_timer.h"
+#include "node_handover.h"
 #include "node_internal.h"
 #include "retention.h"
 
@@ -22,12 +23,26 @@ purged(const char *owner, const char *referral_id, int messages, void *ctx)
 	    " emptied)", referral_id, owner, messages);
 }
 
+static void
+held(const char *owner, const char *referral_id, int messages, void *ctx)
+{
+	(void)messages;
+	(void)ctx;
+	node_log_after_commit(LOG_NOTICE, "retention: referral %s of %s is due to be purged but"
+	    " held back: a received message of it is not handed over to the local system yet"
+	    " (said once)", referral_id, owner);
+}
+
 static int
 purge_round(struct node *node, void *ctx, err_t *err)
 {
-	int n = retention_purge(node->store, node->cfg, *(int64_t *)ctx, RETENTION_BATCH, purged,
-	    NULL, err);
+	bool await = handover_configured(node);
+	int n;
 
+	if (await && retention_hold(node->store, node->cfg, *(int64_t *)ctx, held, NULL, err) < 0)
+		return -1;
+	n = retention_purge(node->store, node->cfg, *(int64_t *)ctx, RETENTION_BATCH, await,
+	    purged, NULL, err);
 	return n < 0 ? -1 : n == RETENTION_BATCH;
 }
 

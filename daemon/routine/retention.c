@@ -13,38 +13,28 @@ typedef struct due_referral {
 	int emptied;              /* stored messages emptied */
 } due_referral_t;
 
-/* Whether the local case system has the referral's messages. Until the
- * adapters come, famlink cannot know, and the period alone decides. */
-static bool
-retention_handed_over(store_t *store, const due_referral_t *r)
-{
-	(void)store;
-	(void)r;
-	return true;
-}
-
-/* Keeps the rows retention_handed_over() allows, in order; their count. */
-static int
-keep_handed_over(store_t *store, due_referral_t *rows, int n)
-{
-	int kept = 0;
-
-	for (int i = 0; i < n; i++)
-		if (retention_handed_over(store, &rows[i]))
-			rows[kept++] = rows[i];
-	return kept;
-}
+/* Closed (or rejected) longer than purge_after, ?1 the cutoff. */
+#define DUE \
+	" purged_at IS NULL AND ((state = 'closed' AND closed_at <= ?1) OR" \
+	" (state = 'rejected' AND answered_at <= ?1))"
+/* A received message of the referral the adapters have not all taken.
+ * They take the inbox in order, so such a message lies above the lowest
+ * place any adapter has reached: only that end of the inbox is read. At
+ * the hub a referral id is its owner's only (?3 = 1). */
+#define NOT_HANDED_OVER \
+	" EXISTS (SELECT 1 FROM inbox i WHERE i.id > coalesce((SELECT min(done_up_to)" \
+	" FROM handovers), 0) AND i.handed_over_at IS NULL AND length(i.envelope) > 0" \
+	" AND i.referral_id = referrals.referral_id AND (?3 = 0 OR i.sender = referrals.owner))"
 
 static int
-load_due(store_t *store, const config_t *cfg, int64_t cutoff, int max, due_referral_t *rows,
-    err_t *err)
+load_due(store_t *store, const config_t *cfg, int64_t cutoff, int max, bool await_handover,
+    due_referral_t *rows, err_t *err)
 {
 	static const char sql[] =
-	    "SELECT owner, referral_id FROM referrals WHERE purged_at IS NULL AND"
-	    " ((state = 'closed' AND closed_at <= ?1) OR (state = 'rejected' AND answered_at <= ?1))"
+	    "SELECT owner, referral_id FROM referrals WHERE" DUE
 	    " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.state = 'queued' AND"
 	    " o.referral_id = referrals.referral_id AND (?3 = 0 OR o.peer = referrals.owner))"
-	    " LIMIT ?2";
+	    " AND (?4 = 0 OR NOT" NOT_HANDED_OVER ") LIMIT ?2";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 	int n = 0, step;
 
@@ -53,6 +43,7 @@ load_due(store_t *store, const config_t *cfg, int64_t cutoff, int max, due_refer
 	sqlite3_bind_int64(st, 1, cutoff);
 	sqlite3_bind_int(st, 2, max);
 	sqlite3_bind_int(st, 3, cfg->role == ROLE_HUB);   /* the hub: the owner's channel only */
+	sqlite3_bind_int(st, 4, await_handover);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		snprintf(rows[n].owner, sizeof(rows[n].owner), "%s", sqlite3_column_text(st, 0));
 		snprintf(rows[n].referral_id, sizeof(rows[n].referral_id), "%s",
@@ -170,8 +161,30 @@ purge_rows(store_t *store, const config_t *cfg, due_referral_t *rows, int n, int
 }
 
 int
+retention_hold(store_t *store, const config_t *cfg, int64_t now, retention_fn *fn, void *ctx,
+    err_t *err)
+{
+	static const char sql[] = "UPDATE referrals SET held_since = ?2 WHERE held_since IS NULL"
+	    " AND" DUE " AND" NOT_HANDED_OVER " RETURNING owner, referral_id";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int n = 0, step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, calendar_add_days(now, -(int)cfg->purge_after.amount));
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int(st, 3, cfg->role == ROLE_HUB);
+	for (; (step = sqlite3_step(st)) == SQLITE_ROW; n++)
+		if (fn != NULL)
+			fn((const char *)sqlite3_column_text(st, 0),
+			    (const char *)sqlite3_column_text(st, 1), 0, ctx);
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? n : store_fail(store, err);
+}
+
+int
 retention_purge(store_t *store, const config_t *cfg, int64_t now, int max,
-    retention_fn *fn, void *ctx, err_t *err)
+    bool await_handover, retention_fn *fn, void *ctx, err_t *err)
 {
 	due_referral_t rows[32];
 	int64_t cutoff = calendar_add_days(now, -(int)cfg->purge_after.amount);
@@ -181,9 +194,8 @@ retention_purge(store_t *store, const config_t *cfg, int64_t now, int max,
 		max = (int)(sizeof(rows) / sizeof(rows[0]));
 	if (max <= 0)
 		return 0;
-	if ((n = load_due(store, cfg, cutoff, max, rows, err)) < 0)
+	if ((n = load_due(store, cfg, cutoff, max, await_handover, rows, err)) < 0)
 		return -1;
-	n = keep_handed_over(store, rows, n);
 	/* Freed pages keep their bytes unless SQLite is told to zero them; a
 	 * purge must not leave the child's data in the file's free pages. Only
 	 * for the purge: other writes free almost nothing. */

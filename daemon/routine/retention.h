@@ -9,14 +9,15 @@
  * ids, states, counts and timings (referrals, proposals, transitions,
  * deadlines, the audit) stay, so reports still add up. Each purge is one
  * audit row ("purge"). A referral with a message still waiting to be sent
- * is left for a later round.
- *
- * Once adapters exist, "handed over to the case system" becomes a further
- * condition (retention_handed_over() below is where it goes).
+ * is left for a later round, and so is one with a received message that
+ * the adapters to the local system have not all taken yet, when one takes
+ * received messages: the transit copy goes only once the case system has
+ * the record.
  */
 #ifndef FAMLINK_RETENTION_H
 #define FAMLINK_RETENTION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -25,9 +26,17 @@
 typedef void retention_fn(const char *owner, const char *referral_id, int messages, void *ctx);
 
 /* Purges up to max referrals (at most 32) due by now, inside the caller's
- * transaction; fn (may be NULL) hears of each. Returns how many, or -1 with
- * err; call again while it returns max. */
+ * transaction; fn (may be NULL) hears of each. await_handover: an adapter
+ * takes received messages here, and a referral waits until it has taken
+ * all of its. Returns how many, or -1 with err; call again while it
+ * returns max. */
 int retention_purge(store_t *store, const config_t *cfg, int64_t now, int max,
-    retention_fn *fn, void *ctx, err_t *err);
+    bool await_handover, retention_fn *fn, void *ctx, err_t *err);
+
+/* Marks the referrals due by now that wait for the hand-over as held
+ * (referrals.held_since, once), fn (may be NULL, messages 0) hearing of
+ * each newly held one. How many, or -1 with err. */
+int retention_hold(store_t *store, const config_t *cfg, int64_t now, retention_fn *fn,
+    void *ctx, err_t *err);
 
 #endif

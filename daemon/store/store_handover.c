@@ -265,6 +265,29 @@ store_handover_untold(store_t *store, const char *sender, int max,
 }
 
 int
+store_handover_report(store_t *store, const char *adapter, handover_state_t *out,
+    long *waiting, err_t *err)
+{
+	static const char sql[] = "SELECT count(*) FROM inbox WHERE id > ?1";
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	*waiting = 0;
+	if (store_schema_version(store) < 8)
+		return 0;
+	if ((rc = read_state(store, adapter, out, err)) <= 0)
+		return rc;
+	if ((st = store_stmt(store, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, out->done_up_to);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*waiting = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
 store_outbox_handed_over(store_t *store, const char *peer, const char *message_id, int64_t now,
     err_t *err)
 {

@@ -67,6 +67,12 @@ int store_handover_settle(store_t *store, int64_t from, int64_t to, int64_t now,
 int store_handover_untold(store_t *store, const char *sender, int max,
     void (*fn)(void *ctx, const char *message_id), void *ctx, err_t *err);
 
+/* For famlinkctl status: the adapter's state and how many received
+ * messages wait for it. 1, 0 if it never ran (no row; or a store from
+ * before the hand-over), -1 with err. */
+int store_handover_report(store_t *store, const char *adapter, handover_state_t *out,
+    long *waiting, err_t *err);
+
 /* The sending side: peer reported message_id handed over at now (once). */
 int store_outbox_handed_over(store_t *store, const char *peer, const char *message_id,
     int64_t now, err_t *err);

@@ -30,6 +30,10 @@ typedef struct message_row {
 	int dead_code;              /* its ReceiptCode */
 	char dead_reason[512];      /* the peer's reason: ids and codes */
 	char referral_state[24];    /* the referral's state here, "" if unknown */
+	/* inbox: when every adapter that takes received messages had it;
+	 * outbox: when the recipient reported its adapter had it. 0 = not. */
+	int64_t handed_over_at;
+	int adapters;               /* inbox: adapters that take received messages here */
 	/* store_message_get() only: the stored envelope (len 0: emptied by
 	 * retention). Owned by the row: store_message_release(). */
 	void *envelope;

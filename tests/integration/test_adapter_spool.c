@@ -362,6 +362,91 @@ test_spool_kill9_loses_and_doubles_nothing(void **state)
 	}
 }
 
+/* The inbound folder cannot be written (it is not there yet, as a share
+ * not mounted): the hand-over fails, is retried and shows in status; the
+ * stuck notification goes out once; retention holds the referral back
+ * (said once, also across a restart) until the message is handed over,
+ * then purges it. */
+static void
+test_spool_failure_holds_retention(void **state)
+{
+	cluster_t *c = *state = spool_cluster();
+	char path[800], out[65536], rel[256], rejected[64];
+	const char *args[] = { "status", "--json", NULL }, *text_args[] = { "status", NULL };
+	const char *refs[] = { "referrals", "--json", NULL };
+	json_t *j, *a;
+
+	snprintf(path, sizeof(path), "%s/case/in", MUNI->dir);
+	assert_int_equal(rmdir(path), 0);
+	start(c);
+	drop(c, "utan-beslut.json", "{\"referral\": {\"referralId\": \"0101-2026-000001\", \"kind\":"
+	    " \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\", \"decision\":"
+	    " {\"taken\": false}, \"child\": {\"alias\": \"Test\", \"birthYear\": 2016},"
+	    " \"secretary\": {\"name\": \"Test Secretary\"}}}");
+	assert_true(wait_db(MUNI, "SELECT count(*) FROM referrals WHERE state = 'rejected'", 1,
+	    WAIT_MS));
+	assert_true(wait_db(MUNI, "SELECT count(*) FROM handovers WHERE attempts >= 1 AND"
+	    " last_error LIKE '%No such file%'", 1, WAIT_MS));
+	outbox_id(HUB, "referral_rejected", rejected);
+
+	j = ctl_json(MUNI, args);
+	a = json_array_get(json_object_get(j, "adapters"), 0);
+	assert_non_null(a);
+	assert_string_equal(json_str_at(a, "name"), "casefiles");
+	assert_true(json_int_at(a, "waiting") >= 1);
+	assert_true(json_int_at(a, "failures") >= 1);
+	assert_non_null(strstr(json_str_at(a, "lastError"), "No such file"));
+	json_decref(j);
+	assert_int_equal(ctl_run(MUNI, out, sizeof(out), text_args), 0);
+	assert_non_null(strstr(out, "adapter casefiles (spool): 1 received message(s) waiting;"
+	    " failing since"));
+
+	/* Past [retention] purge_after (90 days), the adapter still failing. */
+	assert_int_equal(node_stop(MUNI), 0);
+	clock_move_to(local_time_ms(2027, 4, 7, 10));
+	assert_int_equal(node_log_rotate(MUNI), 0);
+	assert_int_equal(node_start(MUNI), 0);
+	assert_true(wait_log(MUNI, "held back: a received message of it is not handed over",
+	    WAIT_MS));
+	assert_true(wait_db(MUNI, "SELECT count(*) FROM notifications WHERE event ="
+	    " 'adapter_stuck' AND adapter = 'casefiles'", 1, WAIT_MS));
+	j = ctl_json(MUNI, refs);
+	assert_true(json_is_string(json_object_get(json_array_get(j, 0), "heldForHandOverSince")));
+	json_decref(j);
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM inbox WHERE length(envelope) = 0"), 0);
+
+	/* Said once: not again at the next start. */
+	assert_int_equal(node_stop(MUNI), 0);
+	assert_int_equal(node_log_rotate(MUNI), 0);
+	assert_int_equal(node_start(MUNI), 0);
+	assert_true(wait_log(MUNI, node_started_text(MUNI), WAIT_MS));
+	assert_int_equal(log_count(MUNI, "held back"), 0);
+
+	/* The folder comes (and famlinkd starts again, so that the retry is
+	 * not left to the backoff): handed over, the sender told, the stuck
+	 * notice cleared. */
+	assert_int_equal(node_stop(MUNI), 0);
+	assert_int_equal(mkdir(path, 0750), 0);
+	assert_int_equal(node_log_rotate(MUNI), 0);
+	assert_int_equal(node_start(MUNI), 0);
+	snprintf(rel, sizeof(rel), "case/in/%s.json", rejected);
+	assert_true(wait_file(MUNI, rel, WAIT_MS));
+	snprintf(path, sizeof(path), "SELECT count(*) FROM outbox WHERE message_id = '%s' AND"
+	    " handed_over_at IS NOT NULL", rejected);
+	assert_true(wait_db(HUB, path, 1, WAIT_MS));
+	assert_true(wait_db(MUNI, "SELECT count(*) FROM notifications WHERE event ="
+	    " 'adapter_cleared'", 1, WAIT_MS));
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM notifications WHERE event ="
+	    " 'adapter_stuck'"), 1);
+
+	/* The next retention round purges it. */
+	assert_int_equal(node_stop(MUNI), 0);
+	assert_int_equal(node_log_rotate(MUNI), 0);
+	assert_int_equal(node_start(MUNI), 0);
+	assert_true(wait_log(MUNI, "retention: referral 0101-2026-000001", WAIT_MS));
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM inbox WHERE length(envelope) > 0"), 0);
+}
+
 int
 main(void)
 {
@@ -371,6 +456,7 @@ main(void)
 		cmocka_unit_test_teardown(test_spool_reads_only_whole_files, cluster_teardown),
 		cmocka_unit_test_teardown(test_spool_kill9_between_queue_and_move, cluster_teardown),
 		cmocka_unit_test_teardown(test_spool_kill9_loses_and_doubles_nothing, cluster_teardown),
+		cmocka_unit_test_teardown(test_spool_failure_holds_retention, cluster_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
