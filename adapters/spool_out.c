@@ -232,28 +232,28 @@ enqueue_round(void *ctx, err_t *err)
 	return 0;
 }
 
-/* Into done/ or failed/, never over a file already there (NAME.1, .2 …). */
+/* Into done/ or failed/, never over a file already there: NAME, else
+ * NAME.1, NAME.2 …, the name it got into to (at least 300 bytes). */
 static void
-move(spool_t *s, int to_fd, const char *name)
+move(spool_t *s, int to_fd, const char *name, char *to)
 {
-	char to[300];
-
-	snprintf(to, sizeof(to), "%s", name);
+	snprintf(to, 300, "%s", name);
 	for (int i = 1; i < 1000; i++) {
 		if (renameat2(s->out_fd, name, to_fd, to, RENAME_NOREPLACE) == 0 || errno != EEXIST)
 			return;
-		snprintf(to, sizeof(to), "%s.%d", name, i);
+		snprintf(to, 300, "%s.%d", name, i);
 	}
 }
 
+/* failed/NAME.error: one line, the reason escaped as in the log. */
 static void
-write_error(spool_t *s, const pick_t *p)
+write_error(spool_t *s, const char *moved_to, const pick_t *p)
 {
-	char path[300], line[1024];
+	char path[320], line[1024];
 	char safe[sizeof(p->why) * 4];
 	int fd, len;
 
-	snprintf(path, sizeof(path), "%s.error", p->name);
+	snprintf(path, sizeof(path), "%s.error", moved_to);
 	len = snprintf(line, sizeof(line), "%s: %s\n", p->name,
 	    log_escape(p->why, safe, sizeof(safe)));
 	if ((fd = openat(s->failed_fd, path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
@@ -269,6 +269,7 @@ static void
 settle(look_t *L)
 {
 	spool_t *s = L->s;
+	char moved[300];
 	int queued = 0, known = 0, refused = 0;
 
 	for (int i = 0; i < L->n; i++) {
@@ -276,11 +277,11 @@ settle(look_t *L)
 		int to = p->state == PICK_REFUSED ? s->failed_fd : s->done_fd;
 		if (p->state == PICK_NEW || (p->state == PICK_KNOWN && p->message_id[0] == '\0'))
 			continue;   /* not judged this time (the store failed), or gone */
+		move(s, to, p->name, moved);
 		if (p->state == PICK_REFUSED)
-			write_error(s, p);
-		move(s, to, p->name);
+			write_error(s, moved, p);
 		for (int k = 0; k < p->nattachments; k++)
-			move(s, to, p->attachments[k]);
+			move(s, to, p->attachments[k], moved);
 		if (p->state == PICK_QUEUED)
 			log_info("adapter %s: queued %s from a spool file", s->name, p->message_id);
 		queued += p->state == PICK_QUEUED;
