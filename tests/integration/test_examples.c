@@ -11,6 +11,7 @@
  */
 #define _XOPEN_SOURCE 700   /* nftw() */
 #include <ftw.h>
+#include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "attach_file.h"
+#include "base64.h"
 #include "harness.h"
 
 #define EXAMPLES "examples"
@@ -245,11 +249,108 @@ move_on(cluster_t *c, const struct move *m)
 		fail_msg("after %s, not at both ends: %s", m->file, m->sql);
 }
 
+/* ---- attachments as files -------------------------------------------------- */
+
+#define CONSENT "{\"familyConsent\": {\"referralId\": \"" RID "\", \"proposalId\": \"forslag-1\"," \
+	" \"consentGiven\": true, \"familyContact\": {\"name\": \"Familjen Test\"}%s}}"
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		fail_msg("%s: cannot write", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* At the point a FamilyConsent may go: its basic investigation as a file
+ * beside the JSON ("contentFile") or given with --attach; nobody writes a
+ * checksum. A name that is a path is refused. */
+static void
+attachments_as_files(cluster_t *c)
+{
+	char dir[700], path[800], json[1024], att[800], out[OUT];
+	const char *beside[] = { "send", "--dry-run", path, NULL };
+	const char *attach[] = { "send", "--dry-run", "--attach", att, path, NULL };
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s", c->hub.dir);
+	snprintf(path, sizeof(path), "%s/grundutredning.txt", dir);
+	write_text(path, "Grundutredning (test)\n");
+	snprintf(path, sizeof(path), "%s/consent-beside.json", dir);
+	snprintf(json, sizeof(json), CONSENT, ", \"basicInvestigation\": {\"mediaType\":"
+	    " \"text/plain\", \"contentFile\": \"grundutredning.txt\"}");
+	write_text(path, json);
+	if ((rc = ctl_run(&c->hub, out, OUT, beside)) != 0 || strstr(out, "would queue") == NULL)
+		fail_msg("contentFile beside the JSON: exit %d: %s", rc, out);
+
+	snprintf(att, sizeof(att), "basicInvestigation=%s/grundutredning.txt", dir);
+	snprintf(path, sizeof(path), "%s/consent-attach.json", dir);
+	snprintf(json, sizeof(json), CONSENT, "");
+	write_text(path, json);
+	if ((rc = ctl_run(&c->hub, out, OUT, attach)) != 0 || strstr(out, "would queue") == NULL)
+		fail_msg("--attach: exit %d: %s", rc, out);
+
+	snprintf(path, sizeof(path), "%s/consent-path.json", dir);
+	snprintf(json, sizeof(json), CONSENT, ", \"basicInvestigation\": {\"mediaType\":"
+	    " \"text/plain\", \"contentFile\": \"../node.key\"}");
+	write_text(path, json);
+	if ((rc = ctl_run(&c->hub, out, OUT, beside)) != 1 || strstr(out, "contentFile") == NULL)
+		fail_msg("contentFile with a path: exit %d, want 1: %s", rc, out);
+}
+
+/* The FamilyConsent the walk sent reached the municipality's spool folder
+ * with its attachment as a file, whose SHA-256 is the one the JSON gives. */
+static void
+attachment_handed_over(cluster_t *c)
+{
+	char id[64], rel[256], path[900], *json, *sum;
+	unsigned char md[32];
+	uint8_t buf[1 << 16];
+	size_t n;
+	FILE *f;
+	json_t *j;
+
+	db_text(&c->muni[0], "SELECT message_id FROM inbox WHERE body_type = 'family_consent'",
+	    id, sizeof(id));
+	snprintf(rel, sizeof(rel), "SELECT count(*) FROM inbox WHERE message_id = '%s' AND"
+	    " handed_over_at IS NOT NULL", id);
+	assert_true(wait_db(&c->muni[0], rel, 1, WAIT_MS));
+	snprintf(path, sizeof(path), "%s/case-in/%s-1.bin", c->muni[0].dir, id);
+	if ((f = fopen(path, "rb")) == NULL)
+		fail_msg("%s: not written", path);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_int_equal(attach_sha256(buf, n, md), 0);
+	sum = base64_encode(md, 32, NULL);
+	snprintf(path, sizeof(path), "%s/case-in/%s.json", c->muni[0].dir, id);
+	j = json_load_file(path, 0, NULL);
+	assert_non_null(j);
+	json = json_dumps(json_object_get(json_object_get(json_object_get(j, "body"),
+	    "familyConsent"), "basicInvestigation"), JSON_SORT_KEYS);
+	snprintf(rel, sizeof(rel), "\"sha256\": \"%s\"", sum);
+	if (strstr(json, rel) == NULL || strstr(json, "\"contentFile\": \"") == NULL ||
+	    strstr(json, "\"content\"") != NULL)
+		fail_msg("basicInvestigation in %s.json: %s, want %s", id, json, rel);
+	free(json);
+	free(sum);
+	json_decref(j);
+}
+
 static void
 test_every_example_dry_runs(void **state)
 {
 	cluster_t *c = *state = cluster_new(1, NULL);
+	char path[700];
 	size_t tried = 0;
+
+	/* The municipality's case system reads a folder (the spool adapter). */
+	snprintf(path, sizeof(path), "%s/case-in", c->muni[0].dir);
+	assert_int_equal(mkdir(path, 0750), 0);
+	c->muni[0].conf_extra = "\n[adapter case]\ntype = spool\ninbound = case-in\n";
+	cluster_write_muni_conf(c, &c->muni[0]);
 
 	/* Monday 7 December 2026: after the examples' decision and contact
 	 * dates, whatever day the test runs. */
@@ -266,9 +367,13 @@ test_every_example_dry_runs(void **state)
 		for (size_t i = 0; i < COUNT(refusals); i++)
 			if (refusals[i].stage == (enum stage)s)
 				dry_run_refuses(c, &refusals[i]);
+		if (s == ACCEPTED)
+			attachments_as_files(c);
 		for (size_t i = 0; i < COUNT(moves); i++)
 			if (moves[i].stage == (enum stage)s)
 				move_on(c, &moves[i]);
+		if (s == ACCEPTED)
+			attachment_handed_over(c);
 	}
 	assert_int_equal(tried, NEXAMPLES);
 }
