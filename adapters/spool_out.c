@@ -245,23 +245,32 @@ move(spool_t *s, int to_fd, const char *name, char *to)
 	}
 }
 
-/* failed/NAME.error: one line, the reason escaped as in the log. */
+/* failed/NAME.error: one line, the reason escaped as in the log; written
+ * under a hidden name and renamed, so that it appears whole. */
 static void
 write_error(spool_t *s, const char *moved_to, const pick_t *p)
 {
-	char path[320], line[1024];
+	char path[320], tmp[330], line[1024];
 	char safe[sizeof(p->why) * 4];
 	int fd, len;
+	bool ok;
 
 	snprintf(path, sizeof(path), "%s.error", moved_to);
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", path);
 	len = snprintf(line, sizeof(line), "%s: %s\n", p->name,
 	    log_escape(p->why, safe, sizeof(safe)));
-	if ((fd = openat(s->failed_fd, path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0640)) < 0)
+	if (len >= (int)sizeof(line))
+		len = (int)sizeof(line) - 1;
+	if ((fd = openat(s->failed_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0640)) < 0) {
+		log_warning("adapter %s: cannot write an .error file in failed/: %s", s->name,
+		    strerror(errno));
 		return;
-	if (write(fd, line, (size_t)(len < (int)sizeof(line) ? len : (int)sizeof(line) - 1)) < 0)
+	}
+	ok = write(fd, line, (size_t)len) == len;
+	ok = close(fd) == 0 && ok;
+	if (!ok || renameat(s->failed_fd, tmp, s->failed_fd, path) != 0)
 		log_warning("adapter %s: cannot write an .error file in failed/", s->name);
-	close(fd);
 }
 
 /* After the commit: each file where it belongs. */

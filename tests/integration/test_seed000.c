@@ -13,6 +13,12 @@
  * audited override, famlinkctl refuses what the routine forbids before any
  * round trip, and a message that crosses a closing on the wire becomes the
  * sender's dead letter naming the state.
+ *
+ * The routine is played a second time with the municipalities' case
+ * systems on the spool adapter alone: every message a municipality sends
+ * is a file dropped into its outbound folder (moved to done/ when taken,
+ * to failed/ with its .error when refused, where famlinkctl send would
+ * refuse), and every message it receives lands in its inbound folder.
  */
 #include <jansson.h>
 #include <setjmp.h>
@@ -23,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -47,6 +55,50 @@ static int
 send_json(node_proc_t *n, char *out, const char *extra, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Municipalities send through their spool folders instead of famlinkctl. */
+static bool via_spool;
+static int spool_files;
+
+static bool
+file_there(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Drops json into n's outbound folder as the case system would (a hidden
+ * name, then renamed into place) and waits for it to be taken (0) or
+ * refused (1, its .error in out). */
+static int
+spool_send(node_proc_t *n, const char *json, char *out)
+{
+	char tmp[800], path[800], done[800], failed[800];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s/case/out/.f%03d.json", n->dir, ++spool_files);
+	snprintf(path, sizeof(path), "%s/case/out/f%03d.json", n->dir, spool_files);
+	snprintf(done, sizeof(done), "%s/case/out/done/f%03d.json", n->dir, spool_files);
+	snprintf(failed, sizeof(failed), "%s/case/out/failed/f%03d.json.error", n->dir, spool_files);
+	if ((f = fopen(tmp, "w")) == NULL)
+		fail_msg("%s: cannot write", tmp);
+	fputs(json, f);
+	fclose(f);
+	if (rename(tmp, path) != 0)
+		fail_msg("%s: cannot rename", path);
+	for (int waited = 0; waited < WAIT_MS; waited += 20) {
+		if (file_there(done))
+			return 0;
+		if (file_there(failed)) {   /* it appears whole (renamed into place) */
+			if ((f = fopen(failed, "r")) == NULL || fgets(out, OUT, f) == NULL)
+				fail_msg("%s: cannot read", failed);
+			fclose(f);
+			return 1;
+		}
+		usleep(20 * 1000);
+	}
+	fail_msg("%s: neither taken nor refused", path);
+	return -1;
+}
+
 static int
 send_json(node_proc_t *n, char *out, const char *extra, const char *fmt, ...)
 {
@@ -56,6 +108,8 @@ send_json(node_proc_t *n, char *out, const char *extra, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(json, sizeof(json), fmt, ap);
 	va_end(ap);
+	if (via_spool && strncmp(n->id, "municipality:", 13) == 0 && extra == NULL)
+		return spool_send(n, json, out);
 	return ctl_send_json(n, extra, json, out, OUT);
 }
 
@@ -531,6 +585,48 @@ test_seed000_whole_routine(void **state)
 	assert_int_equal(db_long(A, "SELECT count(*) FROM dead_letters"), 0);
 }
 
+/* Both municipalities' case systems on the spool adapter, both ways. */
+static void
+test_seed000_through_spool(void **state)
+{
+	cluster_t *c = cluster_new(2, NULL);
+	static const char extra[] = "\n[adapter case]\ntype = spool\ninbound = case/in\n"
+	    "outbound = case/out\npoll_interval = 50ms\n";
+	char path[700];
+
+	*state = c;
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/case", c->muni[i].dir);
+		mkdir(path, 0750);
+		snprintf(path, sizeof(path), "%s/case/in", c->muni[i].dir);
+		mkdir(path, 0750);
+		snprintf(path, sizeof(path), "%s/case/out", c->muni[i].dir);
+		mkdir(path, 0750);
+		c->muni[i].conf_extra = extra;
+		cluster_write_muni_conf(c, &c->muni[i]);
+	}
+	via_spool = true;
+	assert_int_equal(cluster_start(c), 0);
+	referrals_and_checks(c);
+	questions(c);
+	ad(c);
+	first_family(c);
+	ledger_refuses_second_pass_on(c);
+	contact_status_return(c);
+	placement_and_close(c);
+	meeting_report(c);
+	via_spool = false;
+	/* Every message the municipalities received was handed over to their
+	 * case systems, and the pool was told. */
+	assert_true(wait_db(A, "SELECT count(*) FROM inbox WHERE handed_over_at IS NULL", 0,
+	    WAIT_MS));
+	assert_true(wait_db(HUB, "SELECT count(*) FROM outbox WHERE peer = 'municipality:0101'"
+	    " AND handed_over_at IS NULL", 0, WAIT_MS));
+	assert_int_equal(db_long(A, "SELECT count(*) FROM outbox WHERE body_type = 'referral'"),
+	    db_long(A, "SELECT count(*) FROM collected WHERE message_id IN (SELECT message_id FROM"
+	    " outbox WHERE body_type = 'referral')"));
+}
+
 /* A family held elsewhere passes on with --override-ledger, audited. */
 static void
 test_ledger_override_audited(void **state)
@@ -598,6 +694,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_seed000_whole_routine, teardown),
+		cmocka_unit_test_teardown(test_seed000_through_spool, teardown),
 		cmocka_unit_test_teardown(test_ledger_override_audited, teardown),
 		cmocka_unit_test_teardown(test_crossing_becomes_dead_letter, teardown),
 	};
