@@ -17,8 +17,7 @@
 
 #include "attach_file.h"
 #include "base64.h"
-#include "envelope.h"
-#include "envelope_json.h"
+#include "handover_json.h"
 #include "spool.h"
 
 #define ATTACH_PER_MESSAGE 4
@@ -154,19 +153,16 @@ write_attachments(in_batch_t *b, const char *message_id, json_t *obj, int *numbe
 static int
 write_message(in_batch_t *b, const job_message_t *m, err_t *err)
 {
-	Famlink__V1__Envelope *env = envelope_unpack(m->envelope, m->len, err);
-	json_t *j = env ? envelope_message_json(env, err) : NULL;
+	json_t *j = handover_json(m, err);
 	spool_file_t *f;
 	char *text = NULL;
 	int number = 0, rc = -1;
 
-	envelope_free(&env);
 	if (j == NULL)
 		return -1;
-	json_object_set_new(j, "receivedAtMs", json_integer(m->received_at));
 	if (write_attachments(b, m->message_id, json_object_get(j, "body"), &number, err) != 0)
 		goto out;
-	if ((text = json_dumps(j, JSON_INDENT(2))) == NULL) {
+	if ((text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
 		err_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
