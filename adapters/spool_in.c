@@ -155,22 +155,27 @@ write_message(in_batch_t *b, const job_message_t *m, err_t *err)
 {
 	json_t *j = handover_json(m, err);
 	spool_file_t *f;
-	char *text = NULL;
+	char *text = NULL, *grown;
+	size_t len;
 	int number = 0, rc = -1;
 
 	if (j == NULL)
 		return -1;
 	if (write_attachments(b, m->message_id, json_object_get(j, "body"), &number, err) != 0)
 		goto out;
-	if ((text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
+	if ((text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL ||
+	    (grown = realloc(text, strlen(text) + 2)) == NULL) {
 		err_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
+	text = grown;
 	if ((f = add_file(b, err)) == NULL)
 		goto out;
 	snprintf(f->name, sizeof(f->name), "%s.json", m->message_id);
 	snprintf(f->tmp, sizeof(f->tmp), ".tmp-%s", f->name);
-	rc = write_tmp(b->s, f, text, strlen(text), err);
+	len = strlen(text);
+	text[len] = '\n';   /* a text file ends in a newline (room made above) */
+	rc = write_tmp(b->s, f, text, len + 1, err);
 out:
 	free(text);
 	json_decref(j);
