@@ -447,6 +447,65 @@ test_spool_failure_holds_retention(void **state)
 	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM inbox WHERE length(envelope) > 0"), 0);
 }
 
+/* How many files in n's folder rel (not . and ..). */
+static int
+count_files(const node_proc_t *n, const char *rel)
+{
+	char path[800];
+	DIR *d;
+	struct dirent *e;
+	int k = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", n->dir, rel);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		k += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return k;
+}
+
+/* A kill -9 after the file was in place but before famlinkd recorded the
+ * hand-over leaves the store as if it had not happened: the message is
+ * handed over again under the same name (the idempotency key), replacing
+ * the file, and no second file appears. The store is put in that state
+ * by hand while famlinkd is stopped. */
+static void
+test_spool_redelivery_same_name(void **state)
+{
+	cluster_t *c = *state = spool_cluster();
+	char text[1024], ack[64], rel[256], cmd[1200], *before, *after;
+	struct stat st;
+	ino_t ino;
+
+	start(c);
+	drop(c, "remiss.json", referral_text("0101-2026-000001", text, sizeof(text)));
+	outbox_id(HUB, "referral_ack", ack);
+	snprintf(rel, sizeof(rel), "case/in/%s.json", ack);
+	assert_true(wait_file(MUNI, rel, WAIT_MS));
+	assert_true(wait_db(MUNI, "SELECT count(*) FROM inbox WHERE handed_over_at IS NOT NULL", 1,
+	    WAIT_MS));
+	before = slurp(MUNI, rel);
+	snprintf(cmd, sizeof(cmd), "%s/%s", MUNI->dir, rel);
+	assert_int_equal(stat(cmd, &st), 0);
+	ino = st.st_ino;
+	node_kill9(MUNI);
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s/famlink.db \"UPDATE handovers SET done_up_to = 0;"
+	    " UPDATE inbox SET handed_over_at = NULL, handover_told = 0\"", MUNI->dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(node_start(MUNI), 0);
+	assert_true(wait_db(MUNI, "SELECT count(*) FROM inbox WHERE handed_over_at IS NOT NULL", 1,
+	    WAIT_MS));
+	after = slurp(MUNI, rel);
+	assert_string_equal(before, after);
+	snprintf(cmd, sizeof(cmd), "%s/%s", MUNI->dir, rel);
+	assert_int_equal(stat(cmd, &st), 0);
+	assert_true(st.st_ino != ino);   /* written again, renamed over the first */
+	assert_int_equal(count_files(MUNI, "case/in"), 1);
+	free(before);
+	free(after);
+}
+
 int
 main(void)
 {
@@ -457,6 +516,7 @@ main(void)
 		cmocka_unit_test_teardown(test_spool_kill9_between_queue_and_move, cluster_teardown),
 		cmocka_unit_test_teardown(test_spool_kill9_loses_and_doubles_nothing, cluster_teardown),
 		cmocka_unit_test_teardown(test_spool_failure_holds_retention, cluster_teardown),
+		cmocka_unit_test_teardown(test_spool_redelivery_same_name, cluster_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
