@@ -96,12 +96,15 @@ static void
 spool_stop(job_run_t *self)
 {
 	spool_t *s = self->state;
+	int *fds[] = { s ? &s->in_fd : NULL, s ? &s->out_fd : NULL, s ? &s->done_fd : NULL,
+	    s ? &s->failed_fd : NULL };
 
 	if (s == NULL)
 		return;
-	for (int *fd = &s->in_fd; fd <= &s->failed_fd; fd++)
-		if (*fd >= 0)
-			close(*fd);
+	spool_writer_stop(self);
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
 	free(s);
 	self->state = NULL;
 }
@@ -114,7 +117,8 @@ spool_start(job_run_t *self, err_t *err)
 	if ((self->state = s) == NULL)
 		return err_set(err, 0, "out of memory");
 	s->name = self->conf->name;
-	s->in_fd = s->out_fd = s->done_fd = s->failed_fd = -1;
+	s->in_fd = s->out_fd = s->done_fd = s->failed_fd = s->efd = -1;
+	s->efd_reader = -1;
 	s->in_mode = 0600;
 	s->in_gid = (gid_t)-1;
 	if (read_keys(s, self->conf, err) != 0) {
@@ -122,6 +126,10 @@ spool_start(job_run_t *self, err_t *err)
 		return -1;
 	}
 	self->delivers = s->in_path[0] != '\0';
+	if (self->delivers && spool_writer_start(self, err) != 0) {
+		spool_stop(self);
+		return -1;
+	}
 	log_info("adapter %s: spool%s%s", s->name, self->delivers ? ", inbound" : "",
 	    s->out_fd >= 0 ? ", outbound" : "");
 	return 0;

@@ -20,6 +20,7 @@
 #ifndef FAMLINK_SPOOL_H
 #define FAMLINK_SPOOL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -40,14 +41,26 @@ typedef struct spool {
 	int64_t poll_ms;             /* [1s] how often outbound is looked at */
 	int64_t next_poll_ms;        /* monotonic */
 	int64_t warned_ms;           /* rate limit for "cannot read the folder" */
+	/* The inbound writer thread (spool_in.c) and what it shares with the
+	 * loop, under mu: the batch to write, the batch written. */
+	pthread_t thread;
+	bool thread_started, quit;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct in_work *work, *finished;
+	int efd;                     /* the thread's "done" to the loop */
+	loop_handle_t efd_reader;
 } spool_t;
 
 /* spool.c: opens a folder (absent: err says so, and it is tried again at
  * the next hand-over). */
 int spool_open_folder(const char *adapter, const char *key, const char *path, int *fd,
     err_t *err);
-/* spool_in.c: job_ops_t.deliver. */
+/* spool_in.c: job_ops_t.deliver (JOB_PENDING: the writer thread has the
+ * batch), and the thread's start and stop. */
 int spool_deliver(job_run_t *self, const job_message_t *msgs, size_t n, err_t *err);
+int spool_writer_start(job_run_t *self, err_t *err);
+void spool_writer_stop(job_run_t *self);
 /* spool_out.c: job_ops_t.collect. */
 void spool_collect(job_run_t *self);
 

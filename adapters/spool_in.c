@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,15 +76,18 @@ add_file(in_batch_t *b, err_t *err)
 static int
 write_tmp(spool_t *s, const spool_file_t *f, const void *data, size_t len, err_t *err)
 {
-	int fd;
+	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	int fd = openat(s->in_fd, f->tmp, flags, s->in_mode);
 
-	(void)unlinkat(s->in_fd, f->tmp, 0);
-	fd = openat(s->in_fd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    s->in_mode);
+	/* What a crash left there is removed, never written through: O_EXCL
+	 * also keeps famlinkd from writing into a file someone linked there. */
+	if (fd < 0 && errno == EEXIST && unlinkat(s->in_fd, f->tmp, 0) == 0)
+		fd = openat(s->in_fd, f->tmp, flags, s->in_mode);
 	if (fd < 0)
 		return err_set(err, errno, "inbound: %s: %s", f->name, strerror(errno));
-	if ((s->in_gid != (gid_t)-1 && fchown(fd, (uid_t)-1, s->in_gid) != 0) ||
-	    fchmod(fd, s->in_mode) != 0 || write_all(fd, data, len) != 0) {
+	/* The group's read bit, which famlinkd's umask (077) takes away. */
+	if ((s->in_gid != (gid_t)-1 && (fchown(fd, (uid_t)-1, s->in_gid) != 0 ||
+	    fchmod(fd, s->in_mode) != 0)) || write_all(fd, data, len) != 0) {
 		err_set(err, errno, "inbound: %s: %s", f->name, strerror(errno));
 		close(fd);
 		return -1;
@@ -163,7 +168,7 @@ write_message(in_batch_t *b, const job_message_t *m, err_t *err)
 		return -1;
 	if (write_attachments(b, m->message_id, json_object_get(j, "body"), &number, err) != 0)
 		goto out;
-	if ((text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL ||
+	if ((text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL ||
 	    (grown = realloc(text, strlen(text) + 2)) == NULL) {
 		err_set(err, ENOMEM, "out of memory");
 		goto out;
@@ -243,10 +248,11 @@ publish(spool_t *s, in_batch_t *b, err_t *err)
 	return 0;
 }
 
-int
-spool_deliver(job_run_t *self, const job_message_t *msgs, size_t n, err_t *err)
+/* The whole batch, in the writer thread: how many were handed over (a
+ * prefix), err for the next one if not all. */
+static size_t
+write_batch(spool_t *s, const job_message_t *msgs, size_t n, err_t *err)
 {
-	spool_t *s = self->state;
 	in_batch_t b = { .s = s };
 	size_t done = 0;
 	err_t first = {0};
@@ -266,5 +272,155 @@ spool_deliver(job_run_t *self, const job_message_t *msgs, size_t n, err_t *err)
 	else if (done < n)
 		*err = first;
 	free(b.files);
-	return (int)done;
+	return done;
+}
+
+/* ---- the writer thread ------------------------------------------------------ */
+
+/* A batch as the thread gets it: copies, since deliver()'s are borrowed. */
+typedef struct in_work {
+	size_t n, done;
+	err_t err;
+	job_message_t msgs[];
+} in_work_t;
+
+static in_work_t *
+copy_batch(const job_message_t *msgs, size_t n)
+{
+	size_t bytes = sizeof(in_work_t) + n * sizeof(job_message_t);
+	in_work_t *w;
+	char *p;
+
+	for (size_t i = 0; i < n; i++)
+		bytes += msgs[i].len + strlen(msgs[i].message_id) + strlen(msgs[i].sender) +
+		    strlen(msgs[i].body_type) + strlen(msgs[i].referral_id) + 4;
+	if ((w = calloc(1, bytes)) == NULL)
+		return NULL;
+	w->n = n;
+	p = (char *)&w->msgs[n];
+	for (size_t i = 0; i < n; i++) {
+		const char **dst[] = { &w->msgs[i].message_id, &w->msgs[i].sender,
+		    &w->msgs[i].body_type, &w->msgs[i].referral_id };
+		const char *src[] = { msgs[i].message_id, msgs[i].sender, msgs[i].body_type,
+		    msgs[i].referral_id };
+		w->msgs[i] = msgs[i];
+		for (size_t k = 0; k < 4; k++) {
+			size_t len = strlen(src[k]) + 1;
+			memcpy(p, src[k], len);
+			*dst[k] = p;
+			p += len;
+		}
+		memcpy(p, msgs[i].envelope, msgs[i].len);
+		w->msgs[i].envelope = (const uint8_t *)p;
+		p += msgs[i].len;
+	}
+	return w;
+}
+
+static void *
+writer(void *arg)
+{
+	spool_t *s = arg;
+	in_work_t *w;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (s->work == NULL && !s->quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->quit)
+			break;
+		w = s->work;
+		s->work = NULL;
+		pthread_mutex_unlock(&s->mu);
+		w->done = write_batch(s, w->msgs, w->n, &w->err);
+		pthread_mutex_lock(&s->mu);
+		s->finished = w;
+		if (write(s->efd, &one, sizeof(one)) != sizeof(one))
+			s->quit = true;   /* cannot happen with an eventfd below its limit */
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* In the loop: the thread is done with a batch. */
+static void
+on_written(void *ctx)
+{
+	job_run_t *self = ctx;
+	spool_t *s = self->state;
+	uint64_t count;
+	in_work_t *w;
+
+	if (read(s->efd, &count, sizeof(count)) != sizeof(count))
+		return;
+	pthread_mutex_lock(&s->mu);
+	w = s->finished;
+	s->finished = NULL;
+	pthread_mutex_unlock(&s->mu);
+	if (w == NULL)
+		return;
+	job_delivered(self, w->done, w->done < w->n ? &w->err : NULL);
+	free(w);
+}
+
+int
+spool_deliver(job_run_t *self, const job_message_t *msgs, size_t n, err_t *err)
+{
+	spool_t *s = self->state;
+	in_work_t *w = copy_batch(msgs, n);
+
+	if (w == NULL) {
+		err_set(err, ENOMEM, "out of memory");
+		return 0;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->work = w;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return JOB_PENDING;
+}
+
+int
+spool_writer_start(job_run_t *self, err_t *err)
+{
+	spool_t *s = self->state;
+
+	if ((s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+		return err_set(err, errno, "[adapter %s]: eventfd: %s", s->name, strerror(errno));
+	if ((s->efd_reader = loop_add_reader(job_loop(self), NULL, s->efd, on_written, self,
+	    err)) < 0)
+		return -1;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if ((errno = pthread_create(&s->thread, NULL, writer, s)) != 0)
+		return err_set(err, errno, "[adapter %s]: cannot start its writer: %s", s->name,
+		    strerror(errno));
+	s->thread_started = true;
+	return 0;
+}
+
+void
+spool_writer_stop(job_run_t *self)
+{
+	spool_t *s = self->state;
+
+	if (s->thread_started) {
+		pthread_mutex_lock(&s->mu);
+		s->quit = true;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);   /* after the batch it writes, if any */
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+		s->thread_started = false;
+	}
+	free(s->work);
+	free(s->finished);
+	s->work = s->finished = NULL;
+	if (s->efd_reader >= 0)
+		(void)loop_del_reader(job_loop(self), s->efd_reader);
+	if (s->efd >= 0)
+		close(s->efd);
+	s->efd = -1;
 }

@@ -124,7 +124,7 @@ job_queued(job_run_t *self)
 }
 
 void
-job_delivered(job_run_t *self, const err_t *err)
+job_delivered(job_run_t *self, size_t handed_over, const err_t *err)
 {
-	handover_answered(self->node, self, err);
+	handover_answered(self->node, self, handed_over, err);
 }

@@ -29,7 +29,7 @@ typedef inbox_row_t job_message_t;
 
 typedef struct job_run job_run_t;
 
-/* deliver() took the first message and will say how it went through
+/* deliver() took the messages and will say how it went through
  * job_delivered(). */
 #define JOB_PENDING (-2)
 
@@ -41,12 +41,17 @@ typedef struct job_ops {
 	int (*start)(job_run_t *self, err_t *err);
 	/* Stops it: removes what it registered and frees self->state. */
 	void (*stop)(job_run_t *self);
-	/* Hands msgs[0..n) (in inbox order) to the local system. Returns how
-	 * many it has handed over now, each confirmed by the local system (if
-	 * fewer than n, err says why the next one was not: it is tried again
-	 * later, with backoff); or JOB_PENDING: it took msgs[0] alone and calls
-	 * job_delivered() once it knows. NULL: the job takes none. */
+	/* Hands msgs[0..n) (in inbox order; n at most batch_max) to the local
+	 * system. Returns how many it has handed over now, each confirmed by
+	 * the local system (if fewer than n, err says why the next one was
+	 * not: it is tried again later, with backoff); or JOB_PENDING: it took
+	 * all n (copying what it needs: msgs are borrowed for the call) and
+	 * calls job_delivered() once it knows. NULL: the job takes none. */
 	int (*deliver)(job_run_t *self, const job_message_t *msgs, size_t n, err_t *err);
+	/* The most messages deliver() is given at once (0: as many as the
+	 * engine reads in one go, 64). 1 for an adapter that takes one at a
+	 * time (a program run, an HTTP request per message). */
+	size_t batch_max;
 	/* Looks for what the local system has for famlink to send, and queues
 	 * it (called every loop tick; the job decides whether a look is due).
 	 * NULL: the job has nothing to send. */
@@ -94,9 +99,10 @@ const config_t *job_config(const job_run_t *self);
 int job_store_rounds(job_run_t *self, int (*fn)(void *ctx, err_t *err), void *ctx);
 /* Messages were queued: the node sends them now. */
 void job_queued(job_run_t *self);
-/* An answer to deliver()'s JOB_PENDING: handed over (err NULL) or not
- * (err says why, codes and ids only). */
-void job_delivered(job_run_t *self, const err_t *err);
+/* The answer to deliver()'s JOB_PENDING: the first handed_over of the
+ * messages it took were handed over; if fewer than all, err says why the
+ * next was not (codes and ids only). Called once, from the loop. */
+void job_delivered(job_run_t *self, size_t handed_over, const err_t *err);
 
 /* The jobs, each in its own file. */
 extern const job_ops_t deadline_job;    /* node_deadline.c */

@@ -86,9 +86,11 @@ typedef struct handover {
 	int64_t retry_at;            /* monotonic ms; 0 = now */
 	bool more;                   /* the inbox may hold messages after done_up_to */
 	bool pending;                /* deliver() said JOB_PENDING… */
-	int64_t pending_id;          /* …for this inbox id */
-	char pending_msg[33];
+	size_t npending;             /* …for these messages, in order */
+	int64_t pending_ids[BATCH_MAX];
+	char pending_msgs[BATCH_MAX][33];
 	int64_t pending_last_seen;   /* the batch's last row (emptied ones after it) */
+	int64_t pending_skipped;     /* emptied rows before the first, 0 if none */
 	bool stuck;                  /* the stuck notification went out */
 	int64_t stuck_after_ms;
 	int64_t check_at;            /* next stuck check (monotonic) */
@@ -256,19 +258,52 @@ failed(struct node *node, handover_t *h, const char *message_id, const char *why
 /* ---- delivering ----------------------------------------------------------- */
 
 static void
+settle_ids(struct node *node, handover_t *h, const char *const *ids, const int64_t *inbox,
+    size_t n, size_t taken, int64_t skipped, int64_t last_seen, const err_t *err)
+{
+	if (taken == n) {
+		done(node, h, last_seen);
+		return;
+	}
+	if (taken > 0)
+		done(node, h, inbox[taken - 1]);
+	else if (skipped > h->done_up_to)
+		done(node, h, skipped);
+	failed(node, h, ids[taken], err != NULL && err->msg[0] ? err->msg : "failed");
+}
+
+/* taken of the n messages (in order) were handed over: recorded; if fewer
+ * than all, the next one failed for err's reason. The emptied rows before
+ * the first (skipped) and after the last (up to last_seen) go with them. */
+static void
+settle_batch(struct node *node, handover_t *h, const job_message_t *msgs, size_t n,
+    size_t taken, int64_t skipped, int64_t last_seen, const err_t *err)
+{
+	const char *ids[BATCH_MAX];
+	int64_t inbox[BATCH_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = msgs[i].message_id;
+		inbox[i] = msgs[i].inbox_id;
+	}
+	settle_ids(node, h, ids, inbox, n, taken, skipped, last_seen, err);
+}
+
+static void
 deliver_batch(struct node *node, handover_t *h)
 {
 	batch_t b = {0};
 	err_t err = {0};
-	int k;
+	size_t bm = h->run->ops->batch_max;
+	int max = bm > 0 && bm < BATCH_MAX ? (int)bm : BATCH_MAX, k;
 
-	if ((k = store_inbox_after(node->store, h->done_up_to, BATCH_MAX, BATCH_BYTES, batch_add,
+	if ((k = store_inbox_after(node->store, h->done_up_to, max, BATCH_BYTES, batch_add,
 	    &b, &err)) < 0) {
 		batch_free(&b);
 		node_store_read_failed(node, &err, "reading the inbox for a hand-over");
 		return;
 	}
-	b.full = k == BATCH_MAX;
+	b.full = k == max;
 	h->more = b.full;
 	if (b.n == 0) {                     /* nothing, or emptied rows alone */
 		if (b.last_seen > h->done_up_to)
@@ -278,35 +313,35 @@ deliver_batch(struct node *node, handover_t *h)
 	k = h->run->ops->deliver(h->run, b.msgs, b.n, &err);
 	if (k == JOB_PENDING) {
 		h->pending = true;
-		h->pending_id = b.msgs[0].inbox_id;
-		h->pending_last_seen = b.n == 1 ? b.last_seen : b.msgs[0].inbox_id;
-		snprintf(h->pending_msg, sizeof(h->pending_msg), "%s", b.msgs[0].message_id);
-	} else if (k < 0 || (size_t)k < b.n) {
-		if (k > 0)
-			done(node, h, b.msgs[k - 1].inbox_id);
-		else if (b.skipped_up_to > h->done_up_to)
-			done(node, h, b.skipped_up_to);
-		failed(node, h, b.msgs[k > 0 ? k : 0].message_id, err.msg[0] ? err.msg : "failed");
+		h->npending = b.n;
+		for (size_t i = 0; i < b.n; i++) {
+			h->pending_ids[i] = b.msgs[i].inbox_id;
+			snprintf(h->pending_msgs[i], sizeof(h->pending_msgs[i]), "%s",
+			    b.msgs[i].message_id);
+		}
+		h->pending_last_seen = b.last_seen;
+		h->pending_skipped = b.skipped_up_to;
 	} else {
-		done(node, h, b.last_seen);
+		settle_batch(node, h, b.msgs, b.n, k < 0 ? 0 : (size_t)k, b.skipped_up_to,
+		    b.last_seen, &err);
 	}
 	batch_free(&b);
 }
 
 void
-handover_answered(struct node *node, job_run_t *run, const err_t *err)
+handover_answered(struct node *node, job_run_t *run, size_t taken, const err_t *err)
 {
 	handover_t *h = handover_of(node->handover, run);
+	const char *ids[BATCH_MAX];
 
 	if (h == NULL || !h->pending)
 		return;
 	h->pending = false;
-	if (err == NULL) {
-		done(node, h, h->pending_last_seen);
-		h->more = true;
-	} else {
-		failed(node, h, h->pending_msg, err->msg);
-	}
+	for (size_t i = 0; i < h->npending; i++)
+		ids[i] = h->pending_msgs[i];
+	settle_ids(node, h, ids, h->pending_ids, h->npending, taken > h->npending ? h->npending
+	    : taken, h->pending_skipped, h->pending_last_seen, err);
+	h->more = true;
 }
 
 /* A sender whose session started again learns what was handed over while

@@ -29,7 +29,7 @@ void handover_pump(struct node *node);
 /* Every tick: the stuck checks. */
 void handover_tick(struct node *node);
 /* job_delivered(): the answer to a JOB_PENDING. */
-void handover_answered(struct node *node, job_run_t *run, const err_t *err);
+void handover_answered(struct node *node, job_run_t *run, size_t taken, const err_t *err);
 /* Whether any job delivers (retention then waits for the hand-over). */
 bool handover_configured(const struct node *node);
 
