@@ -13,11 +13,10 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "codec_json.h"
 #include "ctl.h"
 #include "ctl_listing.h"
 #include "ctl_report_fmt.h"
-#include "envelope.h"
+#include "envelope_json.h"
 #include "log.h"
 #include "store_audit.h"
 #include "store_message.h"
@@ -88,21 +87,6 @@ typedef enum show_content {
 } show_content_t;
 
 static const char *const content_names[] = { "shown", "not_asked", "purged" };
-
-/* The body alone, as famlinkctl send takes it ({"referralAck": {...}}): the
- * envelope with its header at the defaults, which the mapping leaves out. */
-static json_t *
-body_json(const Famlink__V1__Envelope *env, err_t *err)
-{
-	Famlink__V1__Envelope b = *env;
-
-	b.message_id = b.sender = b.recipient = b.referral_id = b.answers_message_id = "";
-	b.schema_version = 0;
-	b.created_at_ms = 0;
-	b.sequence = 0;
-	b.confidential = 0;
-	return codec_to_json(&b.base, err);
-}
 
 /* "alice (uid 1000)", or "uid 1000" when the passwd database does not know it. */
 static void
@@ -288,23 +272,19 @@ show_text(const config_t *cfg, const message_row_t *r, show_content_t c, const s
 static int
 decode_body(const message_row_t *r, shown_t *sh)
 {
-	Famlink__V1__Envelope *env;
 	err_t err = {0};
 
 	sh->body = sh->unknown = NULL;
 	if (r->len == 0)
 		return 0;
-	if ((env = envelope_unpack(r->envelope, r->len, &err)) == NULL ||
-	    (sh->body = body_json(env, &err)) == NULL ||
-	    (sh->unknown = codec_unknown_fields(&env->base)) == NULL) {
+	if ((sh->body = envelope_json(r->envelope, r->len, ENVELOPE_JSON_BODY, &sh->unknown,
+	    &err)) == NULL) {
 		if (err.msg[0] == '\0')
 			snprintf(err.msg, sizeof(err.msg), "out of memory");
 		fprintf(stderr, "famlinkctl show: %s: the stored message does not read (%s)\n",
 		    r->message_id, err.msg);
-		envelope_free(&env);
 		return -1;
 	}
-	envelope_free(&env);
 	return 0;
 }
 
