@@ -327,9 +327,13 @@ static int
 tell_untold(struct node *node, void *ctx, err_t *err)
 {
 	untold_round_t *r = ctx;
+	peer_t *p = r->peer;
 
-	r->n = store_handover_untold(node->store, r->peer->st.node_id, UNTOLD_MAX,
-	    add_handed_over, r->peer, err);
+	if (p->handover_retell > 0 &&
+	    store_handover_retell(node->store, p->st.node_id, p->handover_retell, err) < 0)
+		return -1;
+	r->n = store_handover_untold(node->store, p->st.node_id, UNTOLD_MAX, clock_now_ms(),
+	    add_handed_over, p, err);
 	return r->n < 0 ? -1 : 0;
 }
 
@@ -345,6 +349,7 @@ tell_peers(struct node *node)
 			return;
 		}
 		r.peer->handover_untold = r.n == UNTOLD_MAX;
+		r.peer->handover_retell = 0;
 		outbound_send_receipts(node);
 	}
 }
