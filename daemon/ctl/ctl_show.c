@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "codec_json.h"
 #include "envelope_json.h"
 #include "ctl.h"
 #include "ctl_listing.h"
@@ -294,23 +293,19 @@ show_text(const config_t *cfg, const message_row_t *r, show_content_t c, const s
 static int
 decode_body(const message_row_t *r, shown_t *sh)
 {
-	Famlink__V1__Envelope *env;
 	err_t err = {0};
 
 	sh->body = sh->unknown = NULL;
 	if (r->len == 0)
 		return 0;
-	if ((env = envelope_unpack(r->envelope, r->len, &err)) == NULL ||
-	    (sh->body = envelope_body_json(env, &err)) == NULL ||
-	    (sh->unknown = codec_unknown_fields(&env->base)) == NULL) {
+	if ((sh->body = envelope_json(r->envelope, r->len, ENVELOPE_JSON_BODY, &sh->unknown,
+	    &err)) == NULL) {
 		if (err.msg[0] == '\0')
 			snprintf(err.msg, sizeof(err.msg), "out of memory");
 		fprintf(stderr, "famlinkctl show: %s: the stored message does not read (%s)\n",
 		    r->message_id, err.msg);
-		envelope_free(&env);
 		return -1;
 	}
-	envelope_free(&env);
 	return 0;
 }
 

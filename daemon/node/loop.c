@@ -16,6 +16,7 @@
 
 typedef struct reader {
 	loop_handle_t id;
+	short events;              /* ZMQ_POLLIN (a reader) or ZMQ_POLLOUT (a writer) */
 	loop_fn *fn;
 	void *ctx;
 	bool paused, dead;
@@ -124,16 +125,29 @@ timer_find(const loop_t *loop, loop_handle_t handle)
 	return -1;
 }
 
-loop_handle_t
-loop_add_reader(loop_t *loop, void *socket, int fd, loop_fn *fn, void *ctx, err_t *err)
+static loop_handle_t
+add_watch(loop_t *loop, void *socket, int fd, short events, loop_fn *fn, void *ctx,
+    err_t *err)
 {
 	if (reader_room(loop) != 0)
 		return err_set(err, ENOMEM, "out of memory");
 	loop->items[loop->nreaders] = (zmq_pollitem_t){ .socket = socket, .fd = fd,
-	    .events = ZMQ_POLLIN };
-	loop->readers[loop->nreaders++] = (reader_t){ .id = loop->next_id, .fn = fn,
-	    .ctx = ctx };
+	    .events = events };
+	loop->readers[loop->nreaders++] = (reader_t){ .id = loop->next_id, .events = events,
+	    .fn = fn, .ctx = ctx };
 	return loop->next_id++;
+}
+
+loop_handle_t
+loop_add_reader(loop_t *loop, void *socket, int fd, loop_fn *fn, void *ctx, err_t *err)
+{
+	return add_watch(loop, socket, fd, ZMQ_POLLIN, fn, ctx, err);
+}
+
+loop_handle_t
+loop_add_writer(loop_t *loop, int fd, loop_fn *fn, void *ctx, err_t *err)
+{
+	return add_watch(loop, NULL, fd, ZMQ_POLLOUT, fn, ctx, err);
 }
 
 int
@@ -157,7 +171,7 @@ loop_pause(loop_t *loop, loop_handle_t handle, bool paused)
 	if (i < 0)
 		return;
 	loop->readers[i].paused = paused;
-	loop->items[i].events = paused ? 0 : ZMQ_POLLIN;
+	loop->items[i].events = paused ? 0 : loop->readers[i].events;
 }
 
 loop_handle_t
@@ -243,13 +257,17 @@ run_timers(loop_t *loop)
 	}
 }
 
-/* The readers found readable, among those polled; the same care. */
+/* The readers found readable (writers writable), among those polled; the
+ * same care. A descriptor that hung up or failed counts as ready: poll
+ * reports that whatever was asked, so a callback that was not called
+ * would see it again at once, every turn, and the loop would spin; called,
+ * it reads the end of file or the error and deletes itself. */
 static void
 run_readers(loop_t *loop, size_t polled)
 {
 	for (size_t i = 0; i < polled; i++) {
 		reader_t *r = &loop->readers[i];
-		if (!r->dead && !r->paused && (loop->items[i].revents & ZMQ_POLLIN))
+		if (!r->dead && !r->paused && (loop->items[i].revents & (r->events | ZMQ_POLLERR)))
 			r->fn(r->ctx);
 	}
 }

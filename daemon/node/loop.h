@@ -1,7 +1,8 @@
 /*
  * loop — the daemon's one event loop, in the spirit of Redis's ae.c. What
  * can wake the daemon is registered here: ZeroMQ sockets and file
- * descriptors with a callback for "readable", timers with a period, and one
+ * descriptors with a callback for "readable" (descriptors also for
+ * "writable"), timers with a period, and one
  * hook that runs before every wait (where sending and bookkeeping happen,
  * so that what a callback queued goes out at once). loop_run_once() waits
  * with zmq_poll until something is ready or the next timer is due, then
@@ -43,9 +44,18 @@ void loop_free(loop_t **loop);
 /* Calls fn(ctx) when the ZeroMQ socket (or, with socket NULL, the file
  * descriptor fd) is readable. Returns a handle for loop_pause() and
  * loop_del_reader(), or -1 with err. A reader added during a turn is first
- * polled in the next turn. */
+ * polled in the next turn. A descriptor that hung up or failed (a pipe
+ * whose other end is closed) counts as readable: fn reads the end or the
+ * error and deletes its reader (poll reports it every turn until then). */
 loop_handle_t loop_add_reader(loop_t *loop, void *socket, int fd, loop_fn *fn, void *ctx,
     err_t *err);
+
+/* Calls fn(ctx) when the file descriptor fd can be written to (a pipe to
+ * a child, a socket libcurl waits on), or hung up or failed. A writer is a
+ * reader in all else: loop_pause() and loop_del_reader() take its handle,
+ * it is called in the same order. Delete it once nothing is left to
+ * write, or it is called every turn. */
+loop_handle_t loop_add_writer(loop_t *loop, int fd, loop_fn *fn, void *ctx, err_t *err);
 
 /* Removes the reader: fn is not called again, not even later in the
  * current turn when its socket was found readable there. Readiness still

@@ -247,6 +247,10 @@ failed(struct node *node, handover_t *h, const char *message_id, const char *why
 	    .now = clock_now_ms() };
 	unsigned a = ++h->attempts;
 
+	/* The message is still there to hand over: without this, a batch that
+	 * was not full left more false, and nothing was tried again until
+	 * another message arrived. */
+	h->more = true;
 	h->retry_at = clock_mono_ms() + retry_delay(a);
 	if ((a & (a - 1)) == 0)   /* the 1st, 2nd, 4th, 8th … failure in a row */
 		log_warning("adapter %s: message %s not handed over (attempt %u): %s; retried"
@@ -361,9 +365,13 @@ static int
 tell_untold(struct node *node, void *ctx, err_t *err)
 {
 	untold_round_t *r = ctx;
+	peer_t *p = r->peer;
 
-	r->n = store_handover_untold(node->store, r->peer->st.node_id, UNTOLD_MAX,
-	    add_handed_over, r->peer, err);
+	if (p->handover_retell > 0 &&
+	    store_handover_retell(node->store, p->st.node_id, p->handover_retell, err) < 0)
+		return -1;
+	r->n = store_handover_untold(node->store, p->st.node_id, UNTOLD_MAX, clock_now_ms(),
+	    add_handed_over, p, err);
 	return r->n < 0 ? -1 : 0;
 }
 
@@ -379,6 +387,7 @@ tell_peers(struct node *node)
 			return;
 		}
 		r.peer->handover_untold = r.n == UNTOLD_MAX;
+		r.peer->handover_retell = 0;
 		outbound_send_receipts(node);
 	}
 }

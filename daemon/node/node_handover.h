@@ -4,11 +4,13 @@
  * pace: what an adapter confirms is recorded in one transaction, and once
  * every such adapter has taken a message its sender gets a HANDED_OVER
  * Receipt (after the commit; a sender that is offline is told when its
- * next session starts). A failure is retried with capped backoff and
- * jitter, never skipped; its last error is stored for famlinkctl status.
- * A message that waits longer than the adapter's stuck_after raises one
- * "adapter_stuck" notification and, once it goes through, one
- * "adapter_cleared" (remembered in the store across restarts).
+ * next session starts, and so, again, is one whose session ended before
+ * this node noticed: that Receipt may have gone nowhere). A failure is
+ * retried with capped backoff and jitter, never skipped; its last error
+ * is stored for famlinkctl status. A message that waits longer than the
+ * adapter's stuck_after raises one "adapter_stuck" notification and,
+ * once it goes through, one "adapter_cleared" (remembered in the store
+ * across restarts).
  */
 #ifndef FAMLINK_NODE_HANDOVER_H
 #define FAMLINK_NODE_HANDOVER_H

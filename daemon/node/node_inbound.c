@@ -361,22 +361,22 @@ handle_hello(batch_t *b, peer_t *peer, const Famlink__V1__Hello *h)
 		outbound_hello_received(b->node, peer, h->next_expected_sequence);
 }
 
-/* The hub learns where a node is from its authenticated frames. */
+/* The hub learns where a node is from its authenticated frames. A new
+ * session starts while last_seen still says when the last one was last
+ * heard from (outbound_session_start() reads it). */
 static void
 track_session(batch_t *b, peer_t *peer, const inbound_t *in)
 {
-	peer->st.last_seen = b->now;
 	peer->dirty = true;
-	if (b->node->cfg->role != ROLE_HUB)
-		return;
-	if (peer->online && peer->rid_len == in->rid_len &&
-	    memcmp(peer->rid, in->rid, in->rid_len) == 0)
-		return;
-	memcpy(peer->rid, in->rid, in->rid_len);
-	peer->rid_len = in->rid_len;
-	memcpy(peer->key, in->key, sizeof(peer->key));
-	log_info("%s connected", peer->st.node_id);
-	outbound_session_start(b->node, peer);
+	if (b->node->cfg->role == ROLE_HUB && (!peer->online || peer->rid_len != in->rid_len ||
+	    memcmp(peer->rid, in->rid, in->rid_len) != 0)) {
+		memcpy(peer->rid, in->rid, in->rid_len);
+		peer->rid_len = in->rid_len;
+		memcpy(peer->key, in->key, sizeof(peer->key));
+		log_info("%s connected", peer->st.node_id);
+		outbound_session_start(b->node, peer);
+	}
+	peer->st.last_seen = b->now;
 }
 
 /* Whether refusing this control frame with a Receipt could start a loop:

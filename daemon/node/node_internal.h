@@ -47,7 +47,9 @@ typedef struct peer {
 	uint64_t unreadable_seq;   /* …while this sequence was our first unanswered */
 	int64_t hello_sent_ms;     /* municipality: when we sent our last Hello (monotonic)… */
 	uint64_t hello_sent_up_to; /* …and sent_up_to then (0 after a go-back) */
-	bool handover_untold;      /* HANDED_OVER entries may wait to be told it */
+	bool handover_untold;      /* HANDED_OVER entries may wait to be told it… */
+	int64_t handover_retell;   /* …and those told since this Unix ms may have been lost
+	                            * with the session before (0: none) */
 	receipt_item_t *receipts;  /* to send after the batch commits */
 	size_t nreceipts, capreceipts;
 } peer_t;

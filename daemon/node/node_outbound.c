@@ -177,6 +177,13 @@ outbound_session_start(struct node *node, peer_t *peer)
 	node->peers_dirty = true;
 	peer->backoff_ms = node->cfg->resend_initial_ms;
 	peer->handover_untold = true;
+	/* A HANDED_OVER Receipt is never resent: one sent after the peer
+	 * was last heard from (less the time a silent peer takes to be
+	 * noticed) may have gone nowhere, so it is told again. */
+	if (peer->st.last_seen > 0) {
+		int64_t since = peer->st.last_seen - node->cfg->heartbeat_timeout_ms;
+		peer->handover_retell = since > 1 ? since : 1;
+	}
 	go_back(node, peer);
 }
 

@@ -174,19 +174,27 @@ store_handover_failed(store_t *store, const char *adapter, unsigned attempts, co
 	return step_done(store, st, err);
 }
 
-int
-store_handover_stuck(store_t *store, const char *adapter, int64_t now, err_t *err)
+/* Runs a write statement with text ?1 and integer ?2: 0, or -1 with err. */
+static int
+write_text_int(store_t *store, const char *sql, const char *text, int64_t v, err_t *err)
 {
-	static const char sql[] = "UPDATE handovers SET stuck_since = ?2 WHERE adapter = ?1";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 
 	if (st == NULL)
 		return -1;
-	if (bind_text(st, 1, adapter) != 0 || sqlite3_bind_int64(st, 2, now) != SQLITE_OK) {
+	if (bind_text(st, 1, text) != 0 || sqlite3_bind_int64(st, 2, v) != SQLITE_OK) {
 		sqlite3_reset(st);
 		return store_fail(store, err);
 	}
 	return step_done(store, st, err);
+}
+
+int
+store_handover_stuck(store_t *store, const char *adapter, int64_t now, err_t *err)
+{
+	static const char sql[] = "UPDATE handovers SET stuck_since = ?2 WHERE adapter = ?1";
+
+	return write_text_int(store, sql, adapter, now, err);
 }
 
 static int
@@ -200,7 +208,7 @@ mark_handed(store_t *store, int64_t id, int64_t now, bool told, err_t *err)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int(st, 3, told);
+	sqlite3_bind_int64(st, 3, told ? now : 0);
 	return step_done(store, st, err);
 }
 
@@ -243,10 +251,10 @@ store_handover_settle(store_t *store, int64_t from, int64_t to, int64_t now,
 }
 
 int
-store_handover_untold(store_t *store, const char *sender, int max,
+store_handover_untold(store_t *store, const char *sender, int max, int64_t now,
     void (*fn)(void *ctx, const char *message_id), void *ctx, err_t *err)
 {
-	static const char sql[] = "UPDATE inbox SET handover_told = 1 WHERE id IN (SELECT id"
+	static const char sql[] = "UPDATE inbox SET handover_told = ?3 WHERE id IN (SELECT id"
 	    " FROM inbox WHERE sender = ?1 AND handed_over_at IS NOT NULL AND handover_told = 0"
 	    " ORDER BY id LIMIT ?2) RETURNING message_id";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
@@ -254,7 +262,8 @@ store_handover_untold(store_t *store, const char *sender, int max,
 
 	if (st == NULL)
 		return -1;
-	if (bind_text(st, 1, sender) != 0 || sqlite3_bind_int(st, 2, max) != SQLITE_OK) {
+	if (bind_text(st, 1, sender) != 0 || sqlite3_bind_int(st, 2, max) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK) {
 		sqlite3_reset(st);
 		return store_fail(store, err);
 	}
@@ -285,6 +294,17 @@ store_handover_report(store_t *store, const char *adapter, handover_state_t *out
 		*waiting = (long)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 1;
+}
+
+int
+store_handover_retell(store_t *store, const char *sender, int64_t since, err_t *err)
+{
+	static const char sql[] = "UPDATE inbox SET handover_told = 0 WHERE sender = ?1"
+	    " AND handover_told >= ?2";
+
+	if (write_text_int(store, sql, sender, since, err) != 0)
+		return -1;
+	return sqlite3_changes(store_db(store));
 }
 
 int

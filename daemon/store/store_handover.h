@@ -59,13 +59,18 @@ int store_handover_stuck(store_t *store, const char *adapter, int64_t now, err_t
 
 /* Every inbox row in (from, to] not yet handed over is now, by all
  * adapters: fn(ctx, row) says whether its sender is told at once (a
- * HANDED_OVER Receipt goes after the commit). How many, or -1 with err. */
+ * HANDED_OVER Receipt goes after the commit). How many, or -1 with err.
+ * inbox.handover_told holds when the sender was told (Unix ms), 0 if not
+ * yet (rows told before this was so hold 1). */
 int store_handover_settle(store_t *store, int64_t from, int64_t to, int64_t now,
     bool (*fn)(void *ctx, const char *message_id, const char *sender), void *ctx, err_t *err);
 /* Up to max rows from sender handed over but not told: fn for each, and
- * marked told. How many, or -1 with err. */
-int store_handover_untold(store_t *store, const char *sender, int max,
+ * marked told at now. How many, or -1 with err. */
+int store_handover_untold(store_t *store, const char *sender, int max, int64_t now,
     void (*fn)(void *ctx, const char *message_id), void *ctx, err_t *err);
+/* The rows from sender told at or after since are marked not told (their
+ * Receipt may have been lost with a session): how many, or -1 with err. */
+int store_handover_retell(store_t *store, const char *sender, int64_t since, err_t *err);
 
 /* For famlinkctl status: the adapter's state and how many received
  * messages wait for it. 1, 0 if it never ran (no row; or a store from

@@ -3,8 +3,9 @@
 #include "envelope.h"
 #include "envelope_json.h"
 
-json_t *
-envelope_body_json(const Famlink__V1__Envelope *env, err_t *err)
+/* The body alone: the header at the defaults, which the mapping leaves out. */
+static json_t *
+body_json(const Famlink__V1__Envelope *env, err_t *err)
 {
 	Famlink__V1__Envelope b = *env;
 
@@ -17,9 +18,29 @@ envelope_body_json(const Famlink__V1__Envelope *env, err_t *err)
 }
 
 json_t *
+envelope_json(const uint8_t *data, size_t len, int flags, json_t **unknown, err_t *err)
+{
+	Famlink__V1__Envelope *env;
+	json_t *j = NULL;
+
+	if (unknown != NULL)
+		*unknown = NULL;
+	if ((env = envelope_unpack(data, len, err)) == NULL)
+		return NULL;
+	j = flags & ENVELOPE_JSON_BODY ? body_json(env, err) : codec_to_json(&env->base, err);
+	if (j != NULL && unknown != NULL && (*unknown = codec_unknown_fields(&env->base)) == NULL) {
+		json_decref(j);
+		j = NULL;
+		err_set(err, 0, "out of memory");
+	}
+	envelope_free(&env);
+	return j;
+}
+
+json_t *
 envelope_message_json(const Famlink__V1__Envelope *env, err_t *err)
 {
-	json_t *body = envelope_body_json(env, err), *unknown, *j;
+	json_t *body = body_json(env, err), *unknown, *j;
 
 	if (body == NULL)
 		return NULL;

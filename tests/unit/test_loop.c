@@ -3,7 +3,8 @@
  * socket pair and real time: readers run when readable and not when
  * paused, timers run on their period and once when late, the hook runs
  * before every wait; readers and timers deleted from outside or inside a
- * callback are not called again, and a stale handle reaches nothing.
+ * callback are not called again, and a stale handle reaches nothing;
+ * writers run while their pipe has room, and a hung-up pipe is seen.
  * Waits are bounded by a number of turns, never a fixed sleep.
  */
 #include <setjmp.h>
@@ -12,7 +13,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -636,6 +639,101 @@ test_interleaved(void **state)
 		close_pipe(fds[i]);
 }
 
+/* A writer that fills a pipe: each call writes until the pipe is full,
+ * or notes the error once the reader is gone (and deletes itself). */
+typedef struct filler {
+	loop_t *loop;
+	loop_handle_t handle;
+	int fd;
+	int calls, epipe;
+	size_t written;
+} filler_t;
+
+static void
+on_writable(void *ctx)
+{
+	filler_t *f = ctx;
+	char block[4096] = {0};
+	ssize_t n;
+
+	f->calls++;
+	while ((n = write(f->fd, block, sizeof(block))) > 0)
+		f->written += (size_t)n;
+	if (n < 0 && errno == EPIPE) {
+		f->epipe++;
+		assert_int_equal(loop_del_reader(f->loop, f->handle), 0);
+	}
+}
+
+/* A writer runs while its pipe has room, not while it is full, again once
+ * it is read, and once more when its reader is gone, to see the error. */
+static void
+test_writer(void **state)
+{
+	filler_t f = {0};
+	int fds[2], calls;
+	char sink[65536];
+	loop_t *loop;
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	open_pipe(fds);
+	assert_int_equal(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
+	assert_non_null(loop = loop_new(NULL));
+	f = (filler_t){ .loop = loop, .fd = fds[1] };
+	assert_true((f.handle = loop_add_writer(loop, fds[1], on_writable, &f, NULL)) >= 0);
+	TURN_UNTIL(loop, f.calls == 1, 20);
+	assert_int_equal(f.calls, 1);
+	assert_true(f.written > 0);
+
+	for (int i = 0; i < 3; i++)                /* full: not called */
+		assert_int_equal(loop_run_once(loop, 20, NULL), 0);
+	assert_int_equal(f.calls, 1);
+	while (read(fds[0], sink, sizeof(sink)) > 0)
+		;
+	calls = f.calls;
+	TURN_UNTIL(loop, f.calls > calls, 20);     /* read: room again */
+	assert_int_equal(f.calls, calls + 1);
+
+	close(fds[0]);
+	TURN_UNTIL(loop, f.epipe == 1, 20);        /* no reader: called to see it */
+	assert_int_equal(f.epipe, 1);
+	calls = f.calls;
+	assert_int_equal(loop_run_once(loop, 20, NULL), 0);
+	assert_int_equal(f.calls, calls);
+	loop_free(&loop);
+	close(fds[1]);
+}
+
+/* A reader whose pipe hung up with nothing left in it is called to read
+ * the end; deleted then, the loop waits again instead of spinning. */
+static void
+test_hangup(void **state)
+{
+	probe_t p;
+	int fds[2];
+	int64_t start;
+	loop_t *loop;
+
+	(void)state;
+	open_pipe(fds);
+	assert_non_null(loop = loop_new(NULL));
+	p = probe(loop, fds[0]);
+	assert_true((p.kill_reader = loop_add_reader(loop, NULL, fds[0], on_probe, &p,
+	    NULL)) >= 0);
+	close(fds[1]);
+	TURN_UNTIL(loop, p.calls == 1, 20);
+	assert_int_equal(p.calls, 1);
+	assert_int_equal(p.bytes, 0);              /* the end, not data */
+	assert_int_equal(p.kill_rc, 0);
+	start = clock_mono_ms();
+	assert_int_equal(loop_run_once(loop, 50, NULL), 0);
+	assert_true(clock_mono_ms() - start >= 40);
+	assert_int_equal(p.calls, 1);
+	loop_free(&loop);
+	close(fds[0]);
+}
+
 int
 main(void)
 {
@@ -649,6 +747,8 @@ main(void)
 		cmocka_unit_test(test_readd),
 		cmocka_unit_test(test_del_twice),
 		cmocka_unit_test(test_interleaved),
+		cmocka_unit_test(test_writer),
+		cmocka_unit_test(test_hangup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

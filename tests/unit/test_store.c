@@ -28,6 +28,7 @@
 #include "store.h"
 #include "store_identity.h"
 #include "store_audit.h"
+#include "store_handover.h"
 #include "store_queue.h"
 #include "store_referral.h"
 #include "store_report.h"
@@ -540,6 +541,60 @@ test_inbox(void **state)
 	assert_int_equal(q_int(db, "SELECT count(*) FROM inbox"), 1);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM audit WHERE event = 'in'"), 1);
 	free(raw);
+}
+
+static bool
+tell_first_two(void *ctx, const char *message_id, const char *sender)
+{
+	int *n = ctx;
+
+	(void)message_id;
+	(void)sender;
+	return ++*n <= 2;
+}
+
+static void
+count_told(void *ctx, const char *message_id)
+{
+	(void)message_id;
+	++*(int *)ctx;
+}
+
+/* When a sender was told a message was handed over is kept (0: not yet),
+ * so that what a lost session may have swallowed is told again. */
+static void
+test_handover_told_and_retell(void **state)
+{
+	fixture_t *f = *state;
+	sqlite3 *db = store_db(f->ss.s);
+	msg_t m[3];
+	uint8_t *raw;
+	size_t len;
+	err_t err = {0};
+	int n = 0;
+
+	for (int i = 0; i < 3; i++) {
+		make_msg(&m[i], M180, HUB, "0180-2026-0042");
+		m[i].env.sequence = (uint64_t)i + 1;
+		assert_non_null(raw = envelope_pack(&m[i].env, &len, &err));
+		assert_int_equal(store_inbox_put(f->ss.s, &m[i].env, raw, len, 1000, &err), 0);
+		free(raw);
+	}
+	assert_int_equal(store_handover_settle(f->ss.s, 0, 3, 5000, tell_first_two, &n, &err), 3);
+	assert_string_equal(q_text(db, "SELECT group_concat(handover_told) FROM (SELECT"
+	    " handover_told FROM inbox ORDER BY id)"), "5000,5000,0");
+	n = 0;
+	assert_int_equal(store_handover_untold(f->ss.s, M180, 10, 6000, count_told, &n, &err), 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_handover_retell(f->ss.s, M181, 1, &err), 0);   /* another's */
+	assert_int_equal(store_handover_retell(f->ss.s, M180, 5500, &err), 1);
+	assert_string_equal(q_text(db, "SELECT group_concat(handover_told) FROM (SELECT"
+	    " handover_told FROM inbox ORDER BY id)"), "5000,5000,0");
+	assert_int_equal(store_handover_retell(f->ss.s, M180, 1, &err), 2);
+	n = 0;
+	assert_int_equal(store_handover_untold(f->ss.s, M180, 10, 7000, count_told, &n, &err), 3);
+	assert_int_equal(n, 3);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM inbox WHERE handover_told = 7000"), 3);
 }
 
 /* A rejection is remembered per sender, once, with its code and reason. */
@@ -1059,6 +1114,7 @@ main(void)
 		T(test_mark_delivered),
 		T(test_mark_dead),
 		T(test_inbox),
+		T(test_handover_told_and_retell),
 		T(test_rejections),
 		T(test_peers),
 		T(test_audit_append_only),
