@@ -71,9 +71,4 @@ int store_handover_untold(store_t *store, const char *sender, int max,
 int store_outbox_handed_over(store_t *store, const char *peer, const char *message_id,
     int64_t now, err_t *err);
 
-/* Queues an operator's notification about an adapter: event
- * "adapter_stuck" or "adapter_cleared". */
-int store_notify_adapter(store_t *store, const char *event, const char *adapter, int64_t now,
-    err_t *err);
-
 #endif
