@@ -56,7 +56,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 INT_SRC  := $(wildcard tests/integration/test_*.c)
 INT_BIN  := $(INT_SRC:tests/integration/%.c=$(B)/tests/%)
-HARNESS  := $(B)/obj/tests/harness.o
+HARNESS  := $(B)/obj/tests/harness.o $(B)/obj/tests/smtp_sink.o
 BENCH_BIN := $(B)/bench/loadgen
 
 .PHONY: all check unit integration demo bench fuzz fuzz-run install clean deps

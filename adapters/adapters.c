@@ -1,15 +1,16 @@
 /*
  * adapters — the table of adapter types built into famlinkd (adapter.h).
- * A new adapter is one file pair here and one line in types[]. None is
- * built yet: [adapter NAME] sections are checked against this (empty)
- * table, so --check-config says so rather than accept a type that would
- * not run.
+ * A new adapter is one file pair here and one line in types[];
+ * [adapter NAME] sections are checked against this table, so
+ * --check-config refuses a type that would not run.
  */
 #include "adapter.h"
+#include "email.h"
 
 /* Ended by NULL. */
 static const adapter_type_t *const types[] = {
-	NULL,   /* the first adapter (spool) comes next */
+	&email_adapter,
+	NULL,
 };
 
 static const backend_type_t *backends[sizeof(types) / sizeof(types[0])];

@@ -119,7 +119,7 @@ put_body(FILE *f, const char *body)
 static int
 put_headers(FILE *f, const email_mime_t *m)
 {
-	if (fprintf(f, "From: famlink <%s>\r\nTo: %s\r\n", m->from, m->to) < 0 ||
+	if (fprintf(f, "From: famlink <%s>\r\nTo: undisclosed-recipients:;\r\n", m->from) < 0 ||
 	    put_subject(f, m->subject) != 0)
 		return -1;
 	put_date(f, m->date_ms);
@@ -132,8 +132,8 @@ put_headers(FILE *f, const email_mime_t *m)
 char *
 email_mime_message(const email_mime_t *m, size_t *len, err_t *err)
 {
-	const char *const values[] = { m->from, m->to, m->subject, m->message_id };
-	static const char *const names[] = { "From", "To", "Subject", "Message-ID" };
+	const char *const values[] = { m->from, m->subject, m->message_id };
+	static const char *const names[] = { "From", "Subject", "Message-ID" };
 	char *out = NULL;
 	FILE *f;
 

@@ -4,8 +4,11 @@
  * encoded words (å ä ö reach every client), the body text/plain in UTF-8,
  * quoted-printable, every line under 78 bytes, CRLF line ends. A CR or LF
  * (or any control character) in a header's value is refused, never passed
- * on: a value can never add a header (a Bcc) or start the body. Pure: no
- * logging, no I/O.
+ * on: a value can never add a header (a Bcc) or start the body. The
+ * recipient's address is not in the mail at all: it travels in the SMTP
+ * envelope (RCPT TO) only, and the To: header reads
+ * "undisclosed-recipients:;", so a mail forwarded or archived holds no
+ * address. Pure: no logging, no I/O.
  */
 #ifndef FAMLINK_EMAIL_MIME_H
 #define FAMLINK_EMAIL_MIME_H
@@ -16,8 +19,7 @@
 #include "err.h"
 
 typedef struct email_mime {
-	const char *from;          /* an address */
-	const char *to;            /* an address */
+	const char *from;          /* an address (the node's own, configured) */
 	const char *subject;       /* UTF-8 */
 	const char *message_id;    /* without the angle brackets */
 	int64_t date_ms;           /* Unix ms, for Date: */
