@@ -18,7 +18,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,48 +110,17 @@ hub_mail(fixture_t *f)
 }
 
 static void
-send_ok(node_proc_t *n, const char *json)
-{
-	char out[OUT];
-
-	if (ctl_send_json(n, NULL, json, out, sizeof(out)) != 0)
-		fail_msg("send on %s refused: %s", n->id, out);
-}
-
-static void
-wait_sql(node_proc_t *n, const char *sql, long want)
-{
-	if (!wait_db(n, sql, want, WAIT_MS))
-		fail_msg("%s: %s never gave %ld", n->id, sql, want);
-}
-
-static void
 wait_mails(fixture_t *f, int want)
 {
 	if (!sink_wait(&f->sink, want, WAIT_MS))
 		fail_msg("the SMTP server holds %d mails, wanted %d", sink_count(&f->sink), want);
 }
 
-/* Runs sql (which writes) on n's store while it runs. */
-static void
-db_exec(node_proc_t *n, const char *sql)
-{
-	char path[600], *msg = NULL;
-	sqlite3 *db;
-
-	snprintf(path, sizeof(path), "%s/famlink.db", n->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg);
-	sqlite3_close(db);
-}
-
 /* The referral sent and acknowledged. */
 static void
 referral_acknowledged(cluster_t *c)
 {
-	send_ok(A, REFERRAL_JSON);
+	ctl_send_ok(A, REFERRAL_JSON);
 	wait_sql(A, "SELECT count(*) FROM referrals WHERE state = 'acknowledged'", 1);
 }
 
@@ -163,7 +131,7 @@ pool_asks(cluster_t *c, const char *qid)
 
 	snprintf(json, sizeof(json), "{\"infoRequest\": {\"referralId\": \"" RID "\","
 	    " \"questionId\": \"%s\", \"text\": \"Hur ofta träffar Siri sin bror?\"}}", qid);
-	send_ok(HUB, json);
+	ctl_send_ok(HUB, json);
 }
 
 /* No personal string in mail n, raw or decoded. */
@@ -241,15 +209,15 @@ test_mail_without_personal_data(void **state)
 	hub_mail(f);
 	assert_int_equal(cluster_start(c), 0);
 	referral_acknowledged(c);
-	send_ok(A, "{\"infoRequest\": {\"referralId\": \"" RID "\", \"questionId\": \"k1\","
+	ctl_send_ok(A, "{\"infoRequest\": {\"referralId\": \"" RID "\", \"questionId\": \"k1\","
 	    " \"text\": \"Finns det familjer med hästar nära Farsta?\"}}");
-	send_ok(HUB, "{\"familyProposal\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	ctl_send_ok(HUB, "{\"familyProposal\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
 	    " \"familyReference\": \"FH-9\", \"family\": {\"summary\": \"Familjen har hästar.\"}}}");
 	wait_sql(A, "SELECT count(*) FROM proposals WHERE state = 'proposed'", 1);
-	send_ok(A, "{\"proposalDecision\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	ctl_send_ok(A, "{\"proposalDecision\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
 	    " \"verdict\": \"PROPOSAL_VERDICT_PROCEED\"}}");
 	wait_sql(HUB, "SELECT count(*) FROM proposals WHERE state = 'accepted'", 1);
-	send_ok(HUB, "{\"familyConsent\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	ctl_send_ok(HUB, "{\"familyConsent\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
 	    " \"consentGiven\": true, \"familyContact\": {\"name\": \"Karin och Johan Berglund\","
 	    " \"phone\": \"070-174 06 50\", \"email\": \"familjen.berglund@example.se\"}}}");
 	/* The secretary: ack, proposal, consent; the pool's contact: the question. */
@@ -389,7 +357,7 @@ test_digest(void **state)
 	assert_int_equal(cluster_start(c), 0);
 	referral_acknowledged(c);
 	pool_asks(c, "q1");
-	send_ok(HUB, "{\"adProposal\": {\"referralId\": \"" RID "\", \"adId\": \"ad-1\","
+	ctl_send_ok(HUB, "{\"adProposal\": {\"referralId\": \"" RID "\", \"adId\": \"ad-1\","
 	    " \"channel\": \"AD_CHANNEL_FACEBOOK\", \"draftText\": \"Vi söker en familj.\"}}");
 	wait_sql(A, "SELECT count(*) FROM notifications WHERE state = 'pending'", 3);
 	assert_int_equal(node_stop(A), 0);

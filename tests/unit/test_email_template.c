@@ -133,31 +133,33 @@ test_folder_replaces_one(void **state)
 static void
 test_refused_templates(void **state)
 {
+	/* Each file as written, and what loading it says. */
+	static const struct { const char *file, *text, *want; } cases[] = {
+		{"reminder.txt", "Subject: Hej\n\nRemiss {referral_id}\n{foo_bar}\n",
+		    "sv/reminder.txt:4: {foo_bar}: no such placeholder"},
+		{"reminder.txt", "Subject: Hej {child_alias}\n\nRemiss\n",
+		    "sv/reminder.txt:1: {child_alias}: would insert personal data"},
+		{"reminder.txt", "Subject: Hej\n\nRing {secretary_phone}\n",
+		    "sv/reminder.txt:3: {secretary_phone}: would insert personal data"},
+		{"reminder.txt", "Subject: Hej\n\n{familyContactName}\n",
+		    "{familyContactName}: would insert personal data"},
+		{"reminder.txt", "Hej\n\nRemiss\n", "sv/reminder.txt:1: the first line is \"Subject: ...\""},
+		{"reminder.txt", "Subject: Hej\nRemiss\n", "sv/reminder.txt:1: the first line is"},
+		{"reminder.txt", "Subject: Hej\n\nRemiss {referral_id\n",
+		    "sv/reminder.txt:3: a \"{\" without its \"}\""},
+		{"reminder.txt", "Subject: Hej\n\nRemiss \x1b[31m\n", "sv/reminder.txt:3: a control character"},
+		{"reminder.txt", "Subject: Hej\n\nRemiss \xc3\n", "sv/reminder.txt: not UTF-8"},
+		{"footer.txt", "-- \n{phone}\n", "sv/footer.txt:2: {phone}: would insert personal data"},
+	};
 	char dir[64];
 
 	(void)state;
 	assert_int_equal(scratch_make(dir, sizeof(dir), "test_email_template"), 0);
-	write_template(dir, "reminder.txt", "Subject: Hej\n\nRemiss {referral_id}\n{foo_bar}\n");
-	load_fails(dir, "sv/reminder.txt:4: {foo_bar}: no such placeholder");
-	write_template(dir, "reminder.txt", "Subject: Hej {child_alias}\n\nRemiss\n");
-	load_fails(dir, "sv/reminder.txt:1: {child_alias}: would insert personal data");
-	write_template(dir, "reminder.txt", "Subject: Hej\n\nRing {secretary_phone}\n");
-	load_fails(dir, "sv/reminder.txt:3: {secretary_phone}: would insert personal data");
-	write_template(dir, "reminder.txt", "Subject: Hej\n\n{familyContactName}\n");
-	load_fails(dir, "{familyContactName}: would insert personal data");
-	write_template(dir, "reminder.txt", "Hej\n\nRemiss\n");
-	load_fails(dir, "sv/reminder.txt:1: the first line is \"Subject: ...\"");
-	write_template(dir, "reminder.txt", "Subject: Hej\nRemiss\n");
-	load_fails(dir, "sv/reminder.txt:1: the first line is");
-	write_template(dir, "reminder.txt", "Subject: Hej\n\nRemiss {referral_id\n");
-	load_fails(dir, "sv/reminder.txt:3: a \"{\" without its \"}\"");
-	write_template(dir, "reminder.txt", "Subject: Hej\n\nRemiss \x1b[31m\n");
-	load_fails(dir, "sv/reminder.txt:3: a control character");
-	write_template(dir, "reminder.txt", "Subject: Hej\n\nRemiss \xc3\n");
-	load_fails(dir, "sv/reminder.txt: not UTF-8");
-	write_template(dir, "reminder.txt", "Subject: Hej\n\nOK\n");
-	write_template(dir, "footer.txt", "-- \n{phone}\n");
-	load_fails(dir, "sv/footer.txt:2: {phone}: would insert personal data");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_template(dir, "reminder.txt", "Subject: Hej\n\nOK\n");
+		write_template(dir, cases[i].file, cases[i].text);
+		load_fails(dir, cases[i].want);
+	}
 	assert_int_equal(scratch_remove(dir), 0);
 }
 
