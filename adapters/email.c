@@ -28,7 +28,7 @@
 #include "validate.h"
 
 #define TICK_MS 1000
-#define BATCH 64            /* pending notifications read at a time */
+#define BATCH 64            /* pending notifications read at a time, for a digest */
 #define DIGEST_MAX 20       /* notifications in one digest mail */
 #define CONNECT_MS 10000
 #define ADDRESS_MAX 255
@@ -344,8 +344,10 @@ read_due(email_t *e, batch_t *b, int64_t now)
 	err_t err;
 	int rc;
 
+	/* Only a digest needs the rows after the oldest (and their addresses). */
 	if ((rc = store_notify_next(store, &at, &err)) == 1 && at <= now)
-		rc = b->n = store_notify_due(store, now, BATCH, b->rows, &err);
+		rc = b->n = store_notify_due(store, now, e->conf.digest_ms > 0 ? BATCH : 1, b->rows,
+		    &err);
 	else if (rc == 1)
 		rc = 0;
 	for (int i = 0; rc > 0 && i < b->n; i++)

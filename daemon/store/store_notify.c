@@ -179,10 +179,15 @@ int
 store_notify_secretary(store_t *store, const char *owner, const char *referral_id, char *buf,
     size_t len, err_t *err)
 {
-	/* A municipality sent its Referral (outbox); the hub received it. */
-	static const char sql[] = "SELECT envelope FROM outbox WHERE referral_id = ?1 AND"
-	    " body_type = 'referral' UNION ALL SELECT envelope FROM inbox WHERE referral_id = ?1"
-	    " AND sender = ?2 AND body_type = 'referral' LIMIT 1";
+	/* The latest Referral's message id from the referral's transitions
+	 * (small rows), then its envelope by that id: a municipality sent it
+	 * (outbox), the hub received it (inbox). Neither queue has an index
+	 * on referral_id, and a scan of their envelopes would be slow. */
+	static const char sql[] = "WITH r AS (SELECT message_id FROM transitions WHERE"
+	    " owner = ?2 AND referral_id = ?1 AND event = 'referral' ORDER BY id DESC LIMIT 1)"
+	    " SELECT envelope FROM outbox WHERE message_id = (SELECT message_id FROM r)"
+	    " UNION ALL SELECT envelope FROM inbox WHERE message_id = (SELECT message_id FROM r)"
+	    " LIMIT 1";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 	int step, found = 0;
 

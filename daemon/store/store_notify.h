@@ -66,8 +66,9 @@ int store_notify_failed(store_t *store, int64_t id, int64_t next_at, const char 
     err_t *err);
 
 /* The owning secretary's email from the stored Referral of owner's
- * referral_id (sent from this node or received by it): 1 and the address
- * in buf, 0 if there is none (no Referral, no address, or emptied by
+ * referral_id (sent from this node or received by it, found through its
+ * transition), the latest if it was sent again: 1 and the address in
+ * buf, 0 if there is none (no Referral, no address, or emptied by
  * retention), -1 with err. */
 int store_notify_secretary(store_t *store, const char *owner, const char *referral_id,
     char *buf, size_t len, err_t *err);

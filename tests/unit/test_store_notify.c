@@ -21,6 +21,7 @@
 #include "scratch_store.h"
 #include "store_notify.h"
 #include "store_queue.h"
+#include "store_referral.h"
 
 #define HUB  "pool:test"
 #define M101 "municipality:0101"
@@ -60,13 +61,15 @@ q_int(store_t *s, const char *sql)
 	return v;
 }
 
-/* A Referral from M101 in the outbox, its secretary's email as given. */
+/* A Referral from M101 in the outbox with its transition, as the routine
+ * leaves it, its secretary's email as given. */
 static void
 enqueue_referral(store_t *s, const char *email, char id[MESSAGE_ID_LEN + 1])
 {
 	Famlink__V1__Envelope env;
 	Famlink__V1__Referral ref = FAMLINK__V1__REFERRAL__INIT;
 	Famlink__V1__Contact sec = FAMLINK__V1__CONTACT__INIT;
+	transition_row_t t = { M101, RID, NULL, "referral", "none", "submitted", id, 0 };
 	err_t err = {0};
 
 	envelope_init(&env, id, M101, HUB);
@@ -77,7 +80,7 @@ enqueue_referral(store_t *s, const char *email, char id[MESSAGE_ID_LEN + 1])
 	ref.secretary = &sec;
 	env.body_case = FAMLINK__V1__ENVELOPE__BODY_REFERRAL;
 	env.referral = &ref;
-	if (store_enqueue(s, &env, &err) != 0)
+	if (store_enqueue(s, &env, &err) != 0 || store_transition_add(s, &t, 1000, &err) != 0)
 		fail_msg("store_enqueue: %s", err.msg);
 }
 
@@ -176,6 +179,12 @@ test_secretary_from_referral(void **state)
 	assert_string_equal(buf, "karin.oberg@kommun.example");
 	assert_int_equal(store_notify_secretary(ss->s, M101, "0101-2026-9999", buf, sizeof(buf),
 	    &err), 0);
+	assert_int_equal(store_notify_secretary(ss->s, "municipality:0102", RID, buf, sizeof(buf),
+	    &err), 0);   /* another's referral of the same id: not hers */
+	/* Sent again after a rejection, with another address: the latest. */
+	enqueue_referral(ss->s, "karin.b@kommun.example", id);
+	assert_int_equal(store_notify_secretary(ss->s, M101, RID, buf, sizeof(buf), &err), 1);
+	assert_string_equal(buf, "karin.b@kommun.example");
 }
 
 static void
