@@ -47,7 +47,7 @@ LDLIBS   += $(PKG_LIBS) -lpthread -lm
 # everything below them is library code shared with tests.
 MAINS    := daemon/famlinkd.c daemon/famlinkctl.c
 LIB_SRC  := $(wildcard daemon/*/*.c adapters/*.c)
-GEN_SRC  := $(B)/gen/famlink.pb-c.c $(B)/gen/famlink_limits.c
+GEN_SRC  := $(B)/gen/famlink.pb-c.c $(B)/gen/famlink_limits.c $(B)/gen/email_templates.c
 LIB_OBJ  := $(patsubst daemon/%.c,$(B)/obj/%.o,$(patsubst adapters/%.c,$(B)/obj/adapters/%.o,$(LIB_SRC))) \
             $(GEN_SRC:$(B)/gen/%.c=$(B)/obj/gen/%.o)
 LIB      := $(B)/libfamlink.a
@@ -56,7 +56,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 INT_SRC  := $(wildcard tests/integration/test_*.c)
 INT_BIN  := $(INT_SRC:tests/integration/%.c=$(B)/tests/%)
-HARNESS  := $(B)/obj/tests/harness.o
+HARNESS  := $(B)/obj/tests/harness.o $(B)/obj/tests/smtp_sink.o
 BENCH_BIN := $(B)/bench/loadgen
 
 .PHONY: all check unit integration demo bench fuzz fuzz-run install clean deps
@@ -87,6 +87,12 @@ $(B)/gen/famlink.pb-c.c $(B)/gen/famlink.pb-c.h: proto/famlink.proto
 $(B)/gen/famlink_limits.c: proto/famlink.proto tools/gen_limits.awk
 	@mkdir -p $(B)/gen
 	gawk -f tools/gen_limits.awk proto/famlink.proto > $@.tmp && mv $@.tmp $@
+
+# The email adapter's mail templates, built in (adapters/email_template.h).
+TEMPLATES := $(sort $(wildcard templates/*/*.txt))
+$(B)/gen/email_templates.c: $(TEMPLATES) tools/gen_templates.awk
+	@mkdir -p $(B)/gen
+	gawk -f tools/gen_templates.awk $(TEMPLATES) > $@.tmp && mv $@.tmp $@
 
 # Generated header first: every object may include it.
 $(LIB_OBJ) $(HARNESS) $(B)/obj/famlinkd.o $(B)/obj/famlinkctl.o: | $(B)/gen/famlink.pb-c.h
@@ -217,6 +223,10 @@ install: all
 	install -m 0644 examples/README.md $(DESTDIR)$(PREFIX)/share/doc/famlink/examples/
 	install -m 0644 examples/municipality/*.json $(DESTDIR)$(PREFIX)/share/doc/famlink/examples/municipality/
 	install -m 0644 examples/pool/*.json $(DESTDIR)$(PREFIX)/share/doc/famlink/examples/pool/
+	install -d $(DESTDIR)$(PREFIX)/share/famlink/templates/sv \
+		$(DESTDIR)$(PREFIX)/share/famlink/templates/en
+	install -m 0644 templates/sv/*.txt $(DESTDIR)$(PREFIX)/share/famlink/templates/sv/
+	install -m 0644 templates/en/*.txt $(DESTDIR)$(PREFIX)/share/famlink/templates/en/
 
 clean:
 	rm -rf build

@@ -1,15 +1,17 @@
 /*
  * adapters — the table of adapter types built into famlinkd (adapter.h).
- * A new adapter is one file pair here and one line in types[]:
+ * A new adapter is one file pair here and one line in types[];
  * [adapter NAME] sections are checked against this table, so
  * --check-config refuses a type that would not run.
  */
 #include "adapter.h"
+#include "email.h"
 #include "exec.h"
 #include "spool.h"
 
 /* Ended by NULL. */
 static const adapter_type_t *const types[] = {
+	&email_adapter,
 	&exec_adapter,
 	&spool_adapter,
 	NULL,

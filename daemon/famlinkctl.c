@@ -230,13 +230,17 @@ static const verb_t verbs[] = {
 		OPT_JSON | OPT_OVERDUE | OPT_MUNICIPALITY, 0, 0, true, true, run_deadlines, CHECK_READ,
 	},
 	{
-		"notifications", "[--municipality CODE] [--json] [--all]", "the deadline notifications queued",
-		"Lists the notifications the deadlines queued, oldest first: id, when\n"
-		"queued, event (reminder, overdue, escalation), the deadline's id and kind,\n"
-		"municipality, referral, proposal, who must act, the recipient's role\n"
-		"(secretary, escalation at a municipality; pool_contact, pool_escalation\n"
-		"at the hub), the last day to act, and state (pending until the email\n"
-		"adapter takes it; sent). This is the queue an adapter reads.\n"
+		"notifications", "[--municipality CODE] [--json] [--all]", "the notifications queued for mail",
+		"Lists the notifications queued for people, oldest first: id, when queued,\n"
+		"event (reminder, overdue, escalation of a deadline; message: a received\n"
+		"message someone must read; dead_letter; adapter_stuck, adapter_cleared),\n"
+		"the deadline's id (\"-\" for none), kind (the deadline's, or the message's\n"
+		"body type), municipality, referral, proposal, who must act, the\n"
+		"recipient's role (secretary, escalation at a municipality; pool_contact,\n"
+		"pool_escalation at the hub; operator), the last day to act (\"-\" for\n"
+		"none), state (pending until the email adapter's server accepts the mail;\n"
+		"sent) and what it is about (the message id, or the adapter). This is the\n"
+		"queue the email adapter reads; --json adds attempts and sentAt.\n"
 		ROUTINE_TIMES,
 		"  --municipality CODE  only this municipality's: 0180 or municipality:0180\n"
 		"  --json               a JSON array instead of the table\n"

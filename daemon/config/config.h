@@ -59,6 +59,8 @@ typedef enum {
 	BACKEND_DURATION,    /* "500ms", "5s", "2m", "1h" */
 	BACKEND_COUNT,       /* a whole number from 1 */
 	BACKEND_YES_NO,      /* yes or no */
+	BACKEND_EMAIL,       /* one email address, name@example.se */
+	BACKEND_SMTP_URL,    /* smtp:// or smtps:// */
 } backend_value_t;
 
 typedef struct backend_key {
@@ -67,10 +69,29 @@ typedef struct backend_key {
 	bool required;
 } backend_key_t;
 
+struct adapter_conf;
+struct config;
+
+/* Where a type's own check reports its problems (backend_problem()). */
+typedef struct backend_problems backend_problems_t;
+
+/* What a type checks beyond each key's own form, once the whole file is
+ * in: keys that go together, what the node's role needs of it, files its
+ * values name. Each problem through backend_problem(), at the line it
+ * concerns (adapter_conf_line()). Runs in famlinkd --check-config, at
+ * start, on reload and in famlinkctl alike. */
+typedef void backend_check_fn(const struct adapter_conf *a, const struct config *cfg,
+    backend_problems_t *p);
+
 typedef struct backend_type {
 	const char *name;                /* the value of `type` */
 	const backend_key_t *keys;       /* ended by {NULL} */
+	backend_check_fn *check;         /* NULL: the keys' own checks are all */
 } backend_type_t;
+
+/* Reports a problem of the section being checked, as FILE:LINE: message. */
+void backend_problem(backend_problems_t *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #define ADAPTER_VALUES_MAX 24
 
@@ -166,6 +187,9 @@ void config_set_backends(const backend_type_t *const *types, size_t n);
 /* An adapter's value of key, or NULL when the file does not set it.
  * Borrowed: valid until config_free(). */
 const char *adapter_conf_value(const adapter_conf_t *a, const char *key);
+/* The line of key in the section, or the section's own line when the
+ * file does not set it. */
+int adapter_conf_line(const adapter_conf_t *a, const char *key);
 
 /* The allowlist entry, or NULL. Borrowed: valid until config_free(). */
 const peer_conf_t *config_find_peer(const config_t *cfg, const char *node_id);

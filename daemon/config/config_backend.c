@@ -3,14 +3,18 @@
  * that the adapters above declare, with that type's own keys. Keys are
  * kept as written while the file is read (type may come last) and checked
  * against their type once the whole file is in, each problem at its line.
- * Calls config_seen.c and confval.c only.
+ * Calls config_seen.c, confval.c and validate.c (email addresses) only;
+ * a type's own check (backend_type_t.check) reports through
+ * backend_problem().
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config_int.h"
 #include "confval.h"
+#include "validate.h"
 
 static const backend_type_t *const *backends;
 static size_t nbackends;
@@ -37,6 +41,30 @@ adapter_conf_value(const adapter_conf_t *a, const char *key)
 	const struct adapter_value *v = find_value(a, key);
 
 	return v != NULL ? v->value : NULL;
+}
+
+int
+adapter_conf_line(const adapter_conf_t *a, const char *key)
+{
+	const struct adapter_value *v = find_value(a, key);
+
+	return v != NULL ? v->line : a->line;
+}
+
+struct backend_problems {
+	load_t *L;
+};
+
+void
+backend_problem(backend_problems_t *p, int line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_problem(p->L, line, "%s", msg);
 }
 
 /* "spool, rest" (or "none in this build") for a problem's text. */
@@ -172,6 +200,13 @@ value_problem(const load_t *L, backend_value_t type, struct adapter_value *v)
 	case BACKEND_YES_NO:
 		return strcmp(v->value, "yes") == 0 || strcmp(v->value, "no") == 0 ? ""
 		    : "expected yes or no";
+	case BACKEND_EMAIL:
+		return validate_email(v->value) ? "" : "not an email address (one address,"
+		    " name@example.se)";
+	case BACKEND_SMTP_URL:
+		return (strncmp(v->value, "smtp://", 7) == 0 || strncmp(v->value, "smtps://", 8) == 0)
+		    && confval_text(v->value) && strchr(v->value, ' ') == NULL ? ""
+		    : "not an smtp:// or smtps:// URL";
 	}
 	return "of no known kind";
 }
@@ -210,6 +245,10 @@ check_one(load_t *L, adapter_conf_t *a)
 		if (k->required && adapter_conf_value(a, k->name) == NULL)
 			cfg_problem(L, a->line, "[adapter %s]: %s is required for type %s", a->name,
 			    k->name, a->type->name);
+	if (a->type->check != NULL) {
+		backend_problems_t p = { L };
+		a->type->check(a, L->cfg, &p);
+	}
 }
 
 void

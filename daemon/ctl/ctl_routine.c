@@ -443,48 +443,65 @@ ctl_deadlines(const config_t *cfg, const ctl_opts_t *o)
 
 /* ---- notifications ---------------------------------------------------------- */
 
-/* The latest rows (or all), shown oldest first. */
+/* The latest rows (or all), shown oldest first. A row without a deadline
+ * (a received message, a dead letter, an adapter) has no deadline id and
+ * no last day: NULL, shown as "-" (null in JSON). */
 static const char sql_notifications[] =
-	"SELECT * FROM (SELECT id, at, event, deadline_id, kind, owner, referral_id, proposal_id,"
-	" actor, recipient, due_at, state FROM notifications WHERE ?1 IS NULL OR owner = ?1"
+	"SELECT * FROM (SELECT id, at, event, coalesce(deadline_id, 0), kind, owner, referral_id,"
+	" proposal_id, actor, recipient, coalesce(due_at, 0), state, message_id, adapter,"
+	" attempts, coalesce(sent_at, 0) FROM notifications WHERE ?1 IS NULL OR owner = ?1"
 	" ORDER BY id DESC LIMIT ?2) ORDER BY id";
 
+#define NOTE_COLS 10   /* the text columns read by notification_row() */
+
 static json_t *
-notification_json(sqlite3_stmt *st, char c[8][65])
+id_or_null(int64_t id)
+{
+	return id == 0 ? json_null() : json_integer((json_int_t)id);
+}
+
+static json_t *
+notification_json(sqlite3_stmt *st, char c[NOTE_COLS][65])
 {
 	int64_t due = sqlite3_column_int64(st, 10);
 	char d[11];
 
-	return json_pack("{s:I, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}",
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+	    " s:o, s:I, s:o}",
 	    "id", (json_int_t)sqlite3_column_int64(st, 0),
 	    "queuedAt", report_json_time(sqlite3_column_int64(st, 1)),
-	    "event", report_json_str(c[0]), "deadlineId", (json_int_t)sqlite3_column_int64(st, 3),
+	    "event", report_json_str(c[0]), "deadlineId", id_or_null(sqlite3_column_int64(st, 3)),
 	    "kind", report_json_str(c[1]), "municipality", report_json_str(c[2]),
 	    "referralId", report_json_str(c[3]), "proposalId", report_json_str(c[4]),
 	    "actor", report_json_str(c[5]), "recipient", report_json_str(c[6]),
-	    "dueAt", report_json_time(due), "dueDate", report_due_date(due, d),
-	    "state", report_json_str(c[7]));
+	    "dueAt", report_json_time(due), "dueDate", due ? json_string(report_due_date(due, d))
+	    : json_null(), "messageId", report_json_str(c[8]), "adapter", report_json_str(c[9]),
+	    "state", report_json_str(c[7]), "attempts", (json_int_t)sqlite3_column_int64(st, 14),
+	    "sentAt", report_json_time(sqlite3_column_int64(st, 15)));
 }
 
 static void
 notification_row(listing_t *l, sqlite3_stmt *st)
 {
-	static const int cols[8] = { 2, 4, 5, 6, 7, 8, 9, 11 };
-	char c[8][65], e[8][4 * 65], d[11], at[11];
+	static const int cols[NOTE_COLS] = { 2, 4, 5, 6, 7, 8, 9, 11, 12, 13 };
+	char c[NOTE_COLS][65], e[NOTE_COLS][4 * 65], d[11], at[11], dl[24] = "-";
+	int64_t deadline = sqlite3_column_int64(st, 3);
 
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < NOTE_COLS; i++)
 		store_col_text(st, cols[i], c[i], sizeof(c[i]));
 	l->n++;
 	if (l->o->json) {
 		json_array_append_new(l->rows, notification_json(st, c));
 		return;
 	}
-	for (int i = 0; i < 8; i++)
-		log_escape(c[i], e[i], sizeof(e[i]));
-	printf("%6lld %-10s %-10s %6lld %-13s %-17s %-20s %-10s %-17s %-15s %-10s %s\n",
+	for (int i = 0; i < NOTE_COLS; i++)
+		log_escape(c[i][0] ? c[i] : "-", e[i], sizeof(e[i]));
+	if (deadline != 0)
+		snprintf(dl, sizeof(dl), "%lld", (long long)deadline);
+	printf("%6lld %-10s %-15s %6s %-16s %-17s %-20s %-10s %-17s %-15s %-10s %-7s %s\n",
 	    (long long)sqlite3_column_int64(st, 0), report_date(sqlite3_column_int64(st, 1), at),
-	    e[0], (long long)sqlite3_column_int64(st, 3), e[1], e[2], e[3], c[4][0] ? e[4] : "-",
-	    e[5], e[6], report_due_date(sqlite3_column_int64(st, 10), d), e[7]);
+	    e[0], dl, e[1], e[2], e[3], e[4], e[5], e[6],
+	    report_due_date(sqlite3_column_int64(st, 10), d), e[7], c[8][0] ? e[8] : e[9]);
 }
 
 int
@@ -501,9 +518,9 @@ ctl_notifications(const config_t *cfg, const ctl_opts_t *o)
 	    sqlite3_bind_int(st, 2, o->all ? -1 : 100) != SQLITE_OK)
 		return listing_finish(&l, &store, report_bind_fail(store, st, &l.err), "");
 	if (!o->json)
-		printf("%6s %-10s %-10s %6s %-13s %-17s %-20s %-10s %-17s %-15s %-10s %s\n", "ID",
+		printf("%6s %-10s %-15s %6s %-16s %-17s %-20s %-10s %-17s %-15s %-10s %-7s %s\n", "ID",
 		    "QUEUED", "EVENT", "DL", "KIND", "MUNICIPALITY", "REFERRAL", "PROPOSAL", "ACTOR",
-		    "RECIPIENT", "LAST DAY", "STATE");
+		    "RECIPIENT", "LAST DAY", "STATE", "ABOUT");
 	return listing_finish(&l, &store, listing_each_row(store, st, notification_row, &l),
 	    "(no notification)");
 }

@@ -9,6 +9,7 @@
 #include "node_handover.h"
 #include "node_internal.h"
 #include "store_handover.h"
+#include "store_notify.h"
 
 #define LEVEL(x) FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_##x
 

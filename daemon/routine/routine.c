@@ -10,6 +10,7 @@
 #include "routine_table.h"
 #include "store_audit.h"
 #include "store_dialogue.h"
+#include "store_notify.h"
 #include "store_proposal.h"
 #include "store_queue.h"
 #include "store_referral.h"
@@ -402,6 +403,42 @@ answer_referral(store_t *store, const config_t *cfg, const Famlink__V1__Envelope
 	return store_enqueue(store, &env, err) == 0 ? ROUTINE_OK : ROUTINE_STORE;
 }
 
+/* The bodies a person must read or act on when they arrive. Not a
+ * Referral: the pool learns of those from its own deadline (acknowledge),
+ * and a Referral's ingest at the hub pays for nothing more. Not what only
+ * moves the routine on (ProposalDecision, ContactMade, ReferralClosed). */
+static bool
+needs_person(const Famlink__V1__Envelope *env)
+{
+	switch (env->body_case) {
+	case BODY(REFERRAL_ACK): case BODY(REFERRAL_REJECTED): case BODY(INFO_REQUEST):
+	case BODY(INFO_REPLY): case BODY(AD_PROPOSAL): case BODY(AD_DECISION):
+	case BODY(FAMILY_PROPOSAL): case BODY(FAMILY_CONSENT): case BODY(STATUS_REPORT):
+	case BODY(FAMILY_RETURNED):
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Queues the mail about a received message, in the transaction that
+ * stores it: at a municipality for the owning secretary, at the hub for
+ * the pool's contact person for that municipality. An answer that
+ * crossed the referral's close is taken and changes nothing: no mail. */
+static int
+notify_person(const apply_t *a)
+{
+	notify_message_t m = {
+		envelope_body_name(a->env), a->env->message_id, a->env->referral_id,
+		a->item == ITEM_PROPOSAL ? a->item_id : "", a->owner,
+		a->cfg->role == ROLE_HUB ? "pool_contact" : "secretary",
+	};
+
+	if (!needs_person(a->env) || a->rs == RS_CLOSED)
+		return ROUTINE_OK;
+	return store_notify_message(a->store, &m, a->now, a->err) == 0 ? ROUTINE_OK : ROUTINE_STORE;
+}
+
 int
 routine_receive(store_t *store, const config_t *cfg, const Famlink__V1__Envelope *env,
     const char *from, int64_t now, err_t *err)
@@ -415,6 +452,8 @@ routine_receive(store_t *store, const config_t *cfg, const Famlink__V1__Envelope
 
 	if (rc == ROUTINE_OK && hub && a.ev == EV_REFERRAL)
 		rc = answer_referral(store, cfg, env, now, err);
+	if (rc == ROUTINE_OK && a.ev != EV_NONE)
+		rc = notify_person(&a);
 	return rc;
 }
 

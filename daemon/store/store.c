@@ -367,6 +367,15 @@ store_col_text(sqlite3_stmt *st, int i, char *buf, size_t len)
 }
 
 int
+store_step_done(store_t *store, sqlite3_stmt *st, err_t *err)
+{
+	int step = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? 0 : store_fail(store, err);
+}
+
+int
 store_one_text(store_t *store, sqlite3_stmt *st, char *buf, size_t len, err_t *err)
 {
 	int step = sqlite3_step(st);

@@ -95,6 +95,9 @@ sqlite3_stmt *store_stmt(store_t *store, const char *sql, err_t *err);
 int store_fail(store_t *store, err_t *err);
 /* Column i of st's current row as text into buf ("" for NULL; cut to len). */
 void store_col_text(sqlite3_stmt *st, int i, char *buf, size_t len);
+/* Steps a bound write statement to its end and resets it: 0, or -1 with
+ * err. */
+int store_step_done(store_t *store, sqlite3_stmt *st, err_t *err);
 /* Steps st (bound) for one row and copies its first column's text into buf
  * ("" for NULL; cut to len): 1, 0 when there is no row, -1 with err. */
 int store_one_text(store_t *store, sqlite3_stmt *st, char *buf, size_t len, err_t *err);

@@ -11,16 +11,6 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
 }
 
-/* Steps a bound write statement to its end: 0, or -1 with err. */
-static int
-step_done(store_t *store, sqlite3_stmt *st, err_t *err)
-{
-	int step = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	return step == SQLITE_DONE ? 0 : store_fail(store, err);
-}
-
 static int
 read_state(store_t *store, const char *adapter, handover_state_t *out, err_t *err)
 {
@@ -66,7 +56,7 @@ store_handover_load(store_t *store, const char *adapter, int64_t now, handover_s
 		sqlite3_reset(st);
 		return store_fail(store, err);
 	}
-	if (step_done(store, st, err) != 0)
+	if (store_step_done(store, st, err) != 0)
 		return -1;
 	return read_state(store, adapter, out, err) < 0 ? -1 : 0;
 }
@@ -153,7 +143,7 @@ store_handover_done(store_t *store, const char *adapter, int64_t up_to, int64_t 
 		sqlite3_reset(st);
 		return store_fail(store, err);
 	}
-	return step_done(store, st, err);
+	return store_step_done(store, st, err);
 }
 
 int
@@ -171,7 +161,7 @@ store_handover_failed(store_t *store, const char *adapter, unsigned attempts, co
 		sqlite3_reset(st);
 		return store_fail(store, err);
 	}
-	return step_done(store, st, err);
+	return store_step_done(store, st, err);
 }
 
 /* Runs a write statement with text ?1 and integer ?2: 0, or -1 with err. */
@@ -186,7 +176,7 @@ write_text_int(store_t *store, const char *sql, const char *text, int64_t v, err
 		sqlite3_reset(st);
 		return store_fail(store, err);
 	}
-	return step_done(store, st, err);
+	return store_step_done(store, st, err);
 }
 
 int
@@ -209,7 +199,7 @@ mark_handed(store_t *store, int64_t id, int64_t now, bool told, err_t *err)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, told ? now : 0);
-	return step_done(store, st, err);
+	return store_step_done(store, st, err);
 }
 
 /* The rows are read first, then marked: the marking statement must not run
@@ -322,23 +312,5 @@ store_outbox_handed_over(store_t *store, const char *peer, const char *message_i
 		sqlite3_reset(st);
 		return store_fail(store, err);
 	}
-	return step_done(store, st, err);
-}
-
-int
-store_notify_adapter(store_t *store, const char *event, const char *adapter, int64_t now,
-    err_t *err)
-{
-	static const char sql[] = "INSERT INTO notifications (at, event, adapter, recipient)"
-	    " VALUES (?1, ?2, ?3, 'operator')";
-	sqlite3_stmt *st = store_stmt(store, sql, err);
-
-	if (st == NULL)
-		return -1;
-	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK || bind_text(st, 2, event) != 0 ||
-	    bind_text(st, 3, adapter) != 0) {
-		sqlite3_reset(st);
-		return store_fail(store, err);
-	}
-	return step_done(store, st, err);
+	return store_step_done(store, st, err);
 }

@@ -82,9 +82,4 @@ int store_handover_report(store_t *store, const char *adapter, handover_state_t 
 int store_outbox_handed_over(store_t *store, const char *peer, const char *message_id,
     int64_t now, err_t *err);
 
-/* Queues an operator's notification about an adapter: event
- * "adapter_stuck" or "adapter_cleared". */
-int store_notify_adapter(store_t *store, const char *event, const char *adapter, int64_t now,
-    err_t *err);
-
 #endif

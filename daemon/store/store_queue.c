@@ -7,6 +7,7 @@
 
 #include "envelope.h"
 #include "store_audit.h"
+#include "store_notify.h"
 #include "store_queue.h"
 
 /* Creates the peer's row with its defaults if it has none yet. */
@@ -237,6 +238,8 @@ store_mark_dead(store_t *store, const char *peer, const char *message_id,
 	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(store, err);
+	if (store_notify_dead_letter(store, message_id, now, err) != 0)
+		return -1;
 	return store_audit(store, now, AUDIT_DEAD, message_id, peer, NULL, code, reason, err) == 0
 	    ? 1 : -1;
 }

@@ -54,8 +54,9 @@ int store_outbox_queued_id(store_t *store, const char *peer, uint64_t seq, char 
 int store_mark_delivered(store_t *store, const char *peer, const char *message_id,
     int64_t now, uint64_t *seq, int64_t *created_at, err_t *err);
 
-/* A Receipt said REJECTED: the message goes to the dead letters. Same
- * return convention as store_mark_delivered(). */
+/* A Receipt said REJECTED: the message goes to the dead letters, and the
+ * operator's notification of it to the notifications queue
+ * (store_notify.h). Same return convention as store_mark_delivered(). */
 int store_mark_dead(store_t *store, const char *peer, const char *message_id,
     int code, const char *reason, int64_t now, uint64_t *seq, err_t *err);
 

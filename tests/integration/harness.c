@@ -497,6 +497,30 @@ enqueue_referrals(node_proc_t *n, const char *prefix, int first, int count, int 
 	return 0;
 }
 
+void
+ctl_send_ok(node_proc_t *n, const char *json)
+{
+	char out[65536];
+	int rc = ctl_send_json(n, NULL, json, out, sizeof(out));
+
+	if (rc != 0)
+		fail_msg("famlinkctl send on %s: exit %d: %s", n->id, rc, out);
+}
+
+void
+db_exec(node_proc_t *n, const char *sql)
+{
+	char path[600], *msg = NULL;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/famlink.db", n->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
 /* Steps sql on n's store for its first row: fn(ctx, row), true if there
  * was one. */
 static bool
@@ -593,6 +617,13 @@ wait_db(node_proc_t *n, const char *sql, long want, int timeout_ms)
 	}
 	fprintf(stderr, "wait_db %s: %s = %ld, wanted %ld\n", n->id, sql, v, want);
 	return false;
+}
+
+void
+wait_sql(node_proc_t *n, const char *sql, long want)
+{
+	if (!wait_db(n, sql, want, 15000))
+		fail_msg("%s: %s never gave %ld", n->id, sql, want);
 }
 
 bool

@@ -100,10 +100,17 @@ void write_referral_json(const char *path, const char *referral_id);
  * calls of at most per_call files; 0 on success. */
 int enqueue_referrals(node_proc_t *n, const char *prefix, int first, int count, int per_call);
 
+/* famlinkctl send of json on n, which must take it (else the test fails
+ * with its output). */
+void ctl_send_ok(node_proc_t *n, const char *json);
+
 /* A number from n's store (first column of the first row), -1 on error. */
 long db_long(node_proc_t *n, const char *sql);
 /* The same as text into buf ("" if no row or NULL); returns buf. */
 const char *db_text(node_proc_t *n, const char *sql, char *buf, size_t len);
+/* Runs sql (which writes) on n's store, running or not; fails the test
+ * if it fails. */
+void db_exec(node_proc_t *n, const char *sql);
 /* How many rows n's store holds in each table famlinkctl send writes
  * (outbox, referrals, proposals, dialogue, deadlines, transitions), as
  * "outbox 3, referrals 1, …" (valid until the next call): equal before and
@@ -112,6 +119,8 @@ const char *db_text(node_proc_t *n, const char *sql, char *buf, size_t len);
 const char *send_rows(node_proc_t *n);
 /* Polls db_long until it equals want; false after timeout_ms. */
 bool wait_db(node_proc_t *n, const char *sql, long want, int timeout_ms);
+/* The same, failing the test after 15 s. */
+void wait_sql(node_proc_t *n, const char *sql, long want);
 /* What famlinkd logs once its loop, its first deadline check and its first
  * retention pass are done: " listening on " (the hub, "pool:…") or
  * " connecting to " (a municipality). Once per start. */

@@ -58,17 +58,6 @@ int_at(json_t *obj, const char *key)
 	return (long)json_integer_value(v);
 }
 
-/* Sends body (JSON) from n, which must take it. */
-static void
-send_ok(node_proc_t *n, const char *body)
-{
-	char out[OUT];
-	int rc = ctl_send_json(n, NULL, body, out, sizeof(out));
-
-	if (rc != 0)
-		fail_msg("famlinkctl send on %s: exit %d: %s", n->id, rc, out);
-}
-
 /* ---- no daemon needed ----------------------------------------------------------- */
 
 static void
@@ -308,20 +297,20 @@ check_report_refused(cluster_t *c)
 static void
 pass_on_family(cluster_t *c)
 {
-	send_ok(&c->hub, "{\"familyProposal\": {\"referralId\": \"" RID "\","
+	ctl_send_ok(&c->hub, "{\"familyProposal\": {\"referralId\": \"" RID "\","
 	    " \"proposalId\": \"P1\", \"family\": {\"summary\": \"Two adults\"},"
 	    " \"familyReference\": \"FH-0042\"}}");
 	assert_true(wait_db(&c->muni[0], "SELECT count(*) FROM proposals", 1, WAIT_MS));
-	send_ok(&c->muni[0], "{\"proposalDecision\": {\"referralId\": \"" RID "\","
+	ctl_send_ok(&c->muni[0], "{\"proposalDecision\": {\"referralId\": \"" RID "\","
 	    " \"proposalId\": \"P1\", \"verdict\": \"PROPOSAL_VERDICT_PROCEED\"}}");
 	assert_true(wait_db(&c->hub, "SELECT count(*) FROM proposals WHERE state = 'accepted'", 1,
 	    WAIT_MS));
-	send_ok(&c->hub, "{\"familyConsent\": {\"referralId\": \"" RID "\","
+	ctl_send_ok(&c->hub, "{\"familyConsent\": {\"referralId\": \"" RID "\","
 	    " \"proposalId\": \"P1\", \"consentGiven\": true,"
 	    " \"familyContact\": {\"name\": \"Family Name\", \"phone\": \"070-1234567\"}}}");
 	assert_true(wait_db(&c->muni[0], "SELECT count(*) FROM proposals WHERE passed_on_at"
 	    " IS NOT NULL", 1, WAIT_MS));
-	send_ok(&c->muni[0], "{\"statusReport\": {\"referralId\": \"" RID "\","
+	ctl_send_ok(&c->muni[0], "{\"statusReport\": {\"referralId\": \"" RID "\","
 	    " \"proposalId\": \"P1\", \"status\": \"PLACEMENT_STATUS_INVESTIGATING\"}}");
 	assert_true(wait_db(&c->hub, "SELECT count(*) FROM proposals WHERE last_status = 2", 1,
 	    WAIT_MS));
@@ -372,7 +361,7 @@ test_routine_views(void **state)
 
 	/* Sent while nothing runs: it waits, with its acknowledge deadline open. */
 	clock_move_to(sent);
-	send_ok(&c->muni[0], "{\"referral\": {\"referralId\": \"" RID "\","
+	ctl_send_ok(&c->muni[0], "{\"referral\": {\"referralId\": \"" RID "\","
 	    " \"kind\": \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\","
 	    " \"decision\": {\"taken\": true, \"decidedOn\": \"2025-11-02\","
 	    " \"legalBasis\": \"LEGAL_BASIS_SOL\"}, \"child\": {\"alias\": \"Test\","

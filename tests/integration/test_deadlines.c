@@ -30,39 +30,22 @@
 #define RID "0101-2026-0100"
 #define HOUR_MS 3600000LL
 
-/* Sends json from n (famlinkctl send), which must take it. */
-static void
-send_ok(node_proc_t *n, const char *json)
-{
-	char out[OUT];
-
-	if (ctl_send_json(n, NULL, json, out, sizeof(out)) != 0)
-		fail_msg("send on %s refused: %s", n->id, out);
-}
-
-static void
-wait_sql(node_proc_t *n, const char *sql, long want)
-{
-	if (!wait_db(n, sql, want, WAIT_MS))
-		fail_msg("%s: %s never gave %ld", n->id, sql, want);
-}
-
 /* The family passed on to RID (at the clock's current setting). */
 static void
 pass_family_on(cluster_t *c)
 {
-	send_ok(A, "{\"referral\": {\"referralId\": \"" RID "\", \"kind\":"
+	ctl_send_ok(A, "{\"referral\": {\"referralId\": \"" RID "\", \"kind\":"
 	    " \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\", \"decision\":"
 	    " {\"taken\": true, \"decidedOn\": \"2025-01-15\"}, \"child\": {\"alias\": \"X\", \"birthYear\": 2016},"
 	    " \"secretary\": {\"name\": \"S\"}}}");
 	wait_sql(A, "SELECT count(*) FROM referrals WHERE state = 'acknowledged'", 1);
-	send_ok(HUB, "{\"familyProposal\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	ctl_send_ok(HUB, "{\"familyProposal\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
 	    " \"familyReference\": \"FH-9\", \"family\": {\"summary\": \"S\"}}}");
 	wait_sql(A, "SELECT count(*) FROM proposals WHERE state = 'proposed'", 1);
-	send_ok(A, "{\"proposalDecision\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	ctl_send_ok(A, "{\"proposalDecision\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
 	    " \"verdict\": \"PROPOSAL_VERDICT_PROCEED\"}}");
 	wait_sql(HUB, "SELECT count(*) FROM proposals WHERE state = 'accepted'", 1);
-	send_ok(HUB, "{\"familyConsent\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	ctl_send_ok(HUB, "{\"familyConsent\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
 	    " \"consentGiven\": true, \"familyContact\": {\"name\": \"Familjen Gallring\"}}}");
 	wait_sql(A, "SELECT count(*) FROM deadlines WHERE state = 'open'", 2);
 }
@@ -245,7 +228,7 @@ test_met_deadline_fires_nothing(void **state)
 	assert_int_equal(deadline_time(A, "first_contact", "due_at"),
 	    local_time_ms(2027, 3, 31, 0));
 	remind = deadline_time(A, "first_contact", "remind_at");
-	send_ok(A, "{\"statusReport\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
+	ctl_send_ok(A, "{\"statusReport\": {\"referralId\": \"" RID "\", \"proposalId\": \"P1\","
 	    " \"status\": \"PLACEMENT_STATUS_CONTACTED\"}}");
 	/* Met at the hub: the pool's consent, first contact, the status report. */
 	wait_sql(HUB, "SELECT count(*) FROM deadlines WHERE state = 'met'", 3);
@@ -269,16 +252,16 @@ test_questions_and_ads_chased(void **state)
 	*state = c;
 	clock_move_to(local_time_ms(2027, 3, 1, 10));    /* Monday 1 March 2027, 10:00 */
 	assert_int_equal(cluster_start(c), 0);
-	send_ok(A, "{\"referral\": {\"referralId\": \"" RID "\", \"kind\":"
+	ctl_send_ok(A, "{\"referral\": {\"referralId\": \"" RID "\", \"kind\":"
 	    " \"REFERRAL_KIND_FOSTER_HOME\", \"urgency\": \"URGENCY_NORMAL\", \"decision\":"
 	    " {\"taken\": true, \"decidedOn\": \"2027-02-26\"}, \"child\": {\"alias\": \"X\","
 	    " \"birthYear\": 2016}, \"secretary\": {\"name\": \"S\"}}}");
 	wait_sql(A, "SELECT count(*) FROM referrals WHERE state = 'acknowledged'", 1);
-	send_ok(HUB, "{\"infoRequest\": {\"referralId\": \"" RID "\", \"questionId\": \"q1\","
+	ctl_send_ok(HUB, "{\"infoRequest\": {\"referralId\": \"" RID "\", \"questionId\": \"q1\","
 	    " \"text\": \"Syskon?\"}}");
-	send_ok(HUB, "{\"adProposal\": {\"referralId\": \"" RID "\", \"adId\": \"ad1\","
+	ctl_send_ok(HUB, "{\"adProposal\": {\"referralId\": \"" RID "\", \"adId\": \"ad1\","
 	    " \"channel\": \"AD_CHANNEL_FACEBOOK\", \"draftText\": \"Vi söker en familj\"}}");
-	send_ok(A, "{\"infoRequest\": {\"referralId\": \"" RID "\", \"questionId\": \"m1\","
+	ctl_send_ok(A, "{\"infoRequest\": {\"referralId\": \"" RID "\", \"questionId\": \"m1\","
 	    " \"text\": \"Hur många familjer?\"}}");
 	wait_sql(A, "SELECT count(*) FROM deadlines WHERE state = 'open' AND kind IN"
 	    " ('info_reply', 'ad_decision')", 3);
@@ -318,7 +301,7 @@ test_questions_and_ads_chased(void **state)
 	assert_int_equal(notices(A, "overdue", "info_reply"), 0);
 	assert_true(log_has(A, "(ad_decision) of referral " RID " ad ad1 of municipality:0101:"
 	    " overdue"));
-	send_ok(A, "{\"adDecision\": {\"referralId\": \"" RID "\", \"adId\": \"ad1\","
+	ctl_send_ok(A, "{\"adDecision\": {\"referralId\": \"" RID "\", \"adId\": \"ad1\","
 	    " \"verdict\": \"AD_VERDICT_APPROVE\"}}");
 	wait_sql(HUB, "SELECT count(*) FROM deadlines WHERE kind = 'ad_decision' AND state ="
 	    " 'met'", 1);
@@ -379,7 +362,7 @@ test_retention_purges_closed(void **state)
 	clock_move_to(closed_at);
 	assert_int_equal(cluster_start(c), 0);
 	pass_family_on(c);
-	send_ok(A, "{\"referralClosed\": {\"referralId\": \"" RID "\", \"outcome\":"
+	ctl_send_ok(A, "{\"referralClosed\": {\"referralId\": \"" RID "\", \"outcome\":"
 	    " \"CLOSING_OUTCOME_WITHDRAWN\"}}");
 	wait_sql(HUB, "SELECT count(*) FROM referrals WHERE state = 'closed'", 1);
 	wait_sql(A, "SELECT count(*) FROM outbox WHERE state = 'queued'", 0);

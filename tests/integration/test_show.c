@@ -63,21 +63,6 @@ send_referral(node_proc_t *n, const char *rid, bool taken, char id[64])
 	snprintf(id, 64, "%.26s", at + 13);
 }
 
-/* Runs sql on n's store behind famlinkd's back (failure injection). */
-static void
-db_exec(node_proc_t *n, const char *sql)
-{
-	char path[600], *msg = NULL;
-	sqlite3 *db = NULL;
-
-	snprintf(path, sizeof(path), "%s/famlink.db", n->dir);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
-	    sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
-	sqlite3_close(db);
-}
-
 /* How many 'view' audit rows of message id name this process's user. */
 static long
 views(node_proc_t *n, const char *id)

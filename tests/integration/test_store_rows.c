@@ -30,20 +30,6 @@ teardown(void **state)
 	return cluster_free(&c);
 }
 
-/* Runs sql on n's store with the daemon stopped (a test's own hand). */
-static void
-db_exec(node_proc_t *n, const char *sql)
-{
-	char path[700], *msg = NULL;
-	sqlite3 *db;
-
-	snprintf(path, sizeof(path), "%s/famlink.db", n->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
-	sqlite3_close(db);
-}
-
 /* Three referrals queued before any daemon runs; then the middle one's
  * stored copy is changed by hand the given way. */
 static cluster_t *

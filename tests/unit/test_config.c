@@ -561,6 +561,52 @@ test_adapter_sections(void **state)
 	config_set_backends(NULL, 0);
 }
 
+/* A type with a check of its own: what its keys need together, by the
+ * node's role, each problem at the line it concerns. */
+static const backend_key_t post_keys[] = {
+	{"url", BACKEND_SMTP_URL, true}, {"to", BACKEND_EMAIL, false},
+	{"cc", BACKEND_EMAIL, false}, {NULL, 0, false},
+};
+
+static void
+post_check(const adapter_conf_t *a, const config_t *cfg, backend_problems_t *p)
+{
+	if (cfg->role == ROLE_HUB && adapter_conf_value(a, "to") == NULL)
+		backend_problem(p, adapter_conf_line(a, "to"), "[adapter %s]: a hub needs to",
+		    a->name);
+	if (adapter_conf_value(a, "cc") != NULL)
+		backend_problem(p, adapter_conf_line(a, "cc"), "cc = %s: not wanted here",
+		    adapter_conf_value(a, "cc"));
+}
+
+static const backend_type_t post_type = {"post", post_keys, post_check};
+static const backend_type_t *const post_backends[] = {&post_type};
+
+static void
+test_adapter_type_check(void **state)
+{
+	fixture_t *f = *state;
+
+	config_set_backends(post_backends, 1);
+	write_conf(f, "hub.conf", hub_base, "[adapter mail]\ntype = post\n"
+	    "url = smtps://mail.example.se:465\nto = pool@example.se\n");
+	load_ok(f);
+	/* The keys' own forms, then the type's check at the section's line
+	 * (a key not set) and at a key's. */
+	write_conf(f, "hub.conf", hub_base, "[adapter mail]\ntype = post\n"
+	    "url = http://mail.example.se\ncc = no address\n");
+	load_fails(f, 4);
+	problem_at(f, 0, 12, "[adapter mail]: a hub needs to");
+	problem_at(f, 1, 14, "url = http://mail.example.se: not an smtp:// or smtps:// URL");
+	problem_at(f, 2, 15, "cc = no address: not an email address");
+	problem_at(f, 3, 15, "cc = no address: not wanted here");
+	write_conf(f, "hub.conf", hub_base, "[adapter mail]\ntype = post\n"
+	    "url = smtp://127.0.0.1:2525\nto = a@example.se\ncc = b@example.se\n");
+	load_fails(f, 1);
+	problem_at(f, 0, 16, "cc = b@example.se: not wanted here");
+	config_set_backends(NULL, 0);
+}
+
 /* ---- problems ---------------------------------------------------------- */
 
 static void
@@ -1311,6 +1357,7 @@ main(void)
 		T(test_missing_config_file),
 		T(test_report_language),
 		T(test_adapter_sections),
+		T(test_adapter_type_check),
 		cmocka_unit_test(test_free_is_safe),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_sizes),

@@ -195,6 +195,17 @@ test_hub_whole_routine(void **state)
 	    " :closed:matching>closed:1");
 	assert_int_equal(qn(f, "SELECT count(*) FROM outbox"), 1);
 	assert_int_equal(qn(f, "SELECT count(*) FROM referrals"), 1);
+	/* A mail for the pool's contact about each received message that
+	 * needs a person, in order, with ids only; none for the Referral
+	 * (its acknowledge deadline chases it), ProposalDecision, ContactMade
+	 * or ReferralClosed. */
+	assert_string_equal(q(f, "SELECT group_concat(kind || '/' || proposal_id, ' ') FROM"
+	    " (SELECT kind, proposal_id FROM notifications WHERE event = 'message' AND"
+	    " recipient = 'pool_contact' AND owner = %Q AND referral_id = %Q ORDER BY id)", M180,
+	    REF), "info_reply/ ad_decision/ status_report/P1 status_report/P1 family_returned/P1"
+	    " status_report/P2");
+	assert_int_equal(qn(f, "SELECT count(*) FROM notifications WHERE event = 'message' AND"
+	    " (message_id = '' OR due_at IS NOT NULL OR deadline_id IS NOT NULL)"), 0);
 }
 
 /* ---- 2: the same at a municipality ------------------------------------- */
@@ -265,6 +276,13 @@ test_municipality_whole_routine(void **state)
 	assert_string_equal(RSTATE(f, M180, REF), "closed");
 	assert_string_equal(PSTATE(f, M180, REF, "P1"), "placed");
 	assert_int_equal(qn(f, "SELECT count(*) FROM outbox"), 0);   /* the caller enqueues */
+	/* The secretary hears of each received message that needs her. */
+	assert_string_equal(q(f, "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM"
+	    " notifications WHERE event = 'message' AND recipient = 'secretary' AND owner = %Q"
+	    " ORDER BY id)", M180), "referral_ack info_request ad_proposal family_proposal"
+	    " family_consent");
+	assert_int_equal(qn(f, "SELECT count(*) FROM notifications WHERE message_id = %Q",
+	    fp.id), 1);
 
 	/* An emergency home: the pool has two hours. */
 	make(&em, BODY(REFERRAL), M180, HUB, "0180-2026-0043", NULL);
