@@ -18,7 +18,11 @@
  * systems on the spool adapter alone: every message a municipality sends
  * is a file dropped into its outbound folder (moved to done/ when taken,
  * to failed/ with its .error when refused, where famlinkctl send would
- * refuse), and every message it receives lands in its inbound folder.
+ * refuse), and every message it receives lands in its inbound folder. The
+ * people are told by mail, through a real SMTP server on loopback: each
+ * message a secretary or the pool's contact must read brings one mail to
+ * that address, naming the message by id and holding none of the
+ * referral's personal data.
  */
 #include <jansson.h>
 #include <setjmp.h>
@@ -33,6 +37,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "smtp_sink.h"
 
 #define OUT 65536
 #define WAIT_MS 15000
@@ -41,6 +46,7 @@
 #define HUB (&c->hub)
 #define R1 "0101-2026-0001"
 #define R2 "0102-2026-0007"
+#define SECRETARY "sara@kommun.example"   /* what REFERRAL_JSON gives */
 
 static int
 teardown(void **state)
@@ -585,24 +591,94 @@ test_seed000_whole_routine(void **state)
 	assert_int_equal(db_long(A, "SELECT count(*) FROM dead_letters"), 0);
 }
 
-/* Both municipalities' case systems on the spool adapter, both ways. */
+static smtp_sink_t sink;
+static char muni_conf[2][1024], hub_conf[512];
+
+/* The mails the sink holds for address that name a message of node n's
+ * inbox (by the id famlinkctl show takes), each checked to carry no
+ * personal data; all: every mail for address, whatever it names. */
+static int
+mails_for(node_proc_t *n, const char *address, bool all)
+{
+	static const char *const personal[] = { "Alva", "Familjen Test", "Sara Handläggare",
+	    "Grundarvode" };
+	char want[128], id[64], sql[256];
+	int found = 0;
+
+	snprintf(want, sizeof(want), "\n%s\n", address);
+	for (int i = 1; i <= sink_count(&sink); i++) {
+		char *env = sink_envelope(&sink, i), *mail = sink_mail(&sink, i), *body = NULL, *at;
+		if (env != NULL && mail != NULL && strstr(env, want) != NULL) {
+			body = sink_body(mail);
+			for (size_t k = 0; k < sizeof(personal) / sizeof(personal[0]); k++)
+				if (strstr(mail, personal[k]) != NULL || strstr(body, personal[k]) != NULL)
+					fail_msg("mail %d to %s holds \"%s\"", i, address, personal[k]);
+			if ((at = strstr(body, "famlinkctl show ")) == NULL)
+				fail_msg("mail %d to %s does not say where to look: %s", i, address, body);
+			snprintf(id, sizeof(id), "%.26s", at + 16);
+			snprintf(sql, sizeof(sql), "SELECT count(*) FROM inbox WHERE message_id = '%s'",
+			    id);
+			found += all || db_long(n, sql) == 1;
+		}
+		free(body);
+		free(env);
+		free(mail);
+	}
+	return found;
+}
+
+/* Each message notification of n for role went out, and one mail to
+ * address names each: how many. */
+static int
+everyone_told(node_proc_t *n, const char *role, const char *address)
+{
+	char sql[256];
+	long queued;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM notifications WHERE event = 'message'"
+	    " AND recipient = '%s'", role);
+	queued = db_long(n, sql);
+	assert_true(queued > 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM notifications WHERE event = 'message'"
+	    " AND recipient = '%s' AND state = 'pending'", role);
+	assert_true(wait_db(n, sql, 0, WAIT_MS));
+	assert_int_equal(mails_for(n, address, false), queued);
+	return (int)queued;
+}
+
+/* Both municipalities' case systems on the spool adapter, both ways; the
+ * secretaries and the pool's contact told by mail. */
 static void
 test_seed000_through_spool(void **state)
 {
 	cluster_t *c = cluster_new(2, NULL);
-	static const char extra[] = "\n[adapter case]\ntype = spool\ninbound = case/in\n"
-	    "outbound = case/out\npoll_interval = 50ms\n";
 	char path[700];
+	int told;
 
 	*state = c;
+	snprintf(sink.dir, sizeof(sink.dir), "%s/mails", c->root);
+	sink.port = sink_free_port();
+	assert_int_equal(sink_start(&sink, NULL), 0);
+	snprintf(hub_conf, sizeof(hub_conf), "\n[adapter mail]\ntype = email\n"
+	    "url = smtp://127.0.0.1:%d\nfrom = famlink@pool.example\nstarttls = no\n"
+	    "pool_contact = kontakt@pool.example\npool_escalation = chef@pool.example\n"
+	    "operator = drift@pool.example\nretry_initial = 200ms\nretry_max = 1s\n", sink.port);
+	c->hub_extra = hub_conf;
+	cluster_write_hub_conf(c);
 	for (int i = 0; i < 2; i++) {
+		snprintf(muni_conf[i], sizeof(muni_conf[i]), "\n[adapter case]\ntype = spool\n"
+		    "inbound = case/in\noutbound = case/out\npoll_interval = 50ms\n"
+		    "\n[adapter mail]\ntype = email\nurl = smtp://127.0.0.1:%d\n"
+		    "from = famlink@kommun.example\nstarttls = no\nsecretary = sekr%d@kommun.example\n"
+		    "escalation = chef%d@kommun.example\noperator = drift%d@kommun.example\n"
+		    "retry_initial = 200ms\nretry_max = 1s\n", sink.port, i, i, i);
 		snprintf(path, sizeof(path), "%s/case", c->muni[i].dir);
 		mkdir(path, 0750);
 		snprintf(path, sizeof(path), "%s/case/in", c->muni[i].dir);
 		mkdir(path, 0750);
 		snprintf(path, sizeof(path), "%s/case/out", c->muni[i].dir);
 		mkdir(path, 0750);
-		c->muni[i].conf_extra = extra;
+		c->muni[i].conf_extra = muni_conf[i];
 		cluster_write_muni_conf(c, &c->muni[i]);
 	}
 	via_spool = true;
@@ -625,6 +701,23 @@ test_seed000_through_spool(void **state)
 	assert_int_equal(db_long(A, "SELECT count(*) FROM outbox WHERE body_type = 'referral'"),
 	    db_long(A, "SELECT count(*) FROM collected WHERE message_id IN (SELECT message_id FROM"
 	    " outbox WHERE body_type = 'referral')"));
+	/* Each secretary got a mail for each message she must read, and the
+	 * pool's contact for each the pool must. Both referrals give the same
+	 * secretary address (theirs beats the config's): her mails name
+	 * messages of A or of B, none other. Counted once all went out. */
+	told = everyone_told(A, "secretary", SECRETARY);
+	told += everyone_told(B, "secretary", SECRETARY);
+	assert_int_equal(told, mails_for(A, SECRETARY, true));
+	told = everyone_told(HUB, "pool_contact", "kontakt@pool.example");
+	assert_int_equal(told, mails_for(HUB, "kontakt@pool.example", true));
+}
+
+/* The SMTP server goes too, however the test ended. */
+static int
+teardown_spool(void **state)
+{
+	sink_stop(&sink);
+	return teardown(state);
 }
 
 /* A family held elsewhere passes on with --override-ledger, audited. */
@@ -694,7 +787,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_seed000_whole_routine, teardown),
-		cmocka_unit_test_teardown(test_seed000_through_spool, teardown),
+		cmocka_unit_test_teardown(test_seed000_through_spool, teardown_spool),
 		cmocka_unit_test_teardown(test_ledger_override_audited, teardown),
 		cmocka_unit_test_teardown(test_crossing_becomes_dead_letter, teardown),
 	};
