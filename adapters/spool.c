@@ -13,6 +13,21 @@
 #include "log.h"
 #include "spool.h"
 
+/* The section as a whole, at --check-config and start: a direction at
+ * least, and a group that exists. */
+static void
+check(const adapter_conf_t *a, const config_t *cfg, backend_problems_t *p)
+{
+	const char *group = adapter_conf_value(a, "group");
+
+	(void)cfg;
+	if (adapter_conf_value(a, "inbound") == NULL && adapter_conf_value(a, "outbound") == NULL)
+		backend_problem(p, a->line, "[adapter %s]: give inbound, outbound or both", a->name);
+	if (group != NULL && getgrnam(group) == NULL)
+		backend_problem(p, adapter_conf_line(a, "group"), "group = %.60s: no such group",
+		    group);
+}
+
 static const backend_key_t keys[] = {
 	{ "inbound", BACKEND_PATH, false },      /* received messages are written here */
 	{ "outbound", BACKEND_PATH, false },     /* files to send are taken from here */
@@ -128,6 +143,6 @@ static const job_ops_t job = {
 };
 
 const adapter_type_t spool_adapter = {
-	.config = { .name = "spool", .keys = keys },
+	.config = { .name = "spool", .keys = keys, .check = check },
 	.job = &job,
 };

@@ -497,6 +497,25 @@ enqueue_referrals(node_proc_t *n, const char *prefix, int first, int count, int 
 	return 0;
 }
 
+int
+node_check_config(node_proc_t *n, char *out, size_t len)
+{
+	char cmd[1400];
+	const char *b = getenv("FAMLINK_BUILD");
+	FILE *p;
+	size_t used;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "%s/famlinkd --check-config --config %s 2>&1",
+	    b ? b : "build", n->conf);
+	if ((p = popen(cmd, "r")) == NULL)
+		die("popen: %s", strerror(errno));
+	used = fread(out, 1, len - 1, p);
+	out[used] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 void
 ctl_send_ok(node_proc_t *n, const char *json)
 {

@@ -58,6 +58,9 @@ void cluster_write_hub_conf(cluster_t *c);
 void cluster_write_muni_conf(cluster_t *c, node_proc_t *n);
 
 int node_start(node_proc_t *n);
+/* famlinkd --check-config on n's config: its exit status, its output
+ * (stdout and stderr) in out. */
+int node_check_config(node_proc_t *n, char *out, size_t len);
 /* Starts the hub and every municipality; 0, or -1 if one could not start. */
 int cluster_start(cluster_t *c);
 /* SIGTERM and wait: returns the exit status (or -1 if it had to be killed). */

@@ -508,6 +508,23 @@ test_spool_redelivery_same_name(void **state)
 	free(after);
 }
 
+/* A spool section with neither folder, or a group that does not exist, is
+ * refused by --check-config at its line. */
+static void
+test_spool_config_checked(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	char out[8192];
+
+	MUNI->conf_extra = "\n[adapter nowhere]\ntype = spool\n\n[adapter grouped]\ntype = spool\n"
+	    "inbound = .\ngroup = no-such-group-famlink\n";
+	cluster_write_muni_conf(c, MUNI);
+	assert_int_equal(node_check_config(MUNI, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "[adapter nowhere]: give inbound, outbound or both"));
+	assert_non_null(strstr(out, "group = no-such-group-famlink: no such group"));
+	assert_non_null(strstr(out, ".conf:"));   /* FILE:LINE */
+}
+
 int
 main(void)
 {
@@ -519,6 +536,7 @@ main(void)
 		cmocka_unit_test_teardown(test_spool_kill9_loses_and_doubles_nothing, cluster_teardown),
 		cmocka_unit_test_teardown(test_spool_failure_holds_retention, cluster_teardown),
 		cmocka_unit_test_teardown(test_spool_redelivery_same_name, cluster_teardown),
+		cmocka_unit_test_teardown(test_spool_config_checked, cluster_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

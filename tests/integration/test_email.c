@@ -389,25 +389,6 @@ test_digest(void **state)
 
 /* ---- refusals --------------------------------------------------------------- */
 
-/* famlinkd --check-config on n's config: its exit status, its output. */
-static int
-check_config(node_proc_t *n, char *out, size_t len)
-{
-	char cmd[1400];
-	const char *b = getenv("FAMLINK_BUILD");
-	FILE *p;
-	size_t used;
-	int status;
-
-	snprintf(cmd, sizeof(cmd), "%s/famlinkd --check-config --config %s 2>&1",
-	    b ? b : "build", n->conf);
-	assert_non_null(p = popen(cmd, "r"));
-	used = fread(out, 1, len - 1, p);
-	out[used] = '\0';
-	status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static void
 test_config_refused(void **state)
 {
@@ -431,7 +412,7 @@ test_config_refused(void **state)
 	    "templates = tpl\n", f->sink.port);
 	A->conf_extra = f->muni_extra;
 	cluster_write_muni_conf(c, A);
-	assert_int_equal(check_config(A, out, sizeof(out)), 1);
+	assert_int_equal(node_check_config(A, out, sizeof(out)), 1);
 	/* [adapter mail] is on line 22, templates on line 28 of the file. */
 	snprintf(want, sizeof(want), "%s:22: [adapter mail]: escalation = ADDRESS is needed",
 	    A->conf);
