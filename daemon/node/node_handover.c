@@ -245,6 +245,10 @@ failed(struct node *node, handover_t *h, const char *message_id, const char *why
 	    .now = clock_now_ms() };
 	unsigned a = ++h->attempts;
 
+	/* The message is still there to hand over: without this, a batch that
+	 * was not full left more false, and nothing was tried again until
+	 * another message arrived. */
+	h->more = true;
 	h->retry_at = clock_mono_ms() + retry_delay(a);
 	if ((a & (a - 1)) == 0)   /* the 1st, 2nd, 4th, 8th … failure in a row */
 		log_warning("adapter %s: message %s not handed over (attempt %u): %s; retried"
