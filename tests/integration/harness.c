@@ -273,6 +273,17 @@ cluster_start(cluster_t *c)
 	return rc ? -1 : 0;
 }
 
+int
+cluster_start_waited(cluster_t *c, int timeout_ms)
+{
+	if (cluster_start(c) != 0 || !wait_log(&c->hub, node_started_text(&c->hub), timeout_ms))
+		return -1;
+	for (int i = 0; i < c->nmuni; i++)
+		if (!wait_log(&c->muni[i], node_started_text(&c->muni[i]), timeout_ms))
+			return -1;
+	return 0;
+}
+
 static int
 reap(node_proc_t *n, int timeout_ms)
 {

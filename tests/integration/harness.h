@@ -60,6 +60,9 @@ void cluster_write_muni_conf(cluster_t *c, node_proc_t *n);
 int node_start(node_proc_t *n);
 /* Starts the hub and every municipality; 0, or -1 if one could not start. */
 int cluster_start(cluster_t *c);
+/* The same, then waits until each has started (node_started_text() in its
+ * log): 0, or -1 if one could not start or did not within timeout_ms. */
+int cluster_start_waited(cluster_t *c, int timeout_ms);
 /* SIGTERM and wait: returns the exit status (or -1 if it had to be killed). */
 int node_stop(node_proc_t *n);
 void node_kill9(node_proc_t *n);

@@ -81,9 +81,7 @@ start(cluster_t *c)
 {
 	/* After the referrals' decision dates, whatever day the test runs. */
 	clock_move_to(local_time_ms(2026, 12, 7, 10));
-	assert_int_equal(cluster_start(c), 0);
-	assert_true(wait_log(HUB, node_started_text(HUB), WAIT_MS));
-	assert_true(wait_log(MUNI, node_started_text(MUNI), WAIT_MS));
+	assert_int_equal(cluster_start_waited(c, WAIT_MS), 0);
 }
 
 /* Writes text as the case system should: under a hidden name, then
