@@ -6,11 +6,13 @@
  * not run.
  */
 #include "adapter.h"
+#include "rest.h"
 #include "spool.h"
 
 /* Ended by NULL. */
 static const adapter_type_t *const types[] = {
 	&spool_adapter,
+	&rest_adapter,
 	NULL,
 };
 
