@@ -17,6 +17,9 @@
 
 static const backend_key_t keys[] = {
 	{ "inbound_url", BACKEND_URL, false },      /* received messages are POSTed here */
+	{ "outbound_url", BACKEND_URL, false },     /* items to send are asked for here (GET) */
+	{ "ack_url", BACKEND_URL, false },          /* …and confirmed here (POST) */
+	{ "poll_interval", BACKEND_DURATION, false },     /* [5s] */
 	{ "timeout", BACKEND_DURATION, false },           /* [10s] a whole request */
 	{ "connect_timeout", BACKEND_DURATION, false },   /* [5s] its connection */
 	{ "token_file", BACKEND_PATH, false },      /* a bearer token, read at start */
@@ -120,19 +123,27 @@ static int
 read_keys(rest_t *r, const adapter_conf_t *c, err_t *err)
 {
 	const char *token = adapter_conf_value(c, "token_file");
+	long poll;
 
 	r->in_url = adapter_conf_value(c, "inbound_url");
+	r->out_url = adapter_conf_value(c, "outbound_url");
+	r->ack_url = adapter_conf_value(c, "ack_url");
 	r->ca_file = adapter_conf_value(c, "ca_file");
 	r->client_cert = adapter_conf_value(c, "client_cert");
 	r->client_key = adapter_conf_value(c, "client_key");
-	if (r->in_url == NULL)
-		return err_set(err, 0, "[adapter %s]: inbound_url is required", r->name);
+	if (r->in_url == NULL && r->out_url == NULL)
+		return err_set(err, 0, "[adapter %s]: give inbound_url, outbound_url or both", r->name);
+	if ((r->out_url == NULL) != (r->ack_url == NULL))
+		return err_set(err, 0, "[adapter %s]: outbound_url and ack_url go together: items"
+		    " taken are confirmed at ack_url", r->name);
 	if (r->client_key != NULL && r->client_cert == NULL)
 		return err_set(err, 0, "[adapter %s]: client_key without client_cert", r->name);
 	if (duration(c, "timeout", 10000, &r->timeout_ms) != 0 ||
-	    duration(c, "connect_timeout", 5000, &r->connect_timeout_ms) != 0)
-		return err_set(err, 0, "[adapter %s]: timeout and connect_timeout must be more"
-		    " than 0", r->name);
+	    duration(c, "connect_timeout", 5000, &r->connect_timeout_ms) != 0 ||
+	    duration(c, "poll_interval", 5000, &poll) != 0)
+		return err_set(err, 0, "[adapter %s]: timeout, connect_timeout and poll_interval"
+		    " must be more than 0", r->name);
+	r->poll_ms = poll;
 	if (r->connect_timeout_ms > r->timeout_ms)   /* libcurl stops at the shorter */
 		r->connect_timeout_ms = r->timeout_ms;
 	if (check_file(r, "ca_file", r->ca_file, false, err) != 0 ||
@@ -140,7 +151,9 @@ read_keys(rest_t *r, const adapter_conf_t *c, err_t *err)
 	    check_file(r, "client_key", r->client_key, true, err) != 0 ||
 	    (token != NULL && read_token(r, token, err) != 0))
 		return -1;
-	if (r->token != NULL && strncmp(r->in_url, "http:", 5) == 0)
+	if (r->token != NULL && ((r->in_url && strncmp(r->in_url, "http:", 5) == 0) ||
+	    (r->out_url && strncmp(r->out_url, "http:", 5) == 0) ||
+	    (r->ack_url && strncmp(r->ack_url, "http:", 5) == 0)))
 		log_warning("adapter %s: the bearer token goes over plain http: use https unless"
 		    " the service is on this host", r->name);
 	return 0;
@@ -294,6 +307,7 @@ rest_stop(job_run_t *self)
 		return;
 	if (r->cl != NULL) {
 		rest_in_stop(r);
+		rest_out_free(r);
 		curl_loop_free(&r->cl);
 	}
 	if (r->token != NULL) {
@@ -319,9 +333,11 @@ rest_start(job_run_t *self, err_t *err)
 		err_prefix(err, "[adapter %s]", r->name);
 		goto fail;
 	}
+	if (r->out_url != NULL && rest_out_new(r, err) != 0)
+		goto fail;
 	self->delivers = r->in_url != NULL;
-	log_info("adapter %s: rest%s%s%s", r->name, self->delivers ? ", inbound" : "",
-	    r->token != NULL ? ", bearer token" : "",
+	log_info("adapter %s: rest%s%s%s%s", r->name, self->delivers ? ", inbound" : "",
+	    r->out != NULL ? ", outbound" : "", r->token != NULL ? ", bearer token" : "",
 	    r->client_cert != NULL ? ", client certificate" : "");
 	return 0;
 fail:
@@ -334,6 +350,7 @@ static const job_ops_t job = {
 	.start = rest_start,
 	.stop = rest_stop,
 	.deliver = rest_deliver,
+	.collect = rest_collect,
 };
 
 const adapter_type_t rest_adapter = {

@@ -1,18 +1,27 @@
 /*
- * rest — the HTTP adapter, for case systems with a web service; every
- * request runs through curl_loop on famlinkd's loop (no thread per
- * request, the loop never waits on the network):
+ * rest — the HTTP adapter, both directions, for case systems with a web
+ * service; every request runs through curl_loop on famlinkd's loop (no
+ * thread per request, the loop never waits on the network):
  *   inbound:  each received message (handover_json_line()) is POSTed to
  *             inbound_url with Idempotency-Key: MESSAGE_ID; a 2xx answer
  *             hands it over, anything else (another status, no connection,
  *             a time-out) is a failure the hand-over engine retries with
  *             backoff. One request at a time, in inbox order.
+ *   outbound: every poll_interval a GET of outbound_url answers a JSON
+ *             array of {"id": "...", "message": {Envelope JSON, as
+ *             famlinkctl send takes it}}; each item is judged as a spool
+ *             file is, queued in one transaction that records its id
+ *             (store_collected.h), and only after the commit confirmed
+ *             with a POST to ack_url: {"id", "messageId", "status":
+ *             "queued"} or {"id", "status": "refused", "error"}. An item
+ *             offered again (a restart on either side, a lost ack) is
+ *             confirmed again, never queued twice.
  * HTTPS verifies the server (ca_file, else the system's CAs); a bearer
  * token (token_file) and a client certificate (client_cert, client_key)
  * may be given. Logs name the adapter, message ids and codes: never a
- * URL, a token or content.
+ * URL, a token, an item id (the case system's to choose) or content.
  * rest.c is the type (keys, start, stop, what every request shares);
- * rest_in.c the inbound direction.
+ * rest_in.c and rest_out.c the two directions.
  */
 #ifndef FAMLINK_REST_H
 #define FAMLINK_REST_H
@@ -35,17 +44,20 @@ typedef struct rest_body {
 	bool over;
 } rest_body_t;
 
+typedef struct rest_out rest_out_t;
+
 typedef struct rest {
 	const char *name;            /* its [adapter NAME] */
 	job_run_t *self;
 	curl_loop_t *cl;
 	/* Borrowed from the job's own copy of its section (lives as long as
 	 * the job): NULL when not given. */
-	const char *in_url;
+	const char *in_url, *out_url, *ack_url;
 	const char *ca_file, *client_cert, *client_key;
 	char *token;                 /* token_file's content, wiped at stop; NULL if none */
 	long timeout_ms;             /* [10s] a whole request */
 	long connect_timeout_ms;     /* [5s] its connection */
+	int64_t poll_ms;             /* [5s] how often outbound_url is asked */
 	/* inbound: the one request in flight, or easy NULL */
 	struct {
 		CURL *easy;
@@ -54,6 +66,7 @@ typedef struct rest {
 		rest_body_t answer;
 		char message_id[33];
 	} in;
+	rest_out_t *out;             /* NULL without outbound_url */
 } rest_t;
 
 /* rest.c: an easy handle for url with what every request shares (time-outs,
@@ -74,5 +87,10 @@ void rest_drop(const rest_t *r, CURL **easy);
 /* rest_in.c: job_ops_t.deliver, and its part of stop. */
 int rest_deliver(job_run_t *self, const job_message_t *msgs, size_t n, err_t *err);
 void rest_in_stop(rest_t *r);
+
+/* rest_out.c: job_ops_t.collect, and the outbound side's state. */
+int rest_out_new(rest_t *r, err_t *err);
+void rest_collect(job_run_t *self);
+void rest_out_free(rest_t *r);
 
 #endif

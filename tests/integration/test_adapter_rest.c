@@ -2,7 +2,8 @@
  * Integration: the rest adapter on real daemons against a real HTTP
  * server on loopback (tests/integration/http_sink.py, run with
  * /usr/bin/python3), which records every POST and is steered by flag
- * files. The hub POSTs what it receives to the sink. Checked: a
+ * files. The hub POSTs what it receives to the sink; the municipality
+ * polls the sink for items to send and confirms them there. Checked: a
  * message handed over (Idempotency-Key and body carry its id, the token
  * goes as a bearer token, the sender sees HANDED_OVER) and nothing of the
  * URL or token in the log; a 500, a time-out and a server that is down
@@ -10,8 +11,11 @@
  * the same key; famlinkd stopped while a request hangs exits cleanly; a
  * kill -9 after the server took a message (its 2xx held back) brings the
  * same key again; HTTPS verifies the server (refused without the CA) and
- * presents a client certificate; a token file others may read stops the
- * start.
+ * presents a client certificate; an item is queued once and confirmed
+ * only after the commit, a bad one refused with the reason, and an item
+ * offered again after kill -9 and restarts of famlinkd and the server is
+ * confirmed again, never queued twice; a token file others may read
+ * stops the start.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -236,6 +240,26 @@ wait_requests(const char *path, size_t want)
 	return all;
 }
 
+/* Waits until the sink has dropped the confirmed item from its list, so
+ * that a list the test writes next is not overwritten by that drop. */
+static void
+wait_dropped(const char *item_id)
+{
+	char path[700], quoted[256], *text;
+	bool there = true;
+
+	snprintf(quoted, sizeof(quoted), "\"%s\"", item_id);
+	sink_path("items.json", path, sizeof(path));
+	for (int waited = 0; there; waited += 20) {
+		if (waited >= WAIT_MS)
+			fail_msg("the sink did not drop item %s", item_id);
+		there = strstr(text = slurp(path), quoted) != NULL;
+		free(text);
+		if (there)
+			sleep_ms(20);
+	}
+}
+
 static const char *
 header(json_t *req, const char *name)
 {
@@ -248,7 +272,7 @@ header(json_t *req, const char *name)
 
 /* ---- the cluster ---------------------------------------------------------- */
 
-static char hub_extra[2048];
+static char hub_extra[2048], muni_extra[2048];
 
 /* The hub POSTs what it receives to the sink (url_extra: more keys); the
  * municipality sends. */
@@ -274,6 +298,25 @@ inbound_cluster(void **state)
 	snprintf(path, sizeof(path), "%s/token", HUB->dir);
 	put_file(path, TOKEN "\n", 0600);
 	hub_rest(c, "http", "token_file = token\n");
+	return c;
+}
+
+/* The municipality polls the sink; the sink checks each ack against its
+ * store. */
+static cluster_t *
+outbound_cluster(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	static char store[700];
+
+	snprintf(store, sizeof(store), "%s/famlink.db", MUNI->dir);
+	sink_new(c, store);
+	sink_start(0);
+	snprintf(muni_extra, sizeof(muni_extra), "\n[adapter caseapi]\ntype = rest\n"
+	    "outbound_url = http://127.0.0.1:%d/outbound\nack_url = http://127.0.0.1:%d/ack\n"
+	    "poll_interval = 100ms\ntimeout = 2s\n", sink.port, sink.port);
+	MUNI->conf_extra = muni_extra;
+	cluster_write_muni_conf(c, MUNI);
 	return c;
 }
 
@@ -527,6 +570,150 @@ test_rest_refuses_open_token(void **state)
 	assert_false(log_has(HUB, TOKEN));
 }
 
+/* ---- outbound ------------------------------------------------------------- */
+
+/* {"id": ID, "message": REFERRAL rid} into buf. */
+static const char *
+referral_item(cluster_t *c, const char *item_id, const char *rid, char *buf, size_t len)
+{
+	char path[700], *text;
+
+	snprintf(path, sizeof(path), "%s/item.json", c->root);
+	write_referral_json(path, rid);
+	text = slurp(path);
+	text[strcspn(text, "\n")] = '\0';
+	snprintf(buf, len, "{\"id\": \"%s\", \"message\": %s}", item_id, text);
+	free(text);
+	return buf;
+}
+
+/* The ack at index i: its body, parsed (caller decrefs), and whether the
+ * message was committed when it came. */
+static json_t *
+ack_body(json_t *acks, size_t i, bool *committed)
+{
+	json_t *req = json_array_get(acks, i), *body;
+
+	assert_non_null(req);
+	body = json_loads(json_string_value(json_object_get(req, "body")), 0, NULL);
+	assert_non_null(body);
+	if (committed != NULL)
+		*committed = json_is_true(json_object_get(req, "committed"));
+	return body;
+}
+
+static void
+test_rest_outbound_queued_once(void **state)
+{
+	cluster_t *c = outbound_cluster(state);
+	char items[4096], one[2048], two[1024], id[64];
+	json_t *acks, *a;
+	bool committed;
+
+	referral_item(c, "case-1", "0101-2026-000001", one, sizeof(one));
+	snprintf(two, sizeof(two), "{\"id\": \"case-2\", \"message\": {\"referral\":"
+	    " {\"referralId\": \"0101-2026-000002\", \"colour\": 1}}}");
+	snprintf(items, sizeof(items), "[%s, %s, {\"id\": 7, \"message\": {}}]", one, two);
+	flag_set("items.json", items);
+	start(c);
+	acks = wait_requests("/ack", 2);
+	assert_true(wait_db(MUNI, "SELECT count(*) FROM outbox WHERE body_type = 'referral'", 1,
+	    WAIT_MS));
+	db_text(MUNI, "SELECT message_id FROM outbox WHERE body_type = 'referral'", id, sizeof(id));
+
+	/* Queued, and confirmed only once committed. */
+	a = ack_body(acks, 0, &committed);
+	assert_string_equal(json_str_at(a, "id"), "case-1");
+	assert_string_equal(json_str_at(a, "status"), "queued");
+	assert_string_equal(json_str_at(a, "messageId"), id);
+	assert_true(committed);
+	json_decref(a);
+	/* Refused, saying what and where in one line. */
+	a = ack_body(acks, 1, NULL);
+	assert_string_equal(json_str_at(a, "id"), "case-2");
+	assert_string_equal(json_str_at(a, "status"), "refused");
+	assert_non_null(strstr(json_str_at(a, "error"), "colour"));
+	assert_null(strchr(json_str_at(a, "error"), '\n'));
+	assert_null(json_object_get(a, "messageId"));
+	json_decref(a);
+	json_decref(acks);
+
+	assert_true(wait_log(MUNI, "adapter caseapi: 1 item(s) passed over", WAIT_MS));
+	assert_true(wait_db(HUB, "SELECT count(*) FROM inbox WHERE body_type = 'referral'", 1,
+	    WAIT_MS));
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM collected WHERE adapter = 'caseapi'"
+	    " AND item = 'case-1'"), 1);
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM outbox"), 1);
+	/* The id-less item stays in the list, polled again with a new item:
+	 * that one alone is queued and confirmed. */
+	wait_dropped("case-2");
+	referral_item(c, "case-3", "0101-2026-000003", one, sizeof(one));
+	snprintf(items, sizeof(items), "[{\"id\": 7, \"message\": {}}, %s]", one);
+	flag_set("items.json", items);
+	acks = wait_requests("/ack", 3);
+	a = ack_body(acks, 2, NULL);
+	assert_string_equal(json_str_at(a, "id"), "case-3");
+	assert_string_equal(json_str_at(a, "status"), "queued");
+	json_decref(a);
+	json_decref(acks);
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM outbox"), 2);
+	assert_int_equal(json_array_size(acks = requests("/ack")), 3);
+	json_decref(acks);
+	assert_false(log_has(MUNI, "case-1"));
+}
+
+/* Committed, its ack in flight when famlinkd is killed, and the server
+ * restarted too: the item comes again and is confirmed with the message
+ * it became. Then famlinkd restarts and the case system offers it once
+ * more: confirmed again, still one message. */
+static void
+test_rest_outbound_offered_again(void **state)
+{
+	cluster_t *c = outbound_cluster(state);
+	char item[2048], items[2100], first[64];
+	json_t *acks, *a;
+
+	referral_item(c, "case-1", "0101-2026-000001", item, sizeof(item));
+	snprintf(items, sizeof(items), "[%s]", item);
+	flag_set("items.json", items);
+	flag_set("hang-ack", "");
+	start(c);
+	acks = wait_requests("/ack", 1);
+	a = ack_body(acks, 0, NULL);
+	snprintf(first, sizeof(first), "%s", json_str_at(a, "messageId"));
+	json_decref(a);
+	json_decref(acks);
+	node_kill9(MUNI);
+	sink_stop();                           /* the held ack dies with it */
+	flag_clear("hang-ack");
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM collected"), 1);
+	sink_start(sink.port);
+	assert_int_equal(node_log_rotate(MUNI), 0);
+	assert_int_equal(node_start(MUNI), 0);
+
+	acks = wait_requests("/ack", 2);
+	a = ack_body(acks, 1, NULL);
+	assert_string_equal(json_str_at(a, "status"), "queued");
+	assert_string_equal(json_str_at(a, "messageId"), first);
+	json_decref(a);
+	json_decref(acks);
+	assert_true(wait_log(MUNI, "1 item(s) queued before offered again", WAIT_MS));
+
+	wait_dropped("case-1");
+	assert_int_equal(node_stop(MUNI), 0);
+	assert_int_equal(node_log_rotate(MUNI), 0);
+	flag_set("items.json", items);
+	assert_int_equal(node_start(MUNI), 0);
+	acks = wait_requests("/ack", 3);
+	a = ack_body(acks, 2, NULL);
+	assert_string_equal(json_str_at(a, "messageId"), first);
+	json_decref(a);
+	json_decref(acks);
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM outbox"), 1);
+	assert_true(wait_db(HUB, "SELECT count(*) FROM inbox WHERE body_type = 'referral'", 1,
+	    WAIT_MS));
+}
+
 int
 main(void)
 {
@@ -538,6 +725,8 @@ main(void)
 		cmocka_unit_test_teardown(test_rest_kill9_same_key, teardown),
 		cmocka_unit_test_teardown(test_rest_https, teardown),
 		cmocka_unit_test_teardown(test_rest_refuses_open_token, teardown),
+		cmocka_unit_test_teardown(test_rest_outbound_queued_once, teardown),
+		cmocka_unit_test_teardown(test_rest_outbound_offered_again, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
