@@ -606,6 +606,20 @@ wait_db(node_proc_t *n, const char *sql, long want, int timeout_ms)
 	return false;
 }
 
+char *
+file_text(const char *path)
+{
+	char *buf = calloc(1, 1 << 20);
+	FILE *f = fopen(path, "r");
+
+	if (buf == NULL || f == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	if (fread(buf, 1, (1 << 20) - 1, f) == 0 && ferror(f))
+		fail_msg("%s: read error", path);
+	fclose(f);
+	return buf;
+}
+
 bool
 log_has(node_proc_t *n, const char *text)
 {

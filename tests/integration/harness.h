@@ -124,6 +124,10 @@ const char *node_started_text(const node_proc_t *n);
  * (cluster_free() sees only the last log: a test that restarts a node
  * with a fresh log checks each one this way). */
 int node_log_rotate(node_proc_t *n);
+/* The content of the file at path (at most 1 MiB), NUL-terminated; the
+ * caller frees it. Fails the test if it cannot be read. */
+char *file_text(const char *path);
+
 /* True when the log file of n contains text. */
 bool log_has(node_proc_t *n, const char *text);
 bool wait_log(node_proc_t *n, const char *text, int timeout_ms);

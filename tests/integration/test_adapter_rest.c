@@ -64,20 +64,6 @@ sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static char *
-slurp(const char *path)
-{
-	char *buf = calloc(1, 1 << 20);
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL)
-		fail_msg("%s: %s", path, strerror(errno));
-	if (fread(buf, 1, (1 << 20) - 1, f) == 0 && ferror(f))
-		fail_msg("%s: read error", path);
-	fclose(f);
-	return buf;
-}
-
 static void
 put_file(const char *path, const char *text, mode_t mode)
 {
@@ -151,7 +137,7 @@ sink_start(int port)
 			fail_msg("http_sink did not listen (see %s/sink.log)", sink.dir);
 		sleep_ms(20);
 	}
-	sink.port = atoi(text = slurp(port_file));
+	sink.port = atoi(text = file_text(port_file));
 	free(text);
 	assert_true(port == 0 || sink.port == port);
 }
@@ -253,7 +239,7 @@ wait_dropped(const char *item_id)
 	for (int waited = 0; there; waited += 20) {
 		if (waited >= WAIT_MS)
 			fail_msg("the sink did not drop item %s", item_id);
-		there = strstr(text = slurp(path), quoted) != NULL;
+		there = strstr(text = file_text(path), quoted) != NULL;
 		free(text);
 		if (there)
 			sleep_ms(20);
@@ -339,18 +325,39 @@ send_referral(cluster_t *c, char id[64])
 	return id;
 }
 
+/* inbound_cluster() started with the sink's flag set (NULL: none) and the
+ * referral sent: its message id in id. */
+static cluster_t *
+inbound_sent(void **state, const char *flag, const char *content, char id[64])
+{
+	cluster_t *c = inbound_cluster(state);
+
+	if (flag != NULL)
+		flag_set(flag, content);
+	start(c);
+	send_referral(c, id);
+	return c;
+}
+
+/* SQL: whether message id in table (outbox at the sender, inbox at the
+ * receiver) is marked handed over (done) or not. */
+static const char *
+handed_over_sql(const char *table, const char *id, bool done, char *buf, size_t len)
+{
+	snprintf(buf, len, "SELECT count(*) FROM %s WHERE message_id = '%s' AND handed_over_at"
+	    " IS %s", table, id, done ? "NOT NULL" : "NULL");
+	return buf;
+}
+
 /* The sender learns that the hub's adapter took message id. */
 static void
 assert_handed_over(cluster_t *c, const char *id)
 {
 	char sql[256];
 
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE message_id = '%s' AND"
-	    " handed_over_at IS NOT NULL", id);
-	assert_true(wait_db(MUNI, sql, 1, WAIT_MS));
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM inbox WHERE message_id = '%s' AND"
-	    " handed_over_at IS NOT NULL", id);
-	assert_int_equal(db_long(HUB, sql), 1);
+	assert_true(wait_db(MUNI, handed_over_sql("outbox", id, true, sql, sizeof(sql)), 1,
+	    WAIT_MS));
+	assert_int_equal(db_long(HUB, handed_over_sql("inbox", id, true, sql, sizeof(sql))), 1);
 }
 
 /* Every recorded POST of the message carried its id as the key. */
@@ -380,12 +387,10 @@ wait_failure(cluster_t *c, const char *like)
 static void
 test_rest_hands_over(void **state)
 {
-	cluster_t *c = inbound_cluster(state);
 	char id[64], url[64];
+	cluster_t *c = inbound_sent(state, NULL, NULL, id);
 	json_t *all, *req, *body;
 
-	start(c);
-	send_referral(c, id);
 	all = wait_requests("/inbound", 1);
 	req = json_array_get(all, 0);
 	assert_string_equal(header(req, "idempotency-key"), id);
@@ -416,18 +421,13 @@ test_rest_hands_over(void **state)
 static void
 test_rest_500_then_success(void **state)
 {
-	cluster_t *c = inbound_cluster(state);
 	char id[64], sql[256];
+	cluster_t *c = inbound_sent(state, "status-inbound", "500\n", id);
 
-	flag_set("status-inbound", "500\n");
-	start(c);
-	send_referral(c, id);
 	/* Codes only: never the answer's body. */
 	wait_failure(c, "HTTP 500");
 	assert_false(log_has(HUB, "SINK-ANSWER-BODY"));
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE message_id = '%s' AND"
-	    " handed_over_at IS NULL", id);
-	assert_int_equal(db_long(MUNI, sql), 1);
+	assert_int_equal(db_long(MUNI, handed_over_sql("outbox", id, false, sql, sizeof(sql))), 1);
 	flag_clear("status-inbound");
 	assert_handed_over(c, id);
 	assert_same_key(id, 2);
@@ -440,12 +440,9 @@ test_rest_500_then_success(void **state)
 static void
 test_rest_timeout_then_success(void **state)
 {
-	cluster_t *c = inbound_cluster(state);
 	char id[64];
+	cluster_t *c = inbound_sent(state, "hang-inbound", "", id);
 
-	flag_set("hang-inbound", "");
-	start(c);
-	send_referral(c, id);
 	wait_failure(c, "time-out after 2 s");
 	json_decref(wait_requests("/inbound", 2));   /* the retry hangs now */
 	assert_int_equal(node_stop(HUB), 0);
@@ -477,17 +474,12 @@ test_rest_server_down_then_up(void **state)
 static void
 test_rest_kill9_same_key(void **state)
 {
-	cluster_t *c = inbound_cluster(state);
 	char id[64], sql[256];
+	cluster_t *c = inbound_sent(state, "hang-inbound", "", id);
 
-	flag_set("hang-inbound", "");
-	start(c);
-	send_referral(c, id);
 	json_decref(wait_requests("/inbound", 1));
 	node_kill9(HUB);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM inbox WHERE message_id = '%s' AND"
-	    " handed_over_at IS NULL", id);
-	assert_int_equal(db_long(HUB, sql), 1);
+	assert_int_equal(db_long(HUB, handed_over_sql("inbox", id, false, sql, sizeof(sql))), 1);
 	flag_clear("hang-inbound");            /* the 2xx goes to a dead socket */
 	assert_int_equal(node_log_rotate(HUB), 0);
 	assert_int_equal(node_start(HUB), 0);
@@ -580,7 +572,7 @@ referral_item(cluster_t *c, const char *item_id, const char *rid, char *buf, siz
 
 	snprintf(path, sizeof(path), "%s/item.json", c->root);
 	write_referral_json(path, rid);
-	text = slurp(path);
+	text = file_text(path);
 	text[strcspn(text, "\n")] = '\0';
 	snprintf(buf, len, "{\"id\": \"%s\", \"message\": %s}", item_id, text);
 	free(text);

@@ -143,16 +143,10 @@ wait_file(const node_proc_t *n, const char *rel, int timeout_ms)
 static char *
 slurp(const node_proc_t *n, const char *rel)
 {
-	char path[1200], *buf = calloc(1, 1 << 20);
-	FILE *f;
+	char path[1200];
 
 	snprintf(path, sizeof(path), "%s/%s", n->dir, rel);
-	if ((f = fopen(path, "r")) == NULL)
-		fail_msg("%s: %s", path, strerror(errno));
-	if (fread(buf, 1, (1 << 20) - 1, f) == 0 && ferror(f))
-		fail_msg("%s: read error", path);
-	fclose(f);
-	return buf;
+	return file_text(path);
 }
 
 /* The first outbox message id of body type body at n, into id. */
