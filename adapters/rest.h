@@ -20,8 +20,8 @@
  * token (token_file) and a client certificate (client_cert, client_key)
  * may be given. Logs name the adapter, message ids and codes: never a
  * URL, a token, an item id (the case system's to choose) or content.
- * rest.c is the type (keys, start, stop, what every request shares);
- * rest_in.c and rest_out.c the two directions.
+ * rest.c is the type (keys, start, stop); rest_in.c and rest_out.c the
+ * two directions; rest_request.c what every request of both shares.
  */
 #ifndef FAMLINK_REST_H
 #define FAMLINK_REST_H
@@ -69,19 +69,19 @@ typedef struct rest {
 	rest_out_t *out;             /* NULL without outbound_url */
 } rest_t;
 
-/* rest.c: an easy handle for url with what every request shares (time-outs,
- * TLS, the token, http(s) only, no redirects), its answer's body into
- * *answer. NULL with err. */
+/* rest_request.c: what every request shares. An easy handle for url
+ * with the common set-up (time-outs, TLS, the token, http(s) only, no
+ * redirects), its answer's body into *answer: NULL with err. */
 CURL *rest_easy(const rest_t *r, const char *url, rest_body_t *answer, err_t *err);
-/* rest.c: how a finished request went: 0 for a 2xx, else -1 with err as
- * codes only ("HTTP 500", "curl 7: Couldn't connect to server", "time-out
- * after 10 s"). *status gets the HTTP status (0 if none came). */
+/* How a finished request went: 0 for a 2xx, else -1 with err in codes
+ * only ("HTTP 500", "curl 7: Couldn't connect to server", "time-out after
+ * 10 s"). *status gets the HTTP status (0 if none came). */
 int rest_outcome(const rest_t *r, CURL *easy, CURLcode result, long *status, err_t *err);
-/* rest.c: adds "NAME: VALUE" to *list; -1 with err (out of memory, or a
- * value that would not stay one header line). */
+/* Adds "NAME: VALUE" to *list; -1 with err (out of memory, or a value
+ * that would not stay one header line). */
 int rest_header(struct curl_slist **list, const char *name, const char *value, err_t *err);
-/* rest.c: ends a request: out of the loop if still running, cleaned up;
- * *easy is NULL after. */
+/* Ends a request: out of the loop if still running, cleaned up; *easy is
+ * NULL after. */
 void rest_drop(const rest_t *r, CURL **easy);
 
 /* rest_in.c: job_ops_t.deliver, and its part of stop. */
