@@ -23,23 +23,6 @@ static const backend_key_t keys[] = {
 	{ NULL, 0, false },
 };
 
-int
-spool_open_folder(const char *adapter, const char *key, const char *path, int *fd, err_t *err)
-{
-	struct stat st;
-
-	if ((*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return err_set(err, errno, "[adapter %s] %s = %s: %s", adapter, key, path,
-		    strerror(errno));
-	if (fstat(*fd, &st) == 0 && (st.st_mode & S_IWOTH)) {
-		close(*fd);
-		*fd = -1;
-		return err_set(err, 0, "[adapter %s] %s = %s: anyone may write to it; give it to"
-		    " the service user and the case system's group only", adapter, key, path);
-	}
-	return 0;
-}
-
 /* done/ and failed/ inside outbound, made if missing. */
 static int
 open_sub(spool_t *s, const char *sub, int *fd, err_t *err)

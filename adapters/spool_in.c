@@ -22,6 +22,25 @@
 
 #define ATTACH_PER_MESSAGE 4
 
+/* Also for the outbound folder (spool.c); the inbound one is opened
+ * again at each hand-over until it can be. */
+int
+spool_open_folder(const char *adapter, const char *key, const char *path, int *fd, err_t *err)
+{
+	struct stat st;
+
+	if ((*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_set(err, errno, "[adapter %s] %s = %s: %s", adapter, key, path,
+		    strerror(errno));
+	if (fstat(*fd, &st) == 0 && (st.st_mode & S_IWOTH)) {
+		close(*fd);
+		*fd = -1;
+		return err_set(err, 0, "[adapter %s] %s = %s: anyone may write to it; give it to"
+		    " the service user and the case system's group only", adapter, key, path);
+	}
+	return 0;
+}
+
 /* One file of a batch: its temporary and its final name. */
 typedef struct spool_file {
 	char tmp[80], name[64];
