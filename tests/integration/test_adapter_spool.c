@@ -166,7 +166,7 @@ static void
 test_spool_both_ways(void **state)
 {
 	cluster_t *c = *state = spool_cluster();
-	char text[1024], id[64], rel[256], ack[64];
+	char text[1024], id[64], rel[256], ack[64], *file;
 	json_t *j;
 
 	start(c);
@@ -178,7 +178,8 @@ test_spool_both_ways(void **state)
 	/* At the hub: MESSAGE_ID.json, the body as famlinkctl show gives it. */
 	snprintf(rel, sizeof(rel), "pool-in/%s.json", id);
 	assert_true(wait_file(HUB, rel, WAIT_MS));
-	j = json_loads(slurp(HUB, rel), 0, NULL);
+	j = json_loads(file = slurp(HUB, rel), 0, NULL);
+	free(file);
 	assert_non_null(j);
 	assert_string_equal(json_str_at(j, "messageId"), id);
 	assert_string_equal(json_str_at(j, "bodyType"), "referral");
