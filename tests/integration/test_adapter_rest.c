@@ -13,9 +13,10 @@
  * same key again; HTTPS verifies the server (refused without the CA) and
  * presents a client certificate; an item is queued once and confirmed
  * only after the commit, a bad one refused with the reason, and an item
- * offered again after kill -9 and restarts of famlinkd and the server is
- * confirmed again, never queued twice; a token file others may read
- * stops the start.
+ * offered again after kill -9 and restarts of famlinkd and the server, or
+ * while its ack fails, is confirmed again, never queued twice; a poll
+ * answer that is not JSON is logged; a token file others may read stops
+ * the start.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -706,6 +707,46 @@ test_rest_outbound_offered_again(void **state)
 	    WAIT_MS));
 }
 
+/* A poll whose answer is not JSON, then acks answered 500: said in the
+ * log, and the item, offered again while its ack fails, is confirmed again
+ * with the same message id until one goes through, and queued once. */
+static void
+test_rest_outbound_failures(void **state)
+{
+	cluster_t *c = outbound_cluster(state);
+	char item[2048], items[2100];
+	json_t *acks, *a, *req;
+	const char *first = NULL;
+	size_t i;
+
+	flag_set("items.json", "[{\"id\": ");
+	start(c);
+	assert_true(wait_log(MUNI, "adapter caseapi: a poll failed: the answer is not JSON (line",
+	    WAIT_MS));
+	flag_set("status-ack", "500\n");
+	referral_item(c, "case-1", "0101-2026-000001", item, sizeof(item));
+	snprintf(items, sizeof(items), "[%s]", item);
+	flag_set("items.json", items);
+	assert_true(wait_log(MUNI, "adapter caseapi: polling works again", WAIT_MS));
+	assert_true(wait_log(MUNI, "the confirmation of ", WAIT_MS));
+	json_decref(wait_requests("/ack", 3));
+	flag_clear("status-ack");
+	wait_dropped("case-1");
+	assert_true(wait_log(MUNI, "adapter caseapi: confirming works again", WAIT_MS));
+	acks = requests("/ack");
+	json_array_foreach(acks, i, req) {
+		a = ack_body(acks, i, NULL);
+		if (first == NULL)
+			first = strdup(json_str_at(a, "messageId"));
+		assert_string_equal(json_str_at(a, "messageId"), first);
+		json_decref(a);
+	}
+	json_decref(acks);
+	free((void *)first);
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM outbox"), 1);
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM collected"), 1);
+}
+
 int
 main(void)
 {
@@ -719,6 +760,7 @@ main(void)
 		cmocka_unit_test_teardown(test_rest_refuses_open_token, teardown),
 		cmocka_unit_test_teardown(test_rest_outbound_queued_once, teardown),
 		cmocka_unit_test_teardown(test_rest_outbound_offered_again, teardown),
+		cmocka_unit_test_teardown(test_rest_outbound_failures, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
