@@ -7,12 +7,14 @@
 #include "adapter.h"
 #include "email.h"
 #include "exec.h"
+#include "rest.h"
 #include "spool.h"
 
 /* Ended by NULL. */
 static const adapter_type_t *const types[] = {
 	&email_adapter,
 	&exec_adapter,
+	&rest_adapter,
 	&spool_adapter,
 	NULL,
 };

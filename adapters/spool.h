@@ -52,8 +52,8 @@ typedef struct spool {
 	loop_handle_t efd_reader;
 } spool_t;
 
-/* spool.c: opens a folder (absent: err says so, and it is tried again at
- * the next hand-over). */
+/* spool_in.c: opens a folder, refusing one anyone may write to (absent:
+ * err says so, and an inbound one is tried again at the next hand-over). */
 int spool_open_folder(const char *adapter, const char *key, const char *path, int *fd,
     err_t *err);
 /* spool_in.c: job_ops_t.deliver (JOB_PENDING: the writer thread has the

@@ -24,6 +24,7 @@
 
 #define ATTACH_PER_MESSAGE 4
 
+
 /* One file of a batch: its temporary and its final name. */
 typedef struct spool_file {
 	char tmp[80], name[64];

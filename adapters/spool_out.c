@@ -22,9 +22,8 @@
 
 #include "attach_file.h"
 #include "clock.h"
+#include "collect.h"
 #include "log.h"
-#include "outgoing.h"
-#include "routine.h"
 #include "spool.h"
 #include "store_collected.h"
 
@@ -204,8 +203,6 @@ static int
 enqueue_round(void *ctx, err_t *err)
 {
 	look_t *L = ctx;
-	store_t *store = job_store(L->self);
-	const config_t *cfg = job_config(L->self);
 	int64_t now = clock_now_ms();
 
 	for (int i = 0; i < L->n; i++) {
@@ -214,23 +211,12 @@ enqueue_round(void *ctx, err_t *err)
 		int rc;
 		if (p->state != PICK_NEW || p->item[0] == '\0' || p->msg.env == NULL)
 			continue;
-		if (store_savepoint(store, err) != 0)
+		if ((rc = collect_enqueue(L->self, p->item, &p->msg, now, &why, err)) < 0)
 			return -1;
-		rc = outgoing_enqueue(store, cfg, &p->msg, 0, &why);
-		if (rc == ROUTINE_OK && store_collected_put(store, L->s->name, p->item,
-		    p->msg.env->message_id, now, &why) != 0)
-			rc = ROUTINE_STORE;
-		if (rc == ROUTINE_STORE) {
-			*err = why;
-			return -1;
-		}
-		if (rc != ROUTINE_OK) {
-			store_rollback_savepoint(store);
+		if (rc == 0) {
 			refuse(p, why.msg);
 			continue;
 		}
-		if (store_release(store, err) != 0)
-			return -1;
 		p->state = PICK_QUEUED;
 		snprintf(p->message_id, sizeof(p->message_id), "%s", p->msg.env->message_id);
 	}

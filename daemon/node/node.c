@@ -509,6 +509,12 @@ node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reloa
 
 	if (register_loop(node, &err) != 0) {
 		log_err("cannot start the event loop: %s", err.msg);
+		/* What did start (the jobs before the one that failed, the loop)
+		 * is undone: an adapter refusing its config leaks nothing. */
+		jobs_stop(node->jobs, node->njobs);
+		node->njobs = 0;
+		handover_stop(node);
+		loop_free(&node->loop);
 		return -1;
 	}
 	announce(node);

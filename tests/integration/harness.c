@@ -273,6 +273,17 @@ cluster_start(cluster_t *c)
 	return rc ? -1 : 0;
 }
 
+int
+cluster_start_waited(cluster_t *c, int timeout_ms)
+{
+	if (cluster_start(c) != 0 || !wait_log(&c->hub, node_started_text(&c->hub), timeout_ms))
+		return -1;
+	for (int i = 0; i < c->nmuni; i++)
+		if (!wait_log(&c->muni[i], node_started_text(&c->muni[i]), timeout_ms))
+			return -1;
+	return 0;
+}
+
 static int
 reap(node_proc_t *n, int timeout_ms)
 {
@@ -643,6 +654,20 @@ wait_sql(node_proc_t *n, const char *sql, long want)
 {
 	if (!wait_db(n, sql, want, 15000))
 		fail_msg("%s: %s never gave %ld", n->id, sql, want);
+}
+
+char *
+file_text(const char *path)
+{
+	char *buf = calloc(1, 1 << 20);
+	FILE *f = fopen(path, "r");
+
+	if (buf == NULL || f == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	if (fread(buf, 1, (1 << 20) - 1, f) == 0 && ferror(f))
+		fail_msg("%s: read error", path);
+	fclose(f);
+	return buf;
 }
 
 bool

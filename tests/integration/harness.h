@@ -63,6 +63,9 @@ int node_start(node_proc_t *n);
 int node_check_config(node_proc_t *n, char *out, size_t len);
 /* Starts the hub and every municipality; 0, or -1 if one could not start. */
 int cluster_start(cluster_t *c);
+/* The same, then waits until each has started (node_started_text() in its
+ * log): 0, or -1 if one could not start or did not within timeout_ms. */
+int cluster_start_waited(cluster_t *c, int timeout_ms);
 /* SIGTERM and wait: returns the exit status (or -1 if it had to be killed). */
 int node_stop(node_proc_t *n);
 void node_kill9(node_proc_t *n);
@@ -133,6 +136,10 @@ const char *node_started_text(const node_proc_t *n);
  * (cluster_free() sees only the last log: a test that restarts a node
  * with a fresh log checks each one this way). */
 int node_log_rotate(node_proc_t *n);
+/* The content of the file at path (at most 1 MiB), NUL-terminated; the
+ * caller frees it. Fails the test if it cannot be read. */
+char *file_text(const char *path);
+
 /* True when the log file of n contains text. */
 bool log_has(node_proc_t *n, const char *text);
 bool wait_log(node_proc_t *n, const char *text, int timeout_ms);

@@ -81,9 +81,7 @@ start(cluster_t *c)
 {
 	/* After the referrals' decision dates, whatever day the test runs. */
 	clock_move_to(local_time_ms(2026, 12, 7, 10));
-	assert_int_equal(cluster_start(c), 0);
-	assert_true(wait_log(HUB, node_started_text(HUB), WAIT_MS));
-	assert_true(wait_log(MUNI, node_started_text(MUNI), WAIT_MS));
+	assert_int_equal(cluster_start_waited(c, WAIT_MS), 0);
 }
 
 /* Writes text as the case system should: under a hidden name, then
@@ -145,16 +143,10 @@ wait_file(const node_proc_t *n, const char *rel, int timeout_ms)
 static char *
 slurp(const node_proc_t *n, const char *rel)
 {
-	char path[1200], *buf = calloc(1, 1 << 20);
-	FILE *f;
+	char path[1200];
 
 	snprintf(path, sizeof(path), "%s/%s", n->dir, rel);
-	if ((f = fopen(path, "r")) == NULL)
-		fail_msg("%s: %s", path, strerror(errno));
-	if (fread(buf, 1, (1 << 20) - 1, f) == 0 && ferror(f))
-		fail_msg("%s: read error", path);
-	fclose(f);
-	return buf;
+	return file_text(path);
 }
 
 /* The first outbox message id of body type body at n, into id. */
@@ -174,7 +166,7 @@ static void
 test_spool_both_ways(void **state)
 {
 	cluster_t *c = *state = spool_cluster();
-	char text[1024], id[64], rel[256], ack[64], *text_in;
+	char text[1024], id[64], rel[256], ack[64], *file;
 	json_t *j;
 
 	start(c);
@@ -186,9 +178,8 @@ test_spool_both_ways(void **state)
 	/* At the hub: MESSAGE_ID.json, the body as famlinkctl show gives it. */
 	snprintf(rel, sizeof(rel), "pool-in/%s.json", id);
 	assert_true(wait_file(HUB, rel, WAIT_MS));
-	text_in = slurp(HUB, rel);
-	j = json_loads(text_in, 0, NULL);
-	free(text_in);
+	j = json_loads(file = slurp(HUB, rel), 0, NULL);
+	free(file);
 	assert_non_null(j);
 	assert_string_equal(json_str_at(j, "messageId"), id);
 	assert_string_equal(json_str_at(j, "bodyType"), "referral");
