@@ -211,6 +211,7 @@ static const job_ops_t job = {
 	.start = rest_start,
 	.stop = rest_stop,
 	.deliver = rest_deliver,
+	.batch_max = 1,   /* one POST per message */
 	.collect = rest_collect,
 };
 

@@ -43,7 +43,7 @@ on_posted(void *ctx, CURL *easy, CURLcode result)
 		log_debug("adapter %s: %s handed over (HTTP %ld)", r->name, r->in.message_id,
 		    status);
 	in_clear(r);
-	job_delivered(r->self, rc == 0 ? NULL : &err);
+	job_delivered(r->self, rc == 0 ? 1 : 0, rc == 0 ? NULL : &err);
 }
 
 static int
