@@ -144,7 +144,11 @@ ctl_check_values(const char *verb, ctl_opts_t *o, int argc, char **argv)
 /* ---- referrals ---------------------------------------------------------------- */
 
 /* With the ids of its questions not yet answered and its ads not yet
- * decided (dialogue rows still open), space-separated. */
+ * decided (dialogue rows still open), space-separated; and how many of the
+ * messages this node sent for it the recipient reported handed over to its
+ * local system (one pass over the outbox for all referrals: a referral is
+ * its owner's, so at the hub the peer must be the owner; at a municipality,
+ * ?2 its own id, every referral is its own). */
 static const char sql_referrals[] =
 	"SELECT r.owner, r.referral_id, r.kind, r.state, r.created_at, d.id, d.kind, d.due_at,"
 	" d.proposal_id,"
@@ -152,8 +156,12 @@ static const char sql_referrals[] =
 	"  AND q.referral_id = r.referral_id AND q.item = 'question' AND q.closed_at IS NULL),"
 	" (SELECT group_concat(a.item_id, ' ') FROM dialogue a WHERE a.owner = r.owner"
 	"  AND a.referral_id = r.referral_id AND a.item = 'ad' AND a.closed_at IS NULL),"
-	" CASE WHEN r.purged_at IS NULL THEN coalesce(r.held_since, 0) ELSE 0 END"
-	" FROM referrals r LEFT JOIN deadlines d ON d.id = (SELECT x.id"
+	" CASE WHEN r.purged_at IS NULL THEN coalesce(r.held_since, 0) ELSE 0 END,"
+	" coalesce(o.sent, 0), coalesce(o.handed, 0)"
+	" FROM referrals r LEFT JOIN (SELECT peer, referral_id, count(*) AS sent,"
+	"  count(handed_over_at) AS handed FROM outbox GROUP BY peer, referral_id) o"
+	"  ON o.referral_id = r.referral_id AND (o.peer = r.owner OR r.owner = ?2)"
+	" LEFT JOIN deadlines d ON d.id = (SELECT x.id"
 	"  FROM deadlines x WHERE x.owner = r.owner AND x.referral_id = r.referral_id"
 	"  AND x.state = 'open' ORDER BY x.due_at, x.id LIMIT 1)"
 	" WHERE ?1 IS NULL OR r.state = ?1 ORDER BY r.created_at, r.owner, r.referral_id";
@@ -197,14 +205,15 @@ referral_json(sqlite3_stmt *st, char c[4][65], int64_t age)
 		    "proposalId", report_json_str(c[3]),
 		    "dueAt", report_json_time(sqlite3_column_int64(st, 7)),
 		    "dueDate", report_due_date(sqlite3_column_int64(st, 7), d));
-	return json_pack("{s:o, s:o, s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:i, s:i}",
 	    "owner", report_json_str(c[0]), "referralId", report_json_str(c[1]),
 	    "kind", report_kind_name(sqlite3_column_int(st, 2)),
 	    "state", report_json_str((const char *)sqlite3_column_text(st, 3)),
 	    "createdAt", report_json_time(sqlite3_column_int64(st, 4)), "ageMs", (json_int_t)age,
 	    "nextDeadline", next, "openQuestions", id_list_json(st, 9),
 	    "adsWaiting", id_list_json(st, 10),
-	    "heldForHandOverSince", report_json_time(sqlite3_column_int64(st, 11)));
+	    "heldForHandOverSince", report_json_time(sqlite3_column_int64(st, 11)),
+	    "sent", sqlite3_column_int(st, 12), "sentHandedOver", sqlite3_column_int(st, 13));
 }
 
 static void
@@ -243,7 +252,8 @@ ctl_referrals(const config_t *cfg, const ctl_opts_t *o)
 	if (store == NULL || report_prepare(store, sql_referrals, &st, &l.err) != 0)
 		return listing_finish(&l, &store, -1, "");
 	if ((o->state != NULL ? sqlite3_bind_text(st, 1, o->state, -1, SQLITE_STATIC)
-	    : sqlite3_bind_null(st, 1)) != SQLITE_OK)
+	    : sqlite3_bind_null(st, 1)) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, cfg->node_id, -1, SQLITE_STATIC) != SQLITE_OK)
 		return listing_finish(&l, &store, report_bind_fail(store, st, &l.err), "");
 	if (!o->json)
 		printf("%-20s %-20s %-15s %-13s %5s %9s %3s %-14s %s\n", "OWNER", "REFERRAL", "KIND",

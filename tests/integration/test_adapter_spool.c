@@ -200,6 +200,15 @@ test_spool_both_ways(void **state)
 	    " handed_over_at IS NOT NULL", ack);
 	assert_true(wait_db(HUB, rel, 1, WAIT_MS));
 	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM inbox WHERE handed_over_at IS NULL"), 0);
+
+	/* Both senders see it in famlinkctl referrals --json. */
+	for (node_proc_t *n = MUNI; n != NULL; n = n == MUNI ? HUB : NULL) {
+		const char *args[] = { "referrals", "--json", NULL };
+		json_t *list = ctl_json(n, args), *r = json_array_get(list, 0);
+		assert_int_equal(json_int_at(r, "sent"), 1);
+		assert_int_equal(json_int_at(r, "sentHandedOver"), 1);
+		json_decref(list);
+	}
 }
 
 /* A file in failed/ with NAME.error beside it that says what. */
