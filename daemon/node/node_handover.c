@@ -19,7 +19,7 @@
 #define RETRY_MAX_MS (5 * 60 * 1000)
 #define STUCK_AFTER_MS (15 * 60 * 1000)   /* stuck_after's default */
 #define STUCK_CHECK_MS 1000
-#define UNTOLD_MAX 1000               /* HANDED_OVER entries told in one round */
+#define UNTOLD_MAX 256                /* HANDED_OVER entries told in one round */
 
 /* ---- one batch ------------------------------------------------------------ */
 
@@ -482,17 +482,42 @@ stuck_after(const job_run_t *run)
 	return v != NULL && confval_duration_ms(v, &ms) == 0 ? ms : STUCK_AFTER_MS;
 }
 
-typedef struct load_round {
-	handover_t *h;
-	handover_state_t st;
-} load_round_t;
+/* At start, in one transaction: the rows of adapters no longer configured
+ * go (what only they held back is handed over now: the others have it),
+ * each configured one's place is read (a new one's made). */
+static bool
+nobody_online(void *ctx, const char *message_id, const char *sender)
+{
+	(void)ctx;
+	(void)message_id;
+	(void)sender;
+	return false;   /* no session is up yet: told when each starts */
+}
 
 static int
-load_one(struct node *node, void *ctx, err_t *err)
+start_round(struct node *node, void *ctx, err_t *err)
 {
-	load_round_t *r = ctx;
+	struct handover_set *hs = ctx;
+	const char *names[JOBS_MAX];
+	handover_state_t st;
+	int64_t before, now = clock_now_ms();
 
-	return store_handover_load(node->store, r->h->name, clock_now_ms(), &r->st, err);
+	for (int i = 0; i < hs->n; i++)
+		names[i] = hs->h[i].name;
+	if (store_handover_retire(node->store, names, (size_t)hs->n, &before, err) != 0)
+		return -1;
+	for (int i = 0; i < hs->n; i++) {
+		if (store_handover_load(node->store, hs->h[i].name, now, &st, err) != 0)
+			return -1;
+		hs->h[i].done_up_to = st.done_up_to;
+		hs->h[i].attempts = st.attempts;
+		hs->h[i].stuck = st.stuck_since != 0;
+	}
+	hs->settled_up_to = hs->n > 0 ? min_done(hs) : 0;
+	if (hs->settled_up_to > before && store_handover_settle(node->store, before,
+	    hs->settled_up_to, now, nobody_online, NULL, err) < 0)
+		return -1;
+	return 0;
 }
 
 int
@@ -504,23 +529,13 @@ handover_start(struct node *node, err_t *err)
 		return err_set(err, 0, "out of memory");
 	for (int i = 0; i < node->njobs; i++) {
 		job_run_t *run = &node->jobs[i];
-		handover_t *h = &hs->h[hs->n];
-		load_round_t r = { .h = h };
 		if (!run->delivers || run->ops->deliver == NULL || run->conf == NULL)
 			continue;
-		*h = (handover_t){ .run = run, .name = run->conf->name, .more = true,
+		hs->h[hs->n++] = (handover_t){ .run = run, .name = run->conf->name, .more = true,
 		    .stuck_after_ms = stuck_after(run) };
-		if (node_store_rounds(node, load_one, &r) != 0)
-			return err_set(err, 0, "adapter %s: cannot read its hand-over state from the"
-			    " store", h->name);
-		h->done_up_to = r.st.done_up_to;
-		h->attempts = r.st.attempts;
-		h->stuck = r.st.stuck_since != 0;
-		hs->n++;
 	}
-	/* A row below this that is not marked handed over (an adapter was
-	 * removed from the config) stays so: its sender is not told. */
-	hs->settled_up_to = hs->n > 0 ? min_done(hs) : 0;
+	if (node_store_rounds(node, start_round, hs) != 0)
+		return err_set(err, 0, "cannot read the adapters' hand-over state from the store");
 	return 0;
 }
 

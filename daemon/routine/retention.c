@@ -23,8 +23,9 @@ typedef struct due_referral {
  * the hub a referral id is its owner's only (?3 = 1). */
 #define NOT_HANDED_OVER \
 	" EXISTS (SELECT 1 FROM inbox i WHERE i.id > coalesce((SELECT min(done_up_to)" \
-	" FROM handovers), 0) AND i.handed_over_at IS NULL AND length(i.envelope) > 0" \
-	" AND i.referral_id = referrals.referral_id AND (?3 = 0 OR i.sender = referrals.owner))"
+	" FROM handovers), 0) AND i.referral_id = referrals.referral_id" \
+	" AND (?3 = 0 OR i.sender = referrals.owner) AND length(i.envelope) > 0" \
+	" AND NOT EXISTS (SELECT 1 FROM inbox_handover h WHERE h.inbox_id = i.id))"
 
 static int
 load_due(store_t *store, const config_t *cfg, int64_t cutoff, int max, bool await_handover,

@@ -237,8 +237,7 @@ static const char *const migrations[] = {
 	/* 8: the hand-over to the local system (adapters): how far each
 	 * adapter that delivers has taken the inbox, in inbox order, and its
 	 * last failure (codes and ids); when a received message was handed over
-	 * by all of them and whether its sender was told (a HANDED_OVER
-	 * Receipt); when a sent one was reported handed over; since when
+	 * by all of them and when its sender was told (a HANDED_OVER Receipt); when a sent one was reported handed over; since when
 	 * retention holds a closed referral back for a hand-over. The
 	 * notifications queue grows the events that are not deadlines (a
 	 * message that needs a person, a dead letter, a stuck adapter), and the
@@ -252,10 +251,15 @@ static const char *const migrations[] = {
 	 "  stuck_since  INTEGER,"                    /* the stuck notification went out */
 	 "  updated_at   INTEGER NOT NULL"
 	 ") WITHOUT ROWID;"
-	 "ALTER TABLE inbox ADD COLUMN handed_over_at INTEGER;"
-	 "ALTER TABLE inbox ADD COLUMN handover_told INTEGER NOT NULL DEFAULT 0;"
-	 "CREATE INDEX inbox_untold ON inbox (sender, id)"
-	 "  WHERE handed_over_at IS NOT NULL AND handover_told = 0;"
+	 /* A narrow table of its own, not columns of the inbox: writing a
+	  * column of a row that holds an envelope rewrites the whole row. */
+	 "CREATE TABLE inbox_handover ("
+	 "  inbox_id     INTEGER PRIMARY KEY,"        /* inbox.id */
+	 "  sender       TEXT NOT NULL,"
+	 "  handed_over_at INTEGER NOT NULL,"
+	 "  told_at      INTEGER NOT NULL DEFAULT 0"  /* HANDED_OVER sent to the sender, 0 = not */
+	 ");"
+	 "CREATE INDEX inbox_handover_told ON inbox_handover (sender, told_at);"
 	 "ALTER TABLE outbox ADD COLUMN handed_over_at INTEGER;"
 	 "ALTER TABLE referrals ADD COLUMN held_since INTEGER;"
 	 "CREATE TABLE notifications_8 ("

@@ -1,8 +1,11 @@
 /* store_handover — see store_handover.h. */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store_handover.h"
+
+#define JOBS_GONE_MAX 64   /* adapters forgotten at one start (more: at the next) */
 
 /* Binds text ?i or fails the statement: 0 or -1. */
 static int
@@ -38,12 +41,11 @@ int
 store_handover_load(store_t *store, const char *adapter, int64_t now, handover_state_t *out,
     err_t *err)
 {
-	/* Where no adapter has handed over yet: the first such row, else the
-	 * end of the inbox. Read once, when the adapter is new. */
+	/* A new adapter starts where the least advanced of the others is (all
+	 * before it was handed over), or at the start of the inbox. */
 	static const char sql[] =
 	    "INSERT INTO handovers (adapter, done_up_to, updated_at) VALUES (?1,"
-	    " coalesce((SELECT min(id) - 1 FROM inbox WHERE handed_over_at IS NULL),"
-	    " (SELECT max(id) FROM inbox), 0), ?2)";
+	    " coalesce((SELECT min(done_up_to) FROM handovers), 0), ?2)";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -59,6 +61,51 @@ store_handover_load(store_t *store, const char *adapter, int64_t now, handover_s
 	if (store_step_done(store, st, err) != 0)
 		return -1;
 	return read_state(store, adapter, out, err) < 0 ? -1 : 0;
+}
+
+int
+store_handover_retire(store_t *store, const char *const *names, size_t n, int64_t *before,
+    err_t *err)
+{
+	static const char low[] = "SELECT coalesce(min(done_up_to), 0) FROM handovers";
+	static const char all[] = "SELECT adapter FROM handovers";
+	static const char del[] = "DELETE FROM handovers WHERE adapter = ?1";
+	char gone[JOBS_GONE_MAX][65];
+	size_t ngone = 0;
+	sqlite3_stmt *st;
+	int step;
+
+	if ((st = store_stmt(store, low, err)) == NULL)
+		return -1;
+	step = sqlite3_step(st);
+	*before = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW)
+		return store_fail(store, err);
+	if ((st = store_stmt(store, all, err)) == NULL)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && ngone < JOBS_GONE_MAX) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		bool kept = false;
+		for (size_t i = 0; i < n && !kept; i++)
+			kept = strcmp(names[i], a) == 0;
+		if (!kept)
+			snprintf(gone[ngone++], sizeof(gone[0]), "%s", a);
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE && step != SQLITE_ROW)
+		return store_fail(store, err);
+	for (size_t i = 0; i < ngone; i++) {
+		if ((st = store_stmt(store, del, err)) == NULL)
+			return -1;
+		if (bind_text(st, 1, gone[i]) != 0) {
+			sqlite3_reset(st);
+			return store_fail(store, err);
+		}
+		if (store_step_done(store, st, err) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 static void
@@ -188,17 +235,21 @@ store_handover_stuck(store_t *store, const char *adapter, int64_t now, err_t *er
 }
 
 static int
-mark_handed(store_t *store, int64_t id, int64_t now, bool told, err_t *err)
+mark_handed(store_t *store, int64_t id, const char *sender, int64_t now, bool told, err_t *err)
 {
-	static const char sql[] = "UPDATE inbox SET handed_over_at = ?2, handover_told = ?3"
-	    " WHERE id = ?1";
+	static const char sql[] = "INSERT OR IGNORE INTO inbox_handover (inbox_id, sender,"
+	    " handed_over_at, told_at) VALUES (?1, ?2, ?3, ?4)";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, told ? now : 0);
+	if (bind_text(st, 2, sender) != 0) {
+		sqlite3_reset(st);
+		return store_fail(store, err);
+	}
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, told ? now : 0);
 	return store_step_done(store, st, err);
 }
 
@@ -210,9 +261,10 @@ int
 store_handover_settle(store_t *store, int64_t from, int64_t to, int64_t now,
     bool (*fn)(void *ctx, const char *message_id, const char *sender), void *ctx, err_t *err)
 {
-	static const char sql[] = "SELECT id, message_id, sender FROM inbox WHERE id > ?1"
-	    " AND id <= ?2 AND handed_over_at IS NULL ORDER BY id LIMIT ?3";
-	struct { int64_t id; bool told; } rows[SETTLE_CHUNK];
+	static const char sql[] = "SELECT i.id, i.message_id, i.sender FROM inbox i WHERE"
+	    " i.id > ?1 AND i.id <= ?2 AND NOT EXISTS (SELECT 1 FROM inbox_handover h WHERE"
+	    " h.inbox_id = i.id) ORDER BY i.id LIMIT ?3";
+	struct { int64_t id; bool told; char sender[65]; } rows[SETTLE_CHUNK];
 	int total = 0, n, step;
 
 	do {
@@ -224,14 +276,15 @@ store_handover_settle(store_t *store, int64_t from, int64_t to, int64_t now,
 		sqlite3_bind_int(st, 3, SETTLE_CHUNK);
 		for (n = 0; (step = sqlite3_step(st)) == SQLITE_ROW; n++) {
 			rows[n].id = sqlite3_column_int64(st, 0);
+			store_col_text(st, 2, rows[n].sender, sizeof(rows[n].sender));
 			rows[n].told = fn(ctx, (const char *)sqlite3_column_text(st, 1),
-			    (const char *)sqlite3_column_text(st, 2));
+			    rows[n].sender);
 		}
 		sqlite3_reset(st);
 		if (step != SQLITE_DONE)
 			return store_fail(store, err);
 		for (int i = 0; i < n; i++)
-			if (mark_handed(store, rows[i].id, now, rows[i].told, err) != 0)
+			if (mark_handed(store, rows[i].id, rows[i].sender, now, rows[i].told, err) != 0)
 				return -1;
 		if (n > 0)
 			from = rows[n - 1].id;
@@ -240,27 +293,51 @@ store_handover_settle(store_t *store, int64_t from, int64_t to, int64_t now,
 	return total;
 }
 
+#define UNTOLD_CHUNK 256
+
+static int
+mark_told(store_t *store, int64_t inbox_id, int64_t now, err_t *err)
+{
+	static const char sql[] = "UPDATE inbox_handover SET told_at = ?2 WHERE inbox_id = ?1";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, inbox_id);
+	sqlite3_bind_int64(st, 2, now);
+	return store_step_done(store, st, err);
+}
+
 int
 store_handover_untold(store_t *store, const char *sender, int max, int64_t now,
     void (*fn)(void *ctx, const char *message_id), void *ctx, err_t *err)
 {
-	static const char sql[] = "UPDATE inbox SET handover_told = ?3 WHERE id IN (SELECT id"
-	    " FROM inbox WHERE sender = ?1 AND handed_over_at IS NOT NULL AND handover_told = 0"
-	    " ORDER BY id LIMIT ?2) RETURNING message_id";
+	static const char sql[] = "SELECT h.inbox_id, i.message_id FROM inbox_handover h"
+	    " JOIN inbox i ON i.id = h.inbox_id WHERE h.sender = ?1 AND h.told_at = 0"
+	    " ORDER BY h.inbox_id LIMIT ?2";
+	int64_t ids[UNTOLD_CHUNK];
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 	int n = 0, step;
 
 	if (st == NULL)
 		return -1;
-	if (bind_text(st, 1, sender) != 0 || sqlite3_bind_int(st, 2, max) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK) {
+	if (max > UNTOLD_CHUNK)
+		max = UNTOLD_CHUNK;
+	if (bind_text(st, 1, sender) != 0 || sqlite3_bind_int(st, 2, max) != SQLITE_OK) {
 		sqlite3_reset(st);
 		return store_fail(store, err);
 	}
-	for (; (step = sqlite3_step(st)) == SQLITE_ROW; n++)
-		fn(ctx, (const char *)sqlite3_column_text(st, 0));
+	for (; (step = sqlite3_step(st)) == SQLITE_ROW; n++) {
+		ids[n] = sqlite3_column_int64(st, 0);
+		fn(ctx, (const char *)sqlite3_column_text(st, 1));
+	}
 	sqlite3_reset(st);
-	return step == SQLITE_DONE ? n : store_fail(store, err);
+	if (step != SQLITE_DONE)
+		return store_fail(store, err);
+	for (int i = 0; i < n; i++)   /* after the read: not while it steps */
+		if (mark_told(store, ids[i], now, err) != 0)
+			return -1;
+	return n;
 }
 
 int
@@ -289,8 +366,8 @@ store_handover_report(store_t *store, const char *adapter, handover_state_t *out
 int
 store_handover_retell(store_t *store, const char *sender, int64_t since, err_t *err)
 {
-	static const char sql[] = "UPDATE inbox SET handover_told = 0 WHERE sender = ?1"
-	    " AND handover_told >= ?2";
+	static const char sql[] = "UPDATE inbox_handover SET told_at = 0 WHERE sender = ?1"
+	    " AND told_at >= ?2";
 
 	if (write_text_int(store, sql, sender, since, err) != 0)
 		return -1;

@@ -39,6 +39,12 @@ typedef struct handover_state {
 int store_handover_load(store_t *store, const char *adapter, int64_t now,
     handover_state_t *out, err_t *err);
 
+/* Forgets the adapters not among names[0..n) (removed from the config):
+ * *before gets the lowest place any adapter had reached, them included.
+ * 0, or -1 with err. */
+int store_handover_retire(store_t *store, const char *const *names, size_t n, int64_t *before,
+    err_t *err);
+
 /* Calls fn for up to max inbox rows after inbox id after, in order, with at
  * most max_bytes of envelopes in all (one row at least); stops early if fn
  * returns non-zero. How many rows fn saw, or -1 with err. */

@@ -15,7 +15,8 @@
 /* Columns 14 and 15: when it was handed over, and how many adapters take
  * received messages here (a store from before migration 8 has neither). */
 #define INBOX_COLS INBOX_BASE \
-	" coalesce(i.handed_over_at, 0), (SELECT count(*) FROM handovers)"
+	" coalesce((SELECT h.handed_over_at FROM inbox_handover h WHERE h.inbox_id = i.id), 0)," \
+	" (SELECT count(*) FROM handovers)"
 #define INBOX_COLS_7 INBOX_BASE " 0, 0"
 #define INBOX_FROM \
 	" FROM inbox i LEFT JOIN referrals r ON r.owner = coalesce(?2, i.sender)" \

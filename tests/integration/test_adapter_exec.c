@@ -286,8 +286,8 @@ test_exec_hands_over(void **state)
 	assert_string_equal(slurp(c, name, buf, sizeof(buf)), "/\n");
 
 	/* Recorded at the hub, stderr logged with the ids, never content. */
-	snprintf(buf, sizeof(buf), "SELECT count(*) FROM inbox WHERE message_id = '%s' AND"
-	    " handed_over_at IS NOT NULL AND handover_told > 0", id);
+	snprintf(buf, sizeof(buf), "SELECT count(*) FROM inbox i JOIN inbox_handover h ON"
+	    " h.inbox_id = i.id WHERE i.message_id = '%s' AND h.told_at > 0", id);
 	assert_int_equal(db_long(HUB, buf), 1);
 	assert_int_equal(db_long(HUB, "SELECT attempts FROM handovers WHERE adapter = 'case'"), 0);
 	snprintf(line, sizeof(line), "adapter case: message %s: stderr: note for %s", id, id);
@@ -319,14 +319,13 @@ test_exec_fails_then_succeeds(void **state)
 	assert_true(wait_db(HUB, sql, 1, T));
 	assert_int_equal(db_long(HUB, "SELECT count(*) FROM handovers WHERE adapter = 'case' AND"
 	    " last_error = 'program ended with exit 3' AND failing_since IS NOT NULL"), 1);
-	assert_int_equal(db_long(HUB, "SELECT count(*) FROM inbox WHERE handed_over_at IS NOT"
-	    " NULL"), 0);
+	assert_int_equal(db_long(HUB, "SELECT count(*) FROM inbox_handover"), 0);
 	assert_true(wait_log(HUB, "stderr: failing on purpose", T));
 	assert_true(log_has(HUB, "not handed over (attempt 1): program ended with exit 3"));
 
 	flag(c, "fail", false);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM inbox WHERE message_id = '%s' AND"
-	    " handed_over_at IS NOT NULL", id);
+	    " id IN (SELECT inbox_id FROM inbox_handover)", id);
 	assert_true(wait_db(HUB, sql, 1, T));
 	assert_int_equal(lines(c, "done"), 1);
 	assert_true(lines(c, "calls") >= 3);
@@ -340,8 +339,8 @@ test_exec_fails_then_succeeds(void **state)
 	assert_int_equal(handed_over_at_sender(c, id), 0);
 	assert_int_equal(node_start(MUNI), 0);
 	assert_true(wait_handed_over(c, id));
-	snprintf(sql, sizeof(sql), "SELECT handover_told > 0 FROM inbox WHERE message_id = '%s'",
-	    id);
+	snprintf(sql, sizeof(sql), "SELECT h.told_at > 0 FROM inbox i JOIN inbox_handover h ON"
+	    " h.inbox_id = i.id WHERE i.message_id = '%s'", id);
 	assert_int_equal(db_long(HUB, sql), 1);
 }
 
@@ -398,8 +397,7 @@ test_exec_same_id_after_stop_and_crash(void **state)
 	assert_true(wait_handed_over(c, id));
 	all_calls_are(c, id, 3);
 	assert_int_equal(lines(c, "done"), 2);
-	assert_int_equal(db_long(HUB, "SELECT count(*) FROM inbox WHERE handed_over_at IS NOT"
-	    " NULL"), 1);
+	assert_int_equal(db_long(HUB, "SELECT count(*) FROM inbox_handover"), 1);
 }
 
 #define STUCK "SELECT count(*) FROM notifications WHERE event = 'adapter_stuck' AND" \

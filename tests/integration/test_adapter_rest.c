@@ -345,8 +345,12 @@ inbound_sent(void **state, const char *flag, const char *content, char id[64])
 static const char *
 handed_over_sql(const char *table, const char *id, bool done, char *buf, size_t len)
 {
-	snprintf(buf, len, "SELECT count(*) FROM %s WHERE message_id = '%s' AND handed_over_at"
-	    " IS %s", table, id, done ? "NOT NULL" : "NULL");
+	if (strcmp(table, "inbox") == 0)   /* the receiver's mark is a row of its own */
+		snprintf(buf, len, "SELECT count(*) FROM inbox WHERE message_id = '%s' AND id %s"
+		    " (SELECT inbox_id FROM inbox_handover)", id, done ? "IN" : "NOT IN");
+	else
+		snprintf(buf, len, "SELECT count(*) FROM %s WHERE message_id = '%s' AND"
+		    " handed_over_at IS %s", table, id, done ? "NOT NULL" : "NULL");
 	return buf;
 }
 

@@ -199,7 +199,7 @@ test_spool_both_ways(void **state)
 	snprintf(rel, sizeof(rel), "SELECT count(*) FROM outbox WHERE message_id = '%s' AND"
 	    " handed_over_at IS NOT NULL", ack);
 	assert_true(wait_db(HUB, rel, 1, WAIT_MS));
-	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM inbox WHERE handed_over_at IS NULL"), 0);
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM inbox WHERE id NOT IN (SELECT inbox_id FROM inbox_handover)"), 0);
 
 	/* Both senders see it in famlinkctl referrals --json. */
 	for (node_proc_t *n = MUNI; n != NULL; n = n == MUNI ? HUB : NULL) {
@@ -485,7 +485,7 @@ test_spool_redelivery_same_name(void **state)
 	outbox_id(HUB, "referral_ack", ack);
 	snprintf(rel, sizeof(rel), "case/in/%s.json", ack);
 	assert_true(wait_file(MUNI, rel, WAIT_MS));
-	assert_true(wait_db(MUNI, "SELECT count(*) FROM inbox WHERE handed_over_at IS NOT NULL", 1,
+	assert_true(wait_db(MUNI, "SELECT count(*) FROM inbox_handover", 1,
 	    WAIT_MS));
 	before = slurp(MUNI, rel);
 	snprintf(cmd, sizeof(cmd), "%s/%s", MUNI->dir, rel);
@@ -493,10 +493,10 @@ test_spool_redelivery_same_name(void **state)
 	ino = st.st_ino;
 	node_kill9(MUNI);
 	snprintf(cmd, sizeof(cmd), "sqlite3 %s/famlink.db \"UPDATE handovers SET done_up_to = 0;"
-	    " UPDATE inbox SET handed_over_at = NULL, handover_told = 0\"", MUNI->dir);
+	    " DELETE FROM inbox_handover\"", MUNI->dir);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(node_start(MUNI), 0);
-	assert_true(wait_db(MUNI, "SELECT count(*) FROM inbox WHERE handed_over_at IS NOT NULL", 1,
+	assert_true(wait_db(MUNI, "SELECT count(*) FROM inbox_handover", 1,
 	    WAIT_MS));
 	after = slurp(MUNI, rel);
 	assert_string_equal(before, after);

@@ -316,7 +316,7 @@ attachment_handed_over(cluster_t *c)
 	db_text(&c->muni[0], "SELECT message_id FROM inbox WHERE body_type = 'family_consent'",
 	    id, sizeof(id));
 	snprintf(rel, sizeof(rel), "SELECT count(*) FROM inbox WHERE message_id = '%s' AND"
-	    " handed_over_at IS NOT NULL", id);
+	    " id IN (SELECT inbox_id FROM inbox_handover)", id);
 	assert_true(wait_db(&c->muni[0], rel, 1, WAIT_MS));
 	snprintf(path, sizeof(path), "%s/case-in/%s-1.bin", c->muni[0].dir, id);
 	if ((f = fopen(path, "rb")) == NULL)

@@ -179,7 +179,7 @@ test_open_creates_schema(void **state)
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 	    " AND name IN ('peers','outbox','inbox','rejections','dead_letters','referrals','audit',"
 	    " 'identity','proposals','transitions','deadlines','notifications','dialogue',"
-	    " 'handovers','collected')"), 15);
+	    " 'handovers','collected','inbox_handover')"), 16);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
 	    " AND tbl_name = 'audit'"), 2);
 	assert_int_equal(store_peer_load(f->ss.s, M180, &p, &err), 0);
@@ -581,20 +581,20 @@ test_handover_told_and_retell(void **state)
 		free(raw);
 	}
 	assert_int_equal(store_handover_settle(f->ss.s, 0, 3, 5000, tell_first_two, &n, &err), 3);
-	assert_string_equal(q_text(db, "SELECT group_concat(handover_told) FROM (SELECT"
-	    " handover_told FROM inbox ORDER BY id)"), "5000,5000,0");
+	assert_string_equal(q_text(db, "SELECT group_concat(told_at) FROM (SELECT"
+	    " told_at FROM inbox_handover ORDER BY inbox_id)"), "5000,5000,0");
 	n = 0;
 	assert_int_equal(store_handover_untold(f->ss.s, M180, 10, 6000, count_told, &n, &err), 1);
 	assert_int_equal(n, 1);
 	assert_int_equal(store_handover_retell(f->ss.s, M181, 1, &err), 0);   /* another's */
 	assert_int_equal(store_handover_retell(f->ss.s, M180, 5500, &err), 1);
-	assert_string_equal(q_text(db, "SELECT group_concat(handover_told) FROM (SELECT"
-	    " handover_told FROM inbox ORDER BY id)"), "5000,5000,0");
+	assert_string_equal(q_text(db, "SELECT group_concat(told_at) FROM (SELECT"
+	    " told_at FROM inbox_handover ORDER BY inbox_id)"), "5000,5000,0");
 	assert_int_equal(store_handover_retell(f->ss.s, M180, 1, &err), 2);
 	n = 0;
 	assert_int_equal(store_handover_untold(f->ss.s, M180, 10, 7000, count_told, &n, &err), 3);
 	assert_int_equal(n, 3);
-	assert_int_equal(q_int(db, "SELECT count(*) FROM inbox WHERE handover_told = 7000"), 3);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM inbox_handover WHERE told_at = 7000"), 3);
 }
 
 /* A rejection is remembered per sender, once, with its code and reason. */
@@ -1054,8 +1054,7 @@ downgrade_to_v1(fixture_t *f)
 	    " ALTER TABLE referrals DROP COLUMN urgency; ALTER TABLE referrals DROP COLUMN submitted_at;"
 	    " ALTER TABLE referrals DROP COLUMN answered_at; ALTER TABLE referrals DROP COLUMN closed_at;"
 	    " ALTER TABLE referrals DROP COLUMN outcome; ALTER TABLE referrals DROP COLUMN purged_at;"
-	    " DROP TABLE handovers; DROP INDEX inbox_untold; ALTER TABLE inbox DROP COLUMN"
-	    " handed_over_at; ALTER TABLE inbox DROP COLUMN handover_told; ALTER TABLE outbox DROP"
+	    " DROP TABLE handovers; DROP TABLE inbox_handover; ALTER TABLE outbox DROP"
 	    " COLUMN handed_over_at; ALTER TABLE referrals DROP COLUMN held_since;"
 	    " DROP TABLE collected;"
 	    " PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
