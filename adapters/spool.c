@@ -39,19 +39,6 @@ static const backend_key_t keys[] = {
 };
 
 
-/* done/ and failed/ inside outbound, made if missing. */
-static int
-open_sub(spool_t *s, const char *sub, int *fd, err_t *err)
-{
-	if (mkdirat(s->out_fd, sub, 0750) != 0 && errno != EEXIST)
-		return err_set(err, errno, "[adapter %s] %s/%s: %s", s->name, s->out_path, sub,
-		    strerror(errno));
-	if ((*fd = openat(s->out_fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return err_set(err, errno, "[adapter %s] %s/%s: %s", s->name, s->out_path, sub,
-		    strerror(errno));
-	return 0;
-}
-
 static int
 read_keys(spool_t *s, const adapter_conf_t *c, err_t *err)
 {
@@ -84,8 +71,8 @@ read_keys(spool_t *s, const adapter_conf_t *c, err_t *err)
 	if (out != NULL) {
 		snprintf(s->out_path, sizeof(s->out_path), "%s", out);
 		if (spool_open_folder(s->name, "outbound", out, &s->out_fd, err) != 0 ||
-		    open_sub(s, "done", &s->done_fd, err) != 0 ||
-		    open_sub(s, "failed", &s->failed_fd, err) != 0)
+		    spool_open_sub(s, "done", &s->done_fd, err) != 0 ||
+		    spool_open_sub(s, "failed", &s->failed_fd, err) != 0)
 			return -1;
 	}
 	return 0;

@@ -34,13 +34,15 @@ typedef struct spool {
 	char in_path[4096];          /* the inbound folder, "" if none */
 	int in_fd;                   /* …open, -1 until it could be opened */
 	mode_t in_mode;              /* 0600, or 0640 with in_gid */
-	gid_t in_gid;                /* (gid_t)-1: the service user's own */
+	gid_t in_gid;                /* the configured group (inbound files, done/,
+	                              * failed/, .error), (gid_t)-1: none */
 	int out_fd, done_fd, failed_fd;   /* the outbound folder and its two, -1 if none */
 	char out_path[4096];
 	char suffix[64];             /* [.json] what a file to send ends in */
 	int64_t poll_ms;             /* [1s] how often outbound is looked at */
 	int64_t next_poll_ms;        /* monotonic */
 	int64_t warned_ms;           /* rate limit for "cannot read the folder" */
+	int64_t move_warned_ms;      /* …and for "cannot move files" */
 	/* The inbound writer thread (spool_in.c) and what it shares with the
 	 * loop, under mu: the batch to write, the batch written. */
 	pthread_t thread;
@@ -56,6 +58,14 @@ typedef struct spool {
  * err says so, and an inbound one is tried again at the next hand-over). */
 int spool_open_folder(const char *adapter, const char *key, const char *path, int *fd,
     err_t *err);
+/* spool_folder.c: the same for a folder held open (*fd, -1 if not):
+ * opened again if its path now leads elsewhere (removed and made again,
+ * mounted over). */
+int spool_folder_current(const char *adapter, const char *key, const char *path, int *fd,
+    err_t *err);
+/* spool_folder.c: done/ or failed/ (sub) inside outbound, made if
+ * missing, given to the configured group: 0, or -1 with err. */
+int spool_open_sub(spool_t *s, const char *sub, int *fd, err_t *err);
 /* spool_in.c: job_ops_t.deliver (JOB_PENDING: the writer thread has the
  * batch), and the thread's start and stop. */
 int spool_deliver(job_run_t *self, const job_message_t *msgs, size_t n, err_t *err);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -188,6 +189,22 @@ out:
 	return rc;
 }
 
+static int
+read_whole(int fd, uint8_t *data, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = read(fd, data + got, len - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
 /* What was written comes back the same: an attachment's checksum again. */
 static int
 check_attachment(spool_t *s, const spool_file_t *f, err_t *err)
@@ -205,8 +222,8 @@ check_attachment(spool_t *s, const spool_file_t *f, err_t *err)
 		return err_set(err, errno, "inbound: %s: cannot read back", f->name);
 	}
 	len = (size_t)size;
-	same = (data = malloc(len ? len : 1)) != NULL && (len == 0 || read(fd, data, len) ==
-	    (ssize_t)len) && attach_sha256(data, len, md) == 0 && memcmp(md, f->sha256, 32) == 0;
+	same = (data = malloc(len ? len : 1)) != NULL && read_whole(fd, data, len) == 0 &&
+	    attach_sha256(data, len, md) == 0 && memcmp(md, f->sha256, 32) == 0;
 	free(data);
 	close(fd);
 	if (!same)
@@ -258,7 +275,7 @@ write_batch(spool_t *s, const job_message_t *msgs, size_t n, err_t *err)
 	size_t done = 0;
 	err_t first = {0};
 
-	if (s->in_fd < 0 && spool_open_folder(s->name, "inbound", s->in_path, &s->in_fd, err) != 0)
+	if (spool_folder_current(s->name, "inbound", s->in_path, &s->in_fd, err) != 0)
 		return 0;
 	for (; done < n; done++) {
 		size_t mark = b.n;
@@ -273,6 +290,10 @@ write_batch(spool_t *s, const job_message_t *msgs, size_t n, err_t *err)
 	else if (done < n)
 		*err = first;
 	free(b.files);
+	if (done < n) {   /* opened again next time: it may have been replaced */
+		close(s->in_fd);
+		s->in_fd = -1;
+	}
 	return done;
 }
 
@@ -386,6 +407,7 @@ int
 spool_writer_start(job_run_t *self, err_t *err)
 {
 	spool_t *s = self->state;
+	sigset_t all, old;
 
 	if ((s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		return err_set(err, errno, "[adapter %s]: eventfd: %s", s->name, strerror(errno));
@@ -394,7 +416,13 @@ spool_writer_start(job_run_t *self, err_t *err)
 		return -1;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	if ((errno = pthread_create(&s->thread, NULL, writer, s)) != 0)
+	/* The signals stay the loop's (SIGTERM, SIGHUP): the thread is
+	 * started with all blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	errno = pthread_create(&s->thread, NULL, writer, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (errno != 0)
 		return err_set(err, errno, "[adapter %s]: cannot start its writer: %s", s->name,
 		    strerror(errno));
 	s->thread_started = true;

@@ -35,6 +35,7 @@ typedef struct batch {
 	int64_t skipped_up_to;   /* the last emptied row before msgs[0], 0 if none */
 	int64_t last_seen;       /* the last row read, emptied or not */
 	bool full;               /* the read stopped at a limit: more may wait */
+	bool stopped;            /* …or short of memory: more waits */
 } batch_t;
 
 static void
@@ -54,14 +55,19 @@ batch_add(void *ctx, const inbox_row_t *row)
 	owned_t *o = &b->own[b->n];
 	job_message_t *m = &b->msgs[b->n];
 
-	b->last_seen = row->inbox_id;
 	if (row->len == 0) {
+		b->last_seen = row->inbox_id;
 		if (b->n == 0)
 			b->skipped_up_to = row->inbox_id;
 		return 0;
 	}
-	if ((o->env = malloc(row->len)) == NULL)
+	/* Out of memory: the batch ends before this row, which is not passed
+	 * over (last_seen stays before it). */
+	if ((o->env = malloc(row->len)) == NULL) {
+		b->stopped = true;
 		return 1;
+	}
+	b->last_seen = row->inbox_id;
 	memcpy(o->env, row->envelope, row->len);
 	snprintf(o->id, sizeof(o->id), "%s", row->message_id);
 	snprintf(o->sender, sizeof(o->sender), "%s", row->sender);
@@ -141,7 +147,7 @@ typedef struct done_round {
 	int64_t now;
 	int64_t settled;             /* out: the new settled_up_to */
 	int told;
-	bool cleared;
+	bool cleared, still_stuck;
 } done_round_t;
 
 /* A sender online now is told after the commit; one offline at its next
@@ -166,16 +172,27 @@ record_done(struct node *node, void *ctx, err_t *err)
 {
 	done_round_t *r = ctx;
 	int64_t keep = r->h->done_up_to;
-	bool was_stuck;
+	bool was_stuck, clear = true;
+	int64_t received_at;
 	int n;
 
-	(void)node;
-	if (store_handover_done(node->store, r->h->name, r->up_to, r->now, &was_stuck, err) != 0)
+	/* Stuck ends when what waits now is younger than stuck_after: a
+	 * backlog drained one message at a time after an outage is one
+	 * stuck notice and one cleared, not a pair per message. */
+	if (r->h->stuck && (n = store_inbox_first_after(node->store, r->up_to, &received_at,
+	    err)) != 0) {
+		if (n < 0)
+			return -1;
+		clear = r->now - received_at < r->h->stuck_after_ms;
+	}
+	if (store_handover_done(node->store, r->h->name, r->up_to, r->now, clear, &was_stuck,
+	    err) != 0)
 		return -1;
 	if (was_stuck && store_notify_adapter(node->store, "adapter_cleared", r->h->name, r->now,
 	    err) != 0)
 		return -1;
 	r->cleared = was_stuck;
+	r->still_stuck = r->h->stuck && !clear;
 	r->h->done_up_to = r->up_to;        /* for min_done(); put back below */
 	r->settled = min_done(node->handover);
 	r->h->done_up_to = keep;
@@ -208,7 +225,7 @@ done(struct node *node, handover_t *h, int64_t up_to)
 		log_notice("adapter %s: no longer stuck (notification queued)", h->name);
 	h->attempts = 0;
 	h->retry_at = 0;
-	h->stuck = false;
+	h->stuck = r.still_stuck;
 	outbound_send_receipts(node);
 }
 
@@ -309,7 +326,7 @@ deliver_batch(struct node *node, handover_t *h)
 		return;
 	}
 	b.full = k == max;
-	h->more = b.full;
+	h->more = b.full || b.stopped;
 	if (b.n == 0) {                     /* nothing, or emptied rows alone */
 		if (b.last_seen > h->done_up_to)
 			done(node, h, b.last_seen);

@@ -53,6 +53,11 @@ parse_with_files(const char *text, size_t len, const char *dir,
 	int dirfd = -1;
 
 	if (json == NULL) {
+		/* jansson quotes the text it stopped at ("near 'Anna'"): not in
+		 * an error, which may reach a log or an .error file. */
+		char *near = strstr(jerr.text, " near '");
+		if (near != NULL)
+			*near = '\0';
 		err_set(err, 4, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
 		return NULL;
 	}

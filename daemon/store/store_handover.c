@@ -172,21 +172,23 @@ store_inbox_first_after(store_t *store, int64_t after, int64_t *received_at, err
 
 int
 store_handover_done(store_t *store, const char *adapter, int64_t up_to, int64_t now,
-    bool *was_stuck, err_t *err)
+    bool clear_stuck, bool *was_stuck, err_t *err)
 {
 	static const char sql[] = "UPDATE handovers SET done_up_to = max(done_up_to, ?2),"
-	    " attempts = 0, last_error = NULL, failing_since = NULL, stuck_since = NULL,"
+	    " attempts = 0, last_error = NULL, failing_since = NULL,"
+	    " stuck_since = CASE WHEN ?4 THEN NULL ELSE stuck_since END,"
 	    " updated_at = ?3 WHERE adapter = ?1";
 	handover_state_t old;
 	sqlite3_stmt *st;
 
 	if (read_state(store, adapter, &old, err) < 0)
 		return -1;
-	*was_stuck = old.stuck_since != 0;
+	*was_stuck = old.stuck_since != 0 && clear_stuck;
 	if ((st = store_stmt(store, sql, err)) == NULL)
 		return -1;
 	if (bind_text(st, 1, adapter) != 0 || sqlite3_bind_int64(st, 2, up_to) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK) {
+	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 4, clear_stuck) != SQLITE_OK) {
 		sqlite3_reset(st);
 		return store_fail(store, err);
 	}

@@ -53,10 +53,11 @@ int store_inbox_after(store_t *store, int64_t after, int max, size_t max_bytes,
 /* received_at of the first inbox row after inbox id after: 1, or 0 if none. */
 int store_inbox_first_after(store_t *store, int64_t after, int64_t *received_at, err_t *err);
 
-/* The adapter handed over up to inbox id up_to: its failures are cleared.
- * *was_stuck: whether it had been notified stuck (now cleared). */
+/* The adapter handed over up to inbox id up_to: its failures are cleared,
+ * and with clear_stuck its stuck notice too (*was_stuck: whether it had
+ * been notified stuck and is no longer). */
 int store_handover_done(store_t *store, const char *adapter, int64_t up_to, int64_t now,
-    bool *was_stuck, err_t *err);
+    bool clear_stuck, bool *was_stuck, err_t *err);
 /* It failed once more (attempts in a row, why: codes and ids). */
 int store_handover_failed(store_t *store, const char *adapter, unsigned attempts,
     const char *why, int64_t now, err_t *err);

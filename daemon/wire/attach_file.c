@@ -51,6 +51,8 @@ read_file(int dirfd, const char *name, const char *shown, size_t *len, err_t *er
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		err_set(err, 4, "%s: not a regular file", shown);
+	} else if (st.st_nlink != 1) {
+		err_set(err, 4, "%s: a file with other hard links: refused", shown);
 	} else if ((uint64_t)st.st_size > ATTACH_MAX_BYTES) {
 		err_set(err, 4, "%s: %lld bytes, over an attachment's %u", shown,
 		    (long long)st.st_size, ATTACH_MAX_BYTES);

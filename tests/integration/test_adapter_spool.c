@@ -308,8 +308,9 @@ test_spool_reads_only_whole_files(void **state)
 
 /* Committed but not moved when famlinkd died: at the next start the file
  * is recognised by its name and checksum and moved, not queued again. The
- * window is made to last: done/ is gone while the file is taken, so the
- * move after the commit fails and the file stays, as after a kill -9. */
+ * window is made to last: done/ is a plain file while the file is taken,
+ * so the move after the commit fails and the file stays, as after a
+ * kill -9; it is not queued again at the next looks either. */
 static void
 test_spool_kill9_between_queue_and_move(void **state)
 {
@@ -319,10 +320,14 @@ test_spool_kill9_between_queue_and_move(void **state)
 	start(c);
 	snprintf(path, sizeof(path), "%s/case/out/done", MUNI->dir);
 	assert_int_equal(rmdir(path), 0);
+	fclose(fopen(path, "w"));
 	drop(c, "remiss.json", referral_text("0101-2026-000001", text, sizeof(text)));
 	assert_true(wait_db(MUNI, "SELECT count(*) FROM collected", 1, WAIT_MS));
+	assert_true(wait_log(MUNI, "cannot be moved out of the outbound folder", WAIT_MS));
 	node_kill9(MUNI);
 	assert_true(exists(MUNI, "case/out/remiss.json"));
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM outbox"), 1);
+	assert_int_equal(unlink(path), 0);
 	assert_int_equal(node_start(MUNI), 0);   /* makes done/ again */
 	assert_true(wait_file(MUNI, "case/out/done/remiss.json", WAIT_MS));
 	assert_true(wait_log(MUNI, "queued before a restart moved to done/", WAIT_MS));
@@ -525,6 +530,63 @@ test_spool_config_checked(void **state)
 	assert_non_null(strstr(out, ".conf:"));   /* FILE:LINE */
 }
 
+/* The inbound folder replaced while famlinkd runs (moved away and made
+ * again, as a share mounted over it would): the next message goes to the
+ * folder the path leads to now, not to the one held open. */
+static void
+test_spool_follows_a_replaced_folder(void **state)
+{
+	cluster_t *c = *state = spool_cluster();
+	char text[1024], ack[64], rel[256], from[800], to[800];
+
+	start(c);
+	snprintf(from, sizeof(from), "%s/case/in", MUNI->dir);
+	snprintf(to, sizeof(to), "%s/case/in-old", MUNI->dir);
+	assert_int_equal(rename(from, to), 0);
+	make_dir(from);
+	drop(c, "remiss.json", referral_text("0101-2026-000001", text, sizeof(text)));
+	outbox_id(HUB, "referral_ack", ack);
+	snprintf(rel, sizeof(rel), "case/in/%s.json", ack);
+	assert_true(wait_file(MUNI, rel, WAIT_MS));
+	assert_int_equal(count_files(MUNI, "case/in-old"), 0);
+}
+
+/* An adapter that failed and was then removed from the config holds
+ * nothing back: at the next start what the others had is handed over, and
+ * its sender told. */
+static void
+test_spool_removed_adapter_lets_go(void **state)
+{
+	cluster_t *c = *state = spool_cluster();
+	char text[1024], ack[64], sql[256];
+
+	snprintf(muni_extra, sizeof(muni_extra), "\n[adapter casefiles]\ntype = spool\n"
+	    "inbound = case/in\noutbound = case/out\npoll_interval = 100ms\n"
+	    "\n[adapter missing]\ntype = spool\ninbound = not-there\n");
+	cluster_write_muni_conf(c, MUNI);
+	start(c);
+	drop(c, "remiss.json", referral_text("0101-2026-000001", text, sizeof(text)));
+	outbox_id(HUB, "referral_ack", ack);
+	assert_true(wait_db(MUNI, "SELECT count(*) FROM handovers WHERE adapter = 'missing' AND"
+	    " attempts >= 1", 1, WAIT_MS));
+	snprintf(sql, sizeof(sql), "case/in/%s.json", ack);
+	assert_true(wait_file(MUNI, sql, WAIT_MS));   /* the other one has it */
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM inbox_handover"), 0);
+
+	assert_int_equal(node_stop(MUNI), 0);
+	snprintf(muni_extra, sizeof(muni_extra), "\n[adapter casefiles]\ntype = spool\n"
+	    "inbound = case/in\noutbound = case/out\npoll_interval = 100ms\n");
+	cluster_write_muni_conf(c, MUNI);
+	assert_int_equal(node_log_rotate(MUNI), 0);
+	assert_int_equal(node_start(MUNI), 0);
+	assert_true(wait_db(MUNI, "SELECT count(*) FROM inbox_handover", 1, WAIT_MS));
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM handovers WHERE adapter = 'missing'"),
+	    0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE message_id = '%s' AND"
+	    " handed_over_at IS NOT NULL", ack);
+	assert_true(wait_db(HUB, sql, 1, WAIT_MS));
+}
+
 int
 main(void)
 {
@@ -537,6 +599,8 @@ main(void)
 		cmocka_unit_test_teardown(test_spool_failure_holds_retention, cluster_teardown),
 		cmocka_unit_test_teardown(test_spool_redelivery_same_name, cluster_teardown),
 		cmocka_unit_test_teardown(test_spool_config_checked, cluster_teardown),
+		cmocka_unit_test_teardown(test_spool_follows_a_replaced_folder, cluster_teardown),
+		cmocka_unit_test_teardown(test_spool_removed_adapter_lets_go, cluster_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
