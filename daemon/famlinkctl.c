@@ -30,11 +30,11 @@ enum {
 	OPT_PASSED_ON = 32, OPT_OVERDUE = 64, OPT_STATE = 128, OPT_MUNICIPALITY = 256,
 	OPT_FROM = 512, OPT_TO = 1024, OPT_FORMAT = 2048, OPT_WAITING = 4096, OPT_LANG = 8192,
 	OPT_DRY_RUN = 16384, OPT_REFERRAL = 32768, OPT_SINCE = 65536, OPT_CONTENT = 131072,
-	OPT_ATTACH = 262144,
+	OPT_ATTACH = 262144, OPT_CHECK = 524288,
 };
 /* getopt_long's values of the long-only options. */
 enum { LO_OVERRIDE = 256, LO_PASSED_ON, LO_OVERDUE, LO_STATE, LO_MUNICIPALITY, LO_FROM, LO_TO,
-	LO_FORMAT, LO_WAITING, LO_LANG, LO_DRY_RUN, LO_REFERRAL, LO_SINCE, LO_CONTENT, LO_ATTACH };
+	LO_FORMAT, LO_WAITING, LO_LANG, LO_DRY_RUN, LO_REFERRAL, LO_SINCE, LO_CONTENT, LO_ATTACH, LO_CHECK };
 
 /* Which check of the store a verb needs before it runs (ctl_check_store):
  * the same famlinkd makes at start, so that no verb reads or fills a
@@ -132,18 +132,27 @@ static const verb_t verbs[] = {
 		CHECK_WRITE,
 	},
 	{
-		"status", "[--json]", "peers, queues, dead letters",
+		"status", "[--check] [--json]", "peers, queues, dead letters",
 		"For each configured peer: its state (connected, disconnected, never\n"
 		"connected, refused by hub) and since when, last seen, messages waiting\n"
 		"and unacknowledged, age of the oldest unacknowledged one, delivered,\n"
 		"dead letters, and any sequence skips (messages lost or set aside: see\n"
 		"the log). First the store's state as the running famlinkd reports it\n"
 		"(ok, full, locked, failing, damaged, and since when; unknown when no\n"
-		"famlinkd runs). Reads the store; famlinkd may run or not.\n",
-		"  --json               one JSON object instead of the table\n",
-		"the config has problems, or the store cannot be read",
-		"famlinkctl --config /etc/famlink/famlinkd.conf status",
-		OPT_JSON, 0, 0, true, true, run_status, CHECK_READ,
+		"famlinkd runs). Reads the store; famlinkd may run or not.\n"
+		"\n"
+		"--check gives a verdict instead, for Nagios, systemd or cron: a first\n"
+		"line OK, DEGRADED or FAILING, then one line per problem, and the exit\n"
+		"status 0 (healthy), 1 (degraded: a configured peer not connected, dead\n"
+		"letters, an adapter failing) or 2 (failing: famlinkd not running, its\n"
+		"store not ok, an adapter stuck).\n",
+		"  --check              a verdict: exit 0 healthy, 1 degraded, 2 failing\n"
+		"  --json               one JSON object instead of the table (with --check:\n"
+		"                       {\"verdict\", \"problems\"})\n",
+		"the config has problems, or the store cannot be read; with --check:\n"
+		"            degraded (and 2 failing)",
+		"famlinkctl --config /etc/famlink/famlinkd.conf status --check",
+		OPT_JSON | OPT_CHECK, 0, 0, true, true, run_status, CHECK_READ,
 	},
 	{
 		"queue", "[--json] [--all]", "undelivered messages and dead letters",
@@ -430,7 +439,7 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 		{OPT_MUNICIPALITY, "--municipality"}, {OPT_FROM, "--from"}, {OPT_TO, "--to"},
 		{OPT_FORMAT, "--format"}, {OPT_WAITING, "--waiting"}, {OPT_LANG, "--lang"},
 		{OPT_DRY_RUN, "--dry-run"}, {OPT_REFERRAL, "--referral"}, {OPT_SINCE, "--since"},
-		{OPT_CONTENT, "--content"}, {OPT_ATTACH, "--attach"},
+		{OPT_CONTENT, "--content"}, {OPT_ATTACH, "--attach"}, {OPT_CHECK, "--check"},
 	};
 	unsigned given = (o->json ? OPT_JSON : 0) | (o->all ? OPT_ALL : 0) |
 	    (o->force ? OPT_FORCE : 0) | (o->yes ? OPT_YES : 0) |
@@ -440,7 +449,8 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 	    (o->to ? OPT_TO : 0) | (o->format ? OPT_FORMAT : 0) | (o->waiting ? OPT_WAITING : 0) |
 	    (o->lang ? OPT_LANG : 0) | (o->dry_run ? OPT_DRY_RUN : 0) |
 	    (o->referral ? OPT_REFERRAL : 0) | (o->since ? OPT_SINCE : 0) |
-	    (o->content ? OPT_CONTENT : 0) | (o->nattach > 0 ? OPT_ATTACH : 0);
+	    (o->content ? OPT_CONTENT : 0) | (o->nattach > 0 ? OPT_ATTACH : 0) |
+	    (o->check ? OPT_CHECK : 0);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((given & names[i].bit) && !(v->opts & names[i].bit)) {
@@ -672,6 +682,7 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		{"since", required_argument, NULL, LO_SINCE},
 		{"content", no_argument, NULL, LO_CONTENT},
 		{"attach", required_argument, NULL, LO_ATTACH},
+		{"check", no_argument, NULL, LO_CHECK},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
@@ -698,6 +709,7 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		case LO_REFERRAL: o->referral = optarg; break;
 		case LO_SINCE: o->since = optarg; break;
 		case LO_CONTENT: o->content = true; break;
+		case LO_CHECK: o->check = true; break;
 		case LO_ATTACH:
 			if (o->nattach == (int)(sizeof(o->attach) / sizeof(o->attach[0]))) {
 				fprintf(stderr, "famlinkctl: at most %d --attach\n", o->nattach);

@@ -39,6 +39,7 @@ typedef struct ctl_opts {
 	bool overdue;          /* deadlines --overdue: only those due by now */
 	bool waiting;          /* proposals --waiting: only those the municipality must answer */
 	bool content;          /* show --content: the body at the hub too (audited) */
+	bool check;            /* status --check: a verdict, exit 0/1/2 */
 	/* Options with a value, as given (NULL: not given). */
 	const char *state;         /* referrals --state NAME */
 	const char *municipality;  /* --municipality 0180 | municipality:0180 */

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "log.h"
+#include "ctl_health.h"
 #include "ctl_report_fmt.h"
 #include "ctl_status_adapters.h"
 #include "store.h"
@@ -179,6 +180,13 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 		free(rows);
 		store_close(&store);
 		return 1;
+	}
+	if (o->check) {
+		int verdict = ctl_health(cfg, &health, rows, n, dead, adapters, o->json);
+		json_decref(adapters);
+		free(rows);
+		store_close(&store);
+		return verdict;
 	}
 	if (o->json) {
 		json_t *peers = json_array();

@@ -165,7 +165,7 @@ test_status_help(void **state)
 
 	(void)state;
 	assert_int_equal(run_prog("famlinkctl", after, out, sizeof(out)), 0);
-	assert_non_null(strstr(out, "usage: famlinkctl [-c FILE] status [--json]"));
+	assert_non_null(strstr(out, "usage: famlinkctl [-c FILE] status [--check] [--json]"));
 	assert_non_null(strstr(out, "--json"));
 	assert_non_null(strstr(out, "3  no store"));
 	assert_non_null(strstr(out, "example:\n  famlinkctl "));

@@ -1,0 +1,27 @@
+/*
+ * ctl_health — `famlinkctl status --check`: the status as a verdict for
+ * Nagios, systemd or cron. Exit 0 healthy, 1 degraded (it works, but
+ * something needs a person: a peer away, dead letters, an adapter that
+ * fails), 2 failing (no famlinkd runs, its store does not take writes, an
+ * adapter stuck past its stuck_after); one line per problem, ids and codes
+ * only.
+ */
+#ifndef FAMLINK_CTL_HEALTH_H
+#define FAMLINK_CTL_HEALTH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "store_health.h"
+#include "store_report.h"
+
+enum { HEALTH_OK = 0, HEALTH_DEGRADED = 1, HEALTH_FAILING = 2 };
+
+/* Prints the verdict and its problems (as JSON with json) and returns
+ * HEALTH_*. adapters: ctl_adapters_json()'s array. */
+int ctl_health(const config_t *cfg, const store_health_report_t *h,
+    const peer_report_t *peers, size_t n, long dead, const json_t *adapters, bool json);
+
+#endif
