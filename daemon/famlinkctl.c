@@ -594,14 +594,19 @@ run_report(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
 	return ctl_report_meeting(cfg, o);
 }
 
+/* status --check reads what it can of a config with problems (they count
+ * as one: degraded), so that a file half-way through an edit does not
+ * blind the monitor while famlinkd runs on what it loaded. */
 static config_t *
-load_config(const char *path)
+load_config(const char *path, ctl_opts_t *o)
 {
 	problems_t problems = {0};
-	config_t *cfg = config_load(path, &problems);
+	config_t *cfg = o->check ? config_load_partial(path, &problems)
+	    : config_load(path, &problems);
 
 	for (size_t i = 0; i < problems.n; i++)
 		fprintf(stderr, "%s\n", problems.lines[i]);
+	o->config_problems = problems.n;
 	problems_free(&problems);
 	return cfg;
 }
@@ -615,8 +620,8 @@ run_verb(const verb_t *v, const char *config_path, ctl_opts_t *o, int argc, char
 	if (check_opts(v, o) != 0 || check_args(v, argc) != 0 ||
 	    ctl_check_values(v->name, o, argc, argv) != 0)
 		return CTL_USAGE;
-	if (v->needs_config && (cfg = load_config(config_path)) == NULL)
-		return CTL_ERROR;
+	if (v->needs_config && (cfg = load_config(config_path, o)) == NULL)
+		return o->check ? 2 : CTL_ERROR;
 	/* Opening a missing store read-only fails with SQLite's "unable to
 	 * open database file", which tells a new operator nothing, and the
 	 * reports must not create it: the check says "no store" instead (exit
@@ -631,6 +636,8 @@ run_verb(const verb_t *v, const char *config_path, ctl_opts_t *o, int argc, char
 	}
 	if (rc == CTL_OK)
 		rc = v->run(cfg, o, argc, argv);
+	else if (o->check)   /* a verdict: the store cannot be read, so failing */
+		rc = (printf("FAILING: %s, the store cannot be read (see above)\n", cfg->node_id), 2);
 	config_free(&cfg);
 	return rc;
 }

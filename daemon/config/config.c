@@ -418,11 +418,12 @@ parse(load_t *L)
 	}
 }
 
-config_t *
-config_load(const char *path, problems_t *problems)
+static config_t *
+load(const char *path, problems_t *problems, bool partial)
 {
 	load_t L = {.path = path, .cur = CUR_NONE};
 	config_t *cfg = NULL;
+	bool opened = false;
 
 	problems->lines = NULL;
 	problems->n = 0;
@@ -430,10 +431,11 @@ config_load(const char *path, problems_t *problems)
 	if (L.cfg == NULL)
 		return NULL;
 	if (open_config(&L) == 0) {
+		opened = true;
 		parse(&L);
 		cfg_validate(&L);
 	}
-	if (L.nprobs == 0 && !L.oom) {
+	if ((L.nprobs == 0 || (partial && opened)) && !L.oom) {
 		cfg = L.cfg;
 		L.cfg = NULL;
 	}
@@ -447,6 +449,18 @@ config_load(const char *path, problems_t *problems)
 		fclose(L.fp);
 	config_free(&L.cfg);
 	return cfg;
+}
+
+config_t *
+config_load(const char *path, problems_t *problems)
+{
+	return load(path, problems, false);
+}
+
+config_t *
+config_load_partial(const char *path, problems_t *problems)
+{
+	return load(path, problems, true);
 }
 
 void

@@ -172,6 +172,10 @@ void problems_free(problems_t *p);
  * Relative paths in the file are taken from the file's own directory.
  */
 config_t *config_load(const char *path, problems_t *problems);
+/* The same, but a file that has problems still gives what could be read
+ * (problems->n > 0 then): for a monitor that must not go blind because
+ * someone is half-way through editing the file. Not for running a node. */
+config_t *config_load_partial(const char *path, problems_t *problems);
 
 /* Every setting's default (what a file that leaves it out gets); for
  * configs built by hand, as tests do. Touches nothing else. */

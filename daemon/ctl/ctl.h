@@ -40,6 +40,7 @@ typedef struct ctl_opts {
 	bool waiting;          /* proposals --waiting: only those the municipality must answer */
 	bool content;          /* show --content: the body at the hub too (audited) */
 	bool check;            /* status --check: a verdict, exit 0/1/2 */
+	size_t config_problems;    /* status --check: problems the config file has */
 	/* Options with a value, as given (NULL: not given). */
 	const char *state;         /* referrals --state NAME */
 	const char *municipality;  /* --municipality 0180 | municipality:0180 */

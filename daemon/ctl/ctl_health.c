@@ -73,8 +73,8 @@ adapter_problems(verdict_t *v, const json_t *adapters)
 }
 
 int
-ctl_health(const config_t *cfg, const store_health_report_t *h, const peer_report_t *peers,
-    size_t n, long dead, const json_t *adapters, bool json)
+ctl_health(const config_t *cfg, size_t config_problems, const store_health_report_t *h,
+    const peer_report_t *peers, size_t n, long dead, const json_t *adapters, bool json)
 {
 	static const char *const words[] = { "OK", "DEGRADED", "FAILING" };
 	verdict_t v = { .level = HEALTH_OK, .problems = json_array() };
@@ -82,6 +82,11 @@ ctl_health(const config_t *cfg, const store_health_report_t *h, const peer_repor
 	size_t i;
 	json_t *p;
 
+	if (config_problems > 0) {
+		snprintf(what, sizeof(what), "config: %zu problem(s), see famlinkd --check-config",
+		    config_problems);
+		problem(&v, HEALTH_DEGRADED, what);
+	}
 	store_problems(&v, h);
 	if (h->state != STORE_UNKNOWN)
 		peer_problems(&v, peers, n);

@@ -20,8 +20,9 @@
 enum { HEALTH_OK = 0, HEALTH_DEGRADED = 1, HEALTH_FAILING = 2 };
 
 /* Prints the verdict and its problems (as JSON with json) and returns
- * HEALTH_*. adapters: ctl_adapters_json()'s array. */
-int ctl_health(const config_t *cfg, const store_health_report_t *h,
+ * HEALTH_*. config_problems: how many the config file has (read in part);
+ * adapters: ctl_adapters_json()'s array. */
+int ctl_health(const config_t *cfg, size_t config_problems, const store_health_report_t *h,
     const peer_report_t *peers, size_t n, long dead, const json_t *adapters, bool json);
 
 #endif

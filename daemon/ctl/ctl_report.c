@@ -182,7 +182,8 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 		return 1;
 	}
 	if (o->check) {
-		int verdict = ctl_health(cfg, &health, rows, n, dead, adapters, o->json);
+		int verdict = ctl_health(cfg, o->config_problems, &health, rows, n, dead, adapters,
+		    o->json);
 		json_decref(adapters);
 		free(rows);
 		store_close(&store);

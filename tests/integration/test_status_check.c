@@ -1,7 +1,8 @@
 /*
  * Integration: `famlinkctl status --check`, the verdict a monitor reads.
  * A municipality connected to its hub is healthy (0); with the hub gone it
- * is degraded (1), naming the hub as disconnected; with its own famlinkd
+ * is degraded (1), naming the hub as disconnected, and so it is while its
+ * config file has a problem (it is read in part, not refused); with its own famlinkd
  * stopped it is failing (2), and says famlinkd is not running rather than
  * showing any peer connected. The JSON form gives the same verdict.
  */
@@ -53,6 +54,18 @@ test_status_check_verdicts(void **state)
 	if (!wait_verdict(MUNI, 0, out, sizeof(out)))
 		fail_msg("connected, want OK (0): %s", out);
 	assert_non_null(strstr(out, "OK: municipality:0101, 0 problem(s)"));
+
+	/* A config half-way through an edit does not blind the monitor. */
+	{
+		FILE *f = fopen(MUNI->conf, "a");
+		assert_non_null(f);
+		fputs("\nno_such_key = 1\n", f);
+		fclose(f);
+	}
+	assert_int_equal(check(MUNI, out, sizeof(out), false), 1);
+	assert_non_null(strstr(out, "degraded: config: 1 problem(s), see famlinkd --check-config"));
+	cluster_write_muni_conf(c, MUNI);
+	assert_int_equal(check(MUNI, out, sizeof(out), false), 0);
 
 	assert_int_equal(node_stop(HUB), 0);
 	if (!wait_verdict(MUNI, 1, out, sizeof(out)))
