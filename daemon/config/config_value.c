@@ -76,7 +76,7 @@ set_key_file(load_t *L, const keydef_t *k, char *field, const char *value)
 		return;
 	}
 	if (resolve_path(L, k->name, value, path, sizeof(path)) == 0 &&
-	    keys_read_public(path, field, &err) != 0)
+	    keys_read_peer_public(path, field, &err) != 0)
 		cfg_problem(L, L->lineno, "%s: %s", k->name, err.msg);
 }
 
