@@ -52,6 +52,8 @@ set_dir(load_t *L, const keydef_t *k, char *field, const char *value)
 {
 	struct stat st;
 
+	if (field == L->cfg->state_dir)
+		L->cfg->state_dir_line = L->lineno;
 	if (resolve_path(L, k->name, value, field, k->size) != 0)
 		return;
 	if (stat(field, &st) != 0)
