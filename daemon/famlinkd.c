@@ -4,6 +4,8 @@
  * syslog priority prefixes. Signal handlers only set flags; the loop acts.
  */
 #include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <signal.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "adapter.h"
 #include "clock.h"
@@ -116,6 +119,64 @@ load(const char *path, FILE *out)
 	return cfg;
 }
 
+/* The name of uid, or its number when it has none. */
+static const char *
+user_name(uid_t uid, char *buf, size_t len)
+{
+	const struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "%u", (unsigned)uid);
+	return buf;
+}
+
+/*
+ * --check-config: the state directory as node_new() will find it. Its mode
+ * by store_check_state_dir(), the rule the daemon refuses to start by (exit
+ * 7); its owner against this process's effective user, the user famlinkd
+ * would run as if started the same way (mode 0700 lets no one else in).
+ * Run as root, which may enter anything, it says whose directory it is.
+ * Prints "FILE:LINE: ..." lines; returns the number of problems.
+ */
+static int
+check_state_dir(const config_t *cfg, FILE *out)
+{
+	char warning[PATH_MAX + 256], dir[PATH_MAX], owner[64], me[64];
+	size_t n = strlen(cfg->state_dir);
+	err_t err = {0};
+	struct stat st;
+	uid_t euid = geteuid();
+	int problems = 0;
+
+	if (store_check_state_dir(cfg->state_dir, warning, sizeof(warning), &err) < 0) {
+		fprintf(out, "%s:%d: %s; famlinkd refuses to start (exit %d)\n", cfg->path,
+		    cfg->state_dir_line, err.msg, err.code == STORE_FAULT_STATE_DIR ?
+		    EXIT_STATE_DIR : EXIT_ERROR);
+		problems++;
+	} else if (warning[0] != '\0') {
+		fprintf(out, "%s:%d: warning: %s\n", cfg->path, cfg->state_dir_line, warning);
+	}
+	if (stat(cfg->state_dir, &st) != 0 || st.st_uid == euid)
+		return problems;
+	if (n > 2 && strcmp(cfg->state_dir + n - 2, "/.") == 0)
+		n -= 2;   /* "state_dir = .": name the directory, as the store does */
+	snprintf(dir, sizeof(dir), "%.*s", (int)n, cfg->state_dir);
+	user_name(st.st_uid, owner, sizeof(owner));
+	if (euid == 0) {
+		fprintf(out, "%s:%d: note: state directory %s is owned by %s: famlinkd must run "
+		    "as %s (User=%s in its unit), not as root\n", cfg->path, cfg->state_dir_line,
+		    dir, owner, owner, owner);
+		return problems;
+	}
+	fprintf(out, "%s:%d: state directory %s is owned by %s, but this runs as %s: famlinkd "
+	    "must run as %s, or the directory be %s's: chown %s %s\n", cfg->path,
+	    cfg->state_dir_line, dir, owner, user_name(euid, me, sizeof(me)), owner, me, me,
+	    dir);
+	return problems + 1;
+}
+
 /* A moved clock is for tests: say so, and refuse one that is not a number
  * rather than run on the real time while the test believes otherwise. */
 static bool
@@ -183,9 +244,9 @@ main(int argc, char **argv)
 	}
 	if (check) {
 		cfg = load(path, stdout);
-		if (cfg != NULL)
+		rc = cfg != NULL && check_state_dir(cfg, stdout) == 0 ? 0 : 1;
+		if (rc == 0)
 			printf("%s: ok\n", path);
-		rc = cfg != NULL ? 0 : 1;
 		config_free(&cfg);
 		return rc;
 	}

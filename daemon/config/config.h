@@ -115,6 +115,7 @@ typedef struct config {
 	node_role_t role;
 	char node_id[65];
 	char state_dir[4096];                /* absolute; an existing directory */
+	int state_dir_line;                  /* its line in path, for --check-config */
 	char key_file[4096];                 /* absolute; this node's .key file */
 	char public_key[41], secret_key[41]; /* loaded from key_file (secret wiped by config_free) */
 	int log_level;                       /* LOG_* from syslog.h, default LOG_INFO */

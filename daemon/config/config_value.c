@@ -52,6 +52,8 @@ set_dir(load_t *L, const keydef_t *k, char *field, const char *value)
 {
 	struct stat st;
 
+	if (field == L->cfg->state_dir)
+		L->cfg->state_dir_line = L->lineno;
 	if (resolve_path(L, k->name, value, field, k->size) != 0)
 		return;
 	if (stat(field, &st) != 0)
@@ -76,7 +78,7 @@ set_key_file(load_t *L, const keydef_t *k, char *field, const char *value)
 		return;
 	}
 	if (resolve_path(L, k->name, value, path, sizeof(path)) == 0 &&
-	    keys_read_public(path, field, &err) != 0)
+	    keys_read_peer_public(path, field, &err) != 0)
 		cfg_problem(L, L->lineno, "%s: %s", k->name, err.msg);
 }
 

@@ -259,6 +259,24 @@ parse_key_line(const char *path, int lineno, char *line, char *pub, char *sec, e
 	return 0;
 }
 
+/* The line of text's first "secret-key" line, or 0. */
+static int
+secret_line(const char *text)
+{
+	const char *line = text;
+	int lineno = 1;
+
+	for (; line != NULL; lineno++) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (strncmp(line, "secret-key", 10) == 0)
+			return lineno;
+		if ((line = strchr(line, '\n')) != NULL)
+			line++;
+	}
+	return 0;
+}
+
 /* Parses text in place; pub (and sec unless NULL) come back filled. */
 static int
 parse_key_text(const char *path, char *text, char *pub, char *sec, err_t *err)
@@ -322,5 +340,25 @@ keys_read_public(const char *path, char public_z85[KEY_Z85_LEN + 1], err_t *err)
 	if (rc == 0)
 		rc = parse_key_text(path, buf, public_z85, NULL, err);
 	explicit_bzero(buf, sizeof(buf));   /* it may have been a .key file */
+	return rc;
+}
+
+int
+keys_read_peer_public(const char *path, char public_z85[KEY_Z85_LEN + 1], err_t *err)
+{
+	char buf[KEYS_FILE_MAX + 1];
+	int rc, line;
+
+	buf[0] = '\0';
+	rc = slurp(path, false, buf, sizeof(buf), err);
+	if (rc == 0 && (line = secret_line(buf)) != 0)
+		rc = err_set(err, EKEYREVOKED, "%s:%d: this is a SECRET key file (a .key, not "
+		    "a .pub): that key has leaked and must be replaced; its owner makes a new "
+		    "pair (famlinkctl keygen) and sends only the .pub", path, line);
+	else if (rc == 0)
+		rc = parse_key_text(path, buf, public_z85, NULL, err);
+	explicit_bzero(buf, sizeof(buf));
+	if (rc != 0)
+		public_z85[0] = '\0';
 	return rc;
 }

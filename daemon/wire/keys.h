@@ -48,6 +48,14 @@ int keys_read_secret(const char *path, char public_z85[KEY_Z85_LEN + 1],
  * line is skipped, not checked). No permission check: public keys are public. */
 int keys_read_public(const char *path, char public_z85[KEY_Z85_LEN + 1], err_t *err);
 
+/*
+ * Reads another node's .pub file, as a config's public_key_file names it.
+ * Like keys_read_public(), but a file with a secret-key line is refused
+ * (EKEYREVOKED, "PATH:LINE: this is a SECRET key file ..."): whoever mailed
+ * it has leaked their key, and it must be replaced, not used.
+ */
+int keys_read_peer_public(const char *path, char public_z85[KEY_Z85_LEN + 1], err_t *err);
+
 /* True for exactly 40 characters of the Z85 alphabet that zmq_z85_decode()
  * accepts (the alphabet alone is not enough: a 5-character group can encode a
  * value above 2^32). */

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -225,6 +226,56 @@ test_no_store(void **state)
 	assert_string_equal(before, after);
 }
 
+/* Runs famlinkd --check-config on the hub's config. */
+static int
+check_config(cluster_t *c, char *out, size_t outlen)
+{
+	const char *const args[] = {"--check-config", "-c", c->hub.conf, NULL};
+
+	return run_prog("famlinkd", args, out, outlen);
+}
+
+/* --check-config finds what famlinkd would refuse at start: a state
+ * directory group or others may write (the daemon's exit 7), with the
+ * config's line; one they may only list is a warning; root is told whose
+ * directory it is. */
+static void
+test_check_config_state_dir(void **state)
+{
+	cluster_t *c = *state = cluster_new(0, NULL);
+	char out[4096], want[2400];
+
+	assert_int_equal(chmod(c->hub.dir, 0700), 0);
+	assert_int_equal(check_config(c, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "%s: ok\n", c->hub.conf);
+	assert_string_equal(out, want);
+
+	assert_int_equal(chmod(c->hub.dir, 0770), 0);
+	assert_int_equal(check_config(c, out, sizeof(out)), 1);
+	snprintf(want, sizeof(want), "%s:4: %s: state directory mode 0770 lets group write in "
+	    "it (remove or replace the store); chmod 700 %s; famlinkd refuses to start "
+	    "(exit 7)\n", c->hub.conf, c->hub.dir, c->hub.dir);
+	assert_string_equal(out, want);
+
+	assert_int_equal(chmod(c->hub.dir, 0755), 0);
+	assert_int_equal(check_config(c, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "%s:4: warning: %s: state directory mode 0755 lets group "
+	    "and others list it", c->hub.conf, c->hub.dir);
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, ": ok\n"));
+
+	assert_int_equal(chmod(c->hub.dir, 0700), 0);
+	if (geteuid() == 0 && getpwnam("nobody") != NULL) {
+		assert_int_equal(chown(c->hub.dir, getpwnam("nobody")->pw_uid, (gid_t)-1), 0);
+		assert_int_equal(check_config(c, out, sizeof(out)), 0);
+		snprintf(want, sizeof(want), "%s:4: note: state directory %s is owned by nobody: "
+		    "famlinkd must run as nobody (User=nobody in its unit), not as root\n",
+		    c->hub.conf, c->hub.dir);
+		assert_non_null(strstr(out, want));
+		assert_int_equal(chown(c->hub.dir, 0, (gid_t)-1), 0);
+	}
+}
+
 /* send may come first: it makes the store, and status then works. */
 static void
 test_send_before_daemon(void **state)
@@ -299,6 +350,7 @@ main(void)
 		cmocka_unit_test(test_every_verb_help),
 		cmocka_unit_test(test_foreign_option),
 		cmocka_unit_test_teardown(test_no_store, teardown),
+		cmocka_unit_test_teardown(test_check_config_state_dir, teardown),
 		cmocka_unit_test_teardown(test_send_before_daemon, teardown),
 		cmocka_unit_test_teardown(test_send_dry_run, teardown),
 	};

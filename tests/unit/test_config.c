@@ -273,8 +273,8 @@ test_hub_loads_with_defaults(void **state)
 	char want[PATH_MAX + 16];
 
 	write_conf(f, "hub.conf", hub_base, "[peer municipality:0181]\n"
-	    "public_key_file = m0180.key\n");   /* a .key serves as .pub */
-	load_fails(f, 1);   /* ...but 0180 and 0181 then share a key */
+	    "public_key_file = m0180.pub\n");
+	load_fails(f, 1);   /* 0180 and 0181 would share a key */
 	problem_at(f, 0, 13, "[peer municipality:0181]: public key already belongs to "
 	    "[peer municipality:0180] (line 9)");
 
@@ -832,6 +832,36 @@ test_key_file_problems(void **state)
 	some_problem_at(f, 2, "hub.pub: not a directory");
 }
 
+/* A peer's public_key_file that is really its .key file: the key has leaked
+ * and must be replaced, whichever side's config names it. */
+static void
+test_leaked_secret_key(void **state)
+{
+	fixture_t *f = *state;
+
+	write_conf(f, "hub.conf", hub_base, "[peer municipality:0181]\n"   /* 12 */
+	    "public_key_file = m0180.key\n");                                /* 13 */
+	load_fails(f, 1);
+	problem_at(f, 0, 13, "public_key_file: ");
+	problem_at(f, 0, 13, "m0180.key:3: this is a SECRET key file (a .key, not a .pub):"
+	    " that key has leaked and must be replaced; its owner makes a new pair"
+	    " (famlinkctl keygen) and sends only the .pub");
+
+	write_conf(f, "m.conf", "[node]\nid = municipality:0180\nrole = municipality\n"
+	    "state_dir = @DIR@/state\nkey_file = @DIR@/m0180.key\n[hub]\nid = pool:nordvast\n"
+	    "endpoint = tcp://h:1\npublic_key_file = hub.key\n", NULL);
+	load_fails(f, 1);
+	problem_at(f, 0, 9, "public_key_file: ");
+	some_problem_at(f, 9, "hub.key:3: this is a SECRET key file");
+	some_problem_at(f, 9, "has leaked and must be replaced");
+
+	/* The .pub beside it is what belongs there. */
+	write_conf(f, "m.conf", "[node]\nid = municipality:0180\nrole = municipality\n"
+	    "state_dir = @DIR@/state\nkey_file = @DIR@/m0180.key\n[hub]\nid = pool:nordvast\n"
+	    "endpoint = tcp://h:1\npublic_key_file = hub.pub\n", NULL);
+	load_ok(f);
+}
+
 /* Every syntax error is reported, not just inih's first, and the keys after a
  * broken section header do not land in the section before it. */
 static void
@@ -1347,6 +1377,7 @@ main(void)
 		T(test_peer_sections),
 		T(test_duplicate_peer_key),
 		T(test_key_file_problems),
+		T(test_leaked_secret_key),
 		T(test_syntax_errors),
 		T(test_delivery_relations),
 		T(test_routine_keys_load),

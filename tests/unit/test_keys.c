@@ -129,6 +129,16 @@ test_round_trip(void **state)
 	memset(pk, 0, sizeof(pk));
 	assert_int_equal(keys_read_public(f->key, pk, &err), 0);   /* a .key works too */
 	assert_string_equal(pk, f->pk);
+
+	/* ...but not as another node's key: that secret has leaked. */
+	memset(pk, 0, sizeof(pk));
+	assert_int_equal(keys_read_peer_public(f->pub, pk, &err), 0);
+	assert_string_equal(pk, f->pk);
+	assert_int_equal(keys_read_peer_public(f->key, pk, &err), -1);
+	assert_int_equal(err.code, EKEYREVOKED);
+	assert_non_null(strstr(err.msg, ":3: this is a SECRET key file"));
+	assert_non_null(strstr(err.msg, "has leaked and must be replaced"));
+	assert_string_equal(pk, "");
 }
 
 static void
