@@ -6,10 +6,19 @@
 #   make demo          a hub and two municipalities on loopback
 #   make bench         throughput and latency (P=10 K=5000 SIZE=2048)
 #   make fuzz          libFuzzer on frames, JSON and config (FUZZ_SECONDS=60 each)
-#   make install       PREFIX=/usr/local DESTDIR=
+#   make install       PREFIX=/usr/local DESTDIR= (also the systemd unit,
+#                      sysusers.d and tmpfiles.d files: UNITDIR, SYSUSERSDIR,
+#                      TMPFILESDIR)
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+# Where systemd looks: /lib/systemd/system for a Debian package's units
+# (PREFIX=/usr), PREFIX/lib/systemd/system otherwise (/usr/local/lib/... is
+# in systemd's search path, as are PREFIX/lib/sysusers.d and tmpfiles.d for
+# /usr and /usr/local).
+UNITDIR     ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 CC       ?= cc
 SANITIZE ?= 0
 
@@ -227,6 +236,14 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/famlink/templates/en
 	install -m 0644 templates/sv/*.txt $(DESTDIR)$(PREFIX)/share/famlink/templates/sv/
 	install -m 0644 templates/en/*.txt $(DESTDIR)$(PREFIX)/share/famlink/templates/en/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	sed -e 's#/usr/local/sbin/famlinkd#$(PREFIX)/sbin/famlinkd#' \
+	    -e 's#/usr/local/share/doc/famlink#$(PREFIX)/share/doc/famlink#' \
+	    systemd/famlinkd.service > $(B)/famlinkd.service
+	install -m 0644 $(B)/famlinkd.service $(DESTDIR)$(UNITDIR)/famlinkd.service
+	install -m 0644 systemd/famlink.sysusers $(DESTDIR)$(SYSUSERSDIR)/famlink.conf
+	install -m 0644 systemd/famlink.tmpfiles $(DESTDIR)$(TMPFILESDIR)/famlink.conf
+	install -m 0644 systemd/README.md $(DESTDIR)$(PREFIX)/share/doc/famlink/systemd.md
 
 clean:
 	rm -rf build

@@ -26,6 +26,7 @@
 
 #define TICK_MS 100  /* timers, and a look for messages queued without a wake */
 #define KEEPALIVE_TICK_MS 1000   /* how often the keepalive interval is looked at */
+#define STATUS_TICK_MS 5000      /* how often systemd's STATUS= line is renewed */
 
 static int
 set_allowlist(struct node *node, const config_t *cfg, err_t *err)
@@ -229,11 +230,13 @@ static void
 reload(struct node *node)
 {
 	problems_t problems = {0};
-	config_t *fresh = config_load(node->cfg->path, &problems);
+	config_t *fresh;
 	err_t err;
 
+	/* Before the file is read: systemd holds `systemctl reload` until the
+	 * READY=1 that follows, whatever the outcome. */
 	sd_notify(0, "RELOADING=1");
-	if (fresh == NULL) {
+	if ((fresh = config_load(node->cfg->path, &problems)) == NULL) {
 		for (size_t i = 0; i < problems.n; i++)
 			log_err("%s", problems.lines[i]);
 		log_err("reload: configuration not changed");
@@ -385,6 +388,51 @@ mark_all_queued(struct node *node)
 		node->peers[i].maybe_queued = true;
 }
 
+/* systemd's STATUS= line (systemctl status): sessions up and messages
+ * waiting in the outbox; while the store is broken, only that. A failed
+ * count is not the store's failure to handle here: the next write finds it. */
+static void
+on_status_tick(void *ctx)
+{
+	struct node *node = ctx;
+	size_t connected = 0;
+	long waiting = 0;
+	err_t err;
+
+	for (size_t i = 0; i < node->npeers; i++)
+		if (node->peers[i].online)
+			connected++;
+	if (store_health_broken(&node->health) ||
+	    store_outbox_waiting(node->store, &waiting, &err) != 0)
+		sd_notifyf(0, "STATUS=%zu peer(s) connected; store not usable", connected);
+	else
+		sd_notifyf(0, "STATUS=%zu peer(s) connected, %ld message(s) waiting", connected,
+		    waiting);
+}
+
+/* WATCHDOG=1 from the loop itself: a loop that stops turning stops the
+ * pings, and systemd restarts the service (WatchdogSec=). */
+static void
+on_watchdog(void *ctx)
+{
+	(void)ctx;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/* Half of the watchdog interval systemd gives (WATCHDOG_USEC), or no timer
+ * when it gives none. */
+static int
+add_watchdog(struct node *node, err_t *err)
+{
+	uint64_t usec = 0;
+	int64_t ms;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return 0;
+	ms = (int64_t)(usec / 2000);
+	return loop_add_timer(node->loop, ms > 0 ? ms : 1, on_watchdog, node, err) < 0 ? -1 : 0;
+}
+
 static void on_frames(void *ctx) { inbound_batch(ctx); }
 static void on_monitor(void *ctx) { node_link_events(ctx); }
 
@@ -485,6 +533,8 @@ register_loop(struct node *node, err_t *err)
 	    loop_add_timer(node->loop, TICK_MS, on_tick, node, err) < 0 ||
 	    loop_add_timer(node->loop, TICK_MS, on_resend_tick, node, err) < 0 ||
 	    loop_add_timer(node->loop, KEEPALIVE_TICK_MS, on_keepalive_tick, node, err) < 0 ||
+	    loop_add_timer(node->loop, STATUS_TICK_MS, on_status_tick, node, err) < 0 ||
+	    add_watchdog(node, err) != 0 ||
 	    jobs_start(node, node->jobs, &node->njobs, err) != 0 ||
 	    handover_start(node, err) != 0)
 		return -1;
@@ -518,6 +568,7 @@ node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reloa
 		return -1;
 	}
 	announce(node);
+	on_status_tick(node);
 	while (!*stop && !node->store_damaged && rc == 0) {
 		if ((rc = loop_run_once(node->loop, TICK_MS, &err)) != 0)
 			log_err("%s", err.msg);
@@ -526,6 +577,9 @@ node_run(node_t *node, volatile sig_atomic_t *stop, volatile sig_atomic_t *reloa
 			reload(node);
 		}
 	}
+	/* SIGTERM, damage or a failed poll: systemd learns it is on purpose
+	 * before the adapters and the store are closed. */
+	sd_notify(0, "STOPPING=1");
 	jobs_stop(node->jobs, node->njobs);
 	node->njobs = 0;
 	handover_stop(node);

@@ -156,6 +156,21 @@ store_first_unacked(store_t *store, const char *peer, uint64_t *seq, err_t *err)
 }
 
 int
+store_outbox_waiting(store_t *store, long *waiting, err_t *err)
+{
+	static const char sql[] = "SELECT count(*) FROM outbox WHERE state = 'queued'";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	int step;
+
+	if (st == NULL)
+		return -1;
+	if ((step = sqlite3_step(st)) == SQLITE_ROW)
+		*waiting = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return step == SQLITE_ROW ? 0 : store_fail(store, err);
+}
+
+int
 store_outbox_queued_id(store_t *store, const char *peer, uint64_t seq, char *id, size_t len,
     err_t *err)
 {

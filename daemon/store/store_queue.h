@@ -44,6 +44,11 @@ int store_outbox_scan(store_t *store, const char *peer, uint64_t after, int max,
 /* The lowest queued sequence to peer, or its next_out_seq if none waits. */
 int store_first_unacked(store_t *store, const char *peer, uint64_t *seq, err_t *err);
 
+/* How many messages wait in the outbox for any peer (queued: not yet
+ * acknowledged), for systemd's STATUS= line. Reads the partial index of
+ * queued rows only. */
+int store_outbox_waiting(store_t *store, long *waiting, err_t *err);
+
 /* The id of the queued message to peer with that sequence: 1 and id
  * filled, 0 if none is queued there. */
 int store_outbox_queued_id(store_t *store, const char *peer, uint64_t seq, char *id,
