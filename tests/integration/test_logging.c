@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "harness.h"
 
@@ -26,6 +27,23 @@ teardown(void **state)
 	unsetenv("JOURNAL_STREAM");
 	return c ? cluster_free(&c) : 0;
 }
+
+/* Replaces the first `from` in n's config with `to`. */
+static void
+conf_replace(node_proc_t *n, const char *from, const char *to)
+{
+	char *text = file_text(n->conf), *at = strstr(text, from);
+	FILE *f;
+
+	assert_non_null(at);
+	assert_non_null(f = fopen(n->conf, "w"));
+	fprintf(f, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	assert_int_equal(fclose(f), 0);
+	free(text);
+}
+
+/* The hub's debug line for a message it took from the municipality. */
+#define ACCEPTED ") from municipality:0101 accepted"
 
 /* Outside the journal every line carries its time, also when the journal's
  * variable was inherited but stderr points elsewhere. */
@@ -41,11 +59,47 @@ test_lines_carry_utc_time(void **state)
 	assert_true(log_has(&c->hub, "Z <"));
 }
 
+/* SIGHUP applies log_level; the reload names the restart-only keys that
+ * changed, and says nothing of them when none did. */
+static void
+test_reload_applies_log_level(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	node_proc_t *hub = &c->hub, *m = &c->muni[0];
+	char bind[64], moved[64];
+
+	assert_int_equal(cluster_start_waited(c, T), 0);
+	conf_replace(hub, "log_level = debug", "log_level = info");
+	node_signal(hub, SIGHUP);
+	assert_true(wait_log(hub, "reload: log level info", T));
+	assert_false(log_has(hub, "restart"));
+	assert_int_equal(enqueue_referrals(m, "0101-2026", 1, 1, 1), 0);
+	assert_true(wait_db(m, "SELECT count(*) FROM outbox WHERE state = 'delivered'", 1, T));
+	assert_false(log_has(hub, ACCEPTED));
+
+	conf_replace(hub, "log_level = info", "log_level = debug");
+	node_signal(hub, SIGHUP);
+	assert_true(wait_log(hub, "reload: log level debug", T));
+	assert_int_equal(enqueue_referrals(m, "0101-2026", 2, 1, 1), 0);
+	assert_true(wait_log(hub, ACCEPTED, T));
+	assert_false(log_has(hub, "restart"));
+
+	/* One restart-only key changed: named, and only it. */
+	snprintf(bind, sizeof(bind), "bind = tcp://127.0.0.1:%d", c->port);
+	snprintf(moved, sizeof(moved), "bind = tcp://127.0.0.1:%d", c->port + 1);
+	conf_replace(hub, bind, moved);
+	node_signal(hub, SIGHUP);
+	assert_true(wait_log(hub, "<4>reload: [listen] bind changed; that takes a restart,"
+	    " the rest is reloaded", T));
+	assert_int_equal(log_lines_untimed(hub), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_lines_carry_utc_time, teardown),
+		cmocka_unit_test_teardown(test_reload_applies_log_level, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
