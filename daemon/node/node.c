@@ -424,14 +424,20 @@ mark_all_queued(struct node *node)
 static void on_frames(void *ctx) { inbound_batch(ctx); }
 static void on_monitor(void *ctx) { node_link_events(ctx); }
 
-/* famlinkctl send queued something and said so. */
+/* famlinkctl send queued something and said so, or famlinkctl log-level
+ * asks for another level until the next reload or restart. */
 static void
 on_wake(void *ctx)
 {
 	struct node *node = ctx;
+	int level;
 
-	if (wake_drain(node->wake_fd) > 0)
+	if (wake_drain(node->wake_fd, &level) > 0)
 		mark_all_queued(node);
+	if (level >= 0) {
+		log_set_level(level);
+		log_always(LOG_NOTICE, "log level set to %s by famlinkctl", log_level_name(level));
+	}
 }
 
 /* The jobs that take what the local system has to send look for it. */

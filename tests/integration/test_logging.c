@@ -94,12 +94,57 @@ test_reload_applies_log_level(void **state)
 	assert_int_equal(log_lines_untimed(hub), 0);
 }
 
+/* famlinkctl log-level: at once, logged at notice, the config untouched, a
+ * reload back to the config's level; exit 1 when famlinkd does not run, 2
+ * for a level it does not know. */
+static void
+test_ctl_log_level(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	node_proc_t *hub = &c->hub, *m = &c->muni[0];
+	static const char *const info[] = {"log-level", "info", NULL};
+	static const char *const debug[] = {"log-level", "debug", NULL};
+	static const char *const bad[] = {"log-level", "loud", NULL};
+	char out[1024], *conf_before, *conf_after;
+
+	/* Before famlinkd ever ran: nothing to talk to. */
+	assert_int_equal(ctl_run(hub, out, sizeof(out), debug), 1);
+	assert_non_null(strstr(out, "famlinkd is not running on "));
+	assert_int_equal(ctl_run(hub, out, sizeof(out), bad), 2);
+	assert_non_null(strstr(out, "err, warning, notice, info or debug"));
+
+	assert_int_equal(cluster_start_waited(c, T), 0);
+	conf_before = file_text(hub->conf);
+	assert_int_equal(ctl_run(hub, out, sizeof(out), info), 0);
+	assert_non_null(strstr(out, "famlinkd logs at info now"));
+	assert_true(wait_log(hub, "<5>log level set to info by famlinkctl", T));
+	assert_int_equal(enqueue_referrals(m, "0101-2026", 1, 1, 1), 0);
+	assert_true(wait_db(m, "SELECT count(*) FROM outbox WHERE state = 'delivered'", 1, T));
+	assert_false(log_has(hub, ACCEPTED));
+	conf_after = file_text(hub->conf);
+	assert_string_equal(conf_before, conf_after);
+	free(conf_before);
+	free(conf_after);
+
+	/* A reload goes back to the config's level (debug). */
+	node_signal(hub, SIGHUP);
+	assert_true(wait_log(hub, "reload: log level debug", T));
+	assert_int_equal(enqueue_referrals(m, "0101-2026", 2, 1, 1), 0);
+	assert_true(wait_log(hub, ACCEPTED, T));
+
+	/* Stopped: exit 1 again, and the socket is gone. */
+	assert_int_equal(node_stop(hub), 0);
+	assert_int_equal(ctl_run(hub, out, sizeof(out), debug), 1);
+	assert_non_null(strstr(out, "famlinkd is not running on "));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_lines_carry_utc_time, teardown),
 		cmocka_unit_test_teardown(test_reload_applies_log_level, teardown),
+		cmocka_unit_test_teardown(test_ctl_log_level, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
