@@ -688,13 +688,16 @@ log_lines_untimed(node_proc_t *n)
 {
 	char path[600], *line = NULL;
 	size_t cap = 0;
+	ssize_t len;
 	int lines = 0, untimed = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/log", n->dir);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
-	while (getline(&line, &cap, f) > 0) {
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] != '\n')
+			break;   /* being written */
 		lines++;
 		untimed += log_line_after_time(line) == NULL;
 	}

@@ -144,8 +144,9 @@ char *file_text(const char *path);
  * journal ("2026-12-07T22:30:01.123Z "), or NULL if it does not start
  * with one. */
 const char *log_line_after_time(const char *line);
-/* How many lines of n's log do not start with such a time; -1 if there is
- * no log, or it is empty. */
+/* How many whole lines of n's log (a last one still being written is left
+ * out) do not start with such a time; -1 if there is no log, or it is
+ * empty. */
 int log_lines_untimed(node_proc_t *n);
 
 /* True when the log file of n contains text. */

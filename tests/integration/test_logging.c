@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -26,6 +29,53 @@ teardown(void **state)
 	cluster_t *c = *state;
 	unsetenv("JOURNAL_STREAM");
 	return c ? cluster_free(&c) : 0;
+}
+
+/* How many whole lines of n's log start with a "<N>" priority, and how
+ * many whole lines it has (one being written does not count). */
+static int
+log_lines_starting_prio(node_proc_t *n, int *lines)
+{
+	char path[600], *text, *line, *end;
+	int count = 0;
+
+	snprintf(path, sizeof(path), "%s/log", n->dir);
+	text = file_text(path);
+	*lines = 0;
+	for (line = text; (end = strchr(line, '\n')) != NULL; line = end + 1) {
+		(*lines)++;
+		count += line[0] == '<' && line[1] >= '0' && line[1] <= '7' && line[2] == '>';
+	}
+	free(text);
+	return count;
+}
+
+/* Under the journal (stderr is the stream JOURNAL_STREAM names) lines keep
+ * their <N> first and carry no time: journald stamps them itself. The
+ * harness's log file stands in for the journal's stream. */
+static void
+test_journal_lines_have_no_time(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	char path[600], val[64];
+	struct stat st;
+	int fd, lines;
+
+	snprintf(path, sizeof(path), "%s/log", c->hub.dir);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	snprintf(val, sizeof(val), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", val, 1);
+	assert_int_equal(node_start(&c->hub), 0);
+	unsetenv("JOURNAL_STREAM");
+	assert_true(wait_log(&c->hub, node_started_text(&c->hub), T));
+	if (log_lines_starting_prio(&c->hub, &lines) != lines) {
+		char *text = file_text(path);
+		fail_msg("not every line starts with <N>:\n%s", text);   /* leaks: the test ends */
+	}
+	assert_true(lines > 0);
 }
 
 /* Replaces the first `from` in n's config with `to`. */
@@ -143,6 +193,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_lines_carry_utc_time, teardown),
+		cmocka_unit_test_teardown(test_journal_lines_have_no_time, teardown),
 		cmocka_unit_test_teardown(test_reload_applies_log_level, teardown),
 		cmocka_unit_test_teardown(test_ctl_log_level, teardown),
 	};
