@@ -247,7 +247,9 @@ restart_only_changed(const config_t *fresh, const config_t *running, char *out, 
 
 		if (same || restart_only[i].key == NULL)
 			continue;
-		o += (size_t)snprintf(out + o, o < len ? len - o : 0, "%s%s", o ? ", " : "",
+		if (o >= len)
+			break;   /* cannot happen: every key together fits in 256 */
+		o += (size_t)snprintf(out + o, len - o, "%s%s", o ? ", " : "",
 		    restart_only[i].key);
 	}
 	return out;
