@@ -72,6 +72,7 @@ static int run_report(const config_t *cfg, const ctl_opts_t *o, int argc, char *
 static int run_notifications(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_inbox(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_show(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_log_level(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 
 /* What the routine's listings say of times, in each verb's help. */
 #define ROUTINE_TIMES \
@@ -371,6 +372,20 @@ static const verb_t verbs[] = {
 		"famlinkctl --config /etc/famlink/famlinkd.conf reset-store --yes",
 		OPT_YES, 0, 0, true, false, run_reset_store, CHECK_NONE,
 	},
+	{
+		"log-level", "LEVEL", "change the running famlinkd's log level",
+		"Tells the famlinkd running on the config's state directory to log at\n"
+		"LEVEL from now on: err, warning, notice, info or debug (each also logs\n"
+		"what the ones before it do). famlinkd says so in its log at notice (\"log\n"
+		"level set to debug by famlinkctl\"). The config is not changed: the\n"
+		"next reload (SIGHUP) or restart returns to its log_level. Goes through\n"
+		"famlinkd's socket in the state directory, so run it as the service user.\n",
+		"",
+		"famlinkd is not running on the state directory, or this user\n"
+		"            may not reach its socket",
+		"famlinkctl --config /etc/famlink/famlinkd.conf log-level debug",
+		0, 1, 1, true, false, run_log_level, CHECK_NONE,
+	},
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -528,6 +543,14 @@ run_reset_store(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	return ctl_reset_store(cfg, o);
+}
+
+static int
+run_log_level(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)o;
+	(void)argc;
+	return ctl_log_level(cfg, argv[0]);
 }
 
 static int

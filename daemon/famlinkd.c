@@ -58,8 +58,10 @@ usage(FILE *out)
 	    "  --version            print \"famlinkd " FAMLINK_VERSION "\" and exit\n"
 	    "  -h, --help           print this and exit\n"
 	    "\n"
-	    "Logs go to stderr with syslog priority prefixes (<6>). SIGTERM or SIGINT\n"
-	    "stops it after the transaction in flight; SIGHUP re-reads FILE.\n"
+	    "Logs go to stderr with syslog priority prefixes (<6>), each line after\n"
+	    "its UTC time (2026-12-07T22:30:01.123Z <6>...) unless stderr is the\n"
+	    "journal (JOURNAL_STREAM), which stamps its own. SIGTERM or SIGINT stops\n"
+	    "it after the transaction in flight; SIGHUP re-reads FILE, log_level too.\n"
 	    "Files it creates are the service user's alone (umask 077).\n"
 	    "\n"
 	    "exit status:\n"
@@ -106,7 +108,8 @@ install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Loads the config; prints each problem as FILE:LINE: message. */
+/* Loads the config; prints each problem as FILE:LINE: message, to out or
+ * (out NULL) as an error in the log. */
 static config_t *
 load(const char *path, FILE *out)
 {
@@ -114,7 +117,10 @@ load(const char *path, FILE *out)
 	config_t *cfg = config_load(path, &problems);
 
 	for (size_t i = 0; i < problems.n; i++)
-		fprintf(out, "%s\n", problems.lines[i]);
+		if (out != NULL)
+			fprintf(out, "%s\n", problems.lines[i]);
+		else
+			log_err("%s", problems.lines[i]);
 	problems_free(&problems);
 	return cfg;
 }
@@ -222,6 +228,7 @@ main(int argc, char **argv)
 	/* The store, its WAL and shm, the marker, the lock and the wake socket
 	 * hold or lead to personal data: the service user's alone. */
 	umask(077);
+	log_init();
 	store_global_init();
 	while ((c = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
 		switch (c) {
@@ -250,7 +257,7 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return rc;
 	}
-	if ((cfg = load(path, stderr)) == NULL) {
+	if ((cfg = load(path, NULL)) == NULL) {
 		log_err("%s: configuration has problems; not starting", path);
 		return 1;
 	}

@@ -1,31 +1,95 @@
 /* log — see log.h. One fprintf per line so lines from threads do not mix. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "log.h"
 #include "utf8.h"
 
-static int log_max = LOG_INFO;
+/* Set by the main thread (config, SIGHUP, famlinkctl log-level), read by
+ * every thread that logs (the ZAP handler's too). */
+static atomic_int log_max = LOG_INFO;
+/* Set once by log_init() before any other thread starts. */
+static bool log_stamped;
+
+static const struct { const char *name; int prio; } level_names[] = {
+	{"error", LOG_ERR}, {"err", LOG_ERR}, {"warning", LOG_WARNING},
+	{"notice", LOG_NOTICE}, {"info", LOG_INFO}, {"debug", LOG_DEBUG},
+};
 
 void
 log_set_level(int priority)
 {
-	log_max = priority;
+	atomic_store(&log_max, priority);
+}
+
+int
+log_level(void)
+{
+	return atomic_load(&log_max);
 }
 
 int
 log_level_from_name(const char *name)
 {
-	static const struct { const char *name; int prio; } names[] = {
-		{"error", LOG_ERR}, {"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
-		{"info", LOG_INFO}, {"debug", LOG_DEBUG},
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(name, names[i].name) == 0)
-			return names[i].prio;
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcmp(name, level_names[i].name) == 0)
+			return level_names[i].prio;
 	return -1;
+}
+
+const char *
+log_level_name(int priority)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (level_names[i].prio == priority)
+			return level_names[i].name;
+	return "?";
+}
+
+bool
+log_stderr_is_journal(const char *journal_stream, int fd)
+{
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	/* systemd.exec(5): "DEVICE:INODE" of the stream it connected, both
+	 * in decimal; the fd must still be that stream (not redirected). */
+	if (journal_stream == NULL ||
+	    sscanf(journal_stream, "%llu:%llu%c", &dev, &ino, &end) != 2)
+		return false;
+	if (fstat(fd, &st) != 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+void
+log_init(void)
+{
+	log_stamped = !log_stderr_is_journal(getenv("JOURNAL_STREAM"), 2);
+}
+
+const char *
+log_format_time(const struct timespec *ts, char *out, size_t outlen)
+{
+	struct tm tm;
+	time_t sec = ts->tv_sec;
+
+	if (outlen < LOG_TIME_LEN + 1 || gmtime_r(&sec, &tm) == NULL) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return out;
+	}
+	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    (long)(ts->tv_nsec / 1000000));
+	return out;
 }
 
 /* Length of the UTF-8 sequence a lead byte announces (0: not a lead byte). */
@@ -102,19 +166,44 @@ log_escape(const char *in, char *out, size_t outlen)
 	return out;
 }
 
-void
-log_msg(int priority, const char *fmt, ...)
+static void
+log_write(int priority, const char *fmt, va_list ap)
 {
-	char line[1024], safe[4 * sizeof(line)];
-	va_list ap;
+	char line[1024], safe[4 * sizeof(line)], when[LOG_TIME_LEN + 2];
+	struct timespec now;
 
-	if (priority > log_max)
-		return;
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
+	/* The wall clock, not clock_now(): a test that moves famlink's clock
+	 * still wants to read when a line was really written. */
+	when[0] = '\0';
+	if (log_stamped && clock_gettime(CLOCK_REALTIME, &now) == 0) {
+		log_format_time(&now, when, sizeof(when) - 1);
+		strcat(when, " ");
+	}
 	/* One event, one line: whatever a peer's id, a reason or a config
 	 * value holds, it cannot end this line or start a forged one (a
 	 * "<0>" at the start of a line is an emergency to journald). */
-	fprintf(stderr, "<%d>%s\n", priority, log_escape(line, safe, sizeof(safe)));
+	fprintf(stderr, "%s<%d>%s\n", when, priority, log_escape(line, safe, sizeof(safe)));
+}
+
+void
+log_msg(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (priority > atomic_load(&log_max))
+		return;
+	va_start(ap, fmt);
+	log_write(priority, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_always(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_write(priority, fmt, ap);
+	va_end(ap);
 }

@@ -86,6 +86,10 @@ int ctl_show(const config_t *cfg, const ctl_opts_t *o, const char *message_id);
  * them; its text and html in o->lang_id if --lang was given, else in the
  * config's report_language. */
 int ctl_report_meeting(const config_t *cfg, const ctl_opts_t *o);
+/* `famlinkctl log-level LEVEL` (ctl_log_level.c): the running famlinkd logs
+ * at LEVEL until its next reload or restart. CTL_USAGE for an unknown
+ * level, CTL_ERROR when no famlinkd runs on the state directory. */
+int ctl_log_level(const config_t *cfg, const char *level);
 
 /* Checks and parses the values of --state, --municipality, --from, --to,
  * --format and --lang for verb (and report's operand) into o before anything is

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "wake.h"
@@ -42,13 +43,18 @@ wake_listen(const char *state_dir, err_t *err)
 }
 
 int
-wake_drain(int fd)
+wake_drain(int fd, int *log_level)
 {
-	char byte[16];
+	char msg[16];
+	ssize_t len;
 	int n = 0;
 
-	while (recv(fd, byte, sizeof(byte), 0) >= 0)
+	*log_level = -1;
+	while ((len = recv(fd, msg, sizeof(msg), 0)) >= 0) {
 		n++;
+		if (len == 2 && msg[0] == 'L' && msg[1] >= '0' + LOG_ERR && msg[1] <= '0' + LOG_DEBUG)
+			*log_level = msg[1] - '0';
+	}
 	return n;
 }
 
@@ -78,4 +84,24 @@ wake_notify(const char *state_dir)
 	 * when it starts. EAGAIN: it has nudges enough already. */
 	(void)sendto(fd, "!", 1, 0, (struct sockaddr *)&sa, sizeof(sa));
 	close(fd);
+}
+
+int
+wake_log_level(const char *state_dir, int priority, err_t *err)
+{
+	struct sockaddr_un sa;
+	char msg[2] = {'L', (char)('0' + priority)};
+	int fd, rc = 0;
+
+	if (priority < LOG_ERR || priority > LOG_DEBUG)
+		return err_set(err, EINVAL, "log level %d out of range", priority);
+	if (wake_addr(state_dir, &sa, err) != 0)
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+		return err_set(err, errno, "wake socket: %s", strerror(errno));
+	if (sendto(fd, msg, sizeof(msg), 0, (struct sockaddr *)&sa, sizeof(sa)) !=
+	    (ssize_t)sizeof(msg))
+		rc = err_set(err, errno, "%s: %s", sa.sun_path, strerror(errno));
+	close(fd);
+	return rc;
 }

@@ -5,6 +5,10 @@
  * message queued by famlinkctl leaves at once instead of at the next tick.
  * Best effort both ways: without it the daemon still finds new messages by
  * watching the store (store_changed_elsewhere()).
+ * The same socket carries famlinkctl log-level's request ("L" and the
+ * syslog priority's digit), which is not best effort: the sender learns
+ * whether a daemon listens. Only the service user can reach the socket (the
+ * state directory is 0700).
  */
 #ifndef FAMLINK_WAKE_H
 #define FAMLINK_WAKE_H
@@ -15,11 +19,17 @@
 
 /* Binds STATE_DIR/famlinkd.wake (replacing a stale one); the fd, or -1. */
 int wake_listen(const char *state_dir, err_t *err);
-/* Reads every pending nudge; returns how many. */
-int wake_drain(int fd);
+/* Reads every pending datagram; returns how many. *log_level: the last log
+ * level asked for (LOG_ERR to LOG_DEBUG), or -1 if none was. */
+int wake_drain(int fd, int *log_level);
 void wake_close(int *fd, const char *state_dir);
 
 /* Nudges the daemon of state_dir if one listens; never blocks or fails. */
 void wake_notify(const char *state_dir);
+/* Asks the daemon of state_dir to log at priority (LOG_ERR to LOG_DEBUG)
+ * from now on. 0 once the request is in its socket; -1 with err filled
+ * otherwise: err->code ENOENT or ECONNREFUSED when no daemon listens,
+ * EACCES when this user may not reach it, EAGAIN when it has a full queue. */
+int wake_log_level(const char *state_dir, int priority, err_t *err);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -209,21 +210,58 @@ drop_revoked_sessions(struct node *node)
 	}
 }
 
-/* What the sockets and the store were opened with stays until a restart. */
+/* What the sockets and the store were opened with stays until a restart:
+ * one list, for keeping the running values and for naming what changed. */
+#define RUNNING(f) offsetof(config_t, f), sizeof(((config_t *)0)->f)
+static const struct {
+	const char *key;     /* as the config spells it; NULL: follows the one before */
+	size_t off, len;
+	bool text;           /* a NUL-terminated string (compared up to the NUL) */
+} restart_only[] = {
+	{"[node] id", RUNNING(node_id), true},
+	{"[node] role", RUNNING(role), false},
+	{"[node] state_dir", RUNNING(state_dir), true},
+	{"[node] key_file", RUNNING(public_key), true},
+	{NULL, RUNNING(secret_key), true},
+	{"[listen] bind", RUNNING(bind), true},
+	{"[hub] id", RUNNING(hub_id), true},
+	{"[hub] endpoint", RUNNING(hub_endpoint), true},
+	{"[hub] public_key", RUNNING(hub_public_key), true},
+	{"[delivery] window", RUNNING(window), false},
+	{"[delivery] max_message_size", RUNNING(max_message_size), false},
+};
+#define NRESTART_ONLY (sizeof(restart_only) / sizeof(restart_only[0]))
+
+/* The restart-only keys whose value differs between the two, as
+ * "[hub] endpoint, [delivery] window" into out; "" if none. */
+static const char *
+restart_only_changed(const config_t *fresh, const config_t *running, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < NRESTART_ONLY; i++) {
+		const char *a = (const char *)fresh + restart_only[i].off;
+		const char *b = (const char *)running + restart_only[i].off;
+		bool same = restart_only[i].text ? strcmp(a, b) == 0 :
+		    memcmp(a, b, restart_only[i].len) == 0;
+
+		if (same || restart_only[i].key == NULL)
+			continue;
+		if (o >= len)
+			break;   /* cannot happen: every key together fits in 256 */
+		o += (size_t)snprintf(out + o, len - o, "%s%s", o ? ", " : "",
+		    restart_only[i].key);
+	}
+	return out;
+}
+
 static void
 keep_restart_only(config_t *fresh, const config_t *running)
 {
-	memcpy(fresh->bind, running->bind, sizeof(fresh->bind));
-	memcpy(fresh->state_dir, running->state_dir, sizeof(fresh->state_dir));
-	memcpy(fresh->node_id, running->node_id, sizeof(fresh->node_id));
-	memcpy(fresh->hub_id, running->hub_id, sizeof(fresh->hub_id));
-	memcpy(fresh->hub_endpoint, running->hub_endpoint, sizeof(fresh->hub_endpoint));
-	memcpy(fresh->hub_public_key, running->hub_public_key, sizeof(fresh->hub_public_key));
-	memcpy(fresh->public_key, running->public_key, sizeof(fresh->public_key));
-	memcpy(fresh->secret_key, running->secret_key, sizeof(fresh->secret_key));
-	fresh->role = running->role;
-	fresh->window = running->window;
-	fresh->max_message_size = running->max_message_size;
+	for (size_t i = 0; i < NRESTART_ONLY; i++)
+		memcpy((char *)fresh + restart_only[i].off,
+		    (const char *)running + restart_only[i].off, restart_only[i].len);
 }
 
 static void
@@ -232,6 +270,7 @@ reload(struct node *node)
 	problems_t problems = {0};
 	config_t *fresh;
 	err_t err;
+	char changed[256];
 
 	/* Before the file is read: systemd holds `systemctl reload` until the
 	 * READY=1 that follows, whatever the outcome. */
@@ -244,26 +283,25 @@ reload(struct node *node)
 		sd_notify(0, "READY=1");
 		return;
 	}
-	if (fresh->role != node->cfg->role || strcmp(fresh->node_id, node->cfg->node_id) != 0 ||
-	    strcmp(fresh->bind, node->cfg->bind) != 0 || strcmp(fresh->state_dir, node->cfg->state_dir) != 0 ||
-	    strcmp(fresh->hub_endpoint, node->cfg->hub_endpoint) != 0 ||
-	    strcmp(fresh->hub_id, node->cfg->hub_id) != 0 ||
-	    strcmp(fresh->hub_public_key, node->cfg->hub_public_key) != 0 ||
-	    strcmp(fresh->public_key, node->cfg->public_key) != 0 ||
-	    fresh->window != node->cfg->window ||
-	    fresh->max_message_size != node->cfg->max_message_size)
-		log_warning("reload: node id, role, keys, endpoints, hub, state_dir, window and"
-		    " max_message_size change only on restart; the rest is reloaded");
+	restart_only_changed(fresh, node->cfg, changed, sizeof(changed));
 	if (node->zap && set_allowlist(node, fresh, &err) != 0) {
 		log_err("reload: %s; configuration not changed", err.msg);
 		config_free(&fresh);
 		sd_notify(0, "READY=1");
 		return;
 	}
+	if (changed[0] != '\0')
+		log_warning("reload: %s changed; that takes a restart, the rest is reloaded",
+		    changed);
 	keep_restart_only(fresh, node->cfg);
 	config_free(&node->cfg);
 	node->cfg = fresh;
 	drop_revoked_sessions(node);
+	/* Also back from famlinkctl log-level's to the config's. */
+	if (fresh->log_level != log_level()) {
+		log_set_level(fresh->log_level);
+		log_always(LOG_NOTICE, "reload: log level %s", log_level_name(fresh->log_level));
+	}
 	log_notice("reload: %zu peers allowed", fresh->npeers);
 	sd_notify(0, "READY=1");
 }
@@ -436,14 +474,20 @@ add_watchdog(struct node *node, err_t *err)
 static void on_frames(void *ctx) { inbound_batch(ctx); }
 static void on_monitor(void *ctx) { node_link_events(ctx); }
 
-/* famlinkctl send queued something and said so. */
+/* famlinkctl send queued something and said so, or famlinkctl log-level
+ * asks for another level until the next reload or restart. */
 static void
 on_wake(void *ctx)
 {
 	struct node *node = ctx;
+	int level;
 
-	if (wake_drain(node->wake_fd) > 0)
+	if (wake_drain(node->wake_fd, &level) > 0)
 		mark_all_queued(node);
+	if (level >= 0) {
+		log_set_level(level);
+		log_always(LOG_NOTICE, "log level set to %s by famlinkctl", log_level_name(level));
+	}
 }
 
 /* The jobs that take what the local system has to send look for it. */

@@ -1,5 +1,6 @@
 /* harness — see harness.h. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -668,6 +669,41 @@ file_text(const char *path)
 		fail_msg("%s: read error", path);
 	fclose(f);
 	return buf;
+}
+
+const char *
+log_line_after_time(const char *line)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ ";
+
+	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
+		if (shape[i] == 'd' ? !isdigit((unsigned char)line[i]) : line[i] != shape[i])
+			return NULL;
+	}
+	return line + sizeof(shape) - 1;
+}
+
+int
+log_lines_untimed(node_proc_t *n)
+{
+	char path[600], *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int lines = 0, untimed = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/log", n->dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] != '\n')
+			break;   /* being written */
+		lines++;
+		untimed += log_line_after_time(line) == NULL;
+	}
+	free(line);
+	fclose(f);
+	return lines > 0 ? untimed : -1;
 }
 
 bool

@@ -140,6 +140,15 @@ int node_log_rotate(node_proc_t *n);
  * caller frees it. Fails the test if it cannot be read. */
 char *file_text(const char *path);
 
+/* line past the UTC time famlinkd puts in front of each line outside the
+ * journal ("2026-12-07T22:30:01.123Z "), or NULL if it does not start
+ * with one. */
+const char *log_line_after_time(const char *line);
+/* How many whole lines of n's log (a last one still being written is left
+ * out) do not start with such a time; -1 if there is no log, or it is
+ * empty. */
+int log_lines_untimed(node_proc_t *n);
+
 /* True when the log file of n contains text. */
 bool log_has(node_proc_t *n, const char *text);
 bool wait_log(node_proc_t *n, const char *text, int timeout_ms);

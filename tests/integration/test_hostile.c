@@ -59,7 +59,8 @@ has_line_starting(const char *text, const char *prefix)
 	}
 }
 
-/* How many lines of n's log start with prefix; -1 if there is no log. */
+/* How many lines of n's log start with prefix (after their time); -1 if
+ * there is no log. */
 static int
 log_lines_starting(node_proc_t *n, const char *prefix)
 {
@@ -71,8 +72,10 @@ log_lines_starting(node_proc_t *n, const char *prefix)
 	snprintf(path, sizeof(path), "%s/log", n->dir);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
-	while (getline(&line, &cap, f) > 0)
-		count += strncmp(line, prefix, strlen(prefix)) == 0;
+	while (getline(&line, &cap, f) > 0) {
+		const char *body = log_line_after_time(line);
+		count += strncmp(body != NULL ? body : line, prefix, strlen(prefix)) == 0;
+	}
 	free(line);
 	fclose(f);
 	return count;
