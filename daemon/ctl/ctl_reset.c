@@ -6,10 +6,12 @@
  * new store's audit table says why and where they went.
  */
 #include <errno.h>
+#include <sqlite3.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -43,6 +45,22 @@ fault_status(int code)
 	}
 }
 
+/* Root making a node's first store would make it root's, and famlinkd,
+ * running as the state directory's owner, could not open it. */
+static bool
+refuse_root_first_store(const char *dir, const char *path)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || access(path, F_OK) == 0 || stat(dir, &st) != 0 || st.st_uid == 0)
+		return false;
+	fprintf(stderr, "famlinkctl: no store at %s yet, and famlinkctl runs as root: the store it"
+	    " made would be root's, which famlinkd (running as uid %u, the owner of %s) could not"
+	    " open. Run famlinkctl as that user (runuser -u USER -- famlinkctl ...)\n", path,
+	    (unsigned)st.st_uid, dir);
+	return true;
+}
+
 int
 ctl_check_store(const config_t *cfg, bool write, bool absent_ok)
 {
@@ -54,6 +72,8 @@ ctl_check_store(const config_t *cfg, bool write, bool absent_ok)
 	err_t err;
 
 	store_paths(cfg, dir, sizeof(dir), path, sizeof(path));
+	if (write && refuse_root_first_store(dir, path))
+		return CTL_ERROR;
 	store = store_open_node(path, cfg->node_id, write ? STORE_CHECK : STORE_READ_ONLY, &id,
 	    &note, &err);
 	if (store != NULL) {
@@ -71,8 +91,12 @@ ctl_check_store(const config_t *cfg, bool write, bool absent_ok)
 		return CTL_NO_STORE;
 	}
 	/* state_dir is the service user's alone (mode 0700). */
-	if (err.code == EACCES) {
-		fprintf(stderr, "famlinkctl: %s; run famlinkctl as the service user\n", err.msg);
+	if (err.code == EACCES || (err.code & 0xff) == SQLITE_CANTOPEN ||
+	    (err.code & 0xff) == SQLITE_READONLY) {
+		char hint[600];
+		store_owner_hint(dir, hint, sizeof(hint));
+		fprintf(stderr, "famlinkctl: %s; %s\n", err.msg, hint[0] ? hint
+		    : "run famlinkctl as the service user");
 		return CTL_ERROR;
 	}
 	fprintf(stderr, "famlinkctl: %s\n", err.msg);

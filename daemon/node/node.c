@@ -104,8 +104,17 @@ open_store(struct node *node, err_t *err)
 	if (store_tighten_modes(cfg->state_dir, changed, sizeof(changed)) > 0)
 		log_notice("%.*s: made %s readable by the service user alone (mode 0600)",
 		    dl, cfg->state_dir, changed);
-	if ((node->store = store_open_node(path, cfg->node_id, STORE_CHECK, &id, &note, err)) == NULL)
+	if ((node->store = store_open_node(path, cfg->node_id, STORE_CHECK, &id, &note, err)) == NULL) {
+		char hint[600];
+		/* A bare "Permission denied" tells nobody what to do. */
+		if (err->code == EACCES || (err->code & 0xff) == SQLITE_CANTOPEN ||
+		    (err->code & 0xff) == SQLITE_READONLY) {
+			store_owner_hint(cfg->state_dir, hint, sizeof(hint));
+			if (hint[0] != '\0')
+				err_prefix(err, "%s", hint);
+		}
 		return -1;
+	}
 	store_fmt_time(id.created_at, when, sizeof(when));
 	switch (note) {
 	case STORE_NOTE_CREATED:

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -447,4 +448,40 @@ store_t *
 store_open(const char *path, bool read_only, err_t *err)
 {
 	return store_open_node(path, NULL, read_only ? STORE_READ_ONLY : 0, NULL, NULL, err);
+}
+
+/* "famlink (uid 998)", or "uid 998" when the passwd database does not know
+ * it. */
+static void
+user_of(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL)
+		snprintf(buf, len, "%s (uid %u)", pw->pw_name, (unsigned)uid);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)uid);
+}
+
+void
+store_owner_hint(const char *state_dir, char *buf, size_t len)
+{
+	static const char *const files[] = { "", "/" STORE_FILE, "/" STORE_FILE "-wal",
+	    "/" STORE_FILE "-shm", "/" STORE_MARKER_FILE };
+	char path[PATH_MAX], owner[96], me[96];
+	struct stat st;
+	uid_t uid = geteuid();
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", state_dir, files[i]);
+		if (stat(path, &st) != 0 || st.st_uid == uid)
+			continue;
+		user_of(st.st_uid, owner, sizeof(owner));
+		user_of(uid, me, sizeof(me));
+		snprintf(buf, len, "%s belongs to %s, and this runs as %s: run it as that user, or"
+		    " give the folder to this one: chown -R %u %s", path, owner, me, (unsigned)uid,
+		    state_dir);
+		return;
+	}
 }

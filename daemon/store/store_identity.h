@@ -99,4 +99,10 @@ const char *store_fmt_time(int64_t ms, char *buf, size_t len);
  * store with store_open_node() (store_identity.h), which does. */
 store_t *store_open(const char *path, bool read_only, err_t *err);
 
+/* When the state directory, the store or its marker belongs to another
+ * user than this process (famlinkctl run as root before famlinkd's first
+ * start, say): a sentence naming the file, its owner and the chown to run,
+ * into buf; "" when all is this process's own. */
+void store_owner_hint(const char *state_dir, char *buf, size_t len);
+
 #endif

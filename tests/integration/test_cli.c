@@ -290,6 +290,31 @@ test_send_before_daemon(void **state)
 	assert_int_equal(db_long(&c->muni[0], "SELECT count(*) FROM outbox WHERE state = 'queued'"), 1);
 }
 
+/* Root sending before famlinkd's first start would leave a store famlinkd
+ * (the state directory's owner) cannot open: refused, saying whom to run
+ * as. Only when the test runs as root. */
+static void
+test_root_makes_no_first_store(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	char path[700], json[700], out[4096];
+
+	if (geteuid() != 0)
+		skip();
+	snprintf(json, sizeof(json), "%s/r.json", c->muni[0].dir);
+	write_referral_json(json, "0101-2026-000001");
+	assert_int_equal(chown(c->muni[0].dir, 65534, (gid_t)-1), 0);
+	{
+		const char *args[] = { "send", json, NULL };
+		assert_int_equal(ctl_run(&c->muni[0], out, sizeof(out), args), 1);
+	}
+	assert_non_null(strstr(out, "famlinkctl runs as root"));
+	assert_non_null(strstr(out, "uid 65534"));
+	snprintf(path, sizeof(path), "%s/famlink.db", c->muni[0].dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(chown(c->muni[0].dir, 0, (gid_t)-1), 0);
+}
+
 /* send --dry-run checks as send does and queues nothing: before famlinkd's
  * first start it makes no store; with one, it changes nothing in it, says
  * which sequence the message would get, and refuses what send refuses in
@@ -352,6 +377,7 @@ main(void)
 		cmocka_unit_test_teardown(test_no_store, teardown),
 		cmocka_unit_test_teardown(test_check_config_state_dir, teardown),
 		cmocka_unit_test_teardown(test_send_before_daemon, teardown),
+		cmocka_unit_test_teardown(test_root_makes_no_first_store, teardown),
 		cmocka_unit_test_teardown(test_send_dry_run, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
