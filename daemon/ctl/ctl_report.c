@@ -62,12 +62,13 @@ peer_state(const peer_report_t *r)
 static json_t *
 peer_json(const peer_report_t *r, int64_t now)
 {
-	return json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:i, s:i, s:I, s:i, s:i, s:i, s:I}",
+	return json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:i, s:i, s:i, s:I}",
 	    "nodeId", r->node_id, "state", peer_state(r), "connected", r->connected,
 	    "configured", r->configured, "lastSeenMs", (json_int_t)r->last_seen,
 	    "refusedSinceMs", (json_int_t)r->refused_since,
 	    "waiting", (int)r->waiting, "unacknowledged", (int)r->unacked,
 	    "oldestUnacknowledgedAgeMs", (json_int_t)(r->oldest_unacked ? now - r->oldest_unacked : 0),
+	    "oldestWaitingAgeMs", (json_int_t)(r->oldest_waiting ? now - r->oldest_waiting : 0),
 	    "delivered", (int)r->delivered, "deadLetters", (int)r->dead,
 	    "sequenceSkips", (int)r->skips, "lastSequenceSkipMs", (json_int_t)r->last_skip);
 }

@@ -15,12 +15,14 @@
 	" (SELECT count(*) FROM outbox o WHERE o.peer = p.node_id AND o.state = 'queued'" \
 	"   AND o.sequence <= p.sent_up_to)," \
 	" coalesce((SELECT min(created_at) FROM outbox o WHERE o.peer = p.node_id" \
-	"   AND o.state = 'queued'), 0)," \
+	"   AND o.state = 'queued' AND o.sequence <= p.sent_up_to), 0)," \
 	" (SELECT count(*) FROM outbox o WHERE o.peer = p.node_id AND o.state = 'delivered')," \
 	" (SELECT count(*) FROM outbox o WHERE o.peer = p.node_id AND o.state = 'dead')," \
 	" " refused "," \
 	" (SELECT count(*) FROM audit a WHERE a.peer = p.node_id AND a.event = 'skip')," \
-	" coalesce((SELECT max(at) FROM audit a WHERE a.peer = p.node_id AND a.event = 'skip'), 0)" \
+	" coalesce((SELECT max(at) FROM audit a WHERE a.peer = p.node_id AND a.event = 'skip'), 0)," \
+	" coalesce((SELECT min(created_at) FROM outbox o WHERE o.peer = p.node_id" \
+	"   AND o.state = 'queued' AND o.sequence > p.sent_up_to), 0)" \
 	" FROM peers p ORDER BY p.node_id"
 
 /* The peers statement for this store's schema (before migration 2 there is
@@ -61,6 +63,7 @@ peer_row(sqlite3_stmt *st, peer_report_t *r)
 	r->refused_since = sqlite3_column_int64(st, 8);
 	r->skips = sqlite3_column_int(st, 9);
 	r->last_skip = sqlite3_column_int64(st, 10);
+	r->oldest_waiting = sqlite3_column_int64(st, 11);
 }
 
 /* Room for one more row; NULL (rows freed) when out of memory. */

@@ -17,7 +17,9 @@ typedef struct peer_report {
 	int64_t last_seen;        /* Unix ms, 0 = never */
 	long waiting;             /* queued, not yet sent in the live session */
 	long unacked;             /* sent, no Receipt yet */
-	int64_t oldest_unacked;   /* created_at of the oldest queued message, 0 = none */
+	int64_t oldest_unacked;   /* created_at of the oldest message sent and not yet
+	                           * answered by a Receipt, 0 = none */
+	int64_t oldest_waiting;   /* …of the oldest not yet sent (in the live session) */
 	long delivered;
 	long dead;
 	int64_t refused_since;    /* Unix ms since the hub refuses our key, 0 = not refused */

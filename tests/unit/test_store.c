@@ -855,7 +855,8 @@ test_report_peers(void **state)
 	assert_int_equal(r[0].last_seen, 9000);
 	assert_int_equal(r[0].waiting, 2);
 	assert_int_equal(r[0].unacked, 1);
-	assert_int_equal(r[0].oldest_unacked, 3000);
+	assert_int_equal(r[0].oldest_unacked, 3000);   /* #3, sent; #4 and #5 wait */
+	assert_int_equal(r[0].oldest_waiting, 4000);
 	assert_int_equal(r[0].delivered, 1);
 	assert_int_equal(r[0].dead, 1);
 
@@ -864,7 +865,8 @@ test_report_peers(void **state)
 	assert_int_equal(r[1].last_seen, 0);
 	assert_int_equal(r[1].waiting, 1);
 	assert_int_equal(r[1].unacked, 0);
-	assert_int_equal(r[1].oldest_unacked, 7000);
+	assert_int_equal(r[1].oldest_unacked, 0);    /* nothing sent: nothing unanswered */
+	assert_int_equal(r[1].oldest_waiting, 7000);
 	assert_int_equal(r[1].delivered, 0);
 	assert_int_equal(r[1].dead, 0);
 
