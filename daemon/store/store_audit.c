@@ -198,3 +198,46 @@ store_audit_verify(store_t *store, audit_verify_t *v, err_t *err)
 		return store_fail(store, err);
 	return 0;
 }
+
+static void
+fill_row(sqlite3_stmt *st, audit_row_t *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->at = sqlite3_column_int64(st, 1);
+	store_col_text(st, 2, r->event, sizeof(r->event));
+	store_col_text(st, 3, r->message_id, sizeof(r->message_id));
+	store_col_text(st, 4, r->peer, sizeof(r->peer));
+	store_col_text(st, 5, r->body_type, sizeof(r->body_type));
+	r->code = sqlite3_column_int64(st, 6);
+	store_col_text(st, 7, r->detail, sizeof(r->detail));
+}
+
+int
+store_audit_list(store_t *store, const char *referral_id, const char *message_id,
+    audit_row_fn *fn, void *ctx, err_t *err)
+{
+	/* ?1 the referral (NULL: any), ?2 the message (NULL: any). */
+	static const char sql[] =
+	    "SELECT id, at, event, message_id, peer, body_type, code, detail FROM audit a"
+	    " WHERE (?1 IS NULL"
+	    "   OR a.message_id IN (SELECT message_id FROM inbox WHERE referral_id = ?1"
+	    "     UNION ALL SELECT message_id FROM outbox WHERE referral_id = ?1)"
+	    "   OR (a.event = 'purge' AND substr(a.detail, 1, length(?1) + 10)"
+	    "     = 'referral ' || ?1 || ':'))"
+	    " AND (?2 IS NULL OR a.message_id = ?2)"
+	    " ORDER BY id";
+	sqlite3_stmt *st = store_stmt(store, sql, err);
+	audit_row_t r;
+	int step;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, referral_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, message_id, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		fill_row(st, &r);
+		fn(ctx, &r);
+	}
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? 0 : store_fail(store, err);
+}

@@ -43,6 +43,28 @@
 int store_audit(store_t *store, int64_t at, const char *event, const char *message_id,
     const char *peer, const char *body_type, int code, const char *detail, err_t *err);
 
+/* One audit row as read, texts "" for NULL (and cut to the buffer). */
+typedef struct audit_row {
+	int64_t id, at, code;
+	char event[32];
+	char message_id[128];
+	char peer[128];
+	char body_type[64];
+	char detail[512];
+} audit_row_t;
+
+typedef void audit_row_fn(void *ctx, const audit_row_t *row);
+
+/* Hands each audit row to fn, oldest first (by id): those of referral_id
+ * (NULL: any) and of message_id (NULL: any). A row is a referral's when its
+ * message is one of that referral's in the inbox or the outbox (of any
+ * owner with that id), or when it is the retention purge of that referral
+ * (detail "referral ID: ..."). An inbound message that was rejected is not
+ * stored, so its reject row has no referral. 0, or -1 with err. The row is
+ * borrowed for the call. */
+int store_audit_list(store_t *store, const char *referral_id, const char *message_id,
+    audit_row_fn *fn, void *ctx, err_t *err);
+
 /* The chain link of one row (the encoding above) into out: 0, or -1 if
  * OpenSSL fails. */
 int store_audit_hash(const unsigned char prev[32], int64_t id, int64_t at, const char *event,
