@@ -4,6 +4,7 @@
  * (store_audit_tip()), so the hot path pays one SHA-256 and no read.
  */
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -41,19 +42,33 @@ put_text(EVP_MD_CTX *ctx, const char *s)
 	EVP_DigestUpdate(ctx, s, strlen(s));
 }
 
+/* SHA-256 fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up
+ * again at every EVP_DigestInit_ex(), which was half the cost of a row's
+ * hash (0.37 against 0.17 us on the build machine). Kept for the process's
+ * life; NULL if the fetch failed, and then each hash fails. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 int
 store_audit_hash(const unsigned char prev[32], int64_t id, int64_t at, const char *event,
     const char *message_id, const char *peer, const char *body_type, int64_t code,
     const char *detail, unsigned char out[32])
 {
 	static const char tag[] = "famlink-audit-v1";
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx;
 	unsigned int len = 0;
 	int ok;
 
-	if (ctx == NULL)
+	if (pthread_once(&sha256_once, sha256_fetch) != 0 || sha256_md == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	ok = EVP_DigestInit_ex(ctx, sha256_md, NULL) == 1;
 	if (ok) {
 		EVP_DigestUpdate(ctx, tag, sizeof(tag) - 1);
 		EVP_DigestUpdate(ctx, prev, 32);
