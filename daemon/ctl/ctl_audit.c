@@ -31,7 +31,7 @@ static void
 audit_row(void *ctx, const audit_row_t *r)
 {
 	listing_t *l = ctx;
-	char e[5][4 * 512], t[REPORT_TIME_LEN];
+	char e[4][4 * 128], d[4 * sizeof(r->detail)], t[REPORT_TIME_LEN];
 
 	l->n++;
 	if (l->o->json) {
@@ -44,7 +44,7 @@ audit_row(void *ctx, const audit_row_t *r)
 	    r->message_id[0] ? log_escape(r->message_id, e[1], sizeof(e[1])) : "-",
 	    r->peer[0] ? log_escape(r->peer, e[2], sizeof(e[2])) : "-",
 	    r->body_type[0] ? log_escape(r->body_type, e[3], sizeof(e[3])) : "-",
-	    (long long)r->code, r->detail[0] ? log_escape(r->detail, e[4], sizeof(e[4])) : "-");
+	    (long long)r->code, r->detail[0] ? log_escape(r->detail, d, sizeof(d)) : "-");
 }
 
 static int

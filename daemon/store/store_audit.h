@@ -50,7 +50,7 @@ typedef struct audit_row {
 	char message_id[128];
 	char peer[128];
 	char body_type[64];
-	char detail[512];
+	char detail[2048];      /* reset-store's is the longest (up to 1600) */
 } audit_row_t;
 
 typedef void audit_row_fn(void *ctx, const audit_row_t *row);

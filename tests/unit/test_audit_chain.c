@@ -2,7 +2,8 @@
  * test_audit_chain — the audit table's hash chain on a real store: each row
  * hashed over the one before; verify names the changed row, or the row after
  * a deleted one; rows from before migration 10 stay outside the chain; a
- * rolled-back row and another connection's row leave the chain whole.
+ * rolled-back row and another connection's row leave the chain whole. And
+ * which rows store_audit_list() gives for a referral and for a message.
  */
 #define _GNU_SOURCE   /* nftw, for scratch.h */
 #include <setjmp.h>
@@ -205,6 +206,60 @@ test_rollback_and_other_writer(void **state)
 	assert_int_equal(v.rows, 6);
 }
 
+static void
+collect(void *ctx, const audit_row_t *r)
+{
+	char *ids = ctx;
+
+	snprintf(ids + strlen(ids), 256 - strlen(ids), "%s%lld", ids[0] ? "," : "",
+	    (long long)r->id);
+}
+
+static const char *
+list(store_t *s, const char *referral, const char *message, char ids[256])
+{
+	err_t err = {0};
+
+	ids[0] = '\0';
+	assert_int_equal(store_audit_list(s, referral, message, collect, ids, &err), 0);
+	return ids;
+}
+
+/* A referral's rows: those of its messages in the inbox and the outbox, and
+ * its purge; not another referral's whose id it begins. */
+static void
+test_list_filters(void **state)
+{
+	scratch_store_t *ss = *state;
+	char ids[256];
+	err_t err = {0};
+
+	exec(ss->s, "INSERT INTO inbox (message_id, sender, sequence, referral_id, body_type,"
+	    " created_at, received_at, envelope) VALUES ('mi', 'p', 1, 'R-1', 'referral', 1, 1, X'00');"
+	    "INSERT INTO outbox (message_id, peer, sequence, referral_id, body_type, created_at,"
+	    " envelope, state) VALUES ('mo', 'p', 1, 'R-1', 'referral_ack', 1, X'00', 'queued'),"
+	    " ('mx', 'p', 2, 'R-10', 'referral_ack', 1, X'00', 'queued')");
+	assert_int_equal(store_begin(ss->s, &err), 0);
+	assert_int_equal(store_audit(ss->s, 1, AUDIT_IN, "mi", "p", "referral", 0, NULL, &err), 0);
+	assert_int_equal(store_audit(ss->s, 2, AUDIT_OUT, "mo", "p", NULL, 0, NULL, &err), 0);
+	assert_int_equal(store_audit(ss->s, 3, AUDIT_OUT, "mx", "p", NULL, 0, NULL, &err), 0);
+	assert_int_equal(store_audit(ss->s, 4, AUDIT_REJECT, "mr", "p", NULL, 7, NULL, &err), 0);
+	assert_int_equal(store_audit(ss->s, 5, AUDIT_PURGE, NULL, "p", NULL, 0,
+	    "referral R-10: 1 stored messages emptied", &err), 0);
+	assert_int_equal(store_audit(ss->s, 6, AUDIT_PURGE, NULL, "p", NULL, 0,
+	    "referral R-1: 2 stored messages emptied", &err), 0);
+	assert_int_equal(store_audit(ss->s, 7, AUDIT_DELIVERED, "mo", "p", NULL, 0, NULL, &err), 0);
+	assert_int_equal(store_commit(ss->s, &err), 0);
+
+	assert_string_equal(list(ss->s, NULL, NULL, ids), "1,2,3,4,5,6,7");
+	assert_string_equal(list(ss->s, "R-1", NULL, ids), "1,2,6,7");
+	assert_string_equal(list(ss->s, "R-10", NULL, ids), "3,5");
+	assert_string_equal(list(ss->s, NULL, "mo", ids), "2,7");
+	assert_string_equal(list(ss->s, NULL, "mr", ids), "4");   /* rejected: no referral */
+	assert_string_equal(list(ss->s, "R-1", "mo", ids), "2,7");
+	assert_string_equal(list(ss->s, "R-10", "mo", ids), "");
+}
+
 int
 main(void)
 {
@@ -215,6 +270,7 @@ main(void)
 		T(test_deleted_row_breaks_at_the_next),
 		T(test_rows_before_migration_10),
 		T(test_rollback_and_other_writer),
+		T(test_list_filters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
