@@ -327,7 +327,9 @@ static const verb_t verbs[] = {
 		"changed\": a changed row breaks the chain at itself, a deleted row at the\n"
 		"one after it. Rows written before famlink had the chain (schema 10) are\n"
 		"not covered: the chain starts at the first hashed row. Removing the\n"
-		"latest rows does not show.\n",
+		"latest rows does not show by itself: verify also prints the last row and\n"
+		"its hash, which covers every row before it; kept elsewhere (a ticket, a\n"
+		"log), it shows later whether those rows are still there, unchanged.\n",
 		"  --referral ID        only the rows of referral ID\n"
 		"  --message ID         only the rows of message ID\n"
 		"  --json               a JSON array instead of the table\n",

@@ -90,9 +90,12 @@ audit_verify(const config_t *cfg)
 	}
 	if (v.first_id == 0)
 		printf("audit chain intact: no hashed rows yet");
-	else
-		printf("audit chain intact: %lld rows from row %lld", (long long)v.rows,
-		    (long long)v.first_id);
+	else {
+		printf("audit chain intact: %lld rows from row %lld; last row %lld, hash ",
+		    (long long)v.rows, (long long)v.first_id, (long long)v.last_id);
+		for (size_t i = 0; i < sizeof(v.last_hash); i++)
+			printf("%02x", v.last_hash[i]);
+	}
 	if (v.unhashed > 0)
 		printf(" (%lld earlier rows from before the chain are not covered)",
 		    (long long)v.unhashed);

@@ -207,7 +207,10 @@ store_audit_verify(store_t *store, audit_verify_t *v, err_t *err)
 		}
 		memcpy(prev, want, sizeof(prev));
 		v->rows++;
+		v->last_id = id;
 	}
+	if (v->broken_id == 0)
+		memcpy(v->last_hash, prev, sizeof(prev));
 	sqlite3_reset(st);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		return store_fail(store, err);

@@ -77,6 +77,8 @@ typedef struct audit_verify {
 	int64_t first_id;    /* the first hashed row, 0 if none */
 	int64_t rows;        /* rows whose hash matched */
 	int64_t broken_id;   /* the first row whose hash does not match, 0 = intact */
+	int64_t last_id;     /* intact: the last row, whose hash covers all */
+	unsigned char last_hash[32];
 } audit_verify_t;
 
 /* Recomputes the chain from its first hashed row: 0 with v filled (intact

@@ -103,6 +103,12 @@ test_chain_computed(void **state)
 	assert_int_equal(v.first_id, 1);
 	assert_int_equal(v.rows, 10);
 	assert_int_equal(v.broken_id, 0);
+	assert_int_equal(v.last_id, 10);
+	assert_int_equal(sqlite3_prepare_v2(store_db(ss->s), "SELECT hash FROM audit WHERE id = 10",
+	    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_memory_equal(sqlite3_column_blob(st, 0), v.last_hash, 32);
+	sqlite3_finalize(st);
 
 	/* Row 1 is the documented encoding over an all-zero previous hash. */
 	assert_int_equal(store_audit_hash(zero, 1, 42, AUDIT_OP, NULL, NULL, NULL, 3, "x", want), 0);
