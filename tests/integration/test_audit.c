@@ -124,6 +124,8 @@ test_audit(void **state)
 	cluster_t *c = *state = cluster_new(1, NULL);
 	const char *verify[] = {"audit", "verify", NULL};
 	const char *bad[] = {"audit", "check", NULL};
+	const char *bad_json[] = {"audit", "verify", "--json", NULL};
+	const char *bad_id[] = {"audit", "--message", "no/such id", NULL};
 	char ref[64], out[OUT], sql[256], want[128];
 	long row;
 
@@ -143,6 +145,8 @@ test_audit(void **state)
 	run(HUB, 0, out, verify);
 	assert_non_null(strstr(out, "audit chain intact: "));
 	run(MUNI, 2, out, bad);
+	run(MUNI, 2, out, bad_json);
+	run(MUNI, 2, out, bad_id);
 
 	/* The triggers stop an UPDATE; someone with the file drops them. */
 	assert_int_equal(node_stop(MUNI), 0);
