@@ -160,6 +160,11 @@ store_audit(store_t *store, int64_t at, const char *event, const char *message_i
 		return insert_row(store, at, event, message_id, peer, body_type, code, detail, err);
 	if (store_begin(store, err) != 0)
 		return -1;
+	/* And the last row is read afresh: SQLite may have rolled back a
+	 * transaction by itself (disk full, I/O error) without store_rollback(),
+	 * leaving the handle's tip on a row that is gone. Rare: famlinkctl's
+	 * single rows take this path, the daemon's batches do not. */
+	store_audit_tip(store)->known = false;
 	if (insert_row(store, at, event, message_id, peer, body_type, code, detail, err) != 0 ||
 	    store_commit(store, err) != 0) {
 		store_rollback(store);
