@@ -30,11 +30,12 @@ enum {
 	OPT_PASSED_ON = 32, OPT_OVERDUE = 64, OPT_STATE = 128, OPT_MUNICIPALITY = 256,
 	OPT_FROM = 512, OPT_TO = 1024, OPT_FORMAT = 2048, OPT_WAITING = 4096, OPT_LANG = 8192,
 	OPT_DRY_RUN = 16384, OPT_REFERRAL = 32768, OPT_SINCE = 65536, OPT_CONTENT = 131072,
-	OPT_ATTACH = 262144, OPT_CHECK = 524288,
+	OPT_ATTACH = 262144, OPT_CHECK = 524288, OPT_MESSAGE = 1048576,
 };
 /* getopt_long's values of the long-only options. */
 enum { LO_OVERRIDE = 256, LO_PASSED_ON, LO_OVERDUE, LO_STATE, LO_MUNICIPALITY, LO_FROM, LO_TO,
-	LO_FORMAT, LO_WAITING, LO_LANG, LO_DRY_RUN, LO_REFERRAL, LO_SINCE, LO_CONTENT, LO_ATTACH, LO_CHECK };
+	LO_FORMAT, LO_WAITING, LO_LANG, LO_DRY_RUN, LO_REFERRAL, LO_SINCE, LO_CONTENT, LO_ATTACH, LO_CHECK,
+	LO_MESSAGE };
 
 /* Which check of the store a verb needs before it runs (ctl_check_store):
  * the same famlinkd makes at start, so that no verb reads or fills a
@@ -72,6 +73,7 @@ static int run_report(const config_t *cfg, const ctl_opts_t *o, int argc, char *
 static int run_notifications(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_inbox(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_show(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_audit(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_log_level(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 
 /* What the routine's listings say of times, in each verb's help. */
@@ -307,6 +309,36 @@ static const verb_t verbs[] = {
 		OPT_JSON | OPT_CONTENT, 1, 1, true, true, run_show, CHECK_READ,
 	},
 	{
+		"audit", "[--referral ID] [--message ID] [--json]\n"
+		"       famlinkctl [-c FILE] audit verify",
+		"the audit trail, and whether it was changed",
+		"Lists the audit trail, oldest first: row number, time, event (in, out,\n"
+		"delivered, reject, dead, op, skip, purge, view, store_reset), message id,\n"
+		"peer, body type, code and detail, as stored: ids, types and codes, never\n"
+		"content. A row is a referral's when its message is one of that\n"
+		"referral's in the inbox or the outbox, or when it is the retention purge\n"
+		"of that referral; a rejected inbound message is not stored, so its row\n"
+		"shows only with --message. Times are Swedish local time (YYYY-MM-DD\n"
+		"HH:MM); with --json, ISO-8601 UTC. Reads the store; famlinkd may run or not.\n"
+		"\n"
+		"audit verify recomputes the rows' SHA-256 hash chain (each row's hash\n"
+		"covers the row before it) and prints \"audit chain intact: N rows from row\n"
+		"M\", or \"audit row N: hash does not match: the row or one before it was\n"
+		"changed\": a changed row breaks the chain at itself, a deleted row at the\n"
+		"one after it. Rows written before famlink had the chain (schema 10) are\n"
+		"not covered: the chain starts at the first hashed row. Removing the\n"
+		"latest rows does not show by itself: verify also prints the last row and\n"
+		"its hash, which covers every row before it; kept elsewhere (a ticket, a\n"
+		"log), it shows later whether those rows are still there, unchanged.\n",
+		"  --referral ID        only the rows of referral ID\n"
+		"  --message ID         only the rows of message ID\n"
+		"  --json               a JSON array instead of the table\n",
+		"the config has problems, the store cannot be read, or (verify) the\n"
+		"            chain is broken",
+		"famlinkctl --config /etc/famlink/famlinkd.conf audit --referral 0180-2026-0042",
+		OPT_JSON | OPT_REFERRAL | OPT_MESSAGE, 0, 1, true, true, run_audit, CHECK_READ,
+	},
+	{
 		"report", "meeting --municipality CODE [--from DATE] [--to DATE] [--format F]\n"
 		"       [--lang L]",
 		"the samverkansmöte report of a municipality",
@@ -455,6 +487,7 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 		{OPT_FORMAT, "--format"}, {OPT_WAITING, "--waiting"}, {OPT_LANG, "--lang"},
 		{OPT_DRY_RUN, "--dry-run"}, {OPT_REFERRAL, "--referral"}, {OPT_SINCE, "--since"},
 		{OPT_CONTENT, "--content"}, {OPT_ATTACH, "--attach"}, {OPT_CHECK, "--check"},
+		{OPT_MESSAGE, "--message"},
 	};
 	unsigned given = (o->json ? OPT_JSON : 0) | (o->all ? OPT_ALL : 0) |
 	    (o->force ? OPT_FORCE : 0) | (o->yes ? OPT_YES : 0) |
@@ -465,7 +498,7 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 	    (o->lang ? OPT_LANG : 0) | (o->dry_run ? OPT_DRY_RUN : 0) |
 	    (o->referral ? OPT_REFERRAL : 0) | (o->since ? OPT_SINCE : 0) |
 	    (o->content ? OPT_CONTENT : 0) | (o->nattach > 0 ? OPT_ATTACH : 0) |
-	    (o->check ? OPT_CHECK : 0);
+	    (o->check ? OPT_CHECK : 0) | (o->message ? OPT_MESSAGE : 0);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((given & names[i].bit) && !(v->opts & names[i].bit)) {
@@ -608,6 +641,13 @@ run_show(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
 	return ctl_show(cfg, o, argv[0]);
 }
 
+/* Its operand, "verify" if any, is checked by ctl_check_values(). */
+static int
+run_audit(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	return ctl_audit(cfg, o, argc > 0 ? argv[0] : NULL);
+}
+
 /* Its one operand, "meeting", is checked by ctl_check_values(). */
 static int
 run_report(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
@@ -713,6 +753,7 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		{"content", no_argument, NULL, LO_CONTENT},
 		{"attach", required_argument, NULL, LO_ATTACH},
 		{"check", no_argument, NULL, LO_CHECK},
+		{"message", required_argument, NULL, LO_MESSAGE},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
@@ -740,6 +781,7 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		case LO_SINCE: o->since = optarg; break;
 		case LO_CONTENT: o->content = true; break;
 		case LO_CHECK: o->check = true; break;
+		case LO_MESSAGE: o->message = optarg; break;
 		case LO_ATTACH:
 			if (o->nattach == (int)(sizeof(o->attach) / sizeof(o->attach[0]))) {
 				fprintf(stderr, "famlinkctl: at most %d --attach\n", o->nattach);

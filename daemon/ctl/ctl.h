@@ -20,7 +20,7 @@ typedef enum ctl_exit {
 	CTL_USAGE = 2,     /* unknown verb or option, wrong arguments, reset-store
 	                    * without --yes, a bad FAMLINK_CLOCK_OFFSET */
 	CTL_NO_STORE = 3,  /* a verb that only reads the store (status, queue, referrals, proposals,
-	                    * families, deadlines, notifications, report, inbox, show): famlinkd
+	                    * families, deadlines, notifications, report, inbox, show, audit): famlinkd
 	                    * has not made the store yet */
 	/* The store is refused (store_fault_t; famlinkd exits with the same). */
 	CTL_STORE_LOST = 4,     /* famlink.id says there was one: missing, empty, replaced */
@@ -47,7 +47,8 @@ typedef struct ctl_opts {
 	const char *from, *to;     /* report --from, --to: YYYY-MM-DD */
 	const char *format;        /* report --format text|csv|json|html */
 	const char *lang;          /* report --lang sv|en */
-	const char *referral;      /* inbox --referral ID */
+	const char *referral;      /* inbox, audit --referral ID */
+	const char *message;       /* audit --message ID */
 	const char *since;         /* inbox --since YYYY-MM-DD */
 	char *attach[8];           /* send --attach FIELD=FILE, each as given */
 	int nattach;
@@ -81,6 +82,11 @@ int ctl_notifications(const config_t *cfg, const ctl_opts_t *o);
  * (at the hub only with o->content). */
 int ctl_inbox(const config_t *cfg, const ctl_opts_t *o);
 int ctl_show(const config_t *cfg, const ctl_opts_t *o, const char *message_id);
+/* `famlinkctl audit` (what NULL): the audit rows, oldest first, of
+ * o->referral and o->message if given (ctl_audit.c); `famlinkctl audit
+ * verify` (what "verify", checked by ctl_check_values()): the hash chain,
+ * CTL_OK intact, CTL_ERROR broken or unreadable. */
+int ctl_audit(const config_t *cfg, const ctl_opts_t *o, const char *what);
 /* `famlinkctl report meeting`: the report of o->municipality_id from
  * o->from_date to o->to_date in o->format_id, as ctl_check_values() set
  * them; its text and html in o->lang_id if --lang was given, else in the

@@ -130,6 +130,15 @@ ctl_check_values(const char *verb, ctl_opts_t *o, int argc, char **argv)
 		    " A-Z a-z 0-9 . _ : -)\n", verb);
 		return -1;
 	}
+	if (o->message != NULL && (strlen(o->message) > 64 || !validate_id(o->message))) {
+		fprintf(stderr, "famlinkctl %s: --message: not a message id (up to 64 of"
+		    " A-Z a-z 0-9 . _ : -)\n", verb);
+		return -1;
+	}
+	if (strcmp(verb, "audit") == 0 && argc > 0 && strcmp(argv[0], "verify") != 0) {
+		fprintf(stderr, "famlinkctl audit: %s: the only operand is verify\n", argv[0]);
+		return -1;
+	}
 	if (o->since != NULL) {
 		cal_date_t d;
 		if (parse_date(verb, "--since", o->since, &d) != 0)

@@ -36,6 +36,11 @@ struct store {
 	sqlite3_stmt *data_version_stmt;
 	stmt_entry_t *cache;
 	size_t ncache, capcache;
+	/* The audit chain's last row (store_audit.c), so that writing a row
+	 * costs no read. Forgotten on any rollback and when another connection
+	 * committed since (audit_dv: data_version when it was last checked). */
+	store_audit_tip_t audit_tip;
+	int audit_dv;
 };
 
 /* Numbered migrations: migrations[i] takes user_version i to i + 1. Add new
@@ -303,6 +308,10 @@ static const char *const migrations[] = {
 	 "  at           INTEGER NOT NULL,"
 	 "  PRIMARY KEY (adapter, item)"
 	 ") WITHOUT ROWID;"),
+	/* 10: the audit rows' hash chain (store_audit.h): each row's SHA-256
+	 * over the previous row's hash and its own fields. Rows written before
+	 * this migration have none: the chain starts at the first hashed row. */
+	"ALTER TABLE audit ADD COLUMN hash BLOB;",
 };
 #define MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -696,17 +705,41 @@ static const char sql_rollback_to[] = "ROLLBACK TO msg";
 int
 store_begin(store_t *s, err_t *err)
 {
+	int dv = -1;
+
 	if (!sqlite3_get_autocommit(s->db))
-		step_cached(s, sql_rollback, NULL);
-	return step_cached(s, sql_begin, err);
+		store_rollback(s);
+	if (step_cached(s, sql_begin, err) != 0)
+		return -1;
+	/* Under the write lock: has anyone else written (an audit row) since? */
+	if (s->data_version_stmt != NULL &&
+	    sqlite3_step(s->data_version_stmt) == SQLITE_ROW)
+		dv = sqlite3_column_int(s->data_version_stmt, 0);
+	if (s->data_version_stmt != NULL)
+		sqlite3_reset(s->data_version_stmt);
+	if (dv < 0 || dv != s->audit_dv)
+		s->audit_tip.known = false;
+	s->audit_dv = dv;
+	return 0;
 }
-int store_commit(store_t *s, err_t *err) { return step_cached(s, sql_commit, err); }
+
+int
+store_commit(store_t *s, err_t *err)
+{
+	if (step_cached(s, sql_commit, err) == 0)
+		return 0;
+	s->audit_tip.known = false;
+	return -1;
+}
 int store_savepoint(store_t *s, err_t *err) { return step_cached(s, sql_savepoint, err); }
 int store_release(store_t *s, err_t *err) { return step_cached(s, sql_release, err); }
+
+store_audit_tip_t *store_audit_tip(store_t *s) { return &s->audit_tip; }
 
 void
 store_rollback(store_t *s)
 {
+	s->audit_tip.known = false;
 	if (!sqlite3_get_autocommit(s->db))
 		step_cached(s, sql_rollback, NULL);
 }
@@ -714,6 +747,7 @@ store_rollback(store_t *s)
 void
 store_rollback_savepoint(store_t *s)
 {
+	s->audit_tip.known = false;
 	step_cached(s, sql_rollback_to, NULL);
 	step_cached(s, sql_release, NULL);
 }

@@ -102,4 +102,14 @@ int store_step_done(store_t *store, sqlite3_stmt *st, err_t *err);
  * ("" for NULL; cut to len): 1, 0 when there is no row, -1 with err. */
 int store_one_text(store_t *store, sqlite3_stmt *st, char *buf, size_t len, err_t *err);
 
+/* The audit chain's last row as this connection knows it (store_audit.c
+ * reads and fills it; store.c forgets it, known = false, on a rollback and
+ * when another connection has committed since). Borrowed. */
+typedef struct store_audit_tip {
+	bool known;
+	int64_t id;                 /* 0: no row */
+	unsigned char hash[32];     /* all zero: the chain starts after it */
+} store_audit_tip_t;
+store_audit_tip_t *store_audit_tip(store_t *store);
+
 #endif

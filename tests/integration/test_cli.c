@@ -179,7 +179,7 @@ test_status_help(void **state)
 static void
 test_every_verb_help(void **state)
 {
-	static const char *const names[] = {"keygen", "send", "status", "queue", NULL};
+	static const char *const names[] = {"keygen", "send", "status", "queue", "audit", NULL};
 	char out[4096], want[128];
 
 	(void)state;
