@@ -244,6 +244,7 @@ verify(const char *tmp, const store_ident_t *want, long outbox, long inbox, err_
 	static const char sql[] = "SELECT node_id, store_id, created_at FROM identity WHERE one = 1";
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
+	const char *node, *store_id;
 	char check[256];
 	long o = -1, i = -1;
 	int rc = -1;
@@ -263,12 +264,13 @@ verify(const char *tmp, const store_ident_t *want, long outbox, long inbox, err_
 		db_fail(db, tmp, err);
 		goto out;
 	}
-	same = strcmp((const char *)sqlite3_column_text(st, 0), want->node_id) == 0 &&
-	    strcmp((const char *)sqlite3_column_text(st, 1), want->store_id) == 0 &&
-	    sqlite3_column_int64(st, 2) == want->created_at;
+	node = (const char *)sqlite3_column_text(st, 0);
+	store_id = (const char *)sqlite3_column_text(st, 1);
+	same = node != NULL && store_id != NULL && strcmp(node, want->node_id) == 0 &&
+	    strcmp(store_id, want->store_id) == 0 && sqlite3_column_int64(st, 2) == want->created_at;
 	if (!same) {
 		err_set(err, STORE_FAULT_FOREIGN, "%s: the copy's identity (store %s) is not the"
-		    " live store's (store %s)", tmp, sqlite3_column_text(st, 1), want->store_id);
+		    " live store's (store %s)", tmp, store_id ? store_id : "none", want->store_id);
 		goto out;
 	}
 	if (count_messages(db, tmp, &o, &i, err) != 0)
