@@ -20,7 +20,7 @@ typedef enum ctl_exit {
 	CTL_USAGE = 2,     /* unknown verb or option, wrong arguments, reset-store
 	                    * without --yes, a bad FAMLINK_CLOCK_OFFSET */
 	CTL_NO_STORE = 3,  /* a verb that only reads the store (status, queue, referrals, proposals,
-	                    * families, deadlines, notifications, report, inbox, show): famlinkd
+	                    * families, deadlines, notifications, report, inbox, show, backup): famlinkd
 	                    * has not made the store yet */
 	/* The store is refused (store_fault_t; famlinkd exits with the same). */
 	CTL_STORE_LOST = 4,     /* famlink.id says there was one: missing, empty, replaced */
