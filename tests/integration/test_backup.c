@@ -293,6 +293,39 @@ test_backup_refuses_existing(void **state)
 	    "backup", "--force", b->file, NULL}), 0);
 	assert_true(copy_long(b->file, "SELECT count(*) FROM outbox") >= 10);
 	assert_int_equal(file_mode(b->file), 0600);
+	/* A FILE.tmp (a backup running, or one cut off) is left alone without
+	 * --force, and replaced with it. */
+	char tmp[900], nowhere[800];
+	FILE *f;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", b->file);
+	assert_non_null(f = fopen(tmp, "w"));
+	fclose(f);
+	assert_int_equal(unlink(b->file), 0);
+	assert_int_equal(unlink(b->id), 0);
+	assert_int_equal(ctl_run(m, out, sizeof(out), (const char *const[]){
+	    "backup", b->file, NULL}), 1);
+	assert_non_null(strstr(out, "another backup"));
+	assert_true(exists(tmp));
+	assert_false(exists(b->file) || exists(b->id));
+	assert_int_equal(ctl_run(m, out, sizeof(out), (const char *const[]){
+	    "backup", "--force", b->file, NULL}), 0);
+	assert_false(exists(tmp));
+	assert_true(exists(b->file) && exists(b->id));
+	/* A failure leaves no file of the backup: here the marker's temporary
+	 * name is taken (by a folder, which --force cannot remove), so it
+	 * fails after the copy was made and checked. */
+	snprintf(nowhere, sizeof(nowhere), "%s/late-failure.db", b->c->root);
+	snprintf(tmp, sizeof(tmp), "%s.id.tmp", nowhere);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	assert_int_equal(ctl_run(m, out, sizeof(out), (const char *const[]){
+	    "backup", "--force", nowhere, NULL}), 1);
+	assert_non_null(strstr(out, "no backup was made"));
+	assert_int_equal(rmdir(tmp), 0);
+	assert_false(exists(nowhere));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", nowhere);
+	assert_false(exists(tmp));
+	snprintf(tmp, sizeof(tmp), "%s.id", nowhere);
+	assert_false(exists(tmp));
 	/* Never over the live store, --force or not. */
 	snprintf(live, sizeof(live), "%s/famlink.db", m->dir);
 	assert_int_equal(ctl_run(m, out, sizeof(out), (const char *const[]){
