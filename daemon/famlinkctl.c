@@ -65,6 +65,7 @@ static int run_send(const config_t *cfg, const ctl_opts_t *o, int argc, char **a
 static int run_status(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_queue(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_reset_store(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_backup(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_referrals(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_families(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_proposals(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
@@ -387,6 +388,34 @@ static const verb_t verbs[] = {
 		CHECK_READ,
 	},
 	{
+		"backup", "[--force] FILE", "an online copy of the store, checked, mode 0600",
+		"Copies the node's store to FILE while famlinkd runs, and writes the\n"
+		"store's identity marker beside it as FILE.id (the content of famlink.id):\n"
+		"a restore needs both. The copy is one snapshot of the store, taken in\n"
+		"steps of 256 pages with a pause between them: famlinkd goes on\n"
+		"receiving and sending meanwhile. The copy holds children's data: it is\n"
+		"made as FILE.tmp, new (never an existing file) and mode 0600, and\n"
+		"refused on a file system that does not keep modes. Then it is checked:\n"
+		"opened read-only, PRAGMA quick_check, its identity the live store's,\n"
+		"its messages those of the snapshot. Only then is it fsynced and renamed\n"
+		"to FILE (after FILE.id), and the folder fsynced: FILE appears whole and\n"
+		"checked, or not at all. Prints one line, \"backup FILE: N messages,\n"
+		"store STORE_ID, checked\" (N: outbox and inbox rows in the copy); on a\n"
+		"terminal, its progress on stderr. Run it as the service user.\n"
+		"\n"
+		"To restore: stop famlinkd, copy FILE to STATE_DIR/famlink.db and FILE.id\n"
+		"to STATE_DIR/famlink.id as the service user, mode 0600, remove any\n"
+		"famlink.db-wal and famlink.db-shm there, and start famlinkd (README.md:\n"
+		"\"Backup and restore\").\n",
+		"  --force              replace FILE and FILE.id if they exist (and a FILE.tmp\n"
+		"                       an interrupted backup left); never the live store\n",
+		"FILE or FILE.id exists (without --force), FILE.tmp exists (a backup\n"
+		"            runs or was interrupted), the copy cannot be written or\n"
+		"            fails its check; no backup file is left behind",
+		"famlinkctl --config /etc/famlink/famlinkd.conf backup /backup/famlink-$(date +%F).db",
+		OPT_FORCE, 1, 1, true, true, run_backup, CHECK_READ,
+	},
+	{
 		"reset-store", "--yes", "start afresh with an empty store (old one kept aside)",
 		"For a store famlinkd refuses (exit 4 lost, 5 damaged, 6 another node's)\n"
 		"when there is no backup of it to restore. Moves famlink.db, its -wal and\n"
@@ -576,6 +605,13 @@ run_reset_store(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	return ctl_reset_store(cfg, o);
+}
+
+static int
+run_backup(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	return ctl_backup(cfg, o, argv[0]);
 }
 
 static int

@@ -20,7 +20,8 @@ typedef enum ctl_exit {
 	CTL_USAGE = 2,     /* unknown verb or option, wrong arguments, reset-store
 	                    * without --yes, a bad FAMLINK_CLOCK_OFFSET */
 	CTL_NO_STORE = 3,  /* a verb that only reads the store (status, queue, referrals, proposals,
-	                    * families, deadlines, notifications, report, inbox, show, audit): famlinkd
+	                    * families, deadlines, notifications, report, inbox, show, audit,
+	                    * backup): famlinkd
 	                    * has not made the store yet */
 	/* The store is refused (store_fault_t; famlinkd exits with the same). */
 	CTL_STORE_LOST = 4,     /* famlink.id says there was one: missing, empty, replaced */
@@ -31,7 +32,7 @@ typedef enum ctl_exit {
 typedef struct ctl_opts {
 	bool json;      /* --json: machine-readable output */
 	bool all;       /* queue, notifications --all: no row limit */
-	bool force;     /* keygen --force: replace existing key files */
+	bool force;     /* keygen, backup --force: replace existing files */
 	bool yes;       /* reset-store --yes: really */
 	bool override_ledger;  /* send --override-ledger: pass on a held family */
 	bool dry_run;          /* send --dry-run: check everything, queue nothing */
@@ -114,5 +115,10 @@ struct store *ctl_open_store(const config_t *cfg, bool read_only);
 int ctl_check_store(const config_t *cfg, bool write, bool absent_ok);
 /* `famlinkctl reset-store --yes`. */
 int ctl_reset_store(const config_t *cfg, const ctl_opts_t *o);
+/* `famlinkctl backup [--force] FILE` (ctl_backup.c): an online copy of the
+ * store to FILE (mode 0600, checked) and its marker to FILE.id; o->force
+ * replaces existing ones. Prints "backup FILE: N messages, store ID,
+ * checked"; CTL_ERROR with the reason printed, and no file left. */
+int ctl_backup(const config_t *cfg, const ctl_opts_t *o, const char *file);
 
 #endif

@@ -89,21 +89,29 @@ store_marker_read(const char *path, store_ident_t *id, err_t *err)
 	return 1;
 }
 
-/* Written whole or not at all (atomicfile): a crash leaves the old marker
- * or the new one, never half of one. Mode 0600, like the store. */
-static int
-marker_write(const char *path, const store_ident_t *id, err_t *err)
+const char *
+store_marker_text(const store_ident_t *id, char *buf, size_t len)
 {
-	char mpath[PATH_MAX], body[512], when[32];
+	char when[32];
 
-	sibling(path, STORE_MARKER_FILE, mpath, sizeof(mpath));
-	snprintf(body, sizeof(body),
+	snprintf(buf, len,
 	    "# famlink: which store belongs in this directory. Written when the store\n"
 	    "# was made; famlinkd refuses to start when the store does not match it.\n"
 	    "# See README.md, \"When the store is lost or damaged\". Do not edit.\n"
 	    "node_id=%s\nstore_id=%s\ncreated_at=%lld\ncreated=%s\n", id->node_id, id->store_id,
 	    (long long)id->created_at, store_fmt_time(id->created_at, when, sizeof(when)));
-	return atomicfile_replace(mpath, body, 0600, err);
+	return buf;
+}
+
+/* Written whole or not at all (atomicfile): a crash leaves the old marker
+ * or the new one, never half of one. Mode 0600, like the store. */
+static int
+marker_write(const char *path, const store_ident_t *id, err_t *err)
+{
+	char mpath[PATH_MAX], body[STORE_MARKER_MAX];
+
+	sibling(path, STORE_MARKER_FILE, mpath, sizeof(mpath));
+	return atomicfile_replace(mpath, store_marker_text(id, body, sizeof(body)), 0600, err);
 }
 
 /* The identity row; *found false when there is none (or no table yet: a

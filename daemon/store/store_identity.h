@@ -70,6 +70,12 @@ const char *store_fault_advice(int code);
  * none, -1 with err (STORE_FAULT_DAMAGED if it is not a marker). */
 int store_marker_read(const char *path, store_ident_t *id, err_t *err);
 
+/* The marker's whole text for id, as famlinkd writes it beside the store
+ * (and famlinkctl backup beside a copy, as FILE.id): buf, which should
+ * hold STORE_MARKER_MAX bytes. */
+#define STORE_MARKER_MAX 512
+const char *store_marker_text(const store_ident_t *id, char *buf, size_t len);
+
 /* famlinkd at start. -1 with STORE_FAULT_STATE_DIR when group or others may
  * write dir (they could remove or replace the store); 1 with a warning in
  * warning when they may only read or enter it (the files in it are 0600);

@@ -1,0 +1,49 @@
+/*
+ * ctl_backup — `famlinkctl backup FILE`: an online copy of the node's store
+ * while famlinkd runs, checked, mode 0600, with the store's marker beside it
+ * as FILE.id (store_backup.h does the copying). Prints ids and counts only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "store.h"
+#include "store_backup.h"
+
+/* On a terminal only: a cron job's mail or the journal gets the one line
+ * at the end. */
+static void
+show_progress(int done, int total, void *arg)
+{
+	const char *file = arg;
+
+	if (total > 0)
+		fprintf(stderr, "\rbackup %s: %3d%% (%d of %d pages)", file,
+		    (int)(100LL * done / total), done, total);
+}
+
+int
+ctl_backup(const config_t *cfg, const ctl_opts_t *o, const char *file)
+{
+	char path[sizeof(cfg->state_dir) + 32];
+	store_backup_info_t info;
+	bool tty = isatty(STDERR_FILENO) == 1;
+	err_t err;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
+	rc = store_backup(path, cfg->node_id, file, o->force, tty ? show_progress : NULL,
+	    (void *)file, &info, &err);
+	if (tty && info.pages > 0)
+		fputc('\n', stderr);
+	if (rc != 0) {
+		fprintf(stderr, "famlinkctl backup: %s%s\n", err.msg, err.code == EACCES ?
+		    "; run famlinkctl as the service user" : "");
+		fprintf(stderr, "famlinkctl backup: no backup was made\n");
+		return CTL_ERROR;
+	}
+	printf("backup %s: %ld messages, store %s, checked\n", file, info.outbox + info.inbox,
+	    info.ident.store_id);
+	return CTL_OK;
+}
