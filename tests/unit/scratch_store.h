@@ -7,6 +7,7 @@
 #define FAMLINK_TEST_SCRATCH_STORE_H
 
 #include <limits.h>
+#include <stdlib.h>
 
 #include "scratch.h"
 #include "store.h"
@@ -40,6 +41,31 @@ scratch_store_close(scratch_store_t *ss)
 {
 	store_close(&ss->s);
 	return scratch_remove(ss->dir);
+}
+
+/* A cmocka group's state: a scratch store named name (the test's own), and
+ * its end. */
+static inline int
+scratch_store_setup(void **state, const char *name)
+{
+	scratch_store_t *ss = calloc(1, sizeof(*ss));
+
+	if (ss == NULL || scratch_store_open(ss, name) != 0) {
+		free(ss);
+		return -1;
+	}
+	*state = ss;
+	return 0;
+}
+
+static inline int
+scratch_store_teardown(void **state)
+{
+	scratch_store_t *ss = *state;
+	int rc = scratch_store_close(ss);
+
+	free(ss);
+	return rc;
 }
 
 #endif

@@ -30,22 +30,13 @@
 static int
 setup(void **state)
 {
-	scratch_store_t *ss = calloc(1, sizeof(*ss));
-
-	if (ss == NULL || scratch_store_open(ss, "test_store_notify") != 0)
-		return -1;
-	*state = ss;
-	return 0;
+	return scratch_store_setup(state, "test_store_notify");
 }
 
 static int
 teardown(void **state)
 {
-	scratch_store_t *ss = *state;
-	int rc = scratch_store_close(ss);
-
-	free(ss);
-	return rc;
+	return scratch_store_teardown(state);
 }
 
 static long long
