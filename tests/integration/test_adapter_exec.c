@@ -371,11 +371,24 @@ test_exec_hang_killed(void **state)
 /* A run cut short by famlinkd's stop (killed, not recorded) and one cut
  * short by its crash (the program may even finish) come again with the
  * same FAMLINK_MESSAGE_ID: the program's idempotency key. */
+/* Waits until n's log has want lines with text: false after T. */
+static bool
+wait_log_count(node_proc_t *n, const char *text, int want)
+{
+	for (int waited = 0; waited < T; waited += 20) {
+		if (log_count(n, text) >= want)
+			return true;
+		usleep(20 * 1000);
+	}
+	return log_count(n, text) >= want;
+}
+
 static void
 test_exec_same_id_after_stop_and_crash(void **state)
 {
 	cluster_t *c = *state = exec_cluster("");
 	char id[64];
+	int notes;
 
 	flag(c, "slow", true);
 	assert_int_equal(cluster_start(c), 0);
@@ -386,8 +399,12 @@ test_exec_same_id_after_stop_and_crash(void **state)
 	assert_true(process_gone(c, "sh.pid"));
 	assert_int_equal(handed_over_at_sender(c, id), 0);
 
+	notes = log_count(HUB, "stderr: note for");   /* the first run may not have got so far */
 	assert_int_equal(node_start(HUB), 0);
 	assert_true(wait_lines(c, "calls", 2, T));
+	/* Its stderr line read by famlinkd first: written after famlinkd is
+	 * gone, it would end the program (SIGPIPE) before it can succeed. */
+	assert_true(wait_log_count(HUB, "stderr: note for", notes + 1));
 	node_kill9(HUB);                               /* the run outlives famlinkd */
 	flag(c, "slow", false);                        /* …and succeeds, unrecorded */
 	assert_true(wait_lines(c, "done", 1, T));
