@@ -179,7 +179,8 @@ test_status_help(void **state)
 static void
 test_every_verb_help(void **state)
 {
-	static const char *const names[] = {"keygen", "send", "status", "queue", "audit", NULL};
+	static const char *const names[] = {"keygen", "send", "status", "queue", "audit",
+	    "backup", "log-level", "inbox", "show", NULL};
 	char out[4096], want[128];
 
 	(void)state;
