@@ -32,6 +32,7 @@ static const keydef_t keydefs[] = {
 	{SECT_NODE, "id", V_NODE_ID, CFG(node_id), 0, 0},
 	{SECT_NODE, "role", V_ROLE, CFG(role), 0, 0},
 	{SECT_NODE, "state_dir", V_DIR, CFG(state_dir), 0, 0},
+	{SECT_NODE, "runtime_dir", V_RUNTIME_DIR, CFG(runtime_dir), 0, 0},
 	{SECT_NODE, "key_file", V_SECRET_FILE, CFG(key_file), 0, 0},
 	{SECT_NODE, "log_level", V_LOG_LEVEL, CFG(log_level), 0, 0},
 	{SECT_NODE, "report_language", V_REPORT_LANG, CFG(report_language), 0, 0},
@@ -435,6 +436,8 @@ load(const char *path, problems_t *problems, bool partial)
 		parse(&L);
 		cfg_validate(&L);
 	}
+	if (L.cfg->runtime_dir[0] == '\0')
+		memcpy(L.cfg->runtime_dir, L.cfg->state_dir, sizeof(L.cfg->runtime_dir));
 	if ((L.nprobs == 0 || (partial && opened)) && !L.oom) {
 		cfg = L.cfg;
 		L.cfg = NULL;

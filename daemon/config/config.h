@@ -116,6 +116,11 @@ typedef struct config {
 	char node_id[65];
 	char state_dir[4096];                /* absolute; an existing directory */
 	int state_dir_line;                  /* its line in path, for --check-config */
+	/* [state_dir] where famlinkd keeps what status shows while the store's
+	 * disk is read-only or full (link_view.h, store_health.h) and the wake
+	 * socket: a tmpfs such as systemd's RuntimeDirectory=, /run/famlink.
+	 * Absolute; need not exist before famlinkd makes it. */
+	char runtime_dir[4096];
 	char key_file[4096];                 /* absolute; this node's .key file */
 	char public_key[41], secret_key[41]; /* loaded from key_file (secret wiped by config_free) */
 	int log_level;                       /* LOG_* from syslog.h, default LOG_INFO */

@@ -20,7 +20,7 @@ typedef enum {
 
 /* How a value is checked and stored (config_value.c). */
 typedef enum {
-	V_NODE_ID, V_POOL_ID, V_ROLE, V_DIR, V_SECRET_FILE, V_LOG_LEVEL, V_ENDPOINT,
+	V_NODE_ID, V_POOL_ID, V_ROLE, V_DIR, V_RUNTIME_DIR, V_SECRET_FILE, V_LOG_LEVEL, V_ENDPOINT,
 	V_Z85, V_PUBLIC_FILE, V_DURATION, V_COUNT, V_SIZE, V_TEXT, V_PHONE, V_EMAIL,
 	V_YES_NO,       /* bool: yes or no */
 	V_REMIT,        /* unsigned: "foster_home, ..." as bits 1u << ReferralKind */

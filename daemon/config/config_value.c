@@ -327,6 +327,9 @@ cfg_set_value(load_t *L, const keydef_t *k, void *field, const char *value)
 	case V_DIR:
 		set_dir(L, k, field, value);
 		break;
+	case V_RUNTIME_DIR:
+		resolve_path(L, k->name, value, field, k->size);
+		break;
 	case V_SECRET_FILE:
 	case V_PUBLIC_FILE:
 		set_key_file(L, k, field, value);

@@ -24,28 +24,33 @@ store_problems(verdict_t *v, const store_health_report_t *h)
 {
 	char what[160];
 
+	if (h->read_only_fs)
+		problem(v, HEALTH_FAILING, "store read-only: the state directory's filesystem"
+		    " refuses writes (look at the mount)");
 	if (h->state == STORE_UNKNOWN) {
 		problem(v, HEALTH_FAILING, "famlinkd is not running (its state file is missing)");
-	} else if (h->state != STORE_OK) {
+	} else if (h->state != STORE_OK && !h->read_only_fs) {
 		snprintf(what, sizeof(what), "store %s (%lu failed attempts)",
 		    store_state_name(h->state), h->failures);
 		problem(v, HEALTH_FAILING, what);
 	}
 }
 
-/* Only while famlinkd runs: when it does not, nothing is connected and
- * that is said once, above. */
+/* Only while famlinkd runs: when it does not, no state is known and that
+ * is said once, above. */
 static void
-peer_problems(verdict_t *v, const peer_report_t *p, size_t n)
+peer_problems(verdict_t *v, const ctl_links_t *links, const peer_report_t *p, size_t n)
 {
-	char what[200], id[4 * 65];
+	char what[200], id[4 * 65], t[32];
+	int64_t since;
+	peer_state_t state;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!p[i].configured || p[i].connected)
+		if (!p[i].configured || (state = ctl_link_state(links, &p[i], &since)) == PEER_CONNECTED)
 			continue;
-		snprintf(what, sizeof(what), "peer %s: %s", log_escape(p[i].node_id, id, sizeof(id)),
-		    p[i].refused_since != 0 ? "refused by hub" : p[i].last_seen == 0 ?
-		    "never connected" : "disconnected");
+		snprintf(what, sizeof(what), "peer %s: %s since %s",
+		    log_escape(p[i].node_id, id, sizeof(id)), peer_state_name(state),
+		    report_utc_time(since, t, sizeof(t)));
 		problem(v, HEALTH_DEGRADED, what);
 	}
 }
@@ -74,7 +79,8 @@ adapter_problems(verdict_t *v, const json_t *adapters)
 
 int
 ctl_health(const config_t *cfg, size_t config_problems, const store_health_report_t *h,
-    const peer_report_t *peers, size_t n, long dead, const json_t *adapters, bool json)
+    const ctl_links_t *links, const peer_report_t *peers, size_t n, long dead,
+    const json_t *adapters, bool json)
 {
 	static const char *const words[] = { "OK", "DEGRADED", "FAILING" };
 	verdict_t v = { .level = HEALTH_OK, .problems = json_array() };
@@ -89,7 +95,7 @@ ctl_health(const config_t *cfg, size_t config_problems, const store_health_repor
 	}
 	store_problems(&v, h);
 	if (h->state != STORE_UNKNOWN)
-		peer_problems(&v, peers, n);
+		peer_problems(&v, links, peers, n);
 	if (dead > 0) {
 		snprintf(what, sizeof(what), "%ld dead letter(s): see famlinkctl queue", dead);
 		problem(&v, HEALTH_DEGRADED, what);

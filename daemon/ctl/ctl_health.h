@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "ctl_links.h"
 #include "store_health.h"
 #include "store_report.h"
 
@@ -23,6 +24,7 @@ enum { HEALTH_OK = 0, HEALTH_DEGRADED = 1, HEALTH_FAILING = 2 };
  * HEALTH_*. config_problems: how many the config file has (read in part);
  * adapters: ctl_adapters_json()'s array. */
 int ctl_health(const config_t *cfg, size_t config_problems, const store_health_report_t *h,
-    const peer_report_t *peers, size_t n, long dead, const json_t *adapters, bool json);
+    const ctl_links_t *links, const peer_report_t *peers, size_t n, long dead,
+    const json_t *adapters, bool json);
 
 #endif

@@ -22,7 +22,7 @@ ctl_log_level(const config_t *cfg, const char *level)
 		    " or debug\n", level);
 		return CTL_USAGE;
 	}
-	if (wake_log_level(cfg->state_dir, prio, &err) == 0) {
+	if (wake_log_level(cfg->runtime_dir, prio, &err) == 0) {
 		printf("famlinkd logs at %s now, until its next reload or restart\n",
 		    log_level_name(prio));
 		return CTL_OK;

@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "ctl_health.h"
+#include "ctl_links.h"
 #include "ctl_report_fmt.h"
 #include "ctl_status_adapters.h"
 #include "store.h"
@@ -32,38 +33,15 @@ ctl_open_store(const config_t *cfg, bool read_only)
 	return store;
 }
 
-/* "2026-11-23 10:15:02" in UTC, or "-" for 0. */
-static const char *
-fmt_time(int64_t ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms == 0)
-		return "-";
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
-	return buf;
-}
-
-/* The peer's state in words an operator acts on: "never connected" is a
- * municipality that was configured but never got in (or a hub it never
- * reached), "refused by hub" a key the hub's allowlist does not hold. */
-static const char *
-peer_state(const peer_report_t *r)
-{
-	if (r->connected)
-		return "connected";
-	if (r->refused_since != 0)
-		return "refused by hub";
-	return r->last_seen == 0 ? "never connected" : "disconnected";
-}
-
 static json_t *
-peer_json(const peer_report_t *r, int64_t now)
+peer_json(const peer_report_t *r, const ctl_links_t *links, int64_t now)
 {
-	return json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:i, s:i, s:i, s:I}",
-	    "nodeId", r->node_id, "state", peer_state(r), "connected", r->connected,
+	int64_t since;
+	peer_state_t state = ctl_link_state(links, r, &since);
+
+	return json_pack("{s:s, s:s, s:I, s:b, s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:i, s:i, s:i, s:I}",
+	    "nodeId", r->node_id, "state", peer_state_name(state), "sinceMs", (json_int_t)since,
+	    "connected", state == PEER_CONNECTED,
 	    "configured", r->configured, "lastSeenMs", (json_int_t)r->last_seen,
 	    "refusedSinceMs", (json_int_t)r->refused_since,
 	    "waiting", (int)r->waiting, "unacknowledged", (int)r->unacked,
@@ -74,15 +52,22 @@ peer_json(const peer_report_t *r, int64_t now)
 }
 
 /* What the running famlinkd says of its store (famlinkd.state): the store
- * itself cannot say it is full. */
+ * itself cannot say it is full. A read-only filesystem is seen here too, in
+ * case the daemon could not write its state there (runtime_dir on the same
+ * disk) or has not tried a write since. */
 static store_health_report_t
 store_health(const config_t *cfg)
 {
 	store_health_report_t h;
 	err_t err;
 
-	if (store_health_read(cfg->state_dir, &h, &err) != 0)
+	if (store_health_read(cfg->runtime_dir, &h, &err) != 0)
 		fprintf(stderr, "famlinkctl: %s\n", err.msg);
+	h.read_only_fs = store_dir_read_only(cfg->state_dir);
+	if (h.read_only_fs && h.state == STORE_OK) {
+		h.state = STORE_READONLY;
+		h.since_ms = 0;
+	}
 	return h;
 }
 
@@ -90,48 +75,60 @@ static json_t *
 store_health_json(const store_health_report_t *h)
 {
 	if (h->state == STORE_UNKNOWN)
-		return json_pack("{s:s}", "state", "unknown");
-	return json_pack("{s:s, s:I, s:I}", "state", store_state_name(h->state),
-	    "sinceMs", (json_int_t)h->since_ms, "failedAttempts", (json_int_t)h->failures);
+		return json_pack("{s:s, s:b}", "state", "unknown", "readOnlyFilesystem",
+		    h->read_only_fs);
+	return json_pack("{s:s, s:I, s:I, s:b}", "state", store_state_name(h->state),
+	    "sinceMs", (json_int_t)h->since_ms, "failedAttempts", (json_int_t)h->failures,
+	    "readOnlyFilesystem", h->read_only_fs);
 }
 
 static void
-store_health_line(const store_health_report_t *h)
+store_health_line(const config_t *cfg, const store_health_report_t *h)
 {
 	char t[32];
 
-	if (h->state == STORE_UNKNOWN)
+	if (h->read_only_fs)
+		printf("store: read-only since %s: %s is on a read-only filesystem (look at the"
+		    " mount: findmnt -T %s, and the kernel log for why)%s\n",
+		    report_utc_time(h->since_ms, t, sizeof(t)), cfg->state_dir, cfg->state_dir,
+		    h->state == STORE_UNKNOWN ? "; famlinkd is not running" : "");
+	else if (h->state == STORE_UNKNOWN)
 		printf("store: unknown (famlinkd is not running)\n");
 	else if (h->state == STORE_OK)
-		printf("store: ok since %s\n", fmt_time(h->since_ms, t, sizeof(t)));
+		printf("store: ok since %s\n", report_utc_time(h->since_ms, t, sizeof(t)));
 	else
 		printf("store: %s since %s (%lu failed attempts; famlinkd reads no new messages"
-		    " meanwhile)\n", store_state_name(h->state), fmt_time(h->since_ms, t, sizeof(t)),
+		    " meanwhile)\n", store_state_name(h->state), report_utc_time(h->since_ms, t, sizeof(t)),
 		    h->failures);
 }
 
 static void
-status_table(const config_t *cfg, const store_health_report_t *h, const peer_report_t *rows,
-    size_t n, long dead, int64_t now)
+status_table(const config_t *cfg, const store_health_report_t *h, const ctl_links_t *links,
+    const peer_report_t *rows, size_t n, long dead, int64_t now)
 {
 	char t[32], s[32], a[32], id[4 * 65];
+	int64_t since;
 
 	printf("%s (%s)\n", cfg->node_id, cfg->role == ROLE_HUB ? "hub" : "municipality");
-	store_health_line(h);
-	printf("%-20s %-15s %-21s %-21s %8s %8s %8s %10s %5s\n", "PEER", "STATE", "SINCE",
+	store_health_line(cfg, h);
+	if (!links->running)
+		printf("peers: states unknown while famlinkd is not running; the counts are the"
+		    " store's\n");
+	printf("%-20s %-17s %-21s %-21s %8s %8s %8s %10s %5s\n", "PEER", "STATE", "SINCE",
 	    "LAST SEEN", "WAITING", "UNACKED", "OLDEST", "DELIVERED", "DEAD");
-	for (size_t i = 0; i < n; i++)
-		printf("%-20s %-15s %-21s %-21s %8ld %8ld %8s %10ld %5ld\n",
-		    log_escape(rows[i].node_id, id, sizeof(id)),
-		    peer_state(&rows[i]), fmt_time(rows[i].refused_since, s, sizeof(s)),
-		    fmt_time(rows[i].last_seen, t, sizeof(t)), rows[i].waiting, rows[i].unacked,
+	for (size_t i = 0; i < n; i++) {
+		const char *state = peer_state_name(ctl_link_state(links, &rows[i], &since));
+		printf("%-20s %-17s %-21s %-21s %8ld %8ld %8s %10ld %5ld\n",
+		    log_escape(rows[i].node_id, id, sizeof(id)), state, report_utc_time(since, s, sizeof(s)),
+		    report_utc_time(rows[i].last_seen, t, sizeof(t)), rows[i].waiting, rows[i].unacked,
 		    report_age(rows[i].oldest_unacked ? now - rows[i].oldest_unacked : 0, a, sizeof(a)),
 		    rows[i].delivered, rows[i].dead);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].skips > 0)
 			printf("%s: %ld sequence skip(s), the last at %s: messages lost or set aside"
 			    " (see the log and the audit table)\n", log_escape(rows[i].node_id, id,
-			    sizeof(id)), rows[i].skips, fmt_time(rows[i].last_skip, t, sizeof(t)));
+			    sizeof(id)), rows[i].skips, report_utc_time(rows[i].last_skip, t, sizeof(t)));
 	printf("dead letters: %ld\n", dead);
 }
 
@@ -163,6 +160,7 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 	peer_report_t *rows = NULL;
 	int64_t now = clock_now_ms();
 	store_health_report_t health = store_health(cfg);
+	ctl_links_t links;
 	size_t n = 0;
 	long dead;
 	json_t *adapters;
@@ -170,6 +168,7 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 
 	if (store == NULL)
 		return 1;
+	ctl_links_read(cfg, health.state != STORE_UNKNOWN, &links);
 	if (report_peers(store, cfg, &rows, &n, &err) != 0 ||
 	    (dead = store_report_dead_total(store, &err)) < 0) {
 		fprintf(stderr, "famlinkctl: %s\n", err.msg);
@@ -183,9 +182,10 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 		return 1;
 	}
 	if (o->check) {
-		int verdict = ctl_health(cfg, o->config_problems, &health, rows, n, dead, adapters,
-		    o->json);
+		int verdict = ctl_health(cfg, o->config_problems, &health, &links, rows, n, dead,
+		    adapters, o->json);
 		json_decref(adapters);
+		ctl_links_free(&links);
 		free(rows);
 		store_close(&store);
 		return verdict;
@@ -193,16 +193,17 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 	if (o->json) {
 		json_t *peers = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(peers, peer_json(&rows[i], now));
+			json_array_append_new(peers, peer_json(&rows[i], &links, now));
 		report_print_json(json_pack("{s:s, s:s, s:o, s:o, s:i, s:o}", "nodeId", cfg->node_id,
 		    "role", cfg->role == ROLE_HUB ? "hub" : "municipality",
 		    "store", store_health_json(&health), "peers", peers, "deadLetters", (int)dead,
 		    "adapters", adapters));
 	} else {
-		status_table(cfg, &health, rows, n, dead, now);
+		status_table(cfg, &health, &links, rows, n, dead, now);
 		ctl_adapters_print(adapters);
 		json_decref(adapters);
 	}
+	ctl_links_free(&links);
 	free(rows);
 	store_close(&store);
 	return 0;

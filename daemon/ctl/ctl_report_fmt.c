@@ -81,6 +81,19 @@ report_date_add(cal_date_t d, int days)
 }
 
 const char *
+report_utc_time(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms == 0)
+		return "-";
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+	return buf;
+}
+
+const char *
 report_age(int64_t ms, char *buf, size_t len)
 {
 	if (ms <= 0)

@@ -43,6 +43,8 @@ cal_date_t report_date_add(cal_date_t d, int days);
 /* An age an operator reads at a glance: "3.2s", "14m", "2h", "3d"; "-" for
  * ms <= 0. */
 const char *report_age(int64_t ms, char *buf, size_t len);
+/* "2026-11-23 10:15:02Z" (UTC: what status and the log show), "-" for 0. */
+const char *report_utc_time(int64_t ms, char *buf, size_t len);
 
 /* JSON values that never fail: a string or null for NULL and "" (bytes
  * that are not UTF-8 are escaped), an ISO time or null for 0, a local date

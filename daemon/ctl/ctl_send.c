@@ -258,7 +258,7 @@ ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files)
 		store_rollback(store);
 		goto out;
 	} else {
-		wake_notify(cfg->state_dir);
+		wake_notify(cfg->runtime_dir);
 	}
 	print_queued(msgs, nfiles, o);
 	rc = 0;

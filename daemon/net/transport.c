@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "transport.h"
@@ -24,7 +25,7 @@ struct transport {
 	void *monitor;
 	bool is_hub;
 	char hub_id[65];
-	char endpoint[256];   /* municipality: the hub's, for re-dialling */
+	char endpoint[256];   /* municipality: the hub's, for re-dialling; hub: its own, for re-binding */
 };
 
 void *
@@ -122,7 +123,8 @@ transport_open_municipality(void *ctx, const config_t *cfg, err_t *err)
 		return fail_open(t, err, "DEALER options");
 	if (zmq_socket_monitor(t->sock, endpoint, ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
 	    ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
+	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+	    ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_CONNECTED) != 0 ||
 	    (t->monitor = zmq_socket(ctx, ZMQ_PAIR)) == NULL ||
 	    zmq_connect(t->monitor, endpoint) != 0)
 		return fail_open(t, err, "socket monitor");
@@ -263,7 +265,7 @@ transport_send(transport_t *t, const uint8_t *rid, size_t rid_len,
 }
 
 /* libzmq's events as transport_event_t: the monitor is asked for these
- * five only (transport_open_municipality). */
+ * seven only (transport_open_municipality). */
 static transport_event_t
 event_of(uint16_t ev)
 {
@@ -277,6 +279,10 @@ event_of(uint16_t ev)
 		return TRANSPORT_HANDSHAKE_FAILED;
 	case ZMQ_EVENT_DISCONNECTED:
 		return TRANSPORT_DISCONNECTED;
+	case ZMQ_EVENT_CONNECT_RETRIED:
+		return TRANSPORT_CONNECT_RETRIED;
+	case ZMQ_EVENT_CONNECTED:
+		return TRANSPORT_TCP_CONNECTED;
 	default:
 		return TRANSPORT_EVENT_OTHER;
 	}
@@ -319,4 +325,44 @@ transport_redial(transport_t *t, err_t *err)
 		return err_set(err, zmq_errno(), "cannot connect to %s: %s", t->endpoint,
 		    zmq_strerror(zmq_errno()));
 	return 0;
+}
+
+/* The listener closes in libzmq's I/O thread, after zmq_unbind() returns:
+ * until then the port is taken (EADDRINUSE). Tries 10 ms apart. */
+#define REBIND_TRIES 100
+
+/* libzmq has no way to close one peer of a ROUTER; unbinding closes every
+ * session the listener accepted (libzmq 4.2 and later). Bound again on the
+ * endpoint it had (its real port, should the config say 0). */
+int
+transport_rebind(transport_t *t, err_t *err)
+{
+	size_t len = sizeof(t->endpoint);
+
+	if (!t->is_hub)
+		return err_set(err, EINVAL, "a municipality does not bind");
+	if (zmq_getsockopt(t->sock, ZMQ_LAST_ENDPOINT, t->endpoint, &len) != 0)
+		return err_set(err, zmq_errno(), "cannot read the bound endpoint: %s",
+		    zmq_strerror(zmq_errno()));
+	if (zmq_unbind(t->sock, t->endpoint) != 0)
+		return err_set(err, zmq_errno(), "unbind %s: %s", t->endpoint,
+		    zmq_strerror(zmq_errno()));
+	return transport_bind_again(t, REBIND_TRIES, err);
+}
+
+int
+transport_bind_again(transport_t *t, int tries, err_t *err)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+	for (int i = 0; i < tries; i++) {
+		if (i > 0)
+			nanosleep(&pause, NULL);
+		if (zmq_bind(t->sock, t->endpoint) == 0)
+			return 0;
+		if (zmq_errno() != EADDRINUSE)
+			break;
+	}
+	return err_set(err, zmq_errno(), "cannot bind %s again: %s", t->endpoint,
+	    zmq_strerror(zmq_errno()));
 }

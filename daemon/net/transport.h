@@ -43,6 +43,9 @@ typedef enum transport_event {
 	TRANSPORT_HANDSHAKE_REFUSED,   /* the hub's ZAP handler refused our key */
 	TRANSPORT_HANDSHAKE_FAILED,    /* any other (a wrong hub key, a protocol error) */
 	TRANSPORT_DISCONNECTED,
+	TRANSPORT_TCP_CONNECTED,       /* a TCP connection, before any handshake */
+	TRANSPORT_CONNECT_RETRIED,     /* libzmq dials again: after a failed TCP connect, or a
+	                                * connection that closed */
 } transport_event_t;
 
 /* The context every socket lives in (transport's, zap.c's): NULL with err
@@ -81,5 +84,16 @@ int transport_monitor_event(transport_t *t, transport_event_t *event);
  * Messages queued in ZeroMQ are dropped; the store's outbox still has them.
  * 0, or -1 with err filled. */
 int transport_redial(transport_t *t, err_t *err);
+
+/* Hub: closes every session (and binds again at once), so that a key
+ * taken out of the allowlist loses the session it has: its next handshake
+ * is refused. The others reconnect within a moment and resend from their
+ * first unacknowledged message. 0, or -1 with err filled. */
+int transport_rebind(transport_t *t, err_t *err);
+/* Hub: binds the endpoint transport_rebind() unbound, in up to tries
+ * attempts 10 ms apart (transport_rebind() waits up to a second for libzmq
+ * to let go of the port). For a retry after transport_rebind() failed: 0,
+ * or -1 with err filled. */
+int transport_bind_again(transport_t *t, int tries, err_t *err);
 
 #endif

@@ -159,7 +159,7 @@ node_new(config_t *cfg, err_t *err)
 		goto fail;
 	if (warning[0] != '\0')
 		log_warning("%s", warning);
-	if (lock_state_dir(node, err) != 0)
+	if (lock_state_dir(node, err) != 0 || node_live_open(node, err) != 0)
 		goto fail;
 	if (open_store(node, err) != 0 || store_peers_reset(node->store, err) != 0)
 		goto fail;
@@ -170,7 +170,7 @@ node_new(config_t *cfg, err_t *err)
 		goto fail;
 	if ((cfg->role == ROLE_HUB ? open_hub(node, err) : open_municipality(node, err)) != 0)
 		goto fail;
-	if ((node->wake_fd = wake_listen(cfg->state_dir, &wake_err)) < 0)
+	if ((node->wake_fd = wake_listen(cfg->runtime_dir, &wake_err)) < 0)
 		log_warning("%s; new messages from famlinkctl are noticed within %d ms",
 		    wake_err.msg, TICK_MS);
 	return node;
@@ -186,7 +186,8 @@ node_free(node_t **pnode)
 
 	if (node == NULL)
 		return;
-	wake_close(&node->wake_fd, node->cfg->state_dir);
+	wake_close(&node->wake_fd, node->cfg->runtime_dir);
+	node_live_close(node);
 	transport_close(&node->tp);
 	zap_stop(&node->zap);
 	transport_context_free(&node->zctx);
@@ -199,10 +200,27 @@ node_free(node_t **pnode)
 	*pnode = NULL;
 }
 
-/* A key that left the allowlist or changed: stop sending to its session. */
+static void
+session_closed(struct node *node, peer_t *p)
+{
+	p->online = false;
+	p->rid_len = 0;
+	p->st.connected = false;
+	p->dirty = node->peers_dirty = true;
+	node_live_set(node, p, PEER_DISCONNECTED);
+}
+
+/* A key that left the allowlist or changed: its session is closed, so that
+ * the municipality learns at once (its next handshake is refused) instead
+ * of sending into a session whose frames are dropped. libzmq closes one
+ * peer only by closing them all: the others reconnect within a moment and
+ * resend what was not acknowledged. */
 static void
 drop_revoked_sessions(struct node *node)
 {
+	size_t dropped = 0;
+	err_t err;
+
 	if (node->cfg->role != ROLE_HUB)
 		return;   /* a municipality's only peer is its hub, not an allowlist */
 	for (size_t i = 0; i < node->npeers; i++) {
@@ -212,11 +230,31 @@ drop_revoked_sessions(struct node *node)
 			continue;
 		log_notice("%s removed from the allowlist or its key changed: session closed",
 		    p->st.node_id);
-		p->online = false;
-		p->rid_len = 0;
-		p->st.connected = false;
-		p->dirty = node->peers_dirty = true;
+		session_closed(node, p);
+		dropped++;
 	}
+	if (dropped == 0)
+		return;
+	for (size_t i = 0; i < node->npeers; i++)
+		if (node->peers[i].online)
+			session_closed(node, &node->peers[i]);
+	if (transport_rebind(node->tp, &err) != 0) {
+		log_err("%s: no municipality can connect until it is; trying every second", err.msg);
+		node->unbound = true;
+	}
+}
+
+/* A re-bind that failed is tried until it works: a hub that listens
+ * nowhere is the worst state it can be in. */
+static void
+bind_again_due(struct node *node)
+{
+	err_t err;
+
+	if (!node->unbound || transport_bind_again(node->tp, 1, &err) != 0)
+		return;
+	node->unbound = false;
+	log_notice("listening on %s again", node->cfg->bind);
 }
 
 /* What the sockets and the store were opened with stays until a restart:
@@ -230,6 +268,7 @@ static const struct {
 	{"[node] id", RUNNING(node_id), true},
 	{"[node] role", RUNNING(role), false},
 	{"[node] state_dir", RUNNING(state_dir), true},
+	{"[node] runtime_dir", RUNNING(runtime_dir), true},
 	{"[node] key_file", RUNNING(public_key), true},
 	{NULL, RUNNING(secret_key), true},
 	{"[listen] bind", RUNNING(bind), true},
@@ -413,7 +452,7 @@ announce(struct node *node)
 	char what[200];
 	err_t err;
 
-	if (store_health_open(&node->health, node->cfg->state_dir, clock_now_ms(), &err) != 0)
+	if (store_health_open(&node->health, node->cfg->runtime_dir, clock_now_ms(), &err) != 0)
 		log_warning("%s; famlinkctl status cannot show the store's state", err.msg);
 	if (faultvfs_active(what, sizeof(what)))
 		log_warning("store fault injection is on (%s): for tests only", what);
@@ -548,6 +587,8 @@ on_keepalive_tick(void *ctx)
 
 	if (!store_health_broken(&node->health))
 		outbound_keepalive_due(node, clock_mono_ms());
+	node_live_silence(node, clock_mono_ms());
+	bind_again_due(node);
 }
 
 /* Before every wait: send what the last callbacks queued, at once. Sending

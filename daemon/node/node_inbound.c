@@ -377,6 +377,7 @@ track_session(batch_t *b, peer_t *peer, const inbound_t *in)
 		outbound_session_start(b->node, peer);
 	}
 	peer->st.last_seen = b->now;
+	peer->heard_mono = clock_mono_ms();
 }
 
 /* Whether refusing this control frame with a Receipt could start a loop:

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "job.h"
+#include "link_view.h"
 #include "loop.h"
 #include "node_store.h"
 #include "store.h"
@@ -36,6 +37,9 @@ typedef struct peer {
 	size_t rid_len;
 	char key[41];              /* hub: the key that session proved (z85) */
 	bool online;               /* a session is up: we may send */
+	peer_state_t link;         /* what status shows (node_live.c)… */
+	int64_t link_since;        /* …since this Unix ms */
+	int64_t heard_mono;        /* hub: the last frame from it (monotonic), 0 = none */
 	bool maybe_queued;         /* the outbox may hold unsent messages */
 	bool hello_due;            /* hub: answer the peer's Hello after the batch */
 	unsigned inflight;         /* sent, not yet answered */
@@ -84,6 +88,12 @@ struct node {
 	unsigned link_failures;     /* failed handshakes since the last good one */
 	unsigned redial_delay_ms;   /* the next re-dial's delay: 5 s doubling to 5 min */
 	int64_t redial_at_ms;       /* when it is due (monotonic), 0 = none */
+	bool tcp_connected;         /* this dial got a TCP connection (node_link.c) */
+	bool unbound;               /* hub: a re-bind failed; on_tick tries again */
+	link_view_t *links;         /* RUNTIME_DIR/famlinkd.links (node_live.c), NULL if none */
+	bool links_dirty;           /* a change not yet written there */
+	bool links_failed_logged;   /* its last write failed, and that was logged */
+	int64_t started_ms;         /* Unix ms: when famlinkd started (node_live.c) */
 };
 
 enum { LINK_NEW, LINK_UP, LINK_REFUSED, LINK_FAILED };
@@ -99,6 +109,16 @@ int node_peer_add_receipt(peer_t *peer, const char *message_id, int level, int c
 /* node_peer.c: a frame from a key no longer (or never) in the allowlist
  * (logged at most once every 10 s). */
 void node_refused(struct node *node, const char *node_id, const char *why);
+
+/* node_live.c: the runtime directory, and the link view status reads
+ * (link_view.h): each peer's state and since when. */
+int node_live_open(struct node *node, err_t *err);
+void node_live_close(struct node *node);
+void node_live_set(struct node *node, peer_t *peer, peer_state_t state);
+/* Hub: a peer not heard from in twice the keepalive is disconnected. */
+void node_live_silence(struct node *node, int64_t now_mono);
+/* Writes the view if something changed (and the last write failed). */
+void node_live_flush(struct node *node);
 
 /* node_link.c (municipality): the monitor's events, and a re-dial when due. */
 void node_link_init(struct node *node);

@@ -61,6 +61,7 @@ node_link_redial_due(struct node *node, int64_t now)
 	if (hub == NULL || node->redial_at_ms == 0 || now < node->redial_at_ms)
 		return;
 	node->redial_at_ms = 0;
+	node->tcp_connected = false;
 	if (transport_redial(node->tp, &err) != 0) {
 		log_err("%s; trying again", err.msg);
 		schedule_redial(node, hub);
@@ -78,9 +79,11 @@ set_refused(struct node *node, peer_t *hub, bool refused)
 }
 
 /* Logged once per change of state, not per attempt: a municipality waiting
- * for the pool to add its key tries every few minutes for days. */
+ * for the pool to add its key tries every few minutes for days. redial:
+ * libzmq gives up on this connection (a refused or failed handshake it
+ * reported), rather than dialling again by itself. */
 static void
-handshake_failed(struct node *node, peer_t *hub, transport_event_t event)
+handshake_failed(struct node *node, peer_t *hub, transport_event_t event, bool redial)
 {
 	int state = event == TRANSPORT_HANDSHAKE_REFUSED ? LINK_REFUSED : LINK_FAILED;
 
@@ -92,11 +95,45 @@ handshake_failed(struct node *node, peer_t *hub, transport_event_t event)
 		log_err("%s refused our key: is it in the hub's allowlist? Trying again"
 		    " after 5 s, doubling up to 5 min", hub->st.node_id);
 	else
-		log_err("handshake with %s failed: is hub.public_key right? Trying again"
-		    " after 5 s, doubling up to 5 min", hub->st.node_id);
+		log_err("handshake with %s failed: is hub.public_key right? Trying again%s",
+		    hub->st.node_id, redial ? " after 5 s, doubling up to 5 min" : "");
 	node->link_state = state;
 	set_refused(node, hub, state == LINK_REFUSED);
-	schedule_redial(node, hub);
+	node_live_set(node, hub, state == LINK_REFUSED ? PEER_REFUSED_BY_HUB
+	    : PEER_HANDSHAKE_FAILING);
+	if (redial)
+		schedule_redial(node, hub);
+}
+
+/* A connection closed. One that never finished its handshake, with no
+ * failure reported, is a hub that drops our HELLO: a CURVE server cannot
+ * read it when we dial it with a wrong hub key. */
+static void
+connection_closed(struct node *node, peer_t *hub)
+{
+	if (hub->online)
+		log_info("disconnected from %s: messages wait in the outbox", hub->st.node_id);
+	hub->online = false;
+	hub->st.connected = false;
+	hub->dirty = node->peers_dirty = true;
+	if (hub->link == PEER_CONNECTED)
+		node_live_set(node, hub, PEER_DISCONNECTED);
+	else if (node->tcp_connected && hub->link != PEER_REFUSED_BY_HUB)
+		handshake_failed(node, hub, TRANSPORT_HANDSHAKE_FAILED, false);
+}
+
+/* libzmq dials again. If the dial before got no TCP connection at all, the
+ * hub is down or out of reach: not a key problem. */
+static void
+dialling_again(struct node *node, peer_t *hub)
+{
+	if (!node->tcp_connected) {
+		if (hub->link != PEER_UNREACHABLE)
+			log_info("%s unreachable at %s: dialling again", hub->st.node_id,
+			    node->cfg->hub_endpoint);
+		node_live_set(node, hub, PEER_UNREACHABLE);
+	}
+	node->tcp_connected = false;
 }
 
 static void
@@ -127,20 +164,19 @@ node_link_events(struct node *node)
 	peer_t *hub = node->npeers ? &node->peers[0] : NULL;
 	transport_event_t event;
 
-	/* Any event but these two counts as a failed handshake (the monitor
+	/* Any event but these four counts as a failed handshake (the monitor
 	 * reports no others today). */
 	while (hub && transport_monitor_event(node->tp, &event) == 1) {
-		if (event == TRANSPORT_HANDSHAKE_SUCCEEDED) {
+		if (event == TRANSPORT_HANDSHAKE_SUCCEEDED)
 			handshake_succeeded(node, hub);
-		} else if (event == TRANSPORT_DISCONNECTED) {
-			if (hub->online)
-				log_info("disconnected from %s: messages wait in the outbox", hub->st.node_id);
-			hub->online = false;
-			hub->st.connected = false;
-			hub->dirty = node->peers_dirty = true;
-		} else {
-			handshake_failed(node, hub, event);
-		}
+		else if (event == TRANSPORT_TCP_CONNECTED)
+			node->tcp_connected = true;
+		else if (event == TRANSPORT_DISCONNECTED)
+			connection_closed(node, hub);
+		else if (event == TRANSPORT_CONNECT_RETRIED)
+			dialling_again(node, hub);
+		else
+			handshake_failed(node, hub, event, true);
 	}
 }
 

@@ -34,6 +34,7 @@ mark_offline(struct node *node, peer_t *peer)
 	peer->st.connected = false;
 	peer->dirty = true;
 	node->peers_dirty = true;
+	node_live_set(node, peer, PEER_DISCONNECTED);
 }
 
 /* Sends one packed envelope; on failure says why and marks the peer. */
@@ -175,6 +176,7 @@ outbound_session_start(struct node *node, peer_t *peer)
 	peer->st.connected = true;
 	peer->dirty = true;
 	node->peers_dirty = true;
+	node_live_set(node, peer, PEER_CONNECTED);
 	peer->backoff_ms = node->cfg->resend_initial_ms;
 	peer->handover_untold = true;
 	/* A HANDED_OVER Receipt is never resent: one sent after the peer

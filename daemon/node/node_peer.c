@@ -34,6 +34,10 @@ node_peer(struct node *node, const char *node_id, err_t *err)
 	p->st.connected = false;
 	p->st.sent_up_to = 0;
 	p->committed_in_seq = p->st.next_in_seq;
+	/* Until it is heard from: as the store last saw it. */
+	p->link = p->st.last_seen ? PEER_DISCONNECTED : PEER_NEVER_CONNECTED;
+	p->link_since = p->st.last_seen ? p->st.last_seen : node->started_ms;
+	node->links_dirty = true;
 	p->backoff_ms = node->cfg->resend_initial_ms;
 	p->maybe_queued = true;
 	p->progress_ms = clock_mono_ms();

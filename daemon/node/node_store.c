@@ -1,4 +1,5 @@
 /* node_store — see node_store.h. */
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,10 +9,16 @@
 #include "node_internal.h"
 #include "node_store.h"
 
+/* An I/O error on a filesystem that went read-only is told apart: it takes
+ * a person at the mount, not patience. */
 void
 node_store_failed(struct node *node, const err_t *err)
 {
-	if (store_health_failed(&node->health, err->code, err->msg, clock_mono_ms(),
+	int code = err->code;
+
+	if (store_state_of(code) == STORE_FAILING && store_dir_read_only(node->cfg->state_dir))
+		code = SQLITE_READONLY;
+	if (store_health_failed(&node->health, code, err->msg, clock_mono_ms(),
 	    clock_now_ms()) == STORE_DAMAGED)
 		node->store_damaged = true;
 }

@@ -17,14 +17,18 @@
 
 static const char *const names[] = {
 	[STORE_OK] = "ok", [STORE_FULL] = "full", [STORE_LOCKED] = "locked",
-	[STORE_FAILING] = "failing", [STORE_DAMAGED] = "damaged", [STORE_UNKNOWN] = "unknown",
+	[STORE_FAILING] = "failing", [STORE_READONLY] = "read-only", [STORE_DAMAGED] = "damaged",
+	[STORE_UNKNOWN] = "unknown",
 };
 
 /* What the first log line says the trouble is. */
 static const char *const trouble[] = {
 	[STORE_OK] = "store works", [STORE_FULL] = "store is full (no room to write)",
 	[STORE_LOCKED] = "store is locked (another process holds its write lock)",
-	[STORE_FAILING] = "store cannot be written", [STORE_DAMAGED] = "store is damaged",
+	[STORE_FAILING] = "store cannot be written",
+	[STORE_READONLY] = "store is read-only (its filesystem or file refuses writes: look at"
+	    " the mount, e.g. findmnt and the kernel log)",
+	[STORE_DAMAGED] = "store is damaged",
 	[STORE_UNKNOWN] = "store state unknown",
 };
 
@@ -48,6 +52,8 @@ store_state_of(int code)
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
 		return STORE_DAMAGED;
+	case SQLITE_READONLY:
+		return STORE_READONLY;
 	default:
 		return STORE_FAILING;
 	}
@@ -173,10 +179,19 @@ store_health_failed(store_health_t *h, int code, const char *msg, int64_t now_mo
 		write_state(h);
 	} else {
 		if (h->state == STORE_OK) {
-			/* Back within a minute of working again: the same spell. */
+			/* Back within a minute of working again: the same spell. If
+			 * the log said it works again, it says at once that it does
+			 * not, or the log would lie until the next report. */
+			bool clear_said = !h->clear_unlogged;
 			h->relapses++;
 			h->since_ms = h->spell_ms;
 			h->clear_unlogged = false;
+			if (clear_said) {
+				fmt_duration(now_mono - h->ok_mono, dur, sizeof(dur));
+				log_err("%s again, %s after it worked again: %s", trouble[s], dur, msg);
+				h->unlogged = 0;
+				h->logged_mono = now_mono;
+			}
 		}
 		next_retry(h);
 		if (s != h->state) {
@@ -320,4 +335,20 @@ store_health_read(const char *state_dir, store_health_report_t *r, err_t *err)
 	close(fd);
 	r->state = STORE_UNKNOWN;
 	return err_set(err, 0, "%s: not a state file famlinkd wrote", path);
+}
+
+/* The lock file, never the store: closing a descriptor of the store would
+ * drop this process's SQLite locks on it. */
+bool
+store_dir_read_only(const char *state_dir)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/famlinkd.lock", state_dir);
+	if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+		close(fd);
+		return false;
+	}
+	return errno == EROFS;
 }

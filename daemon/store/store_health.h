@@ -41,7 +41,9 @@ typedef enum store_state {
 	STORE_OK = 0,
 	STORE_FULL,       /* SQLITE_FULL: no room on the disk (or the file's limit) */
 	STORE_LOCKED,     /* SQLITE_BUSY / SQLITE_LOCKED: another process holds the write lock */
-	STORE_FAILING,    /* another error: SQLITE_IOERR, SQLITE_READONLY, … */
+	STORE_FAILING,    /* another error: SQLITE_IOERR, … */
+	STORE_READONLY,   /* SQLITE_READONLY, or an I/O error that was EROFS: a read-only
+	                   * filesystem (ext4's errors=remount-ro) or file */
 	STORE_DAMAGED,    /* SQLITE_CORRUPT / SQLITE_NOTADB: the daemon stops */
 	STORE_UNKNOWN,    /* famlinkctl: no famlinkd runs on the state directory */
 } store_state_t;
@@ -65,7 +67,7 @@ typedef struct store_health {
 	int fd;
 } store_health_t;
 
-/* "ok", "full", "locked", "failing", "damaged", "unknown". */
+/* "ok", "full", "locked", "failing", "read-only", "damaged", "unknown". */
 const char *store_state_name(store_state_t s);
 /* What a SQLite result code (primary or extended) means for the store. */
 store_state_t store_state_of(int sqlite_code);
@@ -106,8 +108,15 @@ typedef struct store_health_report {
 	store_state_t state;
 	int64_t since_ms;
 	unsigned long failures;
+	bool read_only_fs;   /* famlinkctl's own finding: the state directory's filesystem is read-only */
 } store_health_report_t;
 
 int store_health_read(const char *state_dir, store_health_report_t *r, err_t *err);
+
+/* Whether state_dir's filesystem refuses writes, asked without writing:
+ * opening its lock file for writing fails with EROFS on a read-only mount,
+ * also on ext4 after errors=remount-ro, which statvfs() does not show (nor
+ * does SQLite: its "disk I/O error" keeps no reliable errno). */
+bool store_dir_read_only(const char *state_dir);
 
 #endif

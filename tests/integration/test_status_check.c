@@ -31,16 +31,23 @@ check(node_proc_t *n, char *out, size_t len, bool json)
 	return ctl_run(n, out, len, args);
 }
 
-/* Waits until status --check on n exits want: false after WAIT_MS. */
+/* Waits until status --check on n exits want and says text (NULL: any):
+ * false after WAIT_MS. */
 static bool
-wait_verdict(node_proc_t *n, int want, char *out, size_t len)
+wait_verdict_saying(node_proc_t *n, int want, const char *text, char *out, size_t len)
 {
 	for (int waited = 0; waited < WAIT_MS; waited += 50) {
-		if (check(n, out, len, false) == want)
+		if (check(n, out, len, false) == want && (text == NULL || strstr(out, text)))
 			return true;
 		usleep(50 * 1000);
 	}
 	return false;
+}
+
+static bool
+wait_verdict(node_proc_t *n, int want, char *out, size_t len)
+{
+	return wait_verdict_saying(n, want, NULL, out, len);
 }
 
 static void
@@ -67,11 +74,12 @@ test_status_check_verdicts(void **state)
 	cluster_write_muni_conf(c, MUNI);
 	assert_int_equal(check(MUNI, out, sizeof(out), false), 0);
 
+	/* A hub that is down is not a wrong key: unreachable (after a moment
+	 * of "disconnected", until libzmq's next dial finds nobody). */
 	assert_int_equal(node_stop(HUB), 0);
-	if (!wait_verdict(MUNI, 1, out, sizeof(out)))
-		fail_msg("hub stopped, want DEGRADED (1): %s", out);
-	snprintf(want, sizeof(want), "degraded: peer %s: disconnected", HUB->id);
-	assert_non_null(strstr(out, want));
+	snprintf(want, sizeof(want), "degraded: peer %s: unreachable since", HUB->id);
+	if (!wait_verdict_saying(MUNI, 1, want, out, sizeof(out)))
+		fail_msg("hub stopped, want DEGRADED (1) saying \"%s\": %s", want, out);
 
 	assert_int_equal(node_stop(MUNI), 0);
 	assert_int_equal(check(MUNI, out, sizeof(out), false), 2);

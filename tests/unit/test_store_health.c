@@ -94,7 +94,8 @@ test_state_of(void **state)
 	assert_int_equal(store_state_of(SQLITE_CORRUPT_INDEX), STORE_DAMAGED);
 	assert_int_equal(store_state_of(SQLITE_NOTADB), STORE_DAMAGED);
 	assert_int_equal(store_state_of(SQLITE_IOERR_WRITE), STORE_FAILING);
-	assert_int_equal(store_state_of(SQLITE_READONLY), STORE_FAILING);
+	assert_int_equal(store_state_of(SQLITE_READONLY), STORE_READONLY);
+	assert_int_equal(store_state_of(SQLITE_READONLY_DBMOVED), STORE_READONLY);
 	assert_string_equal(store_state_name(STORE_FULL), "full");
 	assert_string_equal(store_state_name(STORE_LOCKED), "locked");
 	assert_string_equal(store_state_name(STORE_DAMAGED), "damaged");
@@ -145,12 +146,15 @@ test_policy(void **state)
 	assert_false(store_health_ok(&h, t + 200, 9100));
 	assert_int_equal(capture_count("store works again"), 1);
 	/* Failing again within a minute: the same spell (no new first line,
-	 * the delay goes on from 2 s), and "works again" is said once it has
-	 * held a minute. */
+	 * the delay goes on from 2 s), but the log, which said it works again,
+	 * says at once that it does not; later "works again" is said once it
+	 * has held a minute. */
 	store_health_failed(&h, SQLITE_FULL, "sqlite: database or disk is full", t + 300, 9200);
 	assert_int_equal(h.state, STORE_FULL);
 	assert_int_equal(h.since_ms, 5000);
 	assert_int_equal(store_health_retry_in(&h, t + 300), 2000);
+	assert_int_equal(capture_count("<3>store is full (no room to write) again, 0.2 s after it"
+	    " worked again"), 1);
 	for (int i = 0; i < 20; i++) {      /* flapping every 2 s for 40 s */
 		t += 2000;
 		assert_true(store_health_ok(&h, t, 9300));
@@ -159,6 +163,7 @@ test_policy(void **state)
 	}
 	assert_int_equal(capture_count("not reading new messages until it works again"), 1);
 	assert_int_equal(capture_count("store works again"), 1);
+	assert_int_equal(capture_count("after it worked again"), 1);   /* once, not per flap */
 	t += 2000;
 	assert_true(store_health_ok(&h, t, 9500));
 	store_health_tick(&h, t + 59000);
@@ -167,7 +172,7 @@ test_policy(void **state)
 	assert_int_equal(capture_count("store works again (for a minute now)"), 1);
 	store_health_tick(&h, t + 90000);
 	assert_int_equal(capture_count("store works again"), 2);
-	assert_true(capture_count("<3>") <= 8);
+	assert_true(capture_count("<3>") <= 9);
 	/* A minute after it works again, a failure starts a new spell: one
 	 * line, first delay 100 ms. */
 	t += 61000;
