@@ -13,7 +13,8 @@
 /* By email_template_id_t: the file's name without ".txt". */
 static const char *const events[EMAIL_T_COUNT] = {
 	"reminder", "overdue", "escalation", "message", "dead_letter", "adapter_stuck",
-	"adapter_cleared", "digest", "footer",
+	"adapter_cleared", "peer_silent", "peer_silent_cleared", "undelivered",
+	"undelivered_cleared", "digest", "footer",
 };
 
 /* By email_field_t. */

@@ -246,7 +246,8 @@ static const verb_t verbs[] = {
 		"notifications", "[--municipality CODE] [--json] [--all]", "the notifications queued for mail",
 		"Lists the notifications queued for people, oldest first: id, when queued,\n"
 		"event (reminder, overdue, escalation of a deadline; message: a received\n"
-		"message someone must read; dead_letter; adapter_stuck, adapter_cleared),\n"
+		"message someone must read; dead_letter; adapter_stuck, adapter_cleared;\n"
+		"the alerts peer_silent, undelivered and their _cleared),\n"
 		"the deadline's id (\"-\" for none), kind (the deadline's, or the message's\n"
 		"body type), municipality, referral, proposal, who must act, the\n"
 		"recipient's role (secretary, escalation at a municipality; pool_contact,\n"

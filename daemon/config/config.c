@@ -70,12 +70,14 @@ static const keydef_t keydefs[] = {
 	{SECT_DEADLINES, "reminder_lead", V_SPAN, CFG(dl_reminder_lead), 1, 365},
 	{SECT_DEADLINES, "escalation", V_SPAN, CFG(dl_escalation), 1, 365},
 	{SECT_RETENTION, "purge_after", V_SPAN_DAYS, CFG(purge_after), 1, 3650},
+	{SECT_ALERTS, "peer_silent", V_DURATION, CFG(alert_peer_silent_ms), 1000, DUR_MAX},
+	{SECT_ALERTS, "undelivered", V_DURATION, CFG(alert_undelivered_ms), 1000, DUR_MAX},
 };
 
 static const struct { sect_kind_t kind; const char *name; } sect_names[] = {
 	{SECT_NODE, "node"}, {SECT_LISTEN, "listen"}, {SECT_HUB, "hub"},
 	{SECT_DELIVERY, "delivery"}, {SECT_POOL, "pool"}, {SECT_DEADLINES, "deadlines"},
-	{SECT_RETENTION, "retention"},
+	{SECT_RETENTION, "retention"}, {SECT_ALERTS, "alerts"},
 };
 
 static const keydef_t *
@@ -138,7 +140,7 @@ section_kind(load_t *L, const char *name)
 		return SECT_NONE;
 	}
 	cfg_problem(L, L->lineno, "unknown section [%.60s] (known: node, listen, "
-	    "peer municipality:NNNN, hub, delivery, pool, deadlines, retention, adapter NAME)",
+	    "peer municipality:NNNN, hub, delivery, pool, deadlines, retention, alerts, adapter NAME)",
 	    name);
 	return SECT_NONE;
 }
@@ -357,6 +359,8 @@ config_set_defaults(config_t *c)
 	c->dl_reminder_lead = (span_t){2, SPAN_WORKING_DAYS};
 	c->dl_escalation = (span_t){3, SPAN_WORKING_DAYS};
 	c->purge_after = (span_t){90, SPAN_DAYS};
+	c->alert_peer_silent_ms = 60 * 60000;
+	c->alert_undelivered_ms = 4 * 60 * 60000;
 }
 
 static config_t *

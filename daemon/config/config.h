@@ -146,6 +146,9 @@ typedef struct config {
 	span_t dl_escalation;                /* [3 working days] escalation after due */
 	/* [retention] */
 	span_t purge_after;                  /* [90 days] personal data of closed referrals */
+	/* [alerts]: how long before an alert is raised (node_alert.c) */
+	unsigned alert_peer_silent_ms;       /* [1h] a configured peer not connected */
+	unsigned alert_undelivered_ms;       /* [4h] a message to a peer not acknowledged */
 	/* municipality */
 	char hub_id[65], hub_endpoint[256], hub_public_key[41];
 	/* delivery (defaults in brackets) */

@@ -77,11 +77,28 @@ adapter_problems(verdict_t *v, const json_t *adapters)
 	}
 }
 
-int
-ctl_health(const config_t *cfg, size_t config_problems, const store_health_report_t *h,
-    const ctl_links_t *links, const peer_report_t *peers, size_t n, long dead,
-    const json_t *adapters, bool json)
+/* Each raised alert (store_alert.h) is also a problem. */
+static void
+alert_problems(verdict_t *v, const json_t *alerts)
 {
+	char what[200], id[4 * 65], t[32];
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(alerts, i, a) {
+		snprintf(what, sizeof(what), "alert %s: %s since %s",
+		    json_string_value(json_object_get(a, "kind")),
+		    log_escape(json_string_value(json_object_get(a, "subject")), id, sizeof(id)),
+		    report_utc_time(json_integer_value(json_object_get(a, "sinceMs")), t, sizeof(t)));
+		problem(v, HEALTH_DEGRADED, what);
+	}
+}
+
+int
+ctl_health(const config_t *cfg, size_t config_problems, const ctl_status_view_t *sv,
+    bool json)
+{
+	const store_health_report_t *h = sv->store;
 	static const char *const words[] = { "OK", "DEGRADED", "FAILING" };
 	verdict_t v = { .level = HEALTH_OK, .problems = json_array() };
 	char what[80];
@@ -95,12 +112,13 @@ ctl_health(const config_t *cfg, size_t config_problems, const store_health_repor
 	}
 	store_problems(&v, h);
 	if (h->state != STORE_UNKNOWN)
-		peer_problems(&v, links, peers, n);
-	if (dead > 0) {
-		snprintf(what, sizeof(what), "%ld dead letter(s): see famlinkctl queue", dead);
+		peer_problems(&v, sv->links, sv->peers, sv->npeers);
+	if (sv->dead > 0) {
+		snprintf(what, sizeof(what), "%ld dead letter(s): see famlinkctl queue", sv->dead);
 		problem(&v, HEALTH_DEGRADED, what);
 	}
-	adapter_problems(&v, adapters);
+	adapter_problems(&v, sv->adapters);
+	alert_problems(&v, sv->alerts);
 	if (json) {
 		report_print_json(json_pack("{s:s, s:s, s:o}", "nodeId", cfg->node_id, "verdict",
 		    v.level == HEALTH_OK ? "ok" : v.level == HEALTH_DEGRADED ? "degraded" : "failing",

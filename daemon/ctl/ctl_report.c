@@ -15,6 +15,7 @@
 #include "ctl_links.h"
 #include "ctl_report_fmt.h"
 #include "ctl_status_adapters.h"
+#include "ctl_status_alerts.h"
 #include "store.h"
 #include "store_identity.h"
 #include "store_health.h"
@@ -163,7 +164,7 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 	ctl_links_t links;
 	size_t n = 0;
 	long dead;
-	json_t *adapters;
+	json_t *adapters = NULL, *alerts = NULL;
 	err_t err;
 
 	if (store == NULL)
@@ -172,19 +173,25 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 	if (report_peers(store, cfg, &rows, &n, &err) != 0 ||
 	    (dead = store_report_dead_total(store, &err)) < 0) {
 		fprintf(stderr, "famlinkctl: %s\n", err.msg);
+		ctl_links_free(&links);
 		free(rows);
 		store_close(&store);
 		return 1;
 	}
-	if ((adapters = ctl_adapters_json(store, cfg)) == NULL) {
+	if ((adapters = ctl_adapters_json(store, cfg)) == NULL ||
+	    (alerts = ctl_alerts_json(store)) == NULL) {
+		json_decref(adapters);
+		ctl_links_free(&links);
 		free(rows);
 		store_close(&store);
 		return 1;
 	}
 	if (o->check) {
-		int verdict = ctl_health(cfg, o->config_problems, &health, &links, rows, n, dead,
-		    adapters, o->json);
+		ctl_status_view_t view = { .store = &health, .links = &links, .peers = rows,
+		    .npeers = n, .dead = dead, .adapters = adapters, .alerts = alerts };
+		int verdict = ctl_health(cfg, o->config_problems, &view, o->json);
 		json_decref(adapters);
+		json_decref(alerts);
 		ctl_links_free(&links);
 		free(rows);
 		store_close(&store);
@@ -194,14 +201,16 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 		json_t *peers = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(peers, peer_json(&rows[i], &links, now));
-		report_print_json(json_pack("{s:s, s:s, s:o, s:o, s:i, s:o}", "nodeId", cfg->node_id,
-		    "role", cfg->role == ROLE_HUB ? "hub" : "municipality",
+		report_print_json(json_pack("{s:s, s:s, s:o, s:o, s:i, s:o, s:o}", "nodeId",
+		    cfg->node_id, "role", cfg->role == ROLE_HUB ? "hub" : "municipality",
 		    "store", store_health_json(&health), "peers", peers, "deadLetters", (int)dead,
-		    "adapters", adapters));
+		    "adapters", adapters, "alerts", alerts));
 	} else {
 		status_table(cfg, &health, &links, rows, n, dead, now);
 		ctl_adapters_print(adapters);
+		ctl_alerts_print(alerts);
 		json_decref(adapters);
+		json_decref(alerts);
 	}
 	ctl_links_free(&links);
 	free(rows);

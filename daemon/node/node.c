@@ -589,6 +589,7 @@ on_keepalive_tick(void *ctx)
 		outbound_keepalive_due(node, clock_mono_ms());
 	node_live_silence(node, clock_mono_ms());
 	bind_again_due(node);
+	node_alerts_due(node, clock_mono_ms());
 }
 
 /* Before every wait: send what the last callbacks queued, at once. Sending

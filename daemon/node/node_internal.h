@@ -90,6 +90,7 @@ struct node {
 	int64_t redial_at_ms;       /* when it is due (monotonic), 0 = none */
 	bool tcp_connected;         /* this dial got a TCP connection (node_link.c) */
 	bool unbound;               /* hub: a re-bind failed; on_tick tries again */
+	int64_t alerts_looked_ms;   /* node_alert.c: when it last looked (monotonic) */
 	link_view_t *links;         /* RUNTIME_DIR/famlinkd.links (node_live.c), NULL if none */
 	bool links_dirty;           /* a change not yet written there */
 	bool links_failed_logged;   /* its last write failed, and that was logged */
@@ -119,6 +120,10 @@ void node_live_set(struct node *node, peer_t *peer, peer_state_t state);
 void node_live_silence(struct node *node, int64_t now_mono);
 /* Writes the view if something changed (and the last write failed). */
 void node_live_flush(struct node *node);
+
+/* node_alert.c: raises and clears the alerts that are due (looks at most
+ * every 10 s). */
+void node_alerts_due(struct node *node, int64_t now_mono);
 
 /* node_link.c (municipality): the monitor's events, and a re-dial when due. */
 void node_link_init(struct node *node);

@@ -312,6 +312,15 @@ static const char *const migrations[] = {
 	 * over the previous row's hash and its own fields. Rows written before
 	 * this migration have none: the chain starts at the first hashed row. */
 	"ALTER TABLE audit ADD COLUMN hash BLOB;",
+	/* 11: the alerts raised now (store_alert.h): a row from onset to
+	 * clearing, so that each says so once, also across restarts. */
+	("CREATE TABLE alerts ("
+	 "  kind         TEXT NOT NULL,"
+	 "  subject      TEXT NOT NULL,"
+	 "  since        INTEGER NOT NULL,"
+	 "  raised_at    INTEGER NOT NULL,"
+	 "  PRIMARY KEY (kind, subject)"
+	 ") WITHOUT ROWID;"),
 };
 #define MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

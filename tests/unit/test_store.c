@@ -165,7 +165,7 @@ write_file(const char *path, const char *text)
 /* ---- opening ---------------------------------------------------------- */
 
 /* The store's schema version after every migration. */
-#define SCHEMA_NOW 10
+#define SCHEMA_NOW 11
 
 static void
 test_open_creates_schema(void **state)
@@ -1058,7 +1058,7 @@ downgrade_to_v1(fixture_t *f)
 	    " ALTER TABLE referrals DROP COLUMN outcome; ALTER TABLE referrals DROP COLUMN purged_at;"
 	    " DROP TABLE handovers; DROP TABLE inbox_handover; ALTER TABLE outbox DROP"
 	    " COLUMN handed_over_at; ALTER TABLE referrals DROP COLUMN held_since;"
-	    " DROP TABLE collected; ALTER TABLE audit DROP COLUMN hash;"
+	    " DROP TABLE collected; ALTER TABLE audit DROP COLUMN hash; DROP TABLE alerts;"
 	    " PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 }
