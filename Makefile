@@ -8,7 +8,7 @@
 #   make fuzz          libFuzzer on frames, JSON and config (FUZZ_SECONDS=60 each)
 #   make install       PREFIX=/usr/local DESTDIR= (also the systemd unit,
 #                      sysusers.d and tmpfiles.d files: UNITDIR, SYSUSERSDIR,
-#                      TMPFILESDIR)
+#                      TMPFILESDIR; the man pages: MANDIR)
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -19,6 +19,7 @@ DESTDIR  ?=
 UNITDIR     ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+MANDIR      ?= $(PREFIX)/share/man
 CC       ?= cc
 SANITIZE ?= 0
 
@@ -67,8 +68,9 @@ INT_SRC  := $(wildcard tests/integration/test_*.c)
 INT_BIN  := $(INT_SRC:tests/integration/%.c=$(B)/tests/%)
 HARNESS  := $(B)/obj/tests/harness.o $(B)/obj/tests/smtp_sink.o
 BENCH_BIN := $(B)/bench/loadgen
+MANPAGES := $(B)/man/famlinkd.8 $(B)/man/famlinkctl.8 $(B)/man/famlink.conf.5
 
-.PHONY: all check unit integration demo bench fuzz fuzz-run install clean deps
+.PHONY: all check unit integration demo bench fuzz fuzz-run install clean deps FORCE
 # Plain `make` checks the Debian packages it builds with first (protoc-c, the
 # -dev headers; not the test tools):
 # tools/install-deps is silent when all are there, installs them as root, and
@@ -82,7 +84,7 @@ all:
 	@sh tools/install-deps build
 	@$(MAKE) --no-print-directory all
 else
-all: $(B)/famlinkd $(B)/famlinkctl
+all: $(B)/famlinkd $(B)/famlinkctl $(MANPAGES)
 	@:
 endif
 
@@ -165,6 +167,21 @@ $(BENCH_ENQ): $(B)/obj/tests/enqueue.o $(B)/obj/tests/bench_common.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The man pages, made from the programs' own --help texts and the example
+# configs (tools/mkman): a man page cannot say what --help does not.
+$(B)/man/%: man/%.scd.in tools/mkman $(B)/famlinkd $(B)/famlinkctl $(wildcard config/*.example)
+	@mkdir -p $(dir $@)
+	sh tools/mkman $* $(B) > $@.scd && scdoc < $@.scd > $@
+
+# famlinkd --help names where make install puts the examples: the header
+# changes (and famlinkd is built again) only when PREFIX does.
+$(B)/gen/paths.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define FAMLINK_DOCDIR "$(PREFIX)/share/doc/famlink"' > $@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
+$(B)/obj/famlinkd.o: $(B)/gen/paths.h
+FORCE:
+
 # Tests find the programs through FAMLINK_BUILD.
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(INT_BIN)
@@ -244,6 +261,9 @@ install: all
 	install -m 0644 systemd/famlink.sysusers $(DESTDIR)$(SYSUSERSDIR)/famlink.conf
 	install -m 0644 systemd/famlink.tmpfiles $(DESTDIR)$(TMPFILESDIR)/famlink.conf
 	install -m 0644 systemd/README.md $(DESTDIR)$(PREFIX)/share/doc/famlink/systemd.md
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 $(B)/man/famlinkd.8 $(B)/man/famlinkctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(B)/man/famlink.conf.5 $(DESTDIR)$(MANDIR)/man5/
 
 clean:
 	rm -rf build

@@ -137,19 +137,26 @@ static const verb_t verbs[] = {
 	},
 	{
 		"status", "[--check] [--json]", "peers, queues, dead letters",
-		"For each configured peer: its state (connected, disconnected, never\n"
-		"connected, refused by hub) and since when, last seen, messages waiting\n"
-		"and unacknowledged, age of the oldest unacknowledged one, delivered,\n"
-		"dead letters, and any sequence skips (messages lost or set aside: see\n"
-		"the log). First the store's state as the running famlinkd reports it\n"
-		"(ok, full, locked, failing, damaged, and since when; unknown when no\n"
-		"famlinkd runs). Reads the store; famlinkd may run or not.\n"
+		"For each configured peer: its state as the running famlinkd sees it\n"
+		"and since when (connected; disconnected: the session closed, or the hub\n"
+		"has not heard from it in twice the keepalive; never connected since\n"
+		"famlinkd started; at a municipality also unreachable: no TCP connection\n"
+		"to the hub, handshake failing: most often a wrong hub public key, and\n"
+		"refused by hub; unknown while famlinkd is not running), last seen,\n"
+		"messages waiting and unacknowledged, age of the oldest unacknowledged\n"
+		"one, delivered, dead letters, and any sequence skips (messages lost or\n"
+		"set aside: see the log). First the store's state as the running\n"
+		"famlinkd reports it (ok, full, locked, failing, read-only, damaged, and\n"
+		"since when; unknown when no famlinkd runs), read-only also whenever the\n"
+		"state directory's filesystem refuses writes; last the adapters and the\n"
+		"alerts raised. Reads the store; famlinkd may run or not.\n"
 		"\n"
 		"--check gives a verdict instead, for Nagios, systemd or cron: a first\n"
 		"line OK, DEGRADED or FAILING, then one line per problem, and the exit\n"
 		"status 0 (healthy), 1 (degraded: a configured peer not connected, dead\n"
-		"letters, an adapter failing) or 2 (failing: famlinkd not running, its\n"
-		"store not ok, an adapter stuck).\n",
+		"letters, an adapter failing, an alert raised) or 2 (failing: famlinkd\n"
+		"not running, its store not ok or on a read-only filesystem, an adapter\n"
+		"stuck).\n",
 		"  --check              a verdict: exit 0 healthy, 1 degraded, 2 failing\n"
 		"  --json               one JSON object instead of the table (with --check:\n"
 		"                       {\"verdict\", \"problems\"})\n",

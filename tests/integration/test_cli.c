@@ -194,6 +194,52 @@ test_every_verb_help(void **state)
 	}
 }
 
+/* The man pages are made from the --help texts: famlinkctl(8) holds every
+ * verb's, famlinkd(8) famlinkd's (which names where the examples are), and
+ * famlink.conf(5) the annotated example configs. */
+static void
+test_man_pages(void **state)
+{
+	static const char *const top[] = {"--help", NULL};
+	char out[8192], path[600], want[128], *man, *line, *save = NULL;
+	const char *b = getenv("FAMLINK_BUILD") ? getenv("FAMLINK_BUILD") : "build";
+	int verbs = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/man/famlinkctl.8", b);
+	man = file_text(path);
+	assert_int_equal(run_prog("famlinkctl", top, out, sizeof(out)), 0);
+	for (line = strtok_r(strstr(out, "verbs:\n"), "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char verb[32];
+		if (strncmp(line, "  ", 2) != 0 || sscanf(line, "  %31[a-z-] ", verb) != 1)
+			continue;
+		if (verb[0] == '-')
+			break;   /* "  -c, --config": the verbs are done */
+		snprintf(want, sizeof(want), "%s %s ", strcmp(verb, "keygen") == 0 ? "famlinkctl"
+		    : "famlinkctl [-c FILE]", verb);
+		if (strstr(man, want) == NULL)
+			fail_msg("famlinkctl.8 lacks \"%s\"", want);
+		verbs++;
+	}
+	assert_true(verbs >= 16);
+	free(man);
+
+	snprintf(path, sizeof(path), "%s/man/famlinkd.8", b);
+	man = file_text(path);
+	assert_int_equal(run_prog("famlinkd", top, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "share/doc/famlink"));
+	assert_non_null(strstr(man, "share/doc/famlink"));
+	assert_non_null(strstr(man, "  7  group or others may write the state directory"));
+	free(man);
+
+	snprintf(path, sizeof(path), "%s/man/famlink.conf.5", b);
+	man = file_text(path);
+	assert_non_null(strstr(man, "runtime_dir = /run/famlink"));
+	assert_non_null(strstr(man, "peer_silent = 1h"));
+	free(man);
+}
+
 /* An option of another verb is a usage error (2), not silently ignored. */
 static void
 test_foreign_option(void **state)
@@ -374,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_famlinkd_help),
 		cmocka_unit_test(test_status_help),
 		cmocka_unit_test(test_every_verb_help),
+		cmocka_unit_test(test_man_pages),
 		cmocka_unit_test(test_foreign_option),
 		cmocka_unit_test_teardown(test_no_store, teardown),
 		cmocka_unit_test_teardown(test_check_config_state_dir, teardown),
