@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "ctl_progress.h"
 #include "ctl_listing.h"
 #include "ctl_report_fmt.h"
 #include "log.h"
@@ -64,10 +65,17 @@ audit_list(const config_t *cfg, const ctl_opts_t *o)
 	    "(no audit row matches)" : "(no audit row)");
 }
 
+static void
+show_progress(void *arg, long at_id, long last_id)
+{
+	ctl_progress_show(arg, at_id, last_id);
+}
+
 static int
 audit_verify(const config_t *cfg)
 {
 	store_t *store = ctl_open_store(cfg, true);
+	ctl_progress_t progress;
 	audit_verify_t v;
 	err_t err = {0};
 	int schema, rc = CTL_ERROR;
@@ -79,10 +87,15 @@ audit_verify(const config_t *cfg)
 		    " %d, need %d): start famlinkd once to update it\n", schema, AUDIT_CHAIN_SCHEMA);
 		goto out;
 	}
-	if (store_audit_verify(store, &v, &err) != 0) {
+	ctl_progress_start(&progress, "audit verify", "rows");
+	rc = store_audit_verify(store, &v, show_progress, &progress, &err);
+	ctl_progress_end(&progress);
+	if (rc != 0) {
+		rc = CTL_ERROR;
 		fprintf(stderr, "famlinkctl audit verify: %s\n", err.msg);
 		goto out;
 	}
+	rc = CTL_ERROR;
 	if (v.broken_id != 0) {
 		printf("audit row %lld: hash does not match: the row or one before it was changed\n",
 		    (long long)v.broken_id);

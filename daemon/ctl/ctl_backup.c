@@ -8,35 +8,32 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_progress.h"
 #include "store.h"
 #include "store_backup.h"
 
-/* On a terminal only: a cron job's mail or the journal gets the one line
- * at the end. */
 static void
 show_progress(int done, int total, void *arg)
 {
-	const char *file = arg;
-
-	if (total > 0)
-		fprintf(stderr, "\rbackup %s: %3d%% (%d of %d pages)", file,
-		    (int)(100LL * done / total), done, total);
+	ctl_progress_show(arg, done, total);
 }
 
 int
 ctl_backup(const config_t *cfg, const ctl_opts_t *o, const char *file)
 {
 	char path[sizeof(cfg->state_dir) + 32];
+	char what[sizeof(path) + 16];
 	store_backup_info_t info;
-	bool tty = isatty(STDERR_FILENO) == 1;
+	ctl_progress_t progress;
 	err_t err;
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
-	rc = store_backup(path, cfg->node_id, file, o->force, tty ? show_progress : NULL,
-	    (void *)file, &info, &err);
-	if (tty && info.pages > 0)
-		fputc('\n', stderr);
+	snprintf(what, sizeof(what), "backup %s", file);
+	ctl_progress_start(&progress, what, "pages");
+	rc = store_backup(path, cfg->node_id, file, o->force, show_progress, &progress, &info,
+	    &err);
+	ctl_progress_end(&progress);
 	if (rc != 0) {
 		fprintf(stderr, "famlinkctl backup: %s%s\n", err.msg, err.code == EACCES ?
 		    "; run famlinkctl as the service user" : "");

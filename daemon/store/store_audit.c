@@ -5,6 +5,7 @@
  */
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -180,13 +181,29 @@ col(sqlite3_stmt *st, int i)
 	    : (const char *)sqlite3_column_text(st, i);
 }
 
+#define PROGRESS_ROWS 4096
+
+/* The last row's id: what progress counts to. */
+static long
+last_audit_id(store_t *store, err_t *err)
+{
+	sqlite3_stmt *st = store_stmt(store, "SELECT coalesce(max(id), 0) FROM audit", err);
+	char buf[32];
+
+	if (st == NULL || store_one_text(store, st, buf, sizeof(buf), err) < 0)
+		return -1;
+	return atol(buf);
+}
+
 int
-store_audit_verify(store_t *store, audit_verify_t *v, err_t *err)
+store_audit_verify(store_t *store, audit_verify_t *v, audit_progress_fn *progress, void *arg,
+    err_t *err)
 {
 	static const char sql[] = "SELECT id, at, event, message_id, peer, body_type, code,"
 	    " detail, hash FROM audit ORDER BY id";
 	unsigned char prev[32] = {0}, want[32];
-	sqlite3_stmt *st = store_stmt(store, sql, err);
+	long last = progress ? last_audit_id(store, err) : 0;
+	sqlite3_stmt *st = last >= 0 ? store_stmt(store, sql, err) : NULL;
 	int step;
 
 	memset(v, 0, sizeof(*v));
@@ -194,6 +211,9 @@ store_audit_verify(store_t *store, audit_verify_t *v, err_t *err)
 		return -1;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (progress && id % PROGRESS_ROWS == 0)
+			progress(arg, (long)id, last);
 		bool hashed = sqlite3_column_type(st, 8) == SQLITE_BLOB &&
 		    sqlite3_column_bytes(st, 8) == 32;
 

@@ -83,7 +83,10 @@ typedef struct audit_verify {
 
 /* Recomputes the chain from its first hashed row: 0 with v filled (intact
  * when v->broken_id is 0), or -1 with err when the store cannot be read.
- * Needs schema 10. */
-int store_audit_verify(store_t *store, audit_verify_t *v, err_t *err);
+ * Needs schema 10. progress (may be NULL) is told every few thousand rows
+ * the row id reached and the last id. */
+typedef void audit_progress_fn(void *arg, long at_id, long last_id);
+int store_audit_verify(store_t *store, audit_verify_t *v, audit_progress_fn *progress,
+    void *arg, err_t *err);
 
 #endif

@@ -256,6 +256,30 @@ test_backup_under_load(void **state)
 	backup_under_load(backup_case_new(state), &before);
 }
 
+/* On a terminal (script(1) gives it one) the backup shows its progress,
+ * rewritten in place; without one, only the last line (above). */
+static void
+test_backup_progress_on_terminal(void **state)
+{
+	backup_case_t *b = backup_case_new(state);
+	node_proc_t *m = &b->c->muni[0];
+	const char *build = getenv("FAMLINK_BUILD") ? getenv("FAMLINK_BUILD") : "build";
+	char cmd[3000], out[8192];
+	size_t n;
+	FILE *p;
+
+	assert_int_equal(enqueue_referrals(m, "0101-2026", 1, 50, 50), 0);
+	snprintf(cmd, sizeof(cmd), "script -qec \"%s/famlinkctl -c %s backup %s\" /dev/null",
+	    build, m->conf, b->file);
+	assert_non_null(p = popen(cmd, "r"));
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	assert_int_equal(pclose(p), 0);
+	if (strstr(out, "\rbackup ") == NULL || strstr(out, "100% (") == NULL)
+		fail_msg("no progress on a terminal: %s", out);
+	assert_non_null(strstr(out, "messages, store "));
+}
+
 static void
 test_backup_refuses_existing(void **state)
 {
@@ -375,6 +399,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_backup_under_load, teardown),
 		cmocka_unit_test_teardown(test_backup_refuses_existing, teardown),
+		cmocka_unit_test_teardown(test_backup_progress_on_terminal, teardown),
 		cmocka_unit_test_teardown(test_restore, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

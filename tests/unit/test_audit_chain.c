@@ -70,7 +70,7 @@ verify(store_t *s)
 	audit_verify_t v;
 	err_t err = {0};
 
-	assert_int_equal(store_audit_verify(s, &v, &err), 0);
+	assert_int_equal(store_audit_verify(s, &v, NULL, NULL, &err), 0);
 	return v;
 }
 
