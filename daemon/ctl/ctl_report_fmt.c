@@ -182,10 +182,16 @@ report_json_date(int64_t ms)
 void
 report_print_json(json_t *j)
 {
+	report_fprint_json(stdout, j);
+}
+
+void
+report_fprint_json(FILE *out, json_t *j)
+{
 	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
 	if (text)
-		printf("%s\n", text);
+		fprintf(out, "%s\n", text);
 	free(text);
 	json_decref(j);
 }

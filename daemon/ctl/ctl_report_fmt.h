@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "calendar.h"
 #include "err.h"
@@ -53,6 +54,8 @@ struct json_t *report_json_date(int64_t ms);
 /* Prints j indented, keys in order, and a newline to stdout (nothing if it
  * cannot be dumped), and releases j. */
 void report_print_json(struct json_t *j);
+/* The same to out: famlinkctl's stdout or an HTTP answer's body. */
+void report_fprint_json(FILE *out, struct json_t *j);
 
 /* SQL on the store's connection, each return checked: prepare, then step
  * rows; report_done() finalizes and says whether the steps ended well. */
