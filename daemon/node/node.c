@@ -150,6 +150,7 @@ node_new(config_t *cfg, err_t *err)
 		return NULL;
 	}
 	node->cfg = cfg;
+	node->metrics = metrics_new();   /* none without memory: the exchange goes on */
 	node->wake_fd = -1;
 	node->lock_fd = -1;
 	/* Group or others who may write the state directory may remove or
@@ -195,6 +196,7 @@ node_free(node_t **pnode)
 	if (node->lock_fd >= 0)
 		close(node->lock_fd);
 	config_free(&node->cfg);
+	metrics_free(&node->metrics);
 	free(node);
 	*pnode = NULL;
 }

@@ -79,6 +79,7 @@ pump_row(void *ctx, const outbox_row_t *row)
 	p->peer->st.sent_up_to = row->sequence;
 	p->peer->dirty = p->node->peers_dirty = true;
 	p->sent++;
+	metrics_count(p->node->metrics, METRIC_SENT, p->peer->st.node_id, row->body_type, 0);
 	return 0;
 }
 
