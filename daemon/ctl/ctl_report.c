@@ -1,7 +1,7 @@
 /*
- * ctl_report — `famlinkctl status` and `famlinkctl queue`: what waits for
- * whom, read from the store while the daemon runs. Ids, types, counts and
- * ages only. Each prints a table, or JSON with --json.
+ * ctl_report — `famlinkctl status`: what waits for whom, read from the
+ * store while the daemon runs. Ids, types, counts and ages only. A table,
+ * or JSON with --json.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -12,8 +12,6 @@
 #include "ctl.h"
 #include "log.h"
 #include "ctl_health.h"
-#include "ctl_listing.h"
-#include "ctl_render.h"
 #include "ctl_report_fmt.h"
 #include "ctl_status_adapters.h"
 #include "store.h"
@@ -208,16 +206,4 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 	free(rows);
 	store_close(&store);
 	return 0;
-}
-
-int
-ctl_queue(const config_t *cfg, const ctl_opts_t *o)
-{
-	store_t *store = ctl_open_store(cfg, true);
-	err_t err = {0};
-
-	if (store == NULL)
-		return CTL_ERROR;
-	return listing_close(&store, render_queue(stdout, o->json ? RENDER_JSON : RENDER_TEXT,
-	    store, o->all ? 0 : 100, clock_now_ms(), &err), &err);
 }

@@ -1,7 +1,8 @@
 /*
- * ctl_routine — `famlinkctl referrals`, `families`, `deadlines` and
- * `notifications`: the routine's state read from the store while the daemon
- * runs, and the checks of the options they and `report meeting` take. Ids,
+ * ctl_routine — `famlinkctl queue`, `referrals`, `families`, `deadlines`
+ * and `notifications`: the outbox and the routine's state read from the
+ * store while the daemon runs (queue, referrals and deadlines through
+ * ctl_render.h, which famlinkd's monitoring endpoint shares), and the checks of the options they and `report meeting` take. Ids,
  * states, kinds, times and counts only. Tables show Swedish local dates;
  * --json prints a JSON array with instants as ISO-8601 UTC and local dates
  * beside them (ctl_meeting.h).
@@ -149,6 +150,20 @@ ctl_check_values(const char *verb, ctl_opts_t *o, int argc, char **argv)
 	if (strcmp(verb, "report") == 0)
 		return check_report(o, argc, argv);
 	return 0;
+}
+
+/* ---- queue -------------------------------------------------------------------- */
+
+int
+ctl_queue(const config_t *cfg, const ctl_opts_t *o)
+{
+	store_t *store = ctl_open_store(cfg, true);
+	err_t err = {0};
+
+	if (store == NULL)
+		return CTL_ERROR;
+	return listing_close(&store, render_queue(stdout, o->json ? RENDER_JSON : RENDER_TEXT,
+	    store, o->all ? 0 : 100, clock_now_ms(), &err), &err);
 }
 
 /* ---- referrals ---------------------------------------------------------------- */
