@@ -37,14 +37,15 @@ SANFLAGS :=
 OPT      := -O2 -g
 endif
 
-PKGS     := libzmq libprotobuf-c sqlite3 libcurl inih jansson libsystemd libcrypto zlib
+PKGS     := libzmq libprotobuf-c sqlite3 libcurl inih jansson libsystemd libcrypto zlib \
+            libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # daemon/ holds one folder per layer (base, wire, config, store, routine,
-# net, node, ctl: each uses only those before it); every folder's headers
-# are found by name.
+# net, node, ctl, monitor: each uses only those before it); every folder's
+# headers are found by name.
 DAEMON_DIRS := $(sort $(dir $(wildcard daemon/*/*.c daemon/*/*.h))) adapters/
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wno-missing-field-initializers $(OPT) $(SANFLAGS) -MMD -MP \

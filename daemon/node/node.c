@@ -240,6 +240,7 @@ static const struct {
 	{"[hub] public_key", RUNNING(hub_public_key), true},
 	{"[delivery] window", RUNNING(window), false},
 	{"[delivery] max_message_size", RUNNING(max_message_size), false},
+	{"[monitor] listen", RUNNING(monitor_listen), true},
 };
 #define NRESTART_ONLY (sizeof(restart_only) / sizeof(restart_only[0]))
 

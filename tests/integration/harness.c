@@ -65,8 +65,7 @@ binary(char *out, size_t len, const char *name)
 	free(abs);
 }
 
-/* A port nobody listens on now (the kernel picks it). */
-static int
+int
 free_port(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };

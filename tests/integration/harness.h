@@ -57,6 +57,9 @@ void cluster_write_hub_conf(cluster_t *c);
 /* Rewrites municipality n's config, with its conf_extra at the end. */
 void cluster_write_muni_conf(cluster_t *c, node_proc_t *n);
 
+/* A TCP port nobody listens on now on 127.0.0.1 (the kernel picks it). */
+int free_port(void);
+
 int node_start(node_proc_t *n);
 /* famlinkd --check-config on n's config: its exit status, its output
  * (stdout and stderr) in out. */
