@@ -5,6 +5,7 @@
  */
 #include "ctl_render.h"
 #include "ctl_report_fmt.h"
+#include "routine_table.h"
 
 /* A listing being written: where, how, as of when, and what so far. */
 typedef struct render {
@@ -105,4 +106,65 @@ render_queue(FILE *out, render_format_t format, store_t *store, int limit, int64
 
 	return render_end(&r, store_report_queue(store, limit, queue_row, &r, err),
 	    "(nothing waiting)");
+}
+
+/* A family whose contact details the municipality still holds. */
+static bool
+held(const family_view_t *f)
+{
+	int ps = proposal_state_from_name(f->state);
+
+	return ps >= 0 && proposal_state_holds_family((proposal_state_t)ps);
+}
+
+typedef struct family_render {
+	render_t r;
+	bool held_only;
+} family_render_t;
+
+static void
+family_row(void *ctx, const family_view_t *row)
+{
+	family_render_t *f = ctx;
+	bool h = held(row);
+
+	if (f->held_only && !h)
+		return;
+	f->r.n++;
+	if (f->r.format == RENDER_JSON)
+		json_array_append_new(f->r.rows, render_json_family(row, h));
+	else
+		render_text_family_row(f->r.out, row, h);
+}
+
+int
+render_families(FILE *out, render_format_t format, store_t *store, bool held_only,
+    err_t *err)
+{
+	family_render_t f = { render_start(out, format, 0, render_text_family_header), held_only };
+
+	return render_end(&f.r, store_view_families(store, family_row, &f, err),
+	    held_only ? "(no family held)" : "(no family passed on)");
+}
+
+static void
+notification_row(void *ctx, const notification_view_t *row)
+{
+	render_t *r = ctx;
+
+	r->n++;
+	if (r->format == RENDER_JSON)
+		json_array_append_new(r->rows, render_json_notification(row));
+	else
+		render_text_notification_row(r->out, row);
+}
+
+int
+render_notifications(FILE *out, render_format_t format, store_t *store,
+    const char *municipality, int limit, err_t *err)
+{
+	render_t r = render_start(out, format, 0, render_text_notification_header);
+
+	return render_end(&r, store_view_notifications(store, municipality, limit,
+	    notification_row, &r, err), "(no notification)");
 }

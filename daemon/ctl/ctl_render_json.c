@@ -88,3 +88,45 @@ render_json_queue_entry(const queue_report_t *q, int64_t now)
 	    "sequence", json_sprintf("%llu", (unsigned long long)q->sequence),
 	    "ageMs", (json_int_t)(now - q->created_at), "code", q->code, "reason", q->reason);
 }
+
+json_t *
+render_json_family(const family_view_t *f, bool held)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "familyReference", report_json_str(f->family_ref),
+	    "municipality", report_json_str(f->municipality),
+	    "referralId", report_json_str(f->referral_id),
+	    "proposalId", report_json_str(f->proposal_id), "state", report_json_str(f->state),
+	    "held", held, "passedOnAt", report_json_time(f->passed_on_at),
+	    "passedOnDate", report_json_date(f->passed_on_at),
+	    "lastStatus", f->last_status ? json_string(report_status_name(f->last_status))
+	    : json_null(), "lastStatusAt", report_json_time(f->last_status_at),
+	    "lastStatusDate", report_json_date(f->last_status_at),
+	    "ended", f->ended_at ? report_json_str(f->state) : json_null(),
+	    "endedAt", report_json_time(f->ended_at), "endedDate", report_json_date(f->ended_at));
+}
+
+static json_t *
+id_or_null(int64_t id)
+{
+	return id == 0 ? json_null() : json_integer((json_int_t)id);
+}
+
+json_t *
+render_json_notification(const notification_view_t *n)
+{
+	char d[11];
+
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+	    " s:o, s:I, s:o}",
+	    "id", (json_int_t)n->id, "queuedAt", report_json_time(n->queued_at),
+	    "event", report_json_str(n->event), "deadlineId", id_or_null(n->deadline_id),
+	    "kind", report_json_str(n->kind), "municipality", report_json_str(n->municipality),
+	    "referralId", report_json_str(n->referral_id),
+	    "proposalId", report_json_str(n->proposal_id), "actor", report_json_str(n->actor),
+	    "recipient", report_json_str(n->recipient), "dueAt", report_json_time(n->due_at),
+	    "dueDate", n->due_at ? json_string(report_due_date(n->due_at, d)) : json_null(),
+	    "messageId", report_json_str(n->message_id), "adapter", report_json_str(n->adapter),
+	    "state", report_json_str(n->state), "attempts", (json_int_t)n->attempts,
+	    "sentAt", report_json_time(n->sent_at));
+}

@@ -94,3 +94,51 @@ render_text_queue_row(FILE *out, const queue_report_t *q, int64_t now)
 	    report_age(now - q->created_at, a, sizeof(a)),
 	    q->code ? log_escape(q->reason, reason, sizeof(reason)) : "");
 }
+
+void
+render_text_family_header(FILE *out)
+{
+	fprintf(out, "%-16s %-17s %-20s %-14s %-20s %-10s %-17s %-10s %-15s %s\n", "FAMILY",
+	    "MUNICIPALITY", "REFERRAL", "PROPOSAL", "STATE", "PASSED ON", "LAST STATUS",
+	    "STATUS ON", "ENDED", "ENDED ON");
+}
+
+void
+render_text_family_row(FILE *out, const family_view_t *f, bool held)
+{
+	char e[5][4 * VIEW_ID_LEN], p[11], s[11], d[11];
+
+	(void)held;   /* the table shows the state, which says it */
+	fprintf(out, "%-16s %-17s %-20s %-14s %-20s %-10s %-17s %-10s %-15s %s\n",
+	    log_escape(f->family_ref[0] ? f->family_ref : "-", e[0], sizeof(e[0])),
+	    log_escape(f->municipality, e[1], sizeof(e[1])),
+	    log_escape(f->referral_id, e[2], sizeof(e[2])),
+	    log_escape(f->proposal_id, e[3], sizeof(e[3])), log_escape(f->state, e[4], sizeof(e[4])),
+	    report_date(f->passed_on_at, p),
+	    f->last_status ? report_status_name(f->last_status) : "-",
+	    report_date(f->last_status_at, s), f->ended_at ? e[4] : "-", report_date(f->ended_at, d));
+}
+
+void
+render_text_notification_header(FILE *out)
+{
+	fprintf(out, "%6s %-10s %-15s %6s %-16s %-17s %-20s %-10s %-17s %-15s %-10s %-7s %s\n",
+	    "ID", "QUEUED", "EVENT", "DL", "KIND", "MUNICIPALITY", "REFERRAL", "PROPOSAL", "ACTOR",
+	    "RECIPIENT", "LAST DAY", "STATE", "ABOUT");
+}
+
+void
+render_text_notification_row(FILE *out, const notification_view_t *n)
+{
+	const char *c[] = { n->event, n->kind, n->municipality, n->referral_id, n->proposal_id,
+	    n->actor, n->recipient, n->state, n->message_id, n->adapter };
+	char e[10][4 * VIEW_ID_LEN], d[11], at[11], dl[24] = "-";
+
+	for (int i = 0; i < 10; i++)
+		log_escape(c[i][0] ? c[i] : "-", e[i], sizeof(e[i]));
+	if (n->deadline_id != 0)
+		snprintf(dl, sizeof(dl), "%lld", (long long)n->deadline_id);
+	fprintf(out, "%6lld %-10s %-15s %6s %-16s %-17s %-20s %-10s %-17s %-15s %-10s %-7s %s\n",
+	    (long long)n->id, report_date(n->queued_at, at), e[0], dl, e[1], e[2], e[3], e[4], e[5],
+	    e[6], report_due_date(n->due_at, d), e[7], n->message_id[0] ? e[8] : e[9]);
+}

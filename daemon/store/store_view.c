@@ -1,6 +1,7 @@
 /* store_view — see store_view.h. */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "store_view.h"
 
@@ -40,6 +41,18 @@ static const char sql_deadlines[] =
 	"  FROM notifications GROUP BY deadline_id) n ON n.deadline_id = d.id"
 	" WHERE d.state = 'open' AND (?1 IS NULL OR d.owner = ?1)"
 	" AND (?2 IS NULL OR d.due_at <= ?2) ORDER BY d.due_at, d.id";
+
+static const char sql_families[] =
+	"SELECT family_ref, owner, referral_id, proposal_id, state, passed_on_at, last_status,"
+	" coalesce(last_status_at, 0), coalesce(ended_at, 0) FROM proposals"
+	" WHERE passed_on_at IS NOT NULL ORDER BY passed_on_at, owner, referral_id, proposal_id";
+
+/* The latest rows (or all), shown oldest first. */
+static const char sql_notifications[] =
+	"SELECT * FROM (SELECT id, at, event, coalesce(deadline_id, 0), kind, owner, referral_id,"
+	" proposal_id, actor, recipient, coalesce(due_at, 0), state, message_id, adapter,"
+	" attempts, coalesce(sent_at, 0) FROM notifications WHERE ?1 IS NULL OR owner = ?1"
+	" ORDER BY id DESC LIMIT ?2) ORDER BY id";
 
 static const char sql_deadline_counts[] =
 	"SELECT kind, count(*), sum(due_at <= ?1) FROM deadlines WHERE state = 'open'"
@@ -149,6 +162,77 @@ store_view_deadlines(store_t *store, const char *municipality, int64_t due_by,
 	return view_done(store, st, step, err);
 }
 
+static void
+family_fill(sqlite3_stmt *st, family_view_t *f)
+{
+	store_col_text(st, 0, f->family_ref, sizeof(f->family_ref));
+	store_col_text(st, 1, f->municipality, sizeof(f->municipality));
+	store_col_text(st, 2, f->referral_id, sizeof(f->referral_id));
+	store_col_text(st, 3, f->proposal_id, sizeof(f->proposal_id));
+	store_col_text(st, 4, f->state, sizeof(f->state));
+	f->passed_on_at = sqlite3_column_int64(st, 5);
+	f->last_status = sqlite3_column_int(st, 6);
+	f->last_status_at = sqlite3_column_int64(st, 7);
+	f->ended_at = sqlite3_column_int64(st, 8);
+}
+
+int
+store_view_families(store_t *store, family_view_fn *fn, void *ctx, err_t *err)
+{
+	sqlite3_stmt *st = store_stmt(store, sql_families, err);
+	family_view_t row;
+	int step;
+
+	if (st == NULL)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		family_fill(st, &row);
+		fn(ctx, &row);
+	}
+	return view_done(store, st, step, err);
+}
+
+static void
+notification_fill(sqlite3_stmt *st, notification_view_t *v)
+{
+	v->id = sqlite3_column_int64(st, 0);
+	v->queued_at = sqlite3_column_int64(st, 1);
+	store_col_text(st, 2, v->event, sizeof(v->event));
+	v->deadline_id = sqlite3_column_int64(st, 3);
+	store_col_text(st, 4, v->kind, sizeof(v->kind));
+	store_col_text(st, 5, v->municipality, sizeof(v->municipality));
+	store_col_text(st, 6, v->referral_id, sizeof(v->referral_id));
+	store_col_text(st, 7, v->proposal_id, sizeof(v->proposal_id));
+	store_col_text(st, 8, v->actor, sizeof(v->actor));
+	store_col_text(st, 9, v->recipient, sizeof(v->recipient));
+	v->due_at = sqlite3_column_int64(st, 10);
+	store_col_text(st, 11, v->state, sizeof(v->state));
+	store_col_text(st, 12, v->message_id, sizeof(v->message_id));
+	store_col_text(st, 13, v->adapter, sizeof(v->adapter));
+	v->attempts = (long long)sqlite3_column_int64(st, 14);
+	v->sent_at = sqlite3_column_int64(st, 15);
+}
+
+int
+store_view_notifications(store_t *store, const char *municipality, int limit,
+    notification_view_fn *fn, void *ctx, err_t *err)
+{
+	sqlite3_stmt *st = store_stmt(store, sql_notifications, err);
+	notification_view_t row;
+	int step;
+
+	if (st == NULL)
+		return -1;
+	if (bind_text_or_null(st, 1, municipality) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, limit > 0 ? limit : -1) != SQLITE_OK)
+		return store_fail(store, err);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		notification_fill(st, &row);
+		fn(ctx, &row);
+	}
+	return view_done(store, st, step, err);
+}
+
 int
 store_view_deadline_counts(store_t *store, int64_t now, deadline_count_fn *fn, void *ctx,
     err_t *err)
@@ -164,6 +248,37 @@ store_view_deadline_counts(store_t *store, int64_t now, deadline_count_fn *fn, v
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		store_col_text(st, 0, kind, sizeof(kind));
 		fn(ctx, kind, (long)sqlite3_column_int64(st, 1), (long)sqlite3_column_int64(st, 2));
+	}
+	return view_done(store, st, step, err);
+}
+
+/* Room for one more element of size in *arr of n (capacities are powers
+ * of two): 0, or -1 (out of memory; *arr unchanged). */
+static int
+grow(void **arr, size_t n, size_t size)
+{
+	void *p;
+
+	if (n != 0 && (n & (n - 1)) != 0)
+		return 0;   /* room left: the capacity is the next power of two */
+	if ((p = realloc(*arr, (n ? n * 2 : 1) * size)) == NULL)
+		return -1;
+	*arr = p;
+	return 0;
+}
+
+int
+store_rows(store_t *store, sqlite3_stmt *st, void **arr, size_t *n, size_t size,
+    store_row_fn *fill, const void *ctx, err_t *err)
+{
+	int step;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow(arr, *n, size) != 0) {
+			sqlite3_reset(st);
+			return err_set(err, 0, "out of memory");
+		}
+		fill(st, (char *)*arr + (*n)++ * size, ctx);
 	}
 	return view_done(store, st, step, err);
 }
