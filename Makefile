@@ -57,7 +57,8 @@ LDLIBS   += $(PKG_LIBS) -lpthread -lm
 # everything below them is library code shared with tests.
 MAINS    := daemon/famlinkd.c daemon/famlinkctl.c
 LIB_SRC  := $(wildcard daemon/*/*.c adapters/*.c)
-GEN_SRC  := $(B)/gen/famlink.pb-c.c $(B)/gen/famlink_limits.c $(B)/gen/email_templates.c
+GEN_SRC  := $(B)/gen/famlink.pb-c.c $(B)/gen/famlink_limits.c $(B)/gen/email_templates.c \
+            $(B)/gen/monitor_page.c
 LIB_OBJ  := $(patsubst daemon/%.c,$(B)/obj/%.o,$(patsubst adapters/%.c,$(B)/obj/adapters/%.o,$(LIB_SRC))) \
             $(GEN_SRC:$(B)/gen/%.c=$(B)/obj/gen/%.o)
 LIB      := $(B)/libfamlink.a
@@ -103,6 +104,11 @@ TEMPLATES := $(sort $(wildcard templates/*/*.txt))
 $(B)/gen/email_templates.c: $(TEMPLATES) tools/gen_templates.awk
 	@mkdir -p $(B)/gen
 	gawk -f tools/gen_templates.awk $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+
+# The monitoring endpoint's dashboard page, built in (monitor_routes.c).
+$(B)/gen/monitor_page.c: daemon/monitor/dashboard.html tools/gen_page.awk
+	@mkdir -p $(B)/gen
+	gawk -f tools/gen_page.awk $< > $@.tmp && mv $@.tmp $@
 
 # Generated header first: every object may include it.
 $(LIB_OBJ) $(HARNESS) $(B)/obj/famlinkd.o $(B)/obj/famlinkctl.o: | $(B)/gen/famlink.pb-c.h

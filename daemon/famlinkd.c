@@ -64,7 +64,7 @@ usage(FILE *out)
 	    "journal (JOURNAL_STREAM), which stamps its own. SIGTERM or SIGINT stops\n"
 	    "it after the transaction in flight; SIGHUP re-reads FILE, log_level too.\n"
 	    "Files it creates are the service user's alone (umask 077).\n"
-	    "With a [monitor] section it also answers HTTP: /healthz, /readyz,\n"
+	    "With a [monitor] section it also answers HTTP: / (a dashboard), /healthz, /readyz,\n"
 	    "/metrics (Prometheus) and /api/queue, /api/deadlines, /api/referrals\n"
 	    "(the JSON of famlinkctl's --json); see the example configs.\n"
 	    "\n"

@@ -41,6 +41,10 @@ answer(struct MHD_Connection *conn, int status, const char *type, char *body, si
 	}
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	/* The dashboard runs its own inline code and reads this origin only. */
+	MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'; "
+	    "script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (header != NULL)
 		MHD_add_response_header(r, header, value);
 	rc = MHD_queue_response(conn, (unsigned)status, r);

@@ -38,6 +38,10 @@ typedef struct route {
 /* The route for path, or NULL. */
 const route_t *monitor_route(const char *path);
 
+/* The dashboard page, self-contained (daemon/monitor/dashboard.html, built
+ * into build/gen/monitor_page.c). */
+extern const char monitor_page_html[];
+
 /* /metrics: the counts, the queue per peer, the deadlines by kind, the
  * store, in Prometheus's text format (0.0.4). 200, or 500 with err. */
 int monitor_metrics(monitor_t *m, FILE *out, err_t *err);

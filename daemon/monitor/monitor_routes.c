@@ -17,6 +17,16 @@
 /* famlinkctl queue's default: the first 100 rows (--all lifts it). */
 #define API_QUEUE_LIMIT 100
 
+/* The dashboard: code only (its data comes from the routes below, with
+ * the token when one is set), so it is served without one. */
+static int
+page(monitor_t *m, FILE *out, err_t *err)
+{
+	(void)m, (void)err;
+	fputs(monitor_page_html, out);
+	return 200;
+}
+
 /* The loop turns: it answered. */
 static int
 healthz(monitor_t *m, FILE *out, err_t *err)
@@ -64,6 +74,7 @@ api_referrals(monitor_t *m, FILE *out, err_t *err)
 }
 
 static const route_t routes[] = {
+	{"/", page, "text/html; charset=utf-8", true},
 	{"/healthz", healthz, TEXT, true},
 	{"/readyz", readyz, TEXT, false},
 	{"/metrics", monitor_metrics, PROMETHEUS, false},

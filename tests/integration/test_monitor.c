@@ -6,7 +6,8 @@
  * are read on both sides as that happens. /metrics must be valid
  * Prometheus text whose counters follow the messages; the /api/ routes must be the
  * documents famlinkctl --json prints; beyond loopback, every route but
- * /healthz asks for the token.
+ * /healthz and the dashboard page asks for the token. The page, loaded in
+ * headless Chromium, shows the queue and overdue deadlines.
  */
 #include <curl/curl.h>
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -394,6 +396,7 @@ test_token(void **state)
 	assert_int_equal(node_check_config(&c->hub, out, sizeof(out)), 0);
 	start_waited(&c->hub);
 	assert_string_equal(get_ok(where, "/healthz", NULL, 200), "ok\n");
+	assert_non_null(strstr(get_ok(where, "/", NULL, 200), "<!DOCTYPE html>"));   /* no data */
 	assert_non_null(strstr(get_ok(where, "/metrics", NULL, 401), "token"));
 	assert_non_null(strstr(get_ok(where, "/api/queue", "wrong", 401), "token"));
 	assert_non_null(strstr(get_ok(where, "/readyz", "s3cret-t0ke", 401), "token"));
@@ -431,6 +434,91 @@ test_check_config(void **state)
 	}
 }
 
+/* ---- the dashboard in a browser ------------------------------------------------------ */
+
+#define CHROMIUM "/usr/bin/chromium"
+#define BROWSER_MS 60000
+#define DAY_MS 86400000LL
+
+/* The page at url as headless Chromium leaves its DOM once the page's own
+ * requests are answered (the caller frees). */
+static char *
+dashboard_dom(const char *dir, const char *url)
+{
+	char dom[600], profile[600];
+	const char *argv[] = {CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+	    "--disable-quic", "--no-first-run", "--disable-background-networking",
+	    "--disable-component-update", "--disable-sync", profile,
+	    "--virtual-time-budget=5000", "--dump-dom", url, NULL};
+	int rc;
+	char *text;
+
+	snprintf(dom, sizeof(dom), "%s/dom.html", dir);
+	snprintf(profile, sizeof(profile), "--user-data-dir=%s/chromium-profile", dir);
+	rc = run_captured(argv, dom, BROWSER_MS);
+	text = file_text(dom);
+	if (rc != 0)
+		fail_msg("chromium: exit %d; the DOM: %s", rc, text);
+	return text;
+}
+
+static void
+assert_has(const char *text, const char *want)
+{
+	if (strstr(text, want) == NULL)
+		fail_msg("no \"%s\" in: %s", want, text);
+}
+
+/* A municipality whose referrals wait for a hub that is down, their
+ * acknowledge deadlines ten days overdue: the page shows the queue and the
+ * overdue deadlines, in Swedish and in English, and none of what the
+ * referrals say of people. */
+static void
+test_dashboard(void **state)
+{
+	static char extra[256];
+	cluster_t *c = *state = cluster_new(1, NULL);
+	node_proc_t *muni = &c->muni[0];
+	char where[64], url[128], *dom;
+	int64_t start = local_time_ms(2026, 3, 4, 10);
+
+	if (access(CHROMIUM, X_OK) != 0)
+		fail_msg("%s is not installed: run tools/install-deps as root", CHROMIUM);
+	snprintf(where, sizeof(where), "127.0.0.1:%d", free_port());
+	snprintf(extra, sizeof(extra), "\n[monitor]\nlisten = %s\n", where);
+	muni->conf_extra = extra;
+	cluster_write_muni_conf(c, muni);
+	clock_move_to(start);
+	start_waited(muni);
+	assert_int_equal(enqueue_referrals(muni, "0101-2026", 1, NREF, NREF), 0);
+	assert_int_equal(node_stop(muni), 0);
+	assert_int_equal(node_log_rotate(muni), 0);   /* wait for the second start's line */
+	clock_move_to(start + 10 * DAY_MS);
+	start_waited(muni);
+	dom = file_text("daemon/monitor/dashboard.html");   /* served as it is */
+	assert_string_equal(get_ok(where, "/", NULL, 200), dom);
+	free(dom);
+
+	snprintf(url, sizeof(url), "http://%s/", where);
+	dom = dashboard_dom(muni->dir, url);
+	assert_has(dom, "<html lang=\"sv\">");
+	assert_has(dom, "data-loaded=\"yes\"");
+	assert_has(dom, "<h2 id=\"peersTitle\">Köer per part</h2>");
+	assert_has(dom, "<tr><td>pool:test</td><td class=\"n bad\">3</td>");
+	assert_has(dom, "<h2 id=\"overdueTitle\">Försenade tidsfrister per kommun</h2>");
+	assert_has(dom, "<tr><td>municipality:0101</td><td class=\"n bad\">3</td>");
+	assert_null(strstr(dom, "Secretary"));
+	assert_null(strstr(dom, "alias"));
+	free(dom);
+
+	snprintf(url, sizeof(url), "http://%s/?lang=en", where);
+	dom = dashboard_dom(muni->dir, url);
+	assert_has(dom, "<html lang=\"en\">");
+	assert_has(dom, "<h2 id=\"peersTitle\">Queues by peer</h2>");
+	assert_has(dom, "<tr><td>municipality:0101</td><td class=\"n bad\">3</td>");
+	free(dom);
+}
+
 int
 main(void)
 {
@@ -438,6 +526,7 @@ main(void)
 		cmocka_unit_test_teardown(test_check_config, cluster_teardown),
 		cmocka_unit_test_teardown(test_token, cluster_teardown),
 		cmocka_unit_test_teardown(test_routes, cluster_teardown),
+		cmocka_unit_test_teardown(test_dashboard, cluster_teardown),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
