@@ -17,10 +17,25 @@ typedef struct count {
 	uint64_t n;
 } count_t;
 
+/* Delivery times to one peer. */
+typedef struct histogram {
+	char peer[65];
+	uint64_t in_bucket[METRICS_BUCKETS];
+	uint64_t count;
+	double seconds;
+} histogram_t;
+
 struct metrics {
 	count_t *counts;
 	size_t n, cap;
 	uint32_t *slots;   /* index + 1 into counts; 0 = empty; 2 * cap of them */
+	histogram_t *hist;    /* one per peer, few: found by a scan from the last one used */
+	size_t nhist, last_hist;
+};
+
+/* From a LAN round trip to a hub that was down for a day. */
+const double metrics_bucket_bounds[METRICS_BUCKETS] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 60, 600, 86400,
 };
 
 metrics_t *
@@ -36,6 +51,7 @@ metrics_free(metrics_t **m)
 		return;
 	free((*m)->counts);
 	free((*m)->slots);
+	free((*m)->hist);
 	free(*m);
 	*m = NULL;
 }
@@ -114,4 +130,50 @@ metrics_each(const metrics_t *m, metrics_fn *fn, void *ctx)
 	for (size_t i = 0; m != NULL && i < m->n; i++)
 		fn(ctx, m->counts[i].kind, m->counts[i].peer, m->counts[i].body, m->counts[i].code,
 		    m->counts[i].n);
+}
+
+/* The peer's histogram, made if new; NULL when out of memory. */
+static histogram_t *
+histogram_of(metrics_t *m, const char *peer)
+{
+	histogram_t *grown;
+
+	for (size_t k = 0; k < m->nhist; k++) {
+		size_t i = (m->last_hist + k) % m->nhist;
+		if (strncmp(m->hist[i].peer, peer, 64) == 0) {
+			m->last_hist = i;
+			return &m->hist[i];
+		}
+	}
+	if ((grown = realloc(m->hist, (m->nhist + 1) * sizeof(*grown))) == NULL)
+		return NULL;
+	m->hist = grown;
+	memset(&grown[m->nhist], 0, sizeof(*grown));
+	snprintf(grown[m->nhist].peer, sizeof(grown->peer), "%.64s", peer);
+	m->last_hist = m->nhist;
+	return &m->hist[m->nhist++];
+}
+
+void
+metrics_observe_delivery(metrics_t *m, const char *peer, int64_t ms)
+{
+	double s = ms > 0 ? (double)ms / 1000.0 : 0.0;
+	histogram_t *h;
+	size_t b = 0;
+
+	if (m == NULL || (h = histogram_of(m, peer)) == NULL)
+		return;
+	while (b < METRICS_BUCKETS && s > metrics_bucket_bounds[b])
+		b++;
+	if (b < METRICS_BUCKETS)
+		h->in_bucket[b]++;
+	h->count++;
+	h->seconds += s;
+}
+
+void
+metrics_each_delivery(const metrics_t *m, metrics_histogram_fn *fn, void *ctx)
+{
+	for (size_t i = 0; m != NULL && i < m->nhist; i++)
+		fn(ctx, m->hist[i].peer, m->hist[i].in_bucket, m->hist[i].count, m->hist[i].seconds);
 }

@@ -106,6 +106,45 @@ counters(monitor_t *m, FILE *out)
 	}
 }
 
+#define DELIVERY "famlink_message_delivery_seconds"
+
+static void
+histogram_lines(void *ctx, const char *peer, const uint64_t in_bucket[METRICS_BUCKETS],
+    uint64_t count, double seconds)
+{
+	FILE *out = ctx;
+	uint64_t upto = 0;
+	char le[32];
+
+	for (int b = 0; b <= METRICS_BUCKETS; b++) {
+		if (b < METRICS_BUCKETS) {
+			upto += in_bucket[b];
+			snprintf(le, sizeof(le), "%g", metrics_bucket_bounds[b]);
+		} else {
+			upto = count;
+			snprintf(le, sizeof(le), "+Inf");
+		}
+		fprintf(out, DELIVERY "_bucket{");
+		put_label(out, "peer", peer);
+		fputc(',', out);
+		put_label(out, "le", le);
+		fprintf(out, "} %llu\n", (unsigned long long)upto);
+	}
+	fprintf(out, DELIVERY "_sum{");
+	put_label(out, "peer", peer);
+	fprintf(out, "} %.17g\n" DELIVERY "_count{", seconds);
+	put_label(out, "peer", peer);
+	fprintf(out, "} %llu\n", (unsigned long long)count);
+}
+
+static void
+delivery(monitor_t *m, FILE *out)
+{
+	family(out, DELIVERY, "histogram",
+	    "Time from a message being queued to its peer's Receipt, since famlinkd started.");
+	metrics_each_delivery(job_metrics(m->job), histogram_lines, out);
+}
+
 /* One gauge line per peer: value(row) in the unit the name says. */
 static void
 peer_gauge(FILE *out, const char *name, const peer_report_t *rows, size_t n,
@@ -224,6 +263,7 @@ int
 monitor_metrics(monitor_t *m, FILE *out, err_t *err)
 {
 	counters(m, out);
+	delivery(m, out);
 	if (peers(m, out, err) != 0 || deadlines(m, out, err) != 0)
 		return 500;
 	store_gauges(m, out);

@@ -403,6 +403,7 @@ outbound_settle(struct node *node, peer_t *peer, const char *message_id, int lev
 		    &created, err);
 		if (rc == 1) {
 			log_debug("message %s to %s delivered", message_id, peer->st.node_id);
+			metrics_observe_delivery(node->metrics, peer->st.node_id, now - created);
 			rc = store_audit(node->store, now, AUDIT_DELIVERED, message_id,
 			    peer->st.node_id, NULL, 0, NULL, err) == 0 ? 1 : -1;
 		}

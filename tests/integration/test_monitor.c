@@ -334,6 +334,11 @@ test_routes(void **state)
 	assert_true(sample(m, "famlink_messages_sent_total{peer=\"pool:test\","
 	    "body=\"referral\"}") >= NREF);
 	assert_true(sample(m, "famlink_queue_waiting_messages{peer=\"pool:test\"}") == 0);
+	assert_true(sample(m, "famlink_message_delivery_seconds_count{peer=\"pool:test\"}") ==
+	    NREF);
+	assert_true(sample(m, "famlink_message_delivery_seconds_bucket{peer=\"pool:test\","
+	    "le=\"+Inf\"}") == NREF);
+	assert_true(sample(m, "famlink_message_delivery_seconds_sum{peer=\"pool:test\"}") > 0);
 	api_equals_ctl(&c->hub, hub_monitor, "referrals");
 	api_equals_ctl(&c->hub, hub_monitor, "deadlines");
 	api_equals_ctl(&c->hub, hub_monitor, "queue");

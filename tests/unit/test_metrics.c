@@ -1,6 +1,7 @@
 /*
  * Unit: metrics — counts by labels, kept apart by every label, in the
- * order first seen, through the table's growth.
+ * order first seen, through the table's growth; delivery times in their
+ * buckets.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -104,12 +105,59 @@ test_growth(void **state)
 	metrics_free(&m);
 }
 
+typedef struct hist_seen {
+	int peers;
+	uint64_t in_bucket[METRICS_BUCKETS], count;
+	double seconds;
+} hist_seen_t;
+
+static void
+hist(void *ctx, const char *peer, const uint64_t in_bucket[METRICS_BUCKETS], uint64_t count,
+    double seconds)
+{
+	hist_seen_t *h = ctx;
+
+	h->peers++;
+	if (strcmp(peer, "pool:test") != 0)
+		return;
+	memcpy(h->in_bucket, in_bucket, sizeof(h->in_bucket));
+	h->count = count;
+	h->seconds = seconds;
+}
+
+/* Each time in the first bucket whose bound it does not pass; past the
+ * last bound only in the count. */
+static void
+test_delivery_histogram(void **state)
+{
+	metrics_t *m = metrics_new();
+	hist_seen_t h = {0};
+
+	(void)state;
+	metrics_observe_delivery(m, "pool:test", 5);          /* 0.005 s: on the first bound */
+	metrics_observe_delivery(m, "pool:test", 6);          /* just past it */
+	metrics_observe_delivery(m, "pool:test", 2000);       /* 2 s: up to 5 */
+	metrics_observe_delivery(m, "pool:test", 100000000);  /* beyond a day */
+	metrics_observe_delivery(m, "municipality:0180", 1);
+	metrics_each_delivery(m, hist, &h);
+	assert_int_equal(h.peers, 2);
+	assert_int_equal(h.count, 4);
+	assert_int_equal(h.in_bucket[0], 1);
+	assert_int_equal(h.in_bucket[1], 1);
+	assert_true(metrics_bucket_bounds[8] == 5);
+	assert_int_equal(h.in_bucket[8], 1);
+	assert_int_equal(h.in_bucket[0] + h.in_bucket[1] + h.in_bucket[8], 3);
+	assert_true(h.seconds > 100002.0 && h.seconds < 100002.02);
+	metrics_free(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_labels_apart),
 		cmocka_unit_test(test_growth),
+		cmocka_unit_test(test_delivery_histogram),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
