@@ -38,14 +38,15 @@ SANFLAGS :=
 OPT      := -O2 -g
 endif
 
-PKGS     := libzmq libprotobuf-c sqlite3 libcurl inih jansson libsystemd libcrypto zlib
+PKGS     := libzmq libprotobuf-c sqlite3 libcurl inih jansson libsystemd libcrypto zlib \
+            libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # daemon/ holds one folder per layer (base, wire, config, store, routine,
-# net, node, ctl: each uses only those before it); every folder's headers
-# are found by name.
+# net, node, ctl, monitor: each uses only those before it); every folder's
+# headers are found by name.
 DAEMON_DIRS := $(sort $(dir $(wildcard daemon/*/*.c daemon/*/*.h))) adapters/
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wno-missing-field-initializers $(OPT) $(SANFLAGS) -MMD -MP \
@@ -57,7 +58,8 @@ LDLIBS   += $(PKG_LIBS) -lpthread -lm
 # everything below them is library code shared with tests.
 MAINS    := daemon/famlinkd.c daemon/famlinkctl.c
 LIB_SRC  := $(wildcard daemon/*/*.c adapters/*.c)
-GEN_SRC  := $(B)/gen/famlink.pb-c.c $(B)/gen/famlink_limits.c $(B)/gen/email_templates.c
+GEN_SRC  := $(B)/gen/famlink.pb-c.c $(B)/gen/famlink_limits.c $(B)/gen/email_templates.c \
+            $(B)/gen/monitor_page.c
 LIB_OBJ  := $(patsubst daemon/%.c,$(B)/obj/%.o,$(patsubst adapters/%.c,$(B)/obj/adapters/%.o,$(LIB_SRC))) \
             $(GEN_SRC:$(B)/gen/%.c=$(B)/obj/gen/%.o)
 LIB      := $(B)/libfamlink.a
@@ -104,6 +106,11 @@ TEMPLATES := $(sort $(wildcard templates/*/*.txt))
 $(B)/gen/email_templates.c: $(TEMPLATES) tools/gen_templates.awk
 	@mkdir -p $(B)/gen
 	gawk -f tools/gen_templates.awk $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+
+# The monitoring endpoint's dashboard page, built in (monitor_routes.c).
+$(B)/gen/monitor_page.c: daemon/monitor/dashboard.html tools/gen_page.awk
+	@mkdir -p $(B)/gen
+	gawk -f tools/gen_page.awk $< > $@.tmp && mv $@.tmp $@
 
 # Generated header first: every object may include it.
 $(LIB_OBJ) $(HARNESS) $(B)/obj/famlinkd.o $(B)/obj/famlinkctl.o: | $(B)/gen/famlink.pb-c.h

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "job.h"
 #include "log.h"
+#include "monitor.h"
 #include "node.h"
 #include "paths.h"
 #include "store.h"
@@ -66,6 +67,9 @@ usage(FILE *out)
 	    "journal (JOURNAL_STREAM), which stamps its own. SIGTERM or SIGINT stops\n"
 	    "it after the transaction in flight; SIGHUP re-reads FILE, log_level too.\n"
 	    "Files it creates are the service user's alone (umask 077).\n"
+	    "With a [monitor] section it also answers HTTP: / (a dashboard), /healthz, /readyz,\n"
+	    "/metrics (Prometheus) and /api/queue, /api/deadlines, /api/referrals\n"
+	    "(the JSON of famlinkctl's --json); see the example configs.\n"
 	    "\n"
 	    "exit status:\n"
 	    "  0  stopped cleanly (or FILE has no problems)\n"
@@ -227,6 +231,7 @@ main(int argc, char **argv)
 	 * and how each runs. */
 	config_set_backends(types, ntypes);
 	jobs_set_adapters(adapter_job);
+	jobs_set_extra(&monitor_job);
 
 	/* The store, its WAL and shm, the marker, the lock and the wake socket
 	 * hold or lead to personal data: the service user's alone. */

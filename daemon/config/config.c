@@ -72,12 +72,14 @@ static const keydef_t keydefs[] = {
 	{SECT_RETENTION, "purge_after", V_SPAN_DAYS, CFG(purge_after), 1, 3650},
 	{SECT_ALERTS, "peer_silent", V_DURATION, CFG(alert_peer_silent_ms), 1000, DUR_MAX},
 	{SECT_ALERTS, "undelivered", V_DURATION, CFG(alert_undelivered_ms), 1000, DUR_MAX},
+	{SECT_MONITOR, "listen", V_LISTEN, CFG(monitor_listen), 0, 0},
+	{SECT_MONITOR, "token_file", V_TOKEN_FILE, CFG(monitor_token_file), 0, 0},
 };
 
 static const struct { sect_kind_t kind; const char *name; } sect_names[] = {
 	{SECT_NODE, "node"}, {SECT_LISTEN, "listen"}, {SECT_HUB, "hub"},
 	{SECT_DELIVERY, "delivery"}, {SECT_POOL, "pool"}, {SECT_DEADLINES, "deadlines"},
-	{SECT_RETENTION, "retention"}, {SECT_ALERTS, "alerts"},
+	{SECT_RETENTION, "retention"}, {SECT_ALERTS, "alerts"}, {SECT_MONITOR, "monitor"},
 };
 
 static const keydef_t *
@@ -140,7 +142,8 @@ section_kind(load_t *L, const char *name)
 		return SECT_NONE;
 	}
 	cfg_problem(L, L->lineno, "unknown section [%.60s] (known: node, listen, "
-	    "peer municipality:NNNN, hub, delivery, pool, deadlines, retention, alerts, adapter NAME)",
+	    "peer municipality:NNNN, hub, delivery, pool, deadlines, retention, alerts, "
+	    "monitor, adapter NAME)",
 	    name);
 	return SECT_NONE;
 }
@@ -325,7 +328,10 @@ on_key(void *user, const char *section, const char *name, const char *value)
 	if (s->nkeys < SECT_MAX_KEYS)
 		s->keys[s->nkeys++] = (seen_key_t){k->name, L->lineno};
 	base = s->kind == SECT_PEER ? (void *)&L->cfg->peers[s->peer] : (void *)L->cfg;
-	cfg_set_value(L, k, (char *)base + k->off, value);
+	if (k->sect == SECT_MONITOR)
+		cfg_set_monitor_value(L, k, (char *)base + k->off, value);
+	else
+		cfg_set_value(L, k, (char *)base + k->off, value);
 	return 1;
 }
 
@@ -476,6 +482,7 @@ config_free(config_t **cfg)
 	if (cfg == NULL || *cfg == NULL)
 		return;
 	explicit_bzero((*cfg)->secret_key, sizeof((*cfg)->secret_key));
+	explicit_bzero((*cfg)->monitor_token, sizeof((*cfg)->monitor_token));
 	free((*cfg)->peers);
 	free((*cfg)->adapters);
 	free(*cfg);

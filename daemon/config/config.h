@@ -162,6 +162,11 @@ typedef struct config {
 	size_t max_message_size;             /* [33554432] bytes, ZMQ_MAXMSGSIZE */
 	adapter_conf_t *adapters;            /* [adapter NAME] sections, in file order */
 	size_t nadapters;
+	/* [monitor] famlinkd's HTTP endpoint (off while listen is "") */
+	char monitor_listen[256];            /* HOST:PORT or unix:/PATH (monitor_listen.h) */
+	int monitor_listen_line;
+	char monitor_token_file[4096];       /* absolute; "" = no token */
+	char monitor_token[256];             /* its content, trimmed (wiped by config_free) */
 } config_t;
 
 /* Each line is "FILE:LINE: message", sorted by LINE (stable). */

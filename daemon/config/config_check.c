@@ -216,4 +216,5 @@ cfg_validate(load_t *L)
 	}
 	check_delivery(L);
 	cfg_adapters_check(L);
+	cfg_check_monitor(L);
 }

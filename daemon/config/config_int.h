@@ -15,7 +15,7 @@
 
 typedef enum {
 	SECT_NONE, SECT_NODE, SECT_LISTEN, SECT_PEER, SECT_HUB, SECT_DELIVERY,
-	SECT_POOL, SECT_DEADLINES, SECT_RETENTION, SECT_ALERTS, SECT_ADAPTER,
+	SECT_POOL, SECT_DEADLINES, SECT_RETENTION, SECT_ALERTS, SECT_ADAPTER, SECT_MONITOR,
 } sect_kind_t;
 
 /* How a value is checked and stored (config_value.c). */
@@ -30,6 +30,8 @@ typedef enum {
 	                 * days, k->min..24 * k->max hours */
 	V_SPAN_DAYS,    /* span_t in d only, k->min..k->max */
 	V_REPORT_LANG,  /* int: a report_lang_t by its name, sv or en */
+	V_LISTEN,       /* char[]: HOST:PORT or unix:/PATH (monitor_listen.h) */
+	V_TOKEN_FILE,   /* char[] path; its content into cfg->monitor_token (config_monitor.c) */
 } vtype_t;
 
 /* One key of one section kind, stored at off in config_t (or in peer_conf_t
@@ -99,6 +101,9 @@ int cfg_seen_line(const sect_t *s, const char *key);   /* 0: not in s (or s NULL
 
 /* config_value.c: checks value and stores it in field (at k->off). */
 void cfg_set_value(load_t *L, const keydef_t *k, void *field, const char *value);
+/* value as a path, absolute or from the file's directory, into out: 0, or
+ * -1 with the problem reported at the current line. */
+int cfg_resolve_path(load_t *L, const char *key, const char *value, char *out, size_t size);
 
 /* config_backend.c: [adapter NAME] sections, their keys kept as read and
  * checked against their type once the file is in (cfg_adapters_check). */
@@ -108,5 +113,9 @@ void cfg_adapters_check(load_t *L);
 
 /* config_check.c: problems that only the whole file shows. */
 void cfg_validate(load_t *L);
+/* config_monitor.c: [monitor]'s two values, and what they need together
+ * (a token when bound beyond this host). */
+void cfg_set_monitor_value(load_t *L, const keydef_t *k, char *field, const char *value);
+void cfg_check_monitor(load_t *L);
 
 #endif

@@ -29,8 +29,8 @@ _Static_assert(FAMLINK__V1__REFERRAL_KIND__REFERRAL_KIND_FOSTER_HOME == 1 &&
 #define REMIT_KINDS "foster_home, contact_family, contact_person or emergency_home"
 
 /* Resolves a path from the file against the file's directory. */
-static int
-resolve_path(load_t *L, const char *key, const char *value, char *out, size_t size)
+int
+cfg_resolve_path(load_t *L, const char *key, const char *value, char *out, size_t size)
 {
 	int n;
 
@@ -54,7 +54,7 @@ set_dir(load_t *L, const keydef_t *k, char *field, const char *value)
 
 	if (field == L->cfg->state_dir)
 		L->cfg->state_dir_line = L->lineno;
-	if (resolve_path(L, k->name, value, field, k->size) != 0)
+	if (cfg_resolve_path(L, k->name, value, field, k->size) != 0)
 		return;
 	if (stat(field, &st) != 0)
 		cfg_problem(L, L->lineno, "%s = %s: %s", k->name, field, strerror(errno));
@@ -69,7 +69,7 @@ set_key_file(load_t *L, const keydef_t *k, char *field, const char *value)
 	err_t err = {0};
 
 	if (k->type == V_SECRET_FILE) {
-		if (resolve_path(L, k->name, value, field, k->size) == 0 &&
+		if (cfg_resolve_path(L, k->name, value, field, k->size) == 0 &&
 		    keys_read_secret(field, L->cfg->public_key, L->cfg->secret_key, &err) != 0) {
 			cfg_problem(L, L->lineno, "%s: %s", k->name, err.msg);
 			/* Not this node's key: keep it out of the own-key checks. */
@@ -77,7 +77,7 @@ set_key_file(load_t *L, const keydef_t *k, char *field, const char *value)
 		}
 		return;
 	}
-	if (resolve_path(L, k->name, value, path, sizeof(path)) == 0 &&
+	if (cfg_resolve_path(L, k->name, value, path, sizeof(path)) == 0 &&
 	    keys_read_peer_public(path, field, &err) != 0)
 		cfg_problem(L, L->lineno, "%s: %s", k->name, err.msg);
 }
@@ -328,7 +328,7 @@ cfg_set_value(load_t *L, const keydef_t *k, void *field, const char *value)
 		set_dir(L, k, field, value);
 		break;
 	case V_RUNTIME_DIR:
-		resolve_path(L, k->name, value, field, k->size);
+		cfg_resolve_path(L, k->name, value, field, k->size);
 		break;
 	case V_SECRET_FILE:
 	case V_PUBLIC_FILE:
@@ -358,6 +358,9 @@ cfg_set_value(load_t *L, const keydef_t *k, void *field, const char *value)
 	case V_SPAN:
 	case V_SPAN_DAYS:
 		set_span(L, k, field, value);
+		break;
+	case V_LISTEN:
+	case V_TOKEN_FILE:   /* config_monitor.c */
 		break;
 	case V_REPORT_LANG:
 		set_report_language(L, k, field, value);

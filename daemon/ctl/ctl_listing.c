@@ -42,3 +42,12 @@ listing_finish(listing_t *l, store_t **store, int rc, const char *none)
 	store_close(store);
 	return rc == 0 ? CTL_OK : CTL_ERROR;
 }
+
+int
+listing_close(store_t **store, int rc, const err_t *err)
+{
+	if (rc != 0 && err->msg[0] != '\0')
+		fprintf(stderr, "famlinkctl: %s\n", err->msg);
+	store_close(store);
+	return rc == 0 ? CTL_OK : CTL_ERROR;
+}

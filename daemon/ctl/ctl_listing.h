@@ -39,4 +39,8 @@ int listing_each_row(store_t *store, sqlite3_stmt *st, row_fn *fn, listing_t *l)
  * store: CTL_OK, or CTL_ERROR when rc is not 0. */
 int listing_finish(listing_t *l, store_t **store, int rc, const char *none);
 
+/* Ends a listing written by ctl_render.h: prints err if rc is not 0, and
+ * closes the store. CTL_OK, or CTL_ERROR when rc is not 0. */
+int listing_close(store_t **store, int rc, const err_t *err);
+
 #endif

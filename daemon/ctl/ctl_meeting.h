@@ -16,8 +16,8 @@
  * "due date" is the last local day to act (the day the instant ends).
  *
  * The report's types and renderers are in ctl_meeting_render.h; the small
- * helpers the listings share (names, times, JSON values, SQL steps) in
- * ctl_report_fmt.h.
+ * helpers the listings share (names, times, JSON values) in
+ * ctl_report_fmt.h; the rows are read by store_meeting.h.
  */
 #ifndef FAMLINK_CTL_MEETING_H
 #define FAMLINK_CTL_MEETING_H
@@ -39,12 +39,5 @@
 int meeting_collect(store_t *store, const config_t *cfg, const char *municipality,
     cal_date_t from, cal_date_t to, int64_t now, meeting_report_t *r, err_t *err);
 void meeting_free(meeting_report_t *r);
-
-/* (ctl_meeting_waiting.c) Fills r's lists of what waits for an answer, as
- * it stands at r->generated_at; meeting_collect() calls it. 0, or -1 with
- * err set. */
-int meeting_collect_waiting(store_t *store, meeting_report_t *r, err_t *err);
-/* Frees those lists (meeting_free() calls it). */
-void meeting_free_waiting(meeting_report_t *r);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * ctl_report — `famlinkctl status` and `famlinkctl queue`: what waits for
- * whom, read from the store while the daemon runs. Ids, types, counts and
- * ages only. Each prints a table, or JSON with --json.
+ * ctl_report — `famlinkctl status`: what waits for whom, read from the
+ * store while the daemon runs. Ids, types, counts and ages only. A table,
+ * or JSON with --json.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -216,64 +216,4 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 	free(rows);
 	store_close(&store);
 	return 0;
-}
-
-typedef struct queue_ctx {
-	const ctl_opts_t *o;
-	json_t *rows;
-	int64_t now;
-	int n;
-} queue_ctx_t;
-
-static void
-queue_row(void *ctx, const queue_report_t *r)
-{
-	queue_ctx_t *q = ctx;
-	char a[32], id[4 * 33], peer[4 * 65], reason[4 * 512];
-
-	q->n++;
-	if (q->o->json) {
-		/* int64/uint64 are strings in protobuf's JSON mapping; so here too. */
-		json_array_append_new(q->rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:i, s:s}",
-		    "messageId", r->message_id, "peer", r->peer, "body", r->body_type,
-		    "referralId", r->referral_id, "state", r->state,
-		    "sequence", json_sprintf("%llu", (unsigned long long)r->sequence),
-		    "ageMs", (json_int_t)(q->now - r->created_at), "code", r->code, "reason", r->reason));
-		return;
-	}
-	/* Ids and reasons came from outside once: one line each, whatever they hold. */
-	printf("%-26s %-20s %8llu %-18s %-8s %7s %s\n", log_escape(r->message_id, id, sizeof(id)),
-	    log_escape(r->peer, peer, sizeof(peer)), (unsigned long long)r->sequence, r->body_type,
-	    r->state, report_age(q->now - r->created_at, a, sizeof(a)),
-	    r->code ? log_escape(r->reason, reason, sizeof(reason)) : "");
-}
-
-int
-ctl_queue(const config_t *cfg, const ctl_opts_t *o)
-{
-	queue_ctx_t q = { .o = o, .rows = json_array(), .now = clock_now_ms() };
-	store_t *store = ctl_open_store(cfg, true);
-	err_t err;
-	int rc = 0;
-
-	if (store == NULL) {
-		json_decref(q.rows);
-		return 1;
-	}
-	if (!o->json)
-		printf("%-26s %-20s %8s %-18s %-8s %7s %s\n", "MESSAGE", "PEER", "SEQ", "BODY",
-		    "STATE", "AGE", "REASON");
-	if (store_report_queue(store, o->all ? 0 : 100, queue_row, &q, &err) != 0) {
-		fprintf(stderr, "famlinkctl: %s\n", err.msg);
-		rc = 1;
-	}
-	if (o->json)
-		report_print_json(q.rows);
-	else {
-		json_decref(q.rows);
-		if (q.n == 0)
-			printf("(nothing waiting)\n");
-	}
-	store_close(&store);
-	return rc;
 }

@@ -195,10 +195,16 @@ report_json_date(int64_t ms)
 void
 report_print_json(json_t *j)
 {
+	report_fprint_json(stdout, j);
+}
+
+void
+report_fprint_json(FILE *out, json_t *j)
+{
 	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
 	if (text)
-		printf("%s\n", text);
+		fprintf(out, "%s\n", text);
 	free(text);
 	json_decref(j);
 }
@@ -231,35 +237,4 @@ report_done(store_t *store, sqlite3_stmt *st, int step_rc, err_t *err)
 		rc = store_fail(store, err);
 	sqlite3_finalize(st);
 	return rc;
-}
-
-/* Room for one more element of size in *arr of n (capacities are powers
- * of two): 0, or -1 (out of memory; *arr unchanged). */
-static int
-report_grow(void **arr, size_t n, size_t size)
-{
-	void *p;
-
-	if (n != 0 && (n & (n - 1)) != 0)
-		return 0;   /* room left: the capacity is the next power of two */
-	if ((p = realloc(*arr, (n ? n * 2 : 1) * size)) == NULL)
-		return -1;
-	*arr = p;
-	return 0;
-}
-
-int
-report_rows(store_t *store, sqlite3_stmt *st, void **arr, size_t *n, size_t size,
-    report_row_fn *fill, const void *ctx, err_t *err)
-{
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (report_grow(arr, *n, size) != 0) {
-			sqlite3_finalize(st);
-			return err_set(err, 0, "out of memory");
-		}
-		fill(st, (char *)*arr + (*n)++ * size, ctx);
-	}
-	return report_done(store, st, rc, err);
 }

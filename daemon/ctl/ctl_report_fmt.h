@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "calendar.h"
 #include "err.h"
@@ -55,19 +56,15 @@ struct json_t *report_json_date(int64_t ms);
 /* Prints j indented, keys in order, and a newline to stdout (nothing if it
  * cannot be dumped), and releases j. */
 void report_print_json(struct json_t *j);
+/* The same to out: famlinkctl's stdout or an HTTP answer's body. */
+void report_fprint_json(FILE *out, struct json_t *j);
 
 /* SQL on the store's connection, each return checked: prepare, then step
- * rows; report_done() finalizes and says whether the steps ended well. */
+ * rows; report_done() finalizes and says whether the steps ended well
+ * (for the listings that still run their own: proposals, inbox, audit). */
 typedef struct sqlite3_stmt sqlite3_stmt;
 int report_prepare(store_t *store, const char *sql, sqlite3_stmt **st, err_t *err);
 int report_done(store_t *store, sqlite3_stmt *st, int step_rc, err_t *err);
 int report_bind_fail(store_t *store, sqlite3_stmt *st, err_t *err);
-/* Steps st (prepared and bound) to its end: for each row one more element
- * of size in *arr (of *n), filled by fill(st, element, ctx); then
- * finalizes st. 0, or -1 with err set; the rows so far stay in *arr for
- * the caller to free either way. */
-typedef void report_row_fn(sqlite3_stmt *st, void *element, const void *ctx);
-int report_rows(store_t *store, sqlite3_stmt *st, void **arr, size_t *n, size_t size,
-    report_row_fn *fill, const void *ctx, err_t *err);
 
 #endif

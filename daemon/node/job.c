@@ -17,6 +17,13 @@ static const job_ops_t *const builtin[] = {
 #define NBUILTIN ((int)(sizeof(builtin) / sizeof(builtin[0])))
 
 static job_adapter_fn *adapter_job;
+static const job_ops_t *extra_job;
+
+void
+jobs_set_extra(const job_ops_t *ops)
+{
+	extra_job = ops;
+}
 
 void
 jobs_set_adapters(job_adapter_fn *fn)
@@ -61,8 +68,8 @@ jobs_start(struct node *node, job_run_t *runs, int *n, err_t *err)
 	const job_ops_t *ops;
 
 	*n = 0;
-	if (NBUILTIN + cfg->nadapters > JOBS_MAX)
-		return err_set(err, 0, "more than %d adapters", JOBS_MAX - NBUILTIN);
+	if (NBUILTIN + 1 + cfg->nadapters > JOBS_MAX)
+		return err_set(err, 0, "more than %d adapters", JOBS_MAX - NBUILTIN - 1);
 	/* The adapters first: the built-in jobs' first rounds must know
 	 * whether one takes received messages (retention then waits for it). */
 	for (size_t i = 0; i < cfg->nadapters; i++, (*n)++)
@@ -72,6 +79,11 @@ jobs_start(struct node *node, job_run_t *runs, int *n, err_t *err)
 	for (int i = 0; i < NBUILTIN; i++, (*n)++)
 		if (start_one(node, &runs[*n], builtin[i], NULL, err) != 0)
 			goto fail;
+	if (extra_job != NULL) {
+		if (start_one(node, &runs[*n], extra_job, NULL, err) != 0)
+			goto fail;
+		(*n)++;
+	}
 	return 0;
 fail:
 	jobs_stop(runs, *n);
@@ -93,6 +105,8 @@ jobs_stop(job_run_t *runs, int n)
 store_t *job_store(const job_run_t *self) { return self->node->store; }
 struct loop *job_loop(const job_run_t *self) { return self->node->loop; }
 const config_t *job_config(const job_run_t *self) { return self->node->cfg; }
+const struct metrics *job_metrics(const job_run_t *self) { return self->node->metrics; }
+store_state_t job_store_state(const job_run_t *self) { return self->node->health.state; }
 
 struct round_call {
 	int (*fn)(void *ctx, err_t *err);

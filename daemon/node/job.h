@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "store.h"
 #include "store_handover.h"
+#include "store_health.h"
 
 struct node;
 
@@ -79,6 +80,12 @@ struct job_run {
 typedef const job_ops_t *job_adapter_fn(const backend_type_t *type);
 void jobs_set_adapters(job_adapter_fn *fn);
 
+/* One more built-in job, started after the others (the monitoring
+ * endpoint: it sits above the node, which must not name it). Set once by
+ * the program, before node_run(); its start() decides from the config
+ * whether it has anything to do. */
+void jobs_set_extra(const job_ops_t *ops);
+
 /* Starts one job per [adapter NAME] section of the node's config, then
  * the built-in jobs, into runs (at most JOBS_MAX), their number into *n: 0, or
  * -1 with err (those started are stopped again and *n is 0). */
@@ -97,6 +104,10 @@ const config_t *job_config(const job_run_t *self);
  * failure is logged and retried later, never ends the daemon): 0 when all
  * is done, -1 if a round failed (rolled back). */
 int job_store_rounds(job_run_t *self, int (*fn)(void *ctx, err_t *err), void *ctx);
+/* The node's message counts (metrics.h; NULL if it has none). */
+const struct metrics *job_metrics(const job_run_t *self);
+/* Whether the node's store takes writes now (STORE_OK), or how it fails. */
+store_state_t job_store_state(const job_run_t *self);
 /* Messages were queued: the node sends them now. */
 void job_queued(job_run_t *self);
 /* The answer to deliver()'s JOB_PENDING: the first handed_over of the

@@ -150,6 +150,7 @@ node_new(config_t *cfg, err_t *err)
 		return NULL;
 	}
 	node->cfg = cfg;
+	node->metrics = metrics_new();   /* none without memory: the exchange goes on */
 	node->wake_fd = -1;
 	node->lock_fd = -1;
 	/* Group or others who may write the state directory may remove or
@@ -196,6 +197,7 @@ node_free(node_t **pnode)
 	if (node->lock_fd >= 0)
 		close(node->lock_fd);
 	config_free(&node->cfg);
+	metrics_free(&node->metrics);
 	free(node);
 	*pnode = NULL;
 }
@@ -277,6 +279,7 @@ static const struct {
 	{"[hub] public_key", RUNNING(hub_public_key), true},
 	{"[delivery] window", RUNNING(window), false},
 	{"[delivery] max_message_size", RUNNING(max_message_size), false},
+	{"[monitor] listen", RUNNING(monitor_listen), true},
 };
 #define NRESTART_ONLY (sizeof(restart_only) / sizeof(restart_only[0]))
 

@@ -56,6 +56,7 @@ reject(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, int code, con
 
 	log_warning("message %s (%s) from %s rejected, code %d: %s",
 	    id[0] ? id : "-", body, peer->st.node_id, code, why);
+	metrics_count(b->node->metrics, METRIC_REJECTED, peer->st.node_id, body, code);
 	if (store_audit(b->node->store, b->now, AUDIT_REJECT, id[0] ? id : NULL,
 	    peer->st.node_id, body, code, why, &err) != 0 ||
 	    (id[0] && store_rejection_put(b->node->store, id, peer->st.node_id, code, why,
@@ -124,6 +125,8 @@ apply(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const inbound_
 		log_debug("message %s (%s) from %s accepted", env->message_id,
 		    envelope_body_name(env), peer->st.node_id);
 		node_peer_add_receipt(peer, env->message_id, LEVEL(ACCEPTED), 0, NULL);
+		metrics_count(b->node->metrics, METRIC_RECEIVED, peer->st.node_id,
+		    envelope_body_name(env), 0);
 		peer->maybe_queued = true;   /* the routine answers the sender only */
 		return;
 	}

@@ -14,6 +14,7 @@
 #include "job.h"
 #include "link_view.h"
 #include "loop.h"
+#include "metrics.h"
 #include "node_store.h"
 #include "store.h"
 #include "store_health.h"
@@ -82,6 +83,7 @@ struct node {
 	struct handover_set *handover; /* the jobs that deliver (node_handover.c) */
 	bool inbox_grew;            /* a batch stored messages: hand them over */
 	loop_handle_t frames_reader; /* its handle for the transport socket */
+	metrics_t *metrics;         /* messages counted for /metrics (NULL: not counted) */
 	/* Municipality: libzmq 4.3 gives up on a connection whose handshake
 	 * failed (PROTOCOL.md §2.3), so node.c re-dials the hub itself. */
 	int link_state;             /* LINK_*: the hub connection's last logged state */

@@ -80,6 +80,7 @@ pump_row(void *ctx, const outbox_row_t *row)
 	p->peer->st.sent_up_to = row->sequence;
 	p->peer->dirty = p->node->peers_dirty = true;
 	p->sent++;
+	metrics_count(p->node->metrics, METRIC_SENT, p->peer->st.node_id, row->body_type, 0);
 	return 0;
 }
 
@@ -404,6 +405,7 @@ outbound_settle(struct node *node, peer_t *peer, const char *message_id, int lev
 		    &created, err);
 		if (rc == 1) {
 			log_debug("message %s to %s delivered", message_id, peer->st.node_id);
+			metrics_observe_delivery(node->metrics, peer->st.node_id, now - created);
 			rc = store_audit(node->store, now, AUDIT_DELIVERED, message_id,
 			    peer->st.node_id, NULL, 0, NULL, err) == 0 ? 1 : -1;
 		}

@@ -104,7 +104,7 @@ store_outbox_scan(store_t *store, const char *peer, uint64_t after, int max,
     int (*fn)(void *ctx, const outbox_row_t *row), void *ctx, err_t *err)
 {
 	static const char sql[] =
-	    "SELECT message_id, sequence, created_at, envelope, checksum FROM outbox"
+	    "SELECT message_id, sequence, created_at, envelope, checksum, body_type FROM outbox"
 	    " WHERE peer = ?1 AND state = 'queued' AND sequence > ?2"
 	    " ORDER BY sequence LIMIT ?3";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
@@ -122,6 +122,9 @@ store_outbox_scan(store_t *store, const char *peer, uint64_t after, int max,
 		row.created_at = sqlite3_column_int64(st, 2);
 		row.envelope = sqlite3_column_blob(st, 3);
 		row.len = (size_t)sqlite3_column_bytes(st, 3);
+		row.body_type = (const char *)sqlite3_column_text(st, 5);
+		if (row.body_type == NULL)
+			row.body_type = "";
 		/* Rows queued before checksums were kept have none. */
 		row.damaged = row.message_id == NULL ||
 		    (sqlite3_column_type(st, 4) != SQLITE_NULL &&

@@ -330,6 +330,12 @@ out:
 }
 
 int
+keys_read_private_text(const char *path, char *buf, size_t size, err_t *err)
+{
+	return slurp(path, true, buf, size, err);
+}
+
+int
 keys_read_public(const char *path, char public_z85[KEY_Z85_LEN + 1], err_t *err)
 {
 	char buf[KEYS_FILE_MAX + 1];

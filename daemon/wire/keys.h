@@ -44,6 +44,12 @@ int keys_write_pair(const char *base_path, const char *public_z85, const char *s
 int keys_read_secret(const char *path, char public_z85[KEY_Z85_LEN + 1],
     char secret_z85[KEY_Z85_LEN + 1], err_t *err);
 
+/* Reads a secret that is not a key (the monitoring endpoint's bearer
+ * token) into buf, NUL-terminated, with the same checks as a .key file: a
+ * regular file only its owner may read (chmod 600), smaller than size, no
+ * NUL byte. 0, or -1 with err naming the file and what to do. */
+int keys_read_private_text(const char *path, char *buf, size_t size, err_t *err);
+
 /* Reads the public-key line of a .pub file (or of a .key file; its secret-key
  * line is skipped, not checked). No permission check: public keys are public. */
 int keys_read_public(const char *path, char public_z85[KEY_Z85_LEN + 1], err_t *err);

@@ -57,6 +57,16 @@ void cluster_write_hub_conf(cluster_t *c);
 /* Rewrites municipality n's config, with its conf_extra at the end. */
 void cluster_write_muni_conf(cluster_t *c, node_proc_t *n);
 
+/* Runs argv (its stdout to out_path, its stderr away) in a process group
+ * of its own, and waits for it at most timeout_ms; then, and in any case
+ * once it is done, the group is killed and reaped (this process adopts
+ * what it leaves behind) so that no helper of a browser outlives the
+ * test. Its exit status, or -1 (killed, or it timed out). */
+int run_captured(const char *const *argv, const char *out_path, int timeout_ms);
+
+/* A TCP port nobody listens on now on 127.0.0.1 (the kernel picks it). */
+int free_port(void);
+
 int node_start(node_proc_t *n);
 /* famlinkd --check-config on n's config: its exit status, its output
  * (stdout and stderr) in out. */

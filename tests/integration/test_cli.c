@@ -154,6 +154,7 @@ test_famlinkd_help(void **state)
 	assert_non_null(strstr(out, "usage: famlinkd --config FILE"));
 	assert_non_null(strstr(out, "--check-config"));
 	assert_non_null(strstr(out, "--version"));
+	assert_non_null(strstr(out, "[monitor] section"));
 }
 
 /* `status --help` is about status alone, and `help status` says the same. */

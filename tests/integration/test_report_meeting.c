@@ -9,9 +9,7 @@
  * and the html page as headless Chromium reads it.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <jansson.h>
-#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,8 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -377,47 +373,6 @@ test_language(void **state)
 
 #define CHROMIUM "/usr/bin/chromium"
 #define BROWSER_MS 60000
-
-/* Runs argv (its stdout to out_path, its stderr away) in a process group
- * of its own, and waits for it at most timeout_ms; then, and in any case
- * once it is done, the group is killed and reaped (this process adopts
- * what it leaves behind) so that no helper of a browser outlives the
- * test. Its exit status, or -1 (killed, or it timed out). */
-static int
-run_captured(const char *const *argv, const char *out_path, int timeout_ms)
-{
-	struct timespec tick = {0, 10 * 1000000};
-	int status, waited = 0;
-	pid_t pid, done;
-
-	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int null = open("/dev/null", O_RDWR);
-		setpgid(0, 0);
-		if (out < 0 || null < 0 || dup2(out, 1) < 0 || dup2(null, 2) < 0 || dup2(null, 0) < 0)
-			_exit(126);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	setpgid(pid, pid);   /* also here: the child may not have run yet */
-	while ((done = waitpid(pid, &status, WNOHANG)) == 0 && waited < timeout_ms) {
-		nanosleep(&tick, NULL);
-		waited += 10;
-	}
-	kill(-pid, SIGKILL);
-	if (done == 0)
-		waitpid(pid, &status, 0);
-	while (waitpid(-pid, NULL, 0) > 0)
-		;   /* its helpers, adopted */
-	if (done == 0) {
-		fprintf(stderr, "%s: no answer in %d ms, killed\n", argv[0], timeout_ms);
-		return -1;
-	}
-	return done == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 /* The file's contents (the caller frees). */
 static char *

@@ -1,0 +1,49 @@
+/*
+ * monitor_int — what the endpoint's files share: the running endpoint
+ * (monitor.c), its routes (monitor_routes.c) and the Prometheus text of
+ * /metrics (monitor_metrics.c). Not for other modules.
+ */
+#ifndef FAMLINK_MONITOR_INT_H
+#define FAMLINK_MONITOR_INT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "job.h"
+#include "loop.h"
+#include "monitor_listen.h"
+
+struct MHD_Daemon;
+
+typedef struct monitor {
+	job_run_t *job;
+	monitor_listen_t where;
+	int listen_fd;
+	struct MHD_Daemon *httpd;
+	loop_handle_t reader, timer;   /* -1: none */
+} monitor_t;
+
+/* A route writes its body to out and returns the HTTP status; a failure
+ * (500) leaves err's words, which the endpoint sends instead. */
+typedef int route_fn(monitor_t *m, FILE *out, err_t *err);
+
+typedef struct route {
+	const char *path;
+	route_fn *fn;
+	const char *content_type;
+	bool open;   /* answered without the token (/healthz) */
+} route_t;
+
+/* The route for path, or NULL. */
+const route_t *monitor_route(const char *path);
+
+/* The dashboard page, self-contained (daemon/monitor/dashboard.html, built
+ * into build/gen/monitor_page.c). */
+extern const char monitor_page_html[];
+
+/* /metrics: the counts, the queue per peer, the deadlines by kind, the
+ * store, in Prometheus's text format (0.0.4). 200, or 500 with err. */
+int monitor_metrics(monitor_t *m, FILE *out, err_t *err);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * monitor_routes — what each path of the endpoint answers. A listing that
+ * famlinkctl prints is one line here: its ctl_render.h function, given the
+ * answer's body instead of stdout, in the same format --json asks for.
+ */
+#include <string.h>
+
+#include "clock.h"
+#include "ctl_render.h"
+#include "monitor_int.h"
+
+#define TEXT "text/plain; charset=utf-8"
+#define JSON "application/json"
+/* Prometheus's text exposition format. */
+#define PROMETHEUS "text/plain; version=0.0.4; charset=utf-8"
+
+/* famlinkctl queue's default: the first 100 rows (--all lifts it). */
+#define API_QUEUE_LIMIT 100
+
+/* The dashboard: code only (its data comes from the routes below, with
+ * the token when one is set), so it is served without one. */
+static int
+page(monitor_t *m, FILE *out, err_t *err)
+{
+	(void)m, (void)err;
+	fputs(monitor_page_html, out);
+	return 200;
+}
+
+/* The loop turns: it answered. */
+static int
+healthz(monitor_t *m, FILE *out, err_t *err)
+{
+	(void)m, (void)err;
+	fputs("ok\n", out);
+	return 200;
+}
+
+/* The store takes writes and the node's socket is bound (node_new() binds
+ * it before any job starts, so a running job implies it). */
+static int
+readyz(monitor_t *m, FILE *out, err_t *err)
+{
+	store_state_t s = job_store_state(m->job);
+
+	(void)err;
+	if (s != STORE_OK) {
+		fprintf(out, "not ready: store %s\n", store_state_name(s));
+		return 503;
+	}
+	fputs("ready\n", out);
+	return 200;
+}
+
+static int
+api_queue(monitor_t *m, FILE *out, err_t *err)
+{
+	return render_queue(out, RENDER_JSON, job_store(m->job), API_QUEUE_LIMIT, clock_now_ms(),
+	    err) == 0 ? 200 : 500;
+}
+
+static int
+api_deadlines(monitor_t *m, FILE *out, err_t *err)
+{
+	return render_deadlines(out, RENDER_JSON, job_store(m->job), NULL, false, clock_now_ms(),
+	    err) == 0 ? 200 : 500;
+}
+
+static int
+api_referrals(monitor_t *m, FILE *out, err_t *err)
+{
+	return render_referrals(out, RENDER_JSON, job_store(m->job), NULL,
+	    job_config(m->job)->node_id, clock_now_ms(), err) == 0 ? 200 : 500;
+}
+
+static const route_t routes[] = {
+	{"/", page, "text/html; charset=utf-8", true},
+	{"/healthz", healthz, TEXT, true},
+	{"/readyz", readyz, TEXT, false},
+	{"/metrics", monitor_metrics, PROMETHEUS, false},
+	{"/api/queue", api_queue, JSON, false},
+	{"/api/deadlines", api_deadlines, JSON, false},
+	{"/api/referrals", api_referrals, JSON, false},
+};
+
+const route_t *
+monitor_route(const char *path)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strcmp(routes[i].path, path) == 0)
+			return &routes[i];
+	return NULL;
+}

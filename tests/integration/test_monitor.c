@@ -1,0 +1,539 @@
+/*
+ * Integration: famlinkd's monitoring endpoint ([monitor]) on real daemons,
+ * over real HTTP (libcurl; unix sockets and 127.0.0.2). A municipality
+ * queues referrals while the hub is down, then the hub comes up and takes
+ * them, and a stranger's frame is rejected: each route's status and body
+ * are read on both sides as that happens. /metrics must be valid
+ * Prometheus text whose counters follow the messages; the /api/ routes must be the
+ * documents famlinkctl --json prints; beyond loopback, every route but
+ * /healthz and the dashboard page asks for the token. The page, loaded in
+ * headless Chromium, shows the queue and overdue deadlines.
+ */
+#include <curl/curl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define OUT 262144
+#define WAIT_MS 15000
+#define NREF 3
+
+/* ---- a small HTTP client --------------------------------------------------------- */
+
+typedef struct http {
+	long status;
+	char type[128];
+	char body[OUT];
+	size_t len;
+} http_t;
+
+static size_t
+collect(char *data, size_t size, size_t n, void *ctx)
+{
+	http_t *r = ctx;
+	size_t len = size * n;
+
+	if (r->len + len >= sizeof(r->body))
+		return 0;
+	memcpy(r->body + r->len, data, len);
+	r->len += len;
+	r->body[r->len] = '\0';
+	return len;
+}
+
+/* METHOD path at where ("unix:/PATH" or "HOST:PORT"), with the bearer
+ * token if not NULL: the answer in *r (static: valid until the next call). */
+static http_t *
+http(const char *where, const char *method, const char *path, const char *token)
+{
+	static http_t r;
+	char url[512], auth[300];
+	struct curl_slist *headers = NULL;
+	CURL *h = curl_easy_init();
+	const char *ct = NULL;
+	CURLcode rc;
+
+	memset(&r, 0, sizeof(r));
+	assert_non_null(h);
+	if (strncmp(where, "unix:", 5) == 0) {
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, where + 5);
+		snprintf(url, sizeof(url), "http://localhost%s", path);
+	} else {
+		snprintf(url, sizeof(url), "http://%s%s", where, path);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		headers = curl_slist_append(headers, auth);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	}
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+	if ((rc = curl_easy_perform(h)) != CURLE_OK)
+		fail_msg("%s %s at %s: %s", method, path, where, curl_easy_strerror(rc));
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+	if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
+		snprintf(r.type, sizeof(r.type), "%s", ct);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(h);
+	return &r;
+}
+
+/* GET path: must answer want; its body. */
+static const char *
+get_ok(const char *where, const char *path, const char *token, long want)
+{
+	http_t *r = http(where, "GET", path, token);
+
+	if (r->status != want)
+		fail_msg("GET %s at %s: %ld, want %ld: %s", path, where, r->status, want, r->body);
+	return r->body;
+}
+
+/* ---- a small Prometheus text parser ------------------------------------------------ */
+
+static bool
+metric_name(const char **p)
+{
+	const char *s = *p;
+
+	if (!(isalpha((unsigned char)*s) || *s == '_' || *s == ':'))
+		return false;
+	while (isalnum((unsigned char)*s) || *s == '_' || *s == ':')
+		s++;
+	*p = s;
+	return true;
+}
+
+/* {name="value",...}: label names by the rules, values with \\ \" \n only. */
+static bool
+labels(const char **p)
+{
+	const char *s = *p;
+
+	if (*s != '{')
+		return true;
+	for (s++; *s != '}'; ) {
+		if (!(isalpha((unsigned char)*s) || *s == '_'))
+			return false;
+		while (isalnum((unsigned char)*s) || *s == '_')
+			s++;
+		if (*s++ != '=' || *s++ != '"')
+			return false;
+		for (; *s != '"'; s++) {
+			if (*s == '\0' || *s == '\n')
+				return false;
+			if (*s == '\\' && strchr("\\\"n", *++s) == NULL)
+				return false;
+		}
+		s++;
+		if (*s == ',')
+			s++;
+		else if (*s != '}')
+			return false;
+	}
+	*p = s + 1;
+	return true;
+}
+
+/* Fails the test unless every line of text is blank, a comment (HELP and
+ * TYPE naming a valid metric; counters named *_total), or "name{labels}
+ * value"; every sample a famlink_ one. Returns the number of samples. */
+static int
+prometheus_check(const char *text)
+{
+	char line[4096], type[32];
+	int samples = 0, lineno = 0;
+
+	for (const char *s = text; *s != '\0'; ) {
+		size_t n = strcspn(s, "\n");
+		const char *p = line, *name;
+		char *end;
+
+		assert_true(n < sizeof(line));
+		memcpy(line, s, n);
+		line[n] = '\0';
+		s += n + (s[n] == '\n');
+		lineno++;
+		if (line[0] == '\0')
+			continue;
+		if (strncmp(line, "# HELP ", 7) == 0 || strncmp(line, "# TYPE ", 7) == 0) {
+			p = line + 7;
+			name = p;
+			if (!metric_name(&p) || *p != ' ')
+				fail_msg("line %d: bad metric name: %s", lineno, line);
+			if (line[2] == 'T' && (sscanf(p, " %31s", type) != 1 ||
+			    (strcmp(type, "counter") == 0 && (size_t)(p - name) < 6) ||
+			    (strcmp(type, "counter") == 0 && strncmp(p - 6, "_total", 6) != 0) ||
+			    strstr(" counter gauge histogram summary untyped ", type) == NULL))
+				fail_msg("line %d: bad TYPE: %s", lineno, line);
+			continue;
+		}
+		if (line[0] == '#')
+			continue;
+		if (strncmp(line, "famlink_", 8) != 0 || !metric_name(&p) || !labels(&p) || *p != ' ')
+			fail_msg("line %d: not name{labels} value: %s", lineno, line);
+		strtod(p + 1, &end);
+		if (end == p + 1 || (*end != '\0' && *end != ' '))
+			fail_msg("line %d: bad value: %s", lineno, line);
+		samples++;
+	}
+	return samples;
+}
+
+/* The value of series ("name{labels}" exactly as written) in text; -1 if
+ * it has no such line. */
+static double
+sample(const char *text, const char *series)
+{
+	size_t len = strlen(series);
+
+	for (const char *s = text; s != NULL && *s != '\0'; s = strchr(s, '\n'), s = s ? s + 1 : s)
+		if (strncmp(s, series, len) == 0 && s[len] == ' ')
+			return strtod(s + len + 1, NULL);
+	return -1;
+}
+
+/* ---- famlinkctl --json and the API --------------------------------------------------- */
+
+/* "ageMs": N becomes "ageMs": 0: the age moves between two reads. */
+static void
+ages_zeroed(char *s)
+{
+	for (char *p = s; (p = strstr(p, "\"ageMs\": ")) != NULL; ) {
+		char *v = p + 9, *e = v + (*v == '-');
+		while (isdigit((unsigned char)*e))
+			e++;
+		*v = '0';
+		memmove(v + 1, e, strlen(e) + 1);
+		p = v + 1;
+	}
+}
+
+/* GET /api/NAME equals famlinkctl NAME --json, byte for byte but for ages. */
+static void
+api_equals_ctl(node_proc_t *n, const char *where, const char *name)
+{
+	static char want[OUT], got[OUT];
+	const char *args[] = {name, "--json", NULL};
+	char path[64];
+	http_t *r;
+
+	snprintf(path, sizeof(path), "/api/%s", name);
+	r = http(where, "GET", path, NULL);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(r->type, "application/json");
+	snprintf(got, sizeof(got), "%s", r->body);
+	assert_int_equal(ctl_run(n, want, sizeof(want), args), 0);
+	ages_zeroed(got);
+	ages_zeroed(want);
+	assert_string_equal(got, want);
+}
+
+/* ---- the scenario ------------------------------------------------------------------------ */
+
+static char hub_monitor[600], muni_monitor[600];
+static char hub_extra[700], muni_extra[700];
+
+static cluster_t *
+cluster_with_monitors(void)
+{
+	cluster_t *c = cluster_new(2, NULL);
+
+	snprintf(hub_monitor, sizeof(hub_monitor), "unix:%s/monitor.sock", c->hub.dir);
+	snprintf(muni_monitor, sizeof(muni_monitor), "unix:%s/monitor.sock", c->muni[0].dir);
+	snprintf(hub_extra, sizeof(hub_extra), "\n[monitor]\nlisten = %s\n", hub_monitor);
+	snprintf(muni_extra, sizeof(muni_extra), "\n[monitor]\nlisten = %s\n", muni_monitor);
+	c->hub_extra = hub_extra;
+	c->muni[0].conf_extra = muni_extra;
+	cluster_write_hub_conf(c);
+	cluster_write_muni_conf(c, &c->muni[0]);
+	return c;
+}
+
+static void
+start_waited(node_proc_t *n)
+{
+	assert_int_equal(node_start(n), 0);
+	assert_true(wait_log(n, node_started_text(n), WAIT_MS));
+}
+
+/* The routes every node has, and what they answer besides. */
+static void
+check_probes(const char *where)
+{
+	http_t *r;
+
+	assert_string_equal(get_ok(where, "/healthz", NULL, 200), "ok\n");
+	assert_string_equal(get_ok(where, "/readyz", NULL, 200), "ready\n");
+	r = http(where, "GET", "/nope", NULL);
+	assert_int_equal(r->status, 404);
+	assert_non_null(strstr(r->body, "no such route"));
+	r = http(where, "POST", "/metrics", NULL);
+	assert_int_equal(r->status, 405);
+	assert_non_null(strstr(r->body, "GET"));
+	r = http(where, "HEAD", "/metrics", NULL);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->len, 0);
+	r = http(where, "GET", "/metrics", NULL);
+	assert_string_equal(r->type, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+static void
+test_routes(void **state)
+{
+	cluster_t *c = *state = cluster_with_monitors();
+	node_proc_t *muni = &c->muni[0];
+	char series[256];
+	const char *m;
+	raw_client_t *raw;
+	Famlink__V1__Envelope *answer;
+
+	/* The hub down: the referrals wait at the municipality. */
+	start_waited(muni);
+	check_probes(muni_monitor);
+	assert_int_equal(enqueue_referrals(muni, "0101-2026", 1, NREF, NREF), 0);
+	m = get_ok(muni_monitor, "/metrics", NULL, 200);
+	assert_true(prometheus_check(m) > 0);
+	assert_true(sample(m, "famlink_queue_waiting_messages{peer=\"pool:test\"}") == NREF);
+	assert_true(sample(m, "famlink_deadlines_open{kind=\"acknowledge\"}") >= NREF);
+	assert_true(sample(m, "famlink_store_size_bytes") > 0);
+	assert_true(sample(m, "famlink_store_writable") == 1);
+	api_equals_ctl(muni, muni_monitor, "queue");
+	api_equals_ctl(muni, muni_monitor, "referrals");
+	api_equals_ctl(muni, muni_monitor, "deadlines");
+	assert_non_null(strstr(get_ok(muni_monitor, "/api/queue", NULL, 200), "\"waiting\""));
+
+	/* The hub up: they go over, and the counters follow. */
+	start_waited(&c->hub);
+	check_probes(hub_monitor);
+	wait_sql(&c->hub, "SELECT count(*) FROM inbox", NREF);
+	wait_sql(muni, "SELECT count(*) FROM outbox WHERE body_type = 'referral'"
+	    " AND state = 'delivered'", NREF);
+	m = get_ok(hub_monitor, "/metrics", NULL, 200);
+	assert_true(prometheus_check(m) > 0);
+	assert_true(sample(m, "famlink_messages_received_total{peer=\"municipality:0101\","
+	    "body=\"referral\"}") == NREF);
+	m = get_ok(muni_monitor, "/metrics", NULL, 200);
+	assert_true(prometheus_check(m) > 0);
+	assert_true(sample(m, "famlink_messages_sent_total{peer=\"pool:test\","
+	    "body=\"referral\"}") >= NREF);
+	assert_true(sample(m, "famlink_queue_waiting_messages{peer=\"pool:test\"}") == 0);
+	assert_true(sample(m, "famlink_message_delivery_seconds_count{peer=\"pool:test\"}") ==
+	    NREF);
+	assert_true(sample(m, "famlink_message_delivery_seconds_bucket{peer=\"pool:test\","
+	    "le=\"+Inf\"}") == NREF);
+	assert_true(sample(m, "famlink_message_delivery_seconds_sum{peer=\"pool:test\"}") > 0);
+	api_equals_ctl(&c->hub, hub_monitor, "referrals");
+	api_equals_ctl(&c->hub, hub_monitor, "deadlines");
+	api_equals_ctl(&c->hub, hub_monitor, "queue");
+
+	/* A frame that is no famlink message, from the second municipality. */
+	assert_int_equal(sample(get_ok(hub_monitor, "/metrics", NULL, 200),
+	    "famlink_messages_rejected_total{peer=\"municipality:0102\",body=\"frame\","
+	    "reason=\"malformed\"}"), -1);
+	raw = raw_connect(c, &c->muni[1]);
+	assert_int_equal(raw_send(raw, "not protobuf", 12, false), 0);
+	answer = raw_recv_receipt(raw, WAIT_MS);
+	assert_non_null(answer);
+	famlink__v1__envelope__free_unpacked(answer, NULL);
+	raw_close(&raw);
+	snprintf(series, sizeof(series), "famlink_messages_rejected_total{peer=\"municipality:0102\","
+	    "body=\"frame\",reason=\"malformed\"}");
+	m = get_ok(hub_monitor, "/metrics", NULL, 200);
+	assert_true(prometheus_check(m) > 0);
+	assert_true(sample(m, series) == 1);
+}
+
+/* ---- beyond loopback --------------------------------------------------------------------- */
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* 127.0.0.2 is not 127.0.0.1: the config must name a token, only its
+ * owner may read it, and the endpoint asks for it on all but /healthz. */
+static void
+test_token(void **state)
+{
+	static char extra[1200], where[64];
+	cluster_t *c = *state = cluster_new(0, NULL);
+	char token_path[600], out[4096];
+
+	snprintf(token_path, sizeof(token_path), "%s/monitor.token", c->hub.dir);
+	snprintf(where, sizeof(where), "127.0.0.2:%d", free_port());
+	snprintf(extra, sizeof(extra), "\n[monitor]\nlisten = %s\n", where);
+	c->hub_extra = extra;
+	cluster_write_hub_conf(c);
+	assert_int_equal(node_check_config(&c->hub, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "is reachable from other hosts: set token_file"));
+
+	write_file(token_path, "s3cret-t0ken\n", 0644);
+	snprintf(extra, sizeof(extra), "\n[monitor]\nlisten = %s\ntoken_file = %s\n", where,
+	    token_path);
+	cluster_write_hub_conf(c);
+	assert_int_equal(node_check_config(&c->hub, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "too open; chmod 600"));
+
+	assert_int_equal(chmod(token_path, 0600), 0);
+	assert_int_equal(node_check_config(&c->hub, out, sizeof(out)), 0);
+	start_waited(&c->hub);
+	assert_string_equal(get_ok(where, "/healthz", NULL, 200), "ok\n");
+	assert_non_null(strstr(get_ok(where, "/", NULL, 200), "<!DOCTYPE html>"));   /* no data */
+	assert_non_null(strstr(get_ok(where, "/metrics", NULL, 401), "token"));
+	assert_non_null(strstr(get_ok(where, "/api/queue", "wrong", 401), "token"));
+	assert_non_null(strstr(get_ok(where, "/readyz", "s3cret-t0ke", 401), "token"));
+	assert_true(prometheus_check(get_ok(where, "/metrics", "s3cret-t0ken", 200)) > 0);
+	assert_string_equal(get_ok(where, "/api/queue", "s3cret-t0ken", 200), "[]\n");
+	assert_string_equal(get_ok(where, "/readyz", "s3cret-t0ken", 200), "ready\n");
+}
+
+/* Words --check-config finds in a [monitor] section, line by line. */
+static void
+test_check_config(void **state)
+{
+	static char extra[256];
+	static const struct { const char *listen, *want; } cases[] = {
+		{"localhost:9464", "expected IPv4:PORT, [IPv6]:PORT or unix:/PATH"},
+		{"127.0.0.1:0", "expected IPv4:PORT"},
+		{"unix:relative.sock", "absolute path"},
+		{"[::1]:9464", NULL},
+		{"127.0.0.1:9464", NULL},
+	};
+	cluster_t *c = *state = cluster_new(0, NULL);
+	char out[4096];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(extra, sizeof(extra), "\n[monitor]\nlisten = %s\n", cases[i].listen);
+		c->hub_extra = extra;
+		cluster_write_hub_conf(c);
+		if (cases[i].want == NULL) {
+			assert_int_equal(node_check_config(&c->hub, out, sizeof(out)), 0);
+			continue;
+		}
+		assert_int_equal(node_check_config(&c->hub, out, sizeof(out)), 1);
+		if (strstr(out, cases[i].want) == NULL || strstr(out, ": listen = ") == NULL)
+			fail_msg("listen = %s: %s", cases[i].listen, out);
+	}
+}
+
+/* ---- the dashboard in a browser ------------------------------------------------------ */
+
+#define CHROMIUM "/usr/bin/chromium"
+#define BROWSER_MS 60000
+#define DAY_MS 86400000LL
+
+/* The page at url as headless Chromium leaves its DOM once the page's own
+ * requests are answered (the caller frees). */
+static char *
+dashboard_dom(const char *dir, const char *url)
+{
+	char dom[600], profile[600];
+	const char *argv[] = {CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+	    "--disable-quic", "--no-first-run", "--disable-background-networking",
+	    "--disable-component-update", "--disable-sync", profile,
+	    "--virtual-time-budget=5000", "--dump-dom", url, NULL};
+	int rc;
+	char *text;
+
+	snprintf(dom, sizeof(dom), "%s/dom.html", dir);
+	snprintf(profile, sizeof(profile), "--user-data-dir=%s/chromium-profile", dir);
+	rc = run_captured(argv, dom, BROWSER_MS);
+	text = file_text(dom);
+	if (rc != 0)
+		fail_msg("chromium: exit %d; the DOM: %s", rc, text);
+	return text;
+}
+
+static void
+assert_has(const char *text, const char *want)
+{
+	if (strstr(text, want) == NULL)
+		fail_msg("no \"%s\" in: %s", want, text);
+}
+
+/* A municipality whose referrals wait for a hub that is down, their
+ * acknowledge deadlines ten days overdue: the page shows the queue and the
+ * overdue deadlines, in Swedish and in English, and none of what the
+ * referrals say of people. */
+static void
+test_dashboard(void **state)
+{
+	static char extra[256];
+	cluster_t *c = *state = cluster_new(1, NULL);
+	node_proc_t *muni = &c->muni[0];
+	char where[64], url[128], *dom;
+	int64_t start = local_time_ms(2026, 3, 4, 10);
+
+	if (access(CHROMIUM, X_OK) != 0)
+		fail_msg("%s is not installed: run tools/install-deps as root", CHROMIUM);
+	snprintf(where, sizeof(where), "127.0.0.1:%d", free_port());
+	snprintf(extra, sizeof(extra), "\n[monitor]\nlisten = %s\n", where);
+	muni->conf_extra = extra;
+	cluster_write_muni_conf(c, muni);
+	clock_move_to(start);
+	start_waited(muni);
+	assert_int_equal(enqueue_referrals(muni, "0101-2026", 1, NREF, NREF), 0);
+	assert_int_equal(node_stop(muni), 0);
+	assert_int_equal(node_log_rotate(muni), 0);   /* wait for the second start's line */
+	clock_move_to(start + 10 * DAY_MS);
+	start_waited(muni);
+	dom = file_text("daemon/monitor/dashboard.html");   /* served as it is */
+	assert_string_equal(get_ok(where, "/", NULL, 200), dom);
+	free(dom);
+
+	snprintf(url, sizeof(url), "http://%s/", where);
+	dom = dashboard_dom(muni->dir, url);
+	assert_has(dom, "<html lang=\"sv\">");
+	assert_has(dom, "data-loaded=\"yes\"");
+	assert_has(dom, "<h2 id=\"peersTitle\">Köer per part</h2>");
+	assert_has(dom, "<tr><td>pool:test</td><td class=\"n bad\">3</td>");
+	assert_has(dom, "<h2 id=\"overdueTitle\">Försenade tidsfrister per kommun</h2>");
+	assert_has(dom, "<tr><td>municipality:0101</td><td class=\"n bad\">3</td>");
+	assert_null(strstr(dom, "Secretary"));
+	assert_null(strstr(dom, "alias"));
+	free(dom);
+
+	snprintf(url, sizeof(url), "http://%s/?lang=en", where);
+	dom = dashboard_dom(muni->dir, url);
+	assert_has(dom, "<html lang=\"en\">");
+	assert_has(dom, "<h2 id=\"peersTitle\">Queues by peer</h2>");
+	assert_has(dom, "<tr><td>municipality:0101</td><td class=\"n bad\">3</td>");
+	free(dom);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_check_config, cluster_teardown),
+		cmocka_unit_test_teardown(test_token, cluster_teardown),
+		cmocka_unit_test_teardown(test_routes, cluster_teardown),
+		cmocka_unit_test_teardown(test_dashboard, cluster_teardown),
+	};
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
