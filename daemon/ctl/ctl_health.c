@@ -41,6 +41,12 @@ peer_problems(verdict_t *v, const peer_report_t *p, size_t n)
 	char what[200], id[4 * 65];
 
 	for (size_t i = 0; i < n; i++) {
+		if (p[i].skips > 0) {   /* until famlinkctl ack-alarm */
+			snprintf(what, sizeof(what), "peer %s: %ld sequence skip(s): messages lost or"
+			    " set aside, see famlinkctl ack-alarm", log_escape(p[i].node_id, id,
+			    sizeof(id)), p[i].skips);
+			problem(v, HEALTH_DEGRADED, what);
+		}
 		if (!p[i].configured || p[i].connected)
 			continue;
 		snprintf(what, sizeof(what), "peer %s: %s", log_escape(p[i].node_id, id, sizeof(id)),
@@ -91,7 +97,8 @@ ctl_health(const config_t *cfg, size_t config_problems, const store_health_repor
 	if (h->state != STORE_UNKNOWN)
 		peer_problems(&v, peers, n);
 	if (dead > 0) {
-		snprintf(what, sizeof(what), "%ld dead letter(s): see famlinkctl queue", dead);
+		snprintf(what, sizeof(what), "%ld dead letter(s): see famlinkctl queue, retry,"
+		    " ack-alarm", dead);
 		problem(&v, HEALTH_DEGRADED, what);
 	}
 	adapter_problems(&v, adapters);

@@ -73,6 +73,17 @@ peer_json(const peer_report_t *r, int64_t now)
 	    "sequenceSkips", (int)r->skips, "lastSequenceSkipMs", (json_int_t)r->last_skip);
 }
 
+/* The counts famlinkctl ack-alarm leaves out of the status, in its JSON. */
+static json_t *
+peer_json_totals(const peer_report_t *r, int64_t now)
+{
+	json_t *j = peer_json(r, now);
+
+	json_object_set_new(j, "deadLettersTotal", json_integer(r->dead_total));
+	json_object_set_new(j, "sequenceSkipsTotal", json_integer(r->skips_total));
+	return j;
+}
+
 /* What the running famlinkd says of its store (famlinkd.state): the store
  * itself cannot say it is full. */
 static store_health_report_t
@@ -164,14 +175,15 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 	int64_t now = clock_now_ms();
 	store_health_report_t health = store_health(cfg);
 	size_t n = 0;
-	long dead;
+	long dead, dead_total = 0;
 	json_t *adapters;
 	err_t err;
 
 	if (store == NULL)
 		return 1;
 	if (report_peers(store, cfg, &rows, &n, &err) != 0 ||
-	    (dead = store_report_dead_total(store, &err)) < 0) {
+	    (dead = store_report_dead_total(store, true, &err)) < 0 ||
+	    (dead_total = store_report_dead_total(store, false, &err)) < 0) {
 		fprintf(stderr, "famlinkctl: %s\n", err.msg);
 		free(rows);
 		store_close(&store);
@@ -193,11 +205,11 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 	if (o->json) {
 		json_t *peers = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(peers, peer_json(&rows[i], now));
-		report_print_json(json_pack("{s:s, s:s, s:o, s:o, s:i, s:o}", "nodeId", cfg->node_id,
-		    "role", cfg->role == ROLE_HUB ? "hub" : "municipality",
+			json_array_append_new(peers, peer_json_totals(&rows[i], now));
+		report_print_json(json_pack("{s:s, s:s, s:o, s:o, s:i, s:i, s:o}", "nodeId",
+		    cfg->node_id, "role", cfg->role == ROLE_HUB ? "hub" : "municipality",
 		    "store", store_health_json(&health), "peers", peers, "deadLetters", (int)dead,
-		    "adapters", adapters));
+		    "deadLettersTotal", (int)dead_total, "adapters", adapters));
 	} else {
 		status_table(cfg, &health, rows, n, dead, now);
 		ctl_adapters_print(adapters);

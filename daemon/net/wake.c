@@ -43,16 +43,19 @@ wake_listen(const char *state_dir, err_t *err)
 }
 
 int
-wake_drain(int fd, int *log_level)
+wake_drain(int fd, int *log_level, bool *redrive)
 {
 	char msg[16];
 	ssize_t len;
 	int n = 0;
 
 	*log_level = -1;
+	*redrive = false;
 	while ((len = recv(fd, msg, sizeof(msg), 0)) >= 0) {
 		n++;
-		if (len == 2 && msg[0] == 'L' && msg[1] >= '0' + LOG_ERR && msg[1] <= '0' + LOG_DEBUG)
+		if (len == 1 && msg[0] == 'R')
+			*redrive = true;
+		else if (len == 2 && msg[0] == 'L' && msg[1] >= '0' + LOG_ERR && msg[1] <= '0' + LOG_DEBUG)
 			*log_level = msg[1] - '0';
 	}
 	return n;
@@ -71,19 +74,34 @@ wake_close(int *fd, const char *state_dir)
 		unlink(sa.sun_path);
 }
 
-void
-wake_notify(const char *state_dir)
+/* One byte to the daemon's socket: true if it is in its queue. */
+static bool
+wake_send(const char *state_dir, char what)
 {
 	struct sockaddr_un sa;
+	bool sent;
 	int fd;
 
 	if (wake_addr(state_dir, &sa, NULL) != 0 ||
 	    (fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
-		return;
+		return false;
+	sent = sendto(fd, &what, 1, 0, (struct sockaddr *)&sa, sizeof(sa)) == 1;
+	close(fd);
+	return sent;
+}
+
+void
+wake_notify(const char *state_dir)
+{
 	/* ENOENT or ECONNREFUSED: no daemon runs; it will find the messages
 	 * when it starts. EAGAIN: it has nudges enough already. */
-	(void)sendto(fd, "!", 1, 0, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
+	(void)wake_send(state_dir, '!');
+}
+
+bool
+wake_redrive(const char *state_dir)
+{
+	return wake_send(state_dir, 'R');
 }
 
 int

@@ -56,6 +56,7 @@ typedef struct pump {
 	peer_t *peer;
 	int sent;
 	bool blocked;
+	bool held;                          /* stopped at a held message */
 	char damaged[MESSAGE_ID_LEN + 7];   /* a row whose checksum failed */
 } pump_t;
 
@@ -67,6 +68,12 @@ pump_row(void *ctx, const outbox_row_t *row)
 	if (row->damaged) {
 		snprintf(p->damaged, sizeof(p->damaged), "%s",
 		    row->message_id && row->message_id[0] ? row->message_id : "?");
+		return 1;
+	}
+	/* Nothing behind a held message goes either: its receiver would
+	 * drop them past the gap (PROTOCOL.md §7.2). */
+	if (row->held) {
+		p->held = true;
 		return 1;
 	}
 	if (send_frame(p->node, p->peer, row->envelope, row->len) != 0) {
@@ -139,6 +146,10 @@ outbound_pump(struct node *node, peer_t *peer)
 				return;
 			}
 			continue;
+		}
+		if (p.held) {   /* until famlinkctl release wakes us */
+			peer->maybe_queued = false;
+			return;
 		}
 		if (p.blocked || peer->inflight_bytes >= FLIGHT_BYTES_MAX)
 			return;
@@ -215,6 +226,23 @@ outbound_hello_received(struct node *node, peer_t *peer, uint64_t next_expected)
 	    (unsigned long long)first);
 	peer->backoff_ms = node->cfg->resend_initial_ms;
 	go_back(node, peer);
+}
+
+void
+outbound_redrive(struct node *node)
+{
+	for (size_t i = 0; i < node->npeers; i++) {
+		peer_t *peer = &node->peers[i];
+		peer->backoff_ms = node->cfg->resend_initial_ms;
+		peer->set_aside = true;
+		if (!peer->online)
+			continue;
+		log_notice("%s: famlinkctl asked for a resend: %u unanswered messages resent now",
+		    peer->st.node_id, peer->inflight);
+		go_back(node, peer);
+		outbound_send_hello(node, peer);
+		peer->set_aside = false;
+	}
 }
 
 void

@@ -29,6 +29,7 @@ typedef struct outbox_row {
 	const void *envelope;
 	size_t len;
 	bool damaged;            /* its checksum does not match: never send it */
+	bool held;               /* famlinkctl hold: not sent until released */
 } outbox_row_t;
 
 /* Gives env the next sequence of its recipient's channel, packs it and
