@@ -84,6 +84,7 @@ static int run_hold(const config_t *cfg, const ctl_opts_t *o, int argc, char **a
 static int run_release(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_ack_alarm(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_peers(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_close_local(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 
 /* What every action on a stuck message says of itself, in each verb's help. */
 #define ACTION_AUDIT \
@@ -155,14 +156,15 @@ static const verb_t verbs[] = {
 		"connected, refused by hub) and since when, last seen, messages waiting\n"
 		"and unacknowledged, age of the oldest unacknowledged one, delivered,\n"
 		"dead letters, and any sequence skips (messages lost or set aside: see\n"
-		"the log). First the store's state as the running famlinkd reports it\n"
+		"the log); dead letters and skips count until famlinkctl ack-alarm\n"
+		"(--json also gives their totals). First the store's state as the running famlinkd reports it\n"
 		"(ok, full, locked, failing, damaged, and since when; unknown when no\n"
 		"famlinkd runs). Reads the store; famlinkd may run or not.\n"
 		"\n"
 		"--check gives a verdict instead, for Nagios, systemd or cron: a first\n"
 		"line OK, DEGRADED or FAILING, then one line per problem, and the exit\n"
 		"status 0 (healthy), 1 (degraded: a configured peer not connected, dead\n"
-		"letters, an adapter failing) or 2 (failing: famlinkd not running, its\n"
+		"letters or sequence skips not acknowledged, an adapter failing) or 2 (failing: famlinkd not running, its\n"
 		"store not ok, an adapter stuck).\n",
 		"  --check              a verdict: exit 0 healthy, 1 degraded, 2 failing\n"
 		"  --json               one JSON object instead of the table (with --check:\n"
@@ -175,7 +177,8 @@ static const verb_t verbs[] = {
 	{
 		"queue", "[--json] [--all]", "undelivered messages and dead letters",
 		"Lists messages not yet delivered and dead letters, oldest first: message\n"
-		"id, peer, sequence, body type, state, age and, for a dead letter, why.\n"
+		"id, peer, sequence, body type, state (waiting, sent, held: see famlinkctl\n"
+		"hold; dead), age and, for a dead letter, why.\n"
 		"Reads the store; famlinkd may run or not.\n",
 		"  --json               a JSON array instead of the table\n"
 		"  --all                every row (default: the oldest 100)\n",
@@ -299,7 +302,9 @@ static const verb_t verbs[] = {
 		"its metadata: id, direction, body type, sender, recipient, referral id and\n"
 		"the referral's state here, sequence, times (made; received, or delivered:\n"
 		"the peer's Receipt), for a sent message its state (queued, sent,\n"
-		"delivered, dead) and for a dead letter the peer's code and reason, and for\n"
+		"delivered, dead, or held: famlinkctl hold), the message it was sent\n"
+		"again as or in place of (famlinkctl retry, readdress: resent as, resend\n"
+		"of; --json: resentAs, resendOf), for a dead letter the code and reason, and for\n"
 		"a received one the hand-over to the local system (not handed over: no\n"
 		"adapter). Then the body in protobuf's JSON mapping, as famlinkctl send\n"
 		"takes it (a ReferralRejected's reason and explanation, a FamilyConsent's\n"
@@ -562,6 +567,22 @@ static const verb_t verbs[] = {
 		"            this store, or the store failed",
 		"famlinkctl --config /etc/famlink/famlinkd.conf peers forget hubb",
 		0, 2, 2, true, true, run_peers, CHECK_READ,
+	},
+	{
+		"close-local", "REFERRAL", "(municipality) close a referral this store lost",
+		"Records referral REFERRAL as closed at this municipality when its store\n"
+		"does not know it: an open referral from before famlinkctl reset-store,\n"
+		"whose deadlines and reminders would otherwise be lost track of. Nothing\n"
+		"is sent: the pool is not told (tell its contact; fetching a referral's\n"
+		"state back from the hub is not available yet). A referral the store\n"
+		"knows is refused: close it with a ReferralClosed (famlinkctl send),\n"
+		"which tells the pool. The audit row (famlinkctl audit --referral\n"
+		"REFERRAL) names the Unix user. Run it as the service user.\n",
+		"",
+		"the node is the hub, the store knows the referral, or the store\n"
+		"            failed",
+		"famlinkctl --config /etc/famlink/famlinkd.conf close-local 0180-2026-0042",
+		0, 1, 1, true, true, run_close_local, CHECK_READ,
 	},
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -857,6 +878,14 @@ run_peers(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
 		return CTL_USAGE;
 	}
 	return ctl_peers_forget(cfg, argv[1]);
+}
+
+static int
+run_close_local(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)o;
+	(void)argc;
+	return ctl_close_local(cfg, argv[0]);
 }
 
 /* Its operand, "verify" if any, is checked by ctl_check_values(). */

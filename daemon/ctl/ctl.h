@@ -21,7 +21,8 @@ typedef enum ctl_exit {
 	                    * without --yes, a bad FAMLINK_CLOCK_OFFSET */
 	CTL_NO_STORE = 3,  /* a verb that only reads the store (status, queue, referrals, proposals,
 	                    * families, deadlines, notifications, report, inbox, show, audit,
-	                    * backup): famlinkd
+	                    * backup, and the actions on messages: retry, readdress, discard,
+	                    * hold, release, ack-alarm, peers forget, close-local): famlinkd
 	                    * has not made the store yet */
 	/* The store is refused (store_fault_t; famlinkd exits with the same). */
 	CTL_STORE_LOST = 4,     /* famlink.id says there was one: missing, empty, replaced */
@@ -112,6 +113,10 @@ int ctl_hold(const config_t *cfg, const char *message_id);
 int ctl_release(const config_t *cfg, const char *message_id);
 int ctl_ack_alarm(const config_t *cfg, const ctl_opts_t *o);
 int ctl_peers_forget(const config_t *cfg, const char *peer);
+/* `famlinkctl close-local REFERRAL` (ctl_close_local.c): a referral this
+ * municipality's store does not know (one from before reset-store) is
+ * recorded as closed, audited; nothing is sent. */
+int ctl_close_local(const config_t *cfg, const char *referral_id);
 
 /* Checks and parses the values of --state, --municipality, --from, --to,
  * --format and --lang for verb (and report's operand) into o before anything is

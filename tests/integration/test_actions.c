@@ -370,6 +370,33 @@ test_discard_hold_ack_alarm(void **state)
 	run(MUNI, 0, out, (const char *[]){"status", "--check", NULL});
 }
 
+/* After reset-store a municipality closes a referral its new store does not
+ * know; one its store knows is refused (a ReferralClosed tells the pool). */
+static void
+test_close_local_after_reset(void **state)
+{
+	cluster_t *c = *state = cluster_new(1, NULL);
+	char out[OUT], id[64];
+
+	send_referral(MUNI, RID, id);
+	run(MUNI, 1, out, (const char *[]){"close-local", RID, NULL});
+	assert_non_null(strstr(out, "is known here"));
+	run(MUNI, 0, out, (const char *[]){"reset-store", "--yes", NULL});
+	run(MUNI, 0, out, (const char *[]){"close-local", RID, NULL});
+	assert_non_null(strstr(out, "the pool was not told"));
+	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM referrals WHERE referral_id = '" RID
+	    "' AND state = 'closed'"), 1);
+	assert_int_equal(count_id(MUNI, "SELECT count(*) FROM audit WHERE event = 'op' AND"
+	    " detail LIKE 'referral %s: closed locally by %%'", RID), 1);
+	run(MUNI, 0, out, (const char *[]){"audit", "--referral", RID, NULL});
+	assert_non_null(strstr(out, "closed locally by"));
+	run(MUNI, 1, out, (const char *[]){"close-local", RID, NULL});
+	assert_non_null(strstr(out, "is closed already"));
+	run(MUNI, 2, out, (const char *[]){"close-local", "a b", NULL});
+	assert_int_equal(cluster_start_waited(c, WAIT_MS), 0);
+	run(HUB, 1, out, (const char *[]){"close-local", RID, NULL});
+}
+
 int
 main(void)
 {
@@ -377,6 +404,7 @@ main(void)
 		cmocka_unit_test_teardown(test_retry_unanswered_keeps_id, cluster_teardown),
 		cmocka_unit_test_teardown(test_misspelt_hub_readdress_and_retry, cluster_teardown),
 		cmocka_unit_test_teardown(test_discard_hold_ack_alarm, cluster_teardown),
+		cmocka_unit_test_teardown(test_close_local_after_reset, cluster_teardown),
 	};
 
 	/* discard asks on a terminal: these runs have none. */
