@@ -46,6 +46,11 @@ retry_one(action_t *a, const char *id, bool *resend_now)
 		fprintf(stderr, "famlinkctl retry: %s was delivered: nothing to retry\n", r.message_id);
 		return 1;
 	}
+	if (r.set_aside && r.resent_as[0] == '\0') {
+		fprintf(stderr, "famlinkctl retry: %s was discarded by an operator: it is not sent"
+		    " again (famlinkctl audit --message %s says who)\n", r.message_id, r.message_id);
+		return 1;
+	}
 	if (r.resent_as[0] != '\0') {
 		fprintf(stderr, "famlinkctl retry: %s was sent again already, as %s\n", r.message_id,
 		    r.resent_as);
@@ -57,8 +62,8 @@ retry_one(action_t *a, const char *id, bool *resend_now)
 			    r.message_id);
 			return 1;
 		}
-		snprintf(what, sizeof(what), "never answered: resent now with its id and sequence %llu",
-		    (unsigned long long)r.sequence);
+		snprintf(what, sizeof(what), "never answered: sent again with its id and sequence"
+		    " %llu, at once (or when %s connects)", (unsigned long long)r.sequence, r.peer);
 		if (action_audit(a, r.message_id, r.peer, r.body_type, what) != 0)
 			return -1;
 		printf("%s (%s) to %s: %s\n", r.message_id, r.body_type, r.peer, what);

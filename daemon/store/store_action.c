@@ -29,7 +29,8 @@ store_action_get(store_t *store, const char *message_id, action_row_t *out, err_
 	    "SELECT o.message_id, o.peer, o.body_type, o.referral_id, o.state, o.sequence,"
 	    " coalesce(o.held_at, 0), coalesce(o.resend_of, ''),"
 	    " coalesce((SELECT r.message_id FROM outbox r WHERE r.resend_of = o.message_id"
-	    "   ORDER BY r.id DESC LIMIT 1), ''), length(o.envelope) = 0"
+	    "   ORDER BY r.id DESC LIMIT 1), ''), length(o.envelope) = 0,"
+	    " coalesce((SELECT d.code = 0 FROM dead_letters d WHERE d.message_id = o.message_id), 0)"
 	    " FROM outbox o WHERE o.message_id = ?1";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 	int step;
@@ -49,6 +50,7 @@ store_action_get(store_t *store, const char *message_id, action_row_t *out, err_
 		store_col_text(st, 7, out->resend_of, sizeof(out->resend_of));
 		store_col_text(st, 8, out->resent_as, sizeof(out->resent_as));
 		out->purged = sqlite3_column_int(st, 9) != 0;
+		out->set_aside = sqlite3_column_int(st, 10) != 0;
 	}
 	sqlite3_reset(st);
 	if (step == SQLITE_ROW)
@@ -61,8 +63,8 @@ store_action_dead_ids(store_t *store, const char *peer,
     int (*fn)(void *ctx, const char *message_id), void *ctx, err_t *err)
 {
 	static const char sql[] =
-	    "SELECT o.message_id FROM outbox o WHERE o.state = 'dead'"
-	    " AND (?1 IS NULL OR o.peer = ?1)"
+	    "SELECT o.message_id FROM outbox o JOIN dead_letters d USING (message_id)"
+	    " WHERE o.state = 'dead' AND d.code <> 0 AND (?1 IS NULL OR o.peer = ?1)"
 	    " AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.resend_of = o.message_id)"
 	    " ORDER BY o.id";
 	sqlite3_stmt *st = store_stmt(store, sql, err);

@@ -33,6 +33,8 @@ typedef struct action_row {
 	uint64_t sequence;
 	int64_t held_at;         /* 0 = not held */
 	bool purged;             /* retention emptied its envelope: nothing to send */
+	bool set_aside;          /* a dead letter of ours, not the peer's: discarded
+	                          * or readdressed by an operator (code 0) */
 	char resend_of[33];      /* "" unless sent again in place of that one */
 	char resent_as[33];      /* "" unless a later row is its resend */
 } action_row_t;
@@ -40,8 +42,9 @@ typedef struct action_row {
 /* The outbox row of message_id: 1 and *out, 0 if the outbox has none, -1. */
 int store_action_get(store_t *store, const char *message_id, action_row_t *out, err_t *err);
 
-/* Calls fn for each dead letter not yet sent again (no row names it in
- * resend_of), of peer (NULL: any), oldest first. fn's id is borrowed. */
+/* Calls fn for each dead letter its peer rejected that was not sent again
+ * yet (no row names it in resend_of), of peer (NULL: any), oldest first;
+ * not those an operator set aside. fn's id is borrowed. */
 int store_action_dead_ids(store_t *store, const char *peer,
     int (*fn)(void *ctx, const char *message_id), void *ctx, err_t *err);
 

@@ -145,7 +145,7 @@ test_retry_unanswered_keeps_id(void **state)
 	}
 	run(MUNI, 0, out, (const char *[]){"retry", id, NULL});
 	node_signal(HUB, SIGCONT);
-	assert_non_null(strstr(out, "never answered: resent now with its id and sequence 2"));
+	assert_non_null(strstr(out, "never answered: sent again with its id and sequence 2"));
 	assert_true(wait_log(MUNI, "famlinkctl asked for a resend", WAIT_MS));
 	wait_id(MUNI, "SELECT count(*) FROM outbox WHERE message_id = '%s' AND state ="
 	    " 'delivered'", id, 1);
@@ -325,6 +325,10 @@ test_discard_hold_ack_alarm(void **state)
 	assert_int_equal(count_id(MUNI, "SELECT count(*) FROM outbox WHERE message_id = '%s'"
 	    " AND state = 'dead'", id3), 1);
 	assert_int_equal(op_rows(MUNI, id3, "discarded at sequence 3"), 1);
+	run(MUNI, 1, out, (const char *[]){"retry", id3, NULL});
+	assert_non_null(strstr(out, "was discarded"));
+	run(MUNI, 0, out, (const char *[]){"retry", "--all-dead", NULL});
+	assert_non_null(strstr(out, "0 dead letter(s) sent again"));
 
 	run(MUNI, 0, out, (const char *[]){"hold", id1, NULL});
 	j = ctl_json(MUNI, (const char *[]){"show", "--json", id1, NULL});
