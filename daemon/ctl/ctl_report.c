@@ -247,7 +247,7 @@ queue_row(void *ctx, const queue_report_t *r)
 	printf("%-26s %-20s %8llu %-18s %-8s %7s %s\n", log_escape(r->message_id, id, sizeof(id)),
 	    log_escape(r->peer, peer, sizeof(peer)), (unsigned long long)r->sequence, r->body_type,
 	    r->state, report_age(q->now - r->created_at, a, sizeof(a)),
-	    r->code ? log_escape(r->reason, reason, sizeof(reason)) : "");
+	    r->reason[0] ? log_escape(r->reason, reason, sizeof(reason)) : "");
 }
 
 int

@@ -336,6 +336,7 @@ test_discard_hold_ack_alarm(void **state)
 	json_decref(j);
 	run(MUNI, 0, out, (const char *[]){"queue", NULL});
 	assert_non_null(strstr(out, "held"));
+	assert_non_null(strstr(out, "discarded by"));
 
 	/* The hub comes: nothing passes the held message. */
 	assert_int_equal(node_start(HUB), 0);
