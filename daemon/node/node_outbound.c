@@ -231,6 +231,8 @@ outbound_hello_received(struct node *node, peer_t *peer, uint64_t next_expected)
 void
 outbound_redrive(struct node *node)
 {
+	int online = 0;
+
 	for (size_t i = 0; i < node->npeers; i++) {
 		peer_t *peer = &node->peers[i];
 		peer->backoff_ms = node->cfg->resend_initial_ms;
@@ -242,7 +244,11 @@ outbound_redrive(struct node *node)
 		go_back(node, peer);
 		outbound_send_hello(node, peer);
 		peer->set_aside = false;
+		online++;
 	}
+	if (online == 0)
+		log_notice("famlinkctl asked for a resend: no peer is connected; each is sent"
+		    " its messages when it connects");
 }
 
 void
