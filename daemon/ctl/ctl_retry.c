@@ -20,76 +20,89 @@
 #include "log.h"
 #include "store_action.h"
 
+/* Why r cannot be retried (printed), or NULL. */
+static const char *
+retry_refusal(const action_t *a, const action_row_t *r)
+{
+	if (!ctl_peer_configured(a->cfg, r->peer))
+		return "is for a peer that is not configured: see famlinkctl readdress --help";
+	if (strcmp(r->state, "delivered") == 0)
+		return "was delivered: nothing to retry";
+	if (r->resent_as[0] != '\0')
+		return "was sent again already (famlinkctl show names the new id)";
+	if (r->set_aside)
+		return "was discarded by an operator: it is not sent again (famlinkctl audit"
+		    " --message ID says who)";
+	if (r->held_at != 0)
+		return "is held: famlinkctl release it";
+	if (r->purged)
+		return "was emptied by retention (its referral is closed): nothing is left to send";
+	return NULL;
+}
+
+/* A message never answered: its id and sequence stay, famlinkd resends it. */
+static int
+retry_unanswered(action_t *a, const action_row_t *r)
+{
+	char what[300];
+
+	snprintf(what, sizeof(what), "never answered: sent again with its id and sequence"
+	    " %llu, at once (or when %s connects)", (unsigned long long)r->sequence, r->peer);
+	if (action_audit(a, r->message_id, r->peer, r->body_type, what) != 0)
+		return -1;
+	printf("%s (%s) to %s: %s\n", r->message_id, r->body_type, r->peer, what);
+	return 0;
+}
+
+/* A dead letter: queued again under a new id that names it. */
+static int
+retry_dead_letter(action_t *a, const action_row_t *r)
+{
+	char what[300], new_id[MESSAGE_ID_LEN + 1];
+	err_t err;
+
+	if (store_action_resend(a->store, r->message_id, NULL, a->now,
+	    "dead letter sent again by famlinkctl retry", new_id, &err) != 0) {
+		fprintf(stderr, "famlinkctl retry: %s: %s\n", r->message_id, err.msg);
+		return -1;
+	}
+	snprintf(what, sizeof(what), "dead letter resent as %s", new_id);
+	if (action_audit(a, r->message_id, r->peer, r->body_type, what) != 0)
+		return -1;
+	snprintf(what, sizeof(what), "resend of dead letter %s", r->message_id);
+	if (action_audit(a, new_id, r->peer, r->body_type, what) != 0)
+		return -1;
+	printf("%s (%s) to %s: dead letter, resent as %s\n", r->message_id, r->body_type, r->peer,
+	    new_id);
+	return 0;
+}
+
 /* One retry: 0 done, 1 refused (said why), -1 the store failed. */
 static int
 retry_one(action_t *a, const char *id, bool *resend_now)
 {
-	char e[4 * 65], what[300], new_id[MESSAGE_ID_LEN + 1];
+	char e[4 * 65];
+	const char *why;
 	action_row_t r;
 	err_t err;
-	int found = store_action_get(a->store, id, &r, &err);
+	int found = store_action_get(a->store, id, &r, &err), rc;
 
-	if (found <= 0) {
-		if (found < 0)
-			fprintf(stderr, "famlinkctl retry: store: %s\n", err.msg);
-		else
-			fprintf(stderr, "famlinkctl retry: no message %s in this node's outbox\n",
-			    log_escape(id, e, sizeof(e)));
-		return found < 0 ? -1 : 1;
-	}
-	if (!ctl_peer_configured(a->cfg, r.peer)) {
-		fprintf(stderr, "famlinkctl retry: %s is for %s, which is not a configured peer:"
-		    " see famlinkctl readdress --help\n", r.message_id, log_escape(r.peer, e, sizeof(e)));
-		return 1;
-	}
-	if (strcmp(r.state, "delivered") == 0) {
-		fprintf(stderr, "famlinkctl retry: %s was delivered: nothing to retry\n", r.message_id);
-		return 1;
-	}
-	if (r.set_aside && r.resent_as[0] == '\0') {
-		fprintf(stderr, "famlinkctl retry: %s was discarded by an operator: it is not sent"
-		    " again (famlinkctl audit --message %s says who)\n", r.message_id, r.message_id);
-		return 1;
-	}
-	if (r.resent_as[0] != '\0') {
-		fprintf(stderr, "famlinkctl retry: %s was sent again already, as %s\n", r.message_id,
-		    r.resent_as);
-		return 1;
-	}
-	if (strcmp(r.state, "queued") == 0) {
-		if (r.held_at != 0) {
-			fprintf(stderr, "famlinkctl retry: %s is held: famlinkctl release it\n",
-			    r.message_id);
-			return 1;
-		}
-		snprintf(what, sizeof(what), "never answered: sent again with its id and sequence"
-		    " %llu, at once (or when %s connects)", (unsigned long long)r.sequence, r.peer);
-		if (action_audit(a, r.message_id, r.peer, r.body_type, what) != 0)
-			return -1;
-		printf("%s (%s) to %s: %s\n", r.message_id, r.body_type, r.peer, what);
-		*resend_now = true;
-		return 0;
-	}
-	if (r.purged) {
-		fprintf(stderr, "famlinkctl retry: %s: its body was emptied by retention (its"
-		    " referral is closed): nothing is left to send\n", r.message_id);
-		return 1;
-	}
-	snprintf(what, sizeof(what), "dead letter sent again by famlinkctl retry");
-	if (store_action_resend(a->store, r.message_id, NULL, a->now, what, new_id, &err) != 0) {
-		fprintf(stderr, "famlinkctl retry: %s: %s\n", r.message_id, err.msg);
+	if (found < 0) {
+		fprintf(stderr, "famlinkctl retry: store: %s\n", err.msg);
 		return -1;
 	}
-	snprintf(what, sizeof(what), "dead letter resent as %s", new_id);
-	if (action_audit(a, r.message_id, r.peer, r.body_type, what) != 0)
-		return -1;
-	snprintf(what, sizeof(what), "resend of dead letter %s", r.message_id);
-	if (action_audit(a, new_id, r.peer, r.body_type, what) != 0)
-		return -1;
-	printf("%s (%s) to %s: dead letter, resent as %s\n", r.message_id, r.body_type, r.peer,
-	    new_id);
-	*resend_now = true;
-	return 0;
+	if (found == 0) {
+		fprintf(stderr, "famlinkctl retry: no message %s in this node's outbox\n",
+		    log_escape(id, e, sizeof(e)));
+		return 1;
+	}
+	if ((why = retry_refusal(a, &r)) != NULL) {
+		fprintf(stderr, "famlinkctl retry: %s %s\n", r.message_id, why);
+		return 1;
+	}
+	rc = strcmp(r.state, "queued") == 0 ? retry_unanswered(a, &r) : retry_dead_letter(a, &r);
+	*resend_now = *resend_now || rc == 0;
+	return rc;
 }
 
 typedef struct all_dead {

@@ -142,11 +142,10 @@ hand_over(const message_row_t *r)
 typedef struct shown {
 	json_t *body;      /* NULL unless shown */
 	json_t *unknown;   /* codec_unknown_fields(): [] when none; NULL unless shown */
+	/* What famlinkctl's actions left on a sent message (store_action.h):
+	 * held, and the message it was sent again as, or in place of. */
+	action_row_t links;
 } shown_t;
-
-/* What famlinkctl's actions left on a sent message (store_action.h): held,
- * and the message it was sent again as, or in place of. */
-static action_row_t links;
 
 static json_t *
 show_json(const config_t *cfg, const message_row_t *r, show_content_t c, const shown_t *sh)
@@ -167,9 +166,9 @@ show_json(const config_t *cfg, const message_row_t *r, show_content_t c, const s
 	} else {
 		json_object_set_new(j, "state", report_json_str(r->state));
 		json_object_set_new(j, "deliveredAt", report_json_time(r->delivered_at));
-		json_object_set_new(j, "held", json_boolean(links.held_at != 0));
-		json_object_set_new(j, "resendOf", report_json_str(links.resend_of));
-		json_object_set_new(j, "resentAs", report_json_str(links.resent_as));
+		json_object_set_new(j, "held", json_boolean(sh->links.held_at != 0));
+		json_object_set_new(j, "resendOf", report_json_str(sh->links.resend_of));
+		json_object_set_new(j, "resentAs", report_json_str(sh->links.resent_as));
 		json_object_set_new(j, "deadLetter", r->dead_at == 0 ? json_null() :
 		    json_pack("{s:o, s:i, s:o}", "at", report_json_time(r->dead_at),
 		    "code", r->dead_code, "reason", report_json_str(r->dead_reason)));
@@ -255,12 +254,12 @@ show_text(const config_t *cfg, const message_row_t *r, show_content_t c, const s
 	if (r->received) {
 		show_time("received", r->received_at);
 	} else {
-		show_line("state", links.held_at != 0 ? "held (famlinkctl release sends it)"
+		show_line("state", sh->links.held_at != 0 ? "held (famlinkctl release sends it)"
 		    : r->state);
-		if (links.resend_of[0] != '\0')
-			show_line("resend of", links.resend_of);
-		if (links.resent_as[0] != '\0')
-			show_line("resent as", links.resent_as);
+		if (sh->links.resend_of[0] != '\0')
+			show_line("resend of", sh->links.resend_of);
+		if (sh->links.resent_as[0] != '\0')
+			show_line("resent as", sh->links.resent_as);
 		if (r->delivered_at != 0)
 			show_time("delivered", r->delivered_at);
 		if (r->dead_at != 0) {
@@ -309,9 +308,10 @@ decode_body(const message_row_t *r, shown_t *sh)
 	return 0;
 }
 
-/* Reads message_id into *r: CTL_OK, or the exit status with the reason printed. */
+/* Reads message_id into *r (and, for a sent one, what the actions left on it
+ * into *links): CTL_OK, or the exit status with the reason printed. */
 static int
-show_read(const config_t *cfg, const char *message_id, message_row_t *r)
+show_read(const config_t *cfg, const char *message_id, message_row_t *r, action_row_t *links)
 {
 	store_t *store = listing_open_store(cfg);
 	char e[4 * 65];
@@ -321,9 +321,9 @@ show_read(const config_t *cfg, const char *message_id, message_row_t *r)
 	if (store == NULL)
 		return CTL_ERROR;
 	found = store_message_get(store, referral_owner(cfg), message_id, r, &err);
-	memset(&links, 0, sizeof(links));
+	memset(links, 0, sizeof(*links));
 	if (found == 1 && !r->received && store_schema_version(store) >= 11 &&
-	    store_action_get(store, message_id, &links, &err) < 0)
+	    store_action_get(store, message_id, links, &err) < 0)
 		found = -1;
 	store_close(&store);
 	if (found < 0)
@@ -346,7 +346,7 @@ ctl_show(const config_t *cfg, const ctl_opts_t *o, const char *message_id)
 	/* Writing the audit row needs the store whole, as famlinkctl send does. */
 	if (wanted && (rc = ctl_check_store(cfg, true, false)) != CTL_OK)
 		return rc;
-	if ((rc = show_read(cfg, message_id, &r)) != CTL_OK)
+	if ((rc = show_read(cfg, message_id, &r, &sh.links)) != CTL_OK)
 		goto out;
 	c = r.len == 0 ? CONTENT_PURGED : wanted ? CONTENT_SHOWN : CONTENT_NOT_ASKED;
 	rc = CTL_ERROR;
