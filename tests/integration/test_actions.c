@@ -15,9 +15,14 @@
  *   shows no sequence skip, and after ack-alarm and peers forget status
  *   --check is 0 and the misspelt peer is gone.
  * - discard without a terminal and without --yes is refused, with --yes it
- *   puts the message away; hold keeps a message and those behind it from
- *   the hub until release; the hub's skip of the discarded sequence shows
- *   in its status and status --check until ack-alarm clears it.
+ *   puts the message away, and on a terminal (script(1)) it asks: "n"
+ *   keeps the message, "y" discards it; neither is offered to retry again.
+ *   hold keeps a message and those behind it from the hub until release;
+ *   the hub's skip of the discarded sequences shows in its status and
+ *   status --check until ack-alarm clears it.
+ * - close-local after reset-store: a referral the new store does not know
+ *   is recorded closed and audited; one it knows, one closed already and
+ *   the hub are refused.
  */
 #include <jansson.h>
 #include <pwd.h>
@@ -30,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -304,11 +310,32 @@ test_misspelt_hub_readdress_and_retry(void **state)
 	    " peer = '%s' AND detail LIKE 'peers forget by %%'", "pool:tset"), 1);
 }
 
+/* famlinkctl discard ID on n with a terminal (script(1) gives it one),
+ * answering answer: its exit status, its output in out. */
+static int
+discard_on_terminal(node_proc_t *n, const char *id, const char *answer, char *out)
+{
+	const char *build = getenv("FAMLINK_BUILD");
+	char cmd[2048];
+	size_t len;
+	FILE *p;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "printf '%s\\n' | script -qec '%s/famlinkctl --config %s"
+	    " discard %s' /dev/null 2>&1", answer, build ? build : "build", n->conf, id);
+	if ((p = popen(cmd, "r")) == NULL)
+		fail_msg("popen: %s", cmd);
+	len = fread(out, 1, OUT - 1, p);
+	out[len] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static void
 test_discard_hold_ack_alarm(void **state)
 {
 	cluster_t *c = *state = cluster_new(1, NULL);
-	char out[OUT], id1[64], id2[64], id3[64], q[256];
+	char out[OUT], id1[64], id2[64], id3[64], id4[64], q[256];
 	json_t *j, *st, *p;
 
 	/* Queued while the hub is down. */
@@ -316,6 +343,7 @@ test_discard_hold_ack_alarm(void **state)
 	send_referral(MUNI, "0101-2026-000001", id1);
 	send_referral(MUNI, "0101-2026-000002", id2);
 	send_referral(MUNI, "0101-2026-000003", id3);
+	send_referral(MUNI, "0101-2026-000004", id4);
 
 	run(MUNI, 2, out, (const char *[]){"discard", id3, NULL});   /* stdin: /dev/null */
 	assert_non_null(strstr(out, "give --yes"));
@@ -325,6 +353,14 @@ test_discard_hold_ack_alarm(void **state)
 	assert_int_equal(count_id(MUNI, "SELECT count(*) FROM outbox WHERE message_id = '%s'"
 	    " AND state = 'dead'", id3), 1);
 	assert_int_equal(op_rows(MUNI, id3, "discarded at sequence 3"), 1);
+	/* On a terminal it asks. */
+	assert_int_equal(discard_on_terminal(MUNI, id4, "n", out), 1);
+	assert_non_null(strstr(out, "not discarded"));
+	assert_int_equal(count_id(MUNI, "SELECT count(*) FROM outbox WHERE message_id = '%s'"
+	    " AND state = 'queued'", id4), 1);
+	assert_int_equal(discard_on_terminal(MUNI, id4, "y", out), 0);
+	assert_int_equal(count_id(MUNI, "SELECT count(*) FROM outbox WHERE message_id = '%s'"
+	    " AND state = 'dead'", id4), 1);
 	run(MUNI, 1, out, (const char *[]){"retry", id3, NULL});
 	assert_non_null(strstr(out, "was discarded"));
 	run(MUNI, 0, out, (const char *[]){"retry", "--all-dead", NULL});
