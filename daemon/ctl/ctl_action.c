@@ -96,8 +96,8 @@ ctl_peer_configured(const config_t *cfg, const char *node_id)
 }
 
 void
-action_redrive(const config_t *cfg)
+action_redrive(const config_t *cfg, const char *peer)
 {
-	if (!wake_redrive(cfg->state_dir))
+	if (!wake_redrive(cfg->state_dir, peer))
 		printf("famlinkd is not running on %s: it sends when it starts\n", cfg->state_dir);
 }

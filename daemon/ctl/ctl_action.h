@@ -44,8 +44,8 @@ int action_audit(action_t *a, const char *message_id, const char *peer, const ch
  * municipality's hub). */
 bool ctl_peer_configured(const config_t *cfg, const char *node_id);
 
-/* Tells a running famlinkd to resend now (wake_redrive) and says what
- * happens when none runs. */
-void action_redrive(const config_t *cfg);
+/* Tells a running famlinkd to resend to peer (NULL: every peer) now
+ * (wake_redrive) and says what happens when none runs. */
+void action_redrive(const config_t *cfg, const char *peer);
 
 #endif

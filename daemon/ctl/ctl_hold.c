@@ -96,7 +96,7 @@ ctl_discard(const config_t *cfg, const ctl_opts_t *o, const char *message_id)
 		goto fail;
 	printf("%s (%s) for %s: %s\n", r.message_id, r.body_type, r.peer, what);
 	if (!dead)   /* a Hello: the peer skips its sequence */
-		action_redrive(cfg);
+		action_redrive(cfg, r.peer);
 	return CTL_OK;
 fail:
 	action_abort(&a);
@@ -139,7 +139,7 @@ hold_or_release(const config_t *cfg, const char *message_id, bool hold)
 		goto fail;
 	printf("%s (%s): %s\n", r.message_id, r.body_type, what);
 	if (!hold)
-		action_redrive(cfg);
+		action_redrive(cfg, r.peer);
 	return CTL_OK;
 fail:
 	action_abort(&a);

@@ -77,9 +77,25 @@ retry_dead_letter(action_t *a, const action_row_t *r)
 	return 0;
 }
 
+/* Whom famlinkd is to resend to once the retries are committed: nobody,
+ * one peer, or (many) every peer. */
+typedef struct redrive {
+	bool any, many;
+	char peer[65];
+} redrive_t;
+
+static void
+redrive_add(redrive_t *rd, const char *peer)
+{
+	if (rd->any && strcmp(rd->peer, peer) != 0)
+		rd->many = true;
+	rd->any = true;
+	snprintf(rd->peer, sizeof(rd->peer), "%s", peer);
+}
+
 /* One retry: 0 done, 1 refused (said why), -1 the store failed. */
 static int
-retry_one(action_t *a, const char *id, bool *resend_now)
+retry_one(action_t *a, const char *id, redrive_t *rd)
 {
 	char e[4 * 65];
 	const char *why;
@@ -101,13 +117,15 @@ retry_one(action_t *a, const char *id, bool *resend_now)
 		return 1;
 	}
 	rc = strcmp(r.state, "queued") == 0 ? retry_unanswered(a, &r) : retry_dead_letter(a, &r);
-	*resend_now = *resend_now || rc == 0;
+	if (rc == 0)
+		redrive_add(rd, r.peer);
 	return rc;
 }
 
 typedef struct all_dead {
 	action_t *a;
-	bool resend_now, tty;
+	redrive_t rd;
+	bool tty;
 	long done, refused, seen;
 } all_dead_t;
 
@@ -115,7 +133,7 @@ static int
 retry_dead(void *ctx, const char *id)
 {
 	all_dead_t *d = ctx;
-	int rc = retry_one(d->a, id, &d->resend_now);
+	int rc = retry_one(d->a, id, &d->rd);
 
 	if (rc < 0)
 		return -1;
@@ -137,7 +155,7 @@ ctl_retry(const config_t *cfg, const ctl_opts_t *o, const char *message_id)
 		return rc;
 	d.a = &a;
 	if (message_id != NULL) {
-		rc = retry_one(&a, message_id, &d.resend_now);
+		rc = retry_one(&a, message_id, &d.rd);
 		d.refused = rc > 0;
 	} else if ((rc = store_action_dead_ids(a.store, o->peer, retry_dead, &d, &err)) != 0 &&
 	    err.msg[0] != '\0')
@@ -152,8 +170,8 @@ ctl_retry(const config_t *cfg, const ctl_opts_t *o, const char *message_id)
 		printf("retry: %ld dead letter(s) sent again, %ld refused\n", d.done, d.refused);
 	if ((rc = action_commit(&a)) != CTL_OK)
 		return rc;
-	if (d.resend_now)
-		action_redrive(cfg);
+	if (d.rd.any)
+		action_redrive(cfg, d.rd.many ? NULL : d.rd.peer);
 	return d.refused > 0 ? CTL_ERROR : CTL_OK;
 }
 
@@ -228,7 +246,7 @@ ctl_readdress(const config_t *cfg, const ctl_opts_t *o, const char *message_id)
 		return rc;
 	printf("%s (%s) for %s: readdressed to %s as %s\n", r.message_id, r.body_type, r.peer,
 	    o->peer, new_id);
-	action_redrive(cfg);
+	action_redrive(cfg, o->peer);
 	return CTL_OK;
 fail:
 	action_abort(&a);

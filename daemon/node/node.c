@@ -490,13 +490,13 @@ static void
 on_wake(void *ctx)
 {
 	struct node *node = ctx;
-	bool redrive;
+	wake_redrive_t redrive;
 	int level;
 
 	if (wake_drain(node->wake_fd, &level, &redrive) > 0)
 		mark_all_queued(node);
-	if (redrive)
-		outbound_redrive(node);
+	if (redrive.all || redrive.n > 0)
+		outbound_redrive(node, &redrive);
 	if (level >= 0) {
 		log_set_level(level);
 		log_always(LOG_NOTICE, "log level set to %s by famlinkctl", log_level_name(level));

@@ -17,6 +17,7 @@
 #include "node_internal.h"
 #include "store_handover.h"
 #include "store_audit.h"
+#include "wake.h"
 
 #define LEVEL(x) FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_##x
 #define RECEIPT_CHUNK 2000   /* most entries per Receipt envelope */
@@ -228,13 +229,27 @@ outbound_hello_received(struct node *node, peer_t *peer, uint64_t next_expected)
 	go_back(node, peer);
 }
 
+/* Whether which names peer (or every peer). */
+static bool
+redrive_names(const wake_redrive_t *which, const peer_t *peer)
+{
+	for (int i = 0; !which->all && i < which->n; i++)
+		if (strcmp(which->peers[i], peer->st.node_id) == 0)
+			return true;
+	return which->all;
+}
+
+/* Only the peers asked for: a Hello nobody asked for makes a municipality
+ * resend its whole window. */
 void
-outbound_redrive(struct node *node)
+outbound_redrive(struct node *node, const wake_redrive_t *which)
 {
 	int online = 0;
 
 	for (size_t i = 0; i < node->npeers; i++) {
 		peer_t *peer = &node->peers[i];
+		if (!redrive_names(which, peer))
+			continue;
 		peer->backoff_ms = node->cfg->resend_initial_ms;
 		peer->set_aside = true;
 		if (!peer->online)
@@ -247,8 +262,9 @@ outbound_redrive(struct node *node)
 		online++;
 	}
 	if (online == 0)
-		log_notice("famlinkctl asked for a resend: no peer is connected; each is sent"
-		    " its messages when it connects");
+		log_notice("famlinkctl asked for a resend: %s not connected; sent its messages"
+		    " when it connects", which->all ? "no peer is" : which->n == 1 ? which->peers[0]
+		    : "those peers are");
 }
 
 void
