@@ -30,12 +30,13 @@ enum {
 	OPT_PASSED_ON = 32, OPT_OVERDUE = 64, OPT_STATE = 128, OPT_MUNICIPALITY = 256,
 	OPT_FROM = 512, OPT_TO = 1024, OPT_FORMAT = 2048, OPT_WAITING = 4096, OPT_LANG = 8192,
 	OPT_DRY_RUN = 16384, OPT_REFERRAL = 32768, OPT_SINCE = 65536, OPT_CONTENT = 131072,
-	OPT_ATTACH = 262144, OPT_CHECK = 524288, OPT_MESSAGE = 1048576,
+	OPT_ATTACH = 262144, OPT_CHECK = 524288, OPT_MESSAGE = 1048576, OPT_ALL_DEAD = 2097152,
+	OPT_PEER = 4194304,
 };
 /* getopt_long's values of the long-only options. */
 enum { LO_OVERRIDE = 256, LO_PASSED_ON, LO_OVERDUE, LO_STATE, LO_MUNICIPALITY, LO_FROM, LO_TO,
 	LO_FORMAT, LO_WAITING, LO_LANG, LO_DRY_RUN, LO_REFERRAL, LO_SINCE, LO_CONTENT, LO_ATTACH, LO_CHECK,
-	LO_MESSAGE };
+	LO_MESSAGE, LO_ALL_DEAD, LO_PEER };
 
 /* Which check of the store a verb needs before it runs (ctl_check_store):
  * the same famlinkd makes at start, so that no verb reads or fills a
@@ -76,6 +77,20 @@ static int run_inbox(const config_t *cfg, const ctl_opts_t *o, int argc, char **
 static int run_show(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_audit(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
 static int run_log_level(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_retry(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_readdress(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_discard(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_hold(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_release(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_ack_alarm(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_peers(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+static int run_close_local(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv);
+
+/* What every action on a stuck message says of itself, in each verb's help. */
+#define ACTION_AUDIT \
+	"Writes an audit row for each message it acts on (famlinkctl audit\n" \
+	"--message ID), naming the Unix user who ran it. Works while famlinkd runs\n" \
+	"(it is woken to act at once) or not. Run it as the service user.\n"
 
 /* What the routine's listings say of times, in each verb's help. */
 #define ROUTINE_TIMES \
@@ -145,18 +160,19 @@ static const verb_t verbs[] = {
 		"refused by hub; unknown while famlinkd is not running), last seen,\n"
 		"messages waiting and unacknowledged, age of the oldest unacknowledged\n"
 		"one, delivered, dead letters, and any sequence skips (messages lost or\n"
-		"set aside: see the log). First the store's state as the running\n"
-		"famlinkd reports it (ok, full, locked, failing, read-only, damaged, and\n"
-		"since when; unknown when no famlinkd runs), read-only also whenever the\n"
-		"state directory's filesystem refuses writes; last the adapters and the\n"
-		"alerts raised. Reads the store; famlinkd may run or not.\n"
+		"set aside: see the log); dead letters and skips count until famlinkctl\n"
+		"ack-alarm (--json also gives their totals). First the store's state as\n"
+		"the running famlinkd reports it (ok, full, locked, failing, read-only,\n"
+		"damaged, and since when; unknown when no famlinkd runs), read-only also\n"
+		"whenever the state directory's filesystem refuses writes; last the\n"
+		"adapters and the alerts raised. Reads the store; famlinkd may run or not.\n"
 		"\n"
 		"--check gives a verdict instead, for Nagios, systemd or cron: a first\n"
 		"line OK, DEGRADED or FAILING, then one line per problem, and the exit\n"
 		"status 0 (healthy), 1 (degraded: a configured peer not connected, dead\n"
-		"letters, an adapter failing, an alert raised) or 2 (failing: famlinkd\n"
-		"not running, its store not ok or on a read-only filesystem, an adapter\n"
-		"stuck).\n",
+		"letters or sequence skips not acknowledged, an adapter failing, an alert\n"
+		"raised) or 2 (failing: famlinkd not running, its store not ok or on a\n"
+		"read-only filesystem, an adapter stuck).\n",
 		"  --check              a verdict: exit 0 healthy, 1 degraded, 2 failing\n"
 		"  --json               one JSON object instead of the table (with --check:\n"
 		"                       {\"verdict\", \"problems\"})\n",
@@ -168,7 +184,8 @@ static const verb_t verbs[] = {
 	{
 		"queue", "[--json] [--all]", "undelivered messages and dead letters",
 		"Lists messages not yet delivered and dead letters, oldest first: message\n"
-		"id, peer, sequence, body type, state, age and, for a dead letter, why.\n"
+		"id, peer, sequence, body type, state (waiting, sent, held: see famlinkctl\n"
+		"hold; dead), age and, for a dead letter, why.\n"
 		"Reads the store; famlinkd may run or not.\n",
 		"  --json               a JSON array instead of the table\n"
 		"  --all                every row (default: the oldest 100)\n",
@@ -293,7 +310,9 @@ static const verb_t verbs[] = {
 		"its metadata: id, direction, body type, sender, recipient, referral id and\n"
 		"the referral's state here, sequence, times (made; received, or delivered:\n"
 		"the peer's Receipt), for a sent message its state (queued, sent,\n"
-		"delivered, dead) and for a dead letter the peer's code and reason, and for\n"
+		"delivered, dead, or held: famlinkctl hold), the message it was sent\n"
+		"again as or in place of (famlinkctl retry, readdress: resent as, resend\n"
+		"of; --json: resentAs, resendOf), for a dead letter the code and reason, and for\n"
 		"a received one the hand-over to the local system (not handed over: no\n"
 		"adapter). Then the body in protobuf's JSON mapping, as famlinkctl send\n"
 		"takes it (a ReferralRejected's reason and explanation, a FamilyConsent's\n"
@@ -455,6 +474,124 @@ static const verb_t verbs[] = {
 		"famlinkctl --config /etc/famlink/famlinkd.conf log-level debug",
 		0, 1, 1, true, false, run_log_level, CHECK_NONE,
 	},
+	{
+		"retry", "ID | --all-dead [--peer P]", "send a stuck or dead message again",
+		"Sends a message of the outbox again, once its cause is fixed. One never\n"
+		"answered (queued or sent, no Receipt) keeps its id and sequence: famlinkd\n"
+		"resends it now, its backoff reset, and the receiver applies it once\n"
+		"whatever it already had. A dead letter (its receiver rejected it, and\n"
+		"would answer the same id with the same rejection) is queued again under\n"
+		"a new id at the end of its channel; the new one names the old (famlinkctl\n"
+		"show of either id names the other), and the old one no longer counts in\n"
+		"status. --all-dead does so for every dead letter not yet sent again (of\n"
+		"peer P with --peer), with progress on stderr when that is a terminal.\n"
+		"One line per message says what was done. A message for a peer that is no\n"
+		"longer configured is refused: see famlinkctl readdress.\n" ACTION_AUDIT,
+		"  --all-dead           every dead letter instead of one ID\n"
+		"  --peer P             with --all-dead: only those to peer P\n",
+		"no such message, or one that cannot be retried (delivered, held,\n"
+		"            sent again already, emptied by retention, for a peer not\n"
+		"            configured: with --all-dead the others are retried), or the\n"
+		"            store failed",
+		"famlinkctl --config /etc/famlink/famlinkd.conf retry --all-dead --peer pool:nordvast",
+		OPT_ALL_DEAD | OPT_PEER, 0, 1, true, true, run_retry, CHECK_READ,
+	},
+	{
+		"readdress", "ID --peer P", "move a message queued for a peer that is gone",
+		"Sends a queued message to peer P instead of the peer it was queued for,\n"
+		"which is no longer in the config (a [hub] id with a typo, a municipality\n"
+		"removed): under a new id at the end of P's channel, its recipient\n"
+		"rewritten; the new one names the old (famlinkctl show of either names\n"
+		"the other), and the old one becomes a dead letter, acknowledged. The old\n"
+		"peer's channel is never sent to again, so it sees no gap. Refused when\n"
+		"the old peer is still configured (famlinkd sends to it: it may have the\n"
+		"message by now), when the old peer answered a later message on that\n"
+		"channel (it has this one: messages are applied in order), and for a P\n"
+		"that is not a configured peer.\n" ACTION_AUDIT,
+		"  --peer P             the configured peer to send it to (required)\n",
+		"no such message, not queued, P not configured, or refused as\n"
+		"            above, or the store failed",
+		"famlinkctl --config /etc/famlink/famlinkd.conf readdress 01JNZJ08ED6ZW1FZ39B83T1JKE"
+		" --peer pool:nordvast",
+		OPT_PEER, 1, 1, true, true, run_readdress, CHECK_READ,
+	},
+	{
+		"discard", "[--yes] ID", "put away a queued message or a dead letter",
+		"Puts away a message for good. A queued one becomes a dead letter (reason\n"
+		"\"discarded by USER\"), already acknowledged, and is never sent again:\n"
+		"famlinkd tells its peer with a Hello to skip its sequence, which the\n"
+		"peer's log and status show as a sequence skip (set aside). A dead letter\n"
+		"is only acknowledged: it no longer counts in status. Asks for\n"
+		"confirmation on a terminal; without one, it needs --yes.\n" ACTION_AUDIT,
+		"  --yes                do not ask\n",
+		"no such message, it was delivered, or the answer was not yes,\n"
+		"            or the store failed; 2 also without a terminal and without --yes",
+		"famlinkctl --config /etc/famlink/famlinkd.conf discard --yes 01JNZJ08ED6ZW1FZ39B83T1JKE",
+		OPT_YES, 1, 1, true, true, run_discard, CHECK_READ,
+	},
+	{
+		"hold", "ID", "stop a queued message (and its channel) until released",
+		"Keeps famlinkd from sending a queued message until famlinkctl release.\n"
+		"It keeps its sequence, so the messages queued behind it for the same\n"
+		"peer wait too (the receiver applies a channel in order and would drop\n"
+		"them past the gap anyway); other peers are not held up. One already\n"
+		"sent may still be answered, and is then delivered. queue and show list\n"
+		"it as held.\n" ACTION_AUDIT,
+		"",
+		"no such message, or it is not queued, or the store failed",
+		"famlinkctl --config /etc/famlink/famlinkd.conf hold 01JNZJ08ED6ZW1FZ39B83T1JKE",
+		0, 1, 1, true, true, run_hold, CHECK_READ,
+	},
+	{
+		"release", "ID", "let a held message go",
+		"Lets famlinkd send a message famlinkctl hold stopped, and the messages\n"
+		"behind it, at once.\n" ACTION_AUDIT,
+		"",
+		"no such message, or it is not queued, or the store failed",
+		"famlinkctl --config /etc/famlink/famlinkd.conf release 01JNZJ08ED6ZW1FZ39B83T1JKE",
+		0, 1, 1, true, true, run_release, CHECK_READ,
+	},
+	{
+		"ack-alarm", "[--peer P]", "acknowledge dead letters and sequence skips",
+		"Acknowledges the dead letters and sequence skips known so far (of peer\n"
+		"P with --peer): status and status --check count only those not yet\n"
+		"acknowledged (status --json keeps the totals too). A retry or discard of\n"
+		"a dead letter acknowledges it as well. Says how many it acknowledged.\n"
+		ACTION_AUDIT,
+		"  --peer P             only peer P's\n",
+		"the store failed",
+		"famlinkctl --config /etc/famlink/famlinkd.conf ack-alarm --peer municipality:0180",
+		OPT_PEER, 0, 0, true, true, run_ack_alarm, CHECK_READ,
+	},
+	{
+		"peers", "forget P", "drop a peer that is no longer configured",
+		"famlinkctl peers forget P: status no longer lists peer P, which the\n"
+		"config no longer names and which has nothing queued (refused otherwise,\n"
+		"saying what it holds: readdress or discard that first). Its sent and\n"
+		"received messages and its sequences stay in the store: a peer configured\n"
+		"again goes on from where its channel was.\n" ACTION_AUDIT,
+		"",
+		"P is still configured, holds queued messages, is not known to\n"
+		"            this store, or the store failed",
+		"famlinkctl --config /etc/famlink/famlinkd.conf peers forget hubb",
+		0, 2, 2, true, true, run_peers, CHECK_READ,
+	},
+	{
+		"close-local", "REFERRAL", "(municipality) close a referral this store lost",
+		"Records referral REFERRAL as closed at this municipality when its store\n"
+		"does not know it: an open referral from before famlinkctl reset-store,\n"
+		"whose deadlines and reminders would otherwise be lost track of. Nothing\n"
+		"is sent: the pool is not told (tell its contact; fetching a referral's\n"
+		"state back from the hub is not available yet). A referral the store\n"
+		"knows is refused: close it with a ReferralClosed (famlinkctl send),\n"
+		"which tells the pool. The audit row (famlinkctl audit --referral\n"
+		"REFERRAL) names the Unix user. Run it as the service user.\n",
+		"",
+		"the node is the hub, the store knows the referral, or the store\n"
+		"            failed",
+		"famlinkctl --config /etc/famlink/famlinkd.conf close-local 0180-2026-0042",
+		0, 1, 1, true, true, run_close_local, CHECK_READ,
+	},
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -524,7 +661,7 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 		{OPT_FORMAT, "--format"}, {OPT_WAITING, "--waiting"}, {OPT_LANG, "--lang"},
 		{OPT_DRY_RUN, "--dry-run"}, {OPT_REFERRAL, "--referral"}, {OPT_SINCE, "--since"},
 		{OPT_CONTENT, "--content"}, {OPT_ATTACH, "--attach"}, {OPT_CHECK, "--check"},
-		{OPT_MESSAGE, "--message"},
+		{OPT_MESSAGE, "--message"}, {OPT_ALL_DEAD, "--all-dead"}, {OPT_PEER, "--peer"},
 	};
 	unsigned given = (o->json ? OPT_JSON : 0) | (o->all ? OPT_ALL : 0) |
 	    (o->force ? OPT_FORCE : 0) | (o->yes ? OPT_YES : 0) |
@@ -535,7 +672,8 @@ check_opts(const verb_t *v, const ctl_opts_t *o)
 	    (o->lang ? OPT_LANG : 0) | (o->dry_run ? OPT_DRY_RUN : 0) |
 	    (o->referral ? OPT_REFERRAL : 0) | (o->since ? OPT_SINCE : 0) |
 	    (o->content ? OPT_CONTENT : 0) | (o->nattach > 0 ? OPT_ATTACH : 0) |
-	    (o->check ? OPT_CHECK : 0) | (o->message ? OPT_MESSAGE : 0);
+	    (o->check ? OPT_CHECK : 0) | (o->message ? OPT_MESSAGE : 0) |
+	    (o->all_dead ? OPT_ALL_DEAD : 0) | (o->peer ? OPT_PEER : 0);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((given & names[i].bit) && !(v->opts & names[i].bit)) {
@@ -685,6 +823,79 @@ run_show(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
 	return ctl_show(cfg, o, argv[0]);
 }
 
+static int
+run_retry(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	if ((argc == 1) == o->all_dead || (o->peer != NULL && !o->all_dead)) {
+		fprintf(stderr, "famlinkctl retry: give one message ID, or --all-dead (with --peer P"
+		    " if you like); see famlinkctl retry --help\n");
+		return CTL_USAGE;
+	}
+	return ctl_retry(cfg, o, argc == 1 ? argv[0] : NULL);
+}
+
+static int
+run_readdress(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	if (o->peer == NULL) {
+		fprintf(stderr, "famlinkctl readdress: give --peer P, the peer to send it to\n");
+		return CTL_USAGE;
+	}
+	return ctl_readdress(cfg, o, argv[0]);
+}
+
+static int
+run_discard(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	return ctl_discard(cfg, o, argv[0]);
+}
+
+static int
+run_hold(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)o;
+	(void)argc;
+	return ctl_hold(cfg, argv[0]);
+}
+
+static int
+run_release(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)o;
+	(void)argc;
+	return ctl_release(cfg, argv[0]);
+}
+
+static int
+run_ack_alarm(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return ctl_ack_alarm(cfg, o);
+}
+
+static int
+run_peers(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)o;
+	(void)argc;
+	if (strcmp(argv[0], "forget") != 0) {
+		fprintf(stderr, "famlinkctl peers: %s: the only operation is forget\n", argv[0]);
+		return CTL_USAGE;
+	}
+	return ctl_peers_forget(cfg, argv[1]);
+}
+
+static int
+run_close_local(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
+{
+	(void)o;
+	(void)argc;
+	return ctl_close_local(cfg, argv[0]);
+}
+
 /* Its operand, "verify" if any, is checked by ctl_check_values(). */
 static int
 run_audit(const config_t *cfg, const ctl_opts_t *o, int argc, char **argv)
@@ -798,6 +1009,8 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		{"attach", required_argument, NULL, LO_ATTACH},
 		{"check", no_argument, NULL, LO_CHECK},
 		{"message", required_argument, NULL, LO_MESSAGE},
+		{"all-dead", no_argument, NULL, LO_ALL_DEAD},
+		{"peer", required_argument, NULL, LO_PEER},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
@@ -826,6 +1039,8 @@ parse_opts(int argc, char **argv, ctl_opts_t *o, const char **path, bool *want_h
 		case LO_CONTENT: o->content = true; break;
 		case LO_CHECK: o->check = true; break;
 		case LO_MESSAGE: o->message = optarg; break;
+		case LO_ALL_DEAD: o->all_dead = true; break;
+		case LO_PEER: o->peer = optarg; break;
 		case LO_ATTACH:
 			if (o->nattach == (int)(sizeof(o->attach) / sizeof(o->attach[0]))) {
 				fprintf(stderr, "famlinkctl: at most %d --attach\n", o->nattach);

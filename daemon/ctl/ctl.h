@@ -21,7 +21,8 @@ typedef enum ctl_exit {
 	                    * without --yes, a bad FAMLINK_CLOCK_OFFSET */
 	CTL_NO_STORE = 3,  /* a verb that only reads the store (status, queue, referrals, proposals,
 	                    * families, deadlines, notifications, report, inbox, show, audit,
-	                    * backup): famlinkd
+	                    * backup, and the actions on messages: retry, readdress, discard,
+	                    * hold, release, ack-alarm, peers forget, close-local): famlinkd
 	                    * has not made the store yet */
 	/* The store is refused (store_fault_t; famlinkd exits with the same). */
 	CTL_STORE_LOST = 4,     /* famlink.id says there was one: missing, empty, replaced */
@@ -41,6 +42,7 @@ typedef struct ctl_opts {
 	bool waiting;          /* proposals --waiting: only those the municipality must answer */
 	bool content;          /* show --content: the body at the hub too (audited) */
 	bool check;            /* status --check: a verdict, exit 0/1/2 */
+	bool all_dead;         /* retry --all-dead: every dead letter not sent again */
 	size_t config_problems;    /* status --check: problems the config file has */
 	/* Options with a value, as given (NULL: not given). */
 	const char *state;         /* referrals --state NAME */
@@ -50,6 +52,7 @@ typedef struct ctl_opts {
 	const char *lang;          /* report --lang sv|en */
 	const char *referral;      /* inbox, audit --referral ID */
 	const char *message;       /* audit --message ID */
+	const char *peer;          /* retry, readdress, ack-alarm --peer NODE */
 	const char *since;         /* inbox --since YYYY-MM-DD */
 	char *attach[8];           /* send --attach FIELD=FILE, each as given */
 	int nattach;
@@ -97,6 +100,23 @@ int ctl_report_meeting(const config_t *cfg, const ctl_opts_t *o);
  * at LEVEL until its next reload or restart. CTL_USAGE for an unknown
  * level, CTL_ERROR when no famlinkd runs on the state directory. */
 int ctl_log_level(const config_t *cfg, const char *level);
+
+/* The operator's actions on stuck messages (ctl_retry.c, ctl_hold.c,
+ * ctl_alarm.c; the rules in store_action.h): each writes an audit row naming
+ * the Unix user, says per message what it did, and wakes a running famlinkd.
+ * retry: message_id, or NULL for o->all_dead (of o->peer if given). */
+int ctl_retry(const config_t *cfg, const ctl_opts_t *o, const char *message_id);
+int ctl_readdress(const config_t *cfg, const ctl_opts_t *o, const char *message_id);
+/* discard asks on a terminal unless o->yes; CTL_USAGE with neither. */
+int ctl_discard(const config_t *cfg, const ctl_opts_t *o, const char *message_id);
+int ctl_hold(const config_t *cfg, const char *message_id);
+int ctl_release(const config_t *cfg, const char *message_id);
+int ctl_ack_alarm(const config_t *cfg, const ctl_opts_t *o);
+int ctl_peers_forget(const config_t *cfg, const char *peer);
+/* `famlinkctl close-local REFERRAL` (ctl_close_local.c): a referral this
+ * municipality's store does not know (one from before reset-store) is
+ * recorded as closed, audited; nothing is sent. */
+int ctl_close_local(const config_t *cfg, const char *referral_id);
 
 /* Checks and parses the values of --state, --municipality, --from, --to,
  * --format and --lang for verb (and report's operand) into o before anything is

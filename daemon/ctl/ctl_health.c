@@ -46,6 +46,12 @@ peer_problems(verdict_t *v, const ctl_links_t *links, const peer_report_t *p, si
 	peer_state_t state;
 
 	for (size_t i = 0; i < n; i++) {
+		if (p[i].skips > 0) {   /* until famlinkctl ack-alarm */
+			snprintf(what, sizeof(what), "peer %s: %ld sequence skip(s): messages lost or"
+			    " set aside, see famlinkctl ack-alarm", log_escape(p[i].node_id, id,
+			    sizeof(id)), p[i].skips);
+			problem(v, HEALTH_DEGRADED, what);
+		}
 		if (!p[i].configured || (state = ctl_link_state(links, &p[i], &since)) == PEER_CONNECTED)
 			continue;
 		snprintf(what, sizeof(what), "peer %s: %s since %s",
@@ -114,7 +120,8 @@ ctl_health(const config_t *cfg, size_t config_problems, const ctl_status_view_t 
 	if (h->state != STORE_UNKNOWN)
 		peer_problems(&v, sv->links, sv->peers, sv->npeers);
 	if (sv->dead > 0) {
-		snprintf(what, sizeof(what), "%ld dead letter(s): see famlinkctl queue", sv->dead);
+		snprintf(what, sizeof(what), "%ld dead letter(s): see famlinkctl queue, retry,"
+		    " ack-alarm", sv->dead);
 		problem(&v, HEALTH_DEGRADED, what);
 	}
 	adapter_problems(&v, sv->adapters);

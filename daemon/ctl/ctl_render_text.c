@@ -92,7 +92,7 @@ render_text_queue_row(FILE *out, const queue_report_t *q, int64_t now)
 	    log_escape(q->message_id, id, sizeof(id)), log_escape(q->peer, peer, sizeof(peer)),
 	    (unsigned long long)q->sequence, q->body_type, q->state,
 	    report_age(now - q->created_at, a, sizeof(a)),
-	    q->code ? log_escape(q->reason, reason, sizeof(reason)) : "");
+	    q->reason[0] ? log_escape(q->reason, reason, sizeof(reason)) : "");
 }
 
 void

@@ -52,6 +52,17 @@ peer_json(const peer_report_t *r, const ctl_links_t *links, int64_t now)
 	    "sequenceSkips", (int)r->skips, "lastSequenceSkipMs", (json_int_t)r->last_skip);
 }
 
+/* The counts famlinkctl ack-alarm leaves out of the status, in its JSON. */
+static json_t *
+peer_json_totals(const peer_report_t *r, const ctl_links_t *links, int64_t now)
+{
+	json_t *j = peer_json(r, links, now);
+
+	json_object_set_new(j, "deadLettersTotal", json_integer(r->dead_total));
+	json_object_set_new(j, "sequenceSkipsTotal", json_integer(r->skips_total));
+	return j;
+}
+
 /* What the running famlinkd says of its store (famlinkd.state): the store
  * itself cannot say it is full. A read-only filesystem is seen here too, in
  * case the daemon could not write its state there (runtime_dir on the same
@@ -163,7 +174,7 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 	store_health_report_t health = store_health(cfg);
 	ctl_links_t links;
 	size_t n = 0;
-	long dead;
+	long dead, dead_total = 0;
 	json_t *adapters = NULL, *alerts = NULL;
 	err_t err;
 
@@ -171,7 +182,8 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 		return 1;
 	ctl_links_read(cfg, health.state != STORE_UNKNOWN, &links);
 	if (report_peers(store, cfg, &rows, &n, &err) != 0 ||
-	    (dead = store_report_dead_total(store, &err)) < 0) {
+	    (dead = store_report_dead_total(store, true, &err)) < 0 ||
+	    (dead_total = store_report_dead_total(store, false, &err)) < 0) {
 		fprintf(stderr, "famlinkctl: %s\n", err.msg);
 		ctl_links_free(&links);
 		free(rows);
@@ -200,11 +212,11 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 	if (o->json) {
 		json_t *peers = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(peers, peer_json(&rows[i], &links, now));
-		report_print_json(json_pack("{s:s, s:s, s:o, s:o, s:i, s:o, s:o}", "nodeId",
+			json_array_append_new(peers, peer_json_totals(&rows[i], &links, now));
+		report_print_json(json_pack("{s:s, s:s, s:o, s:o, s:i, s:i, s:o, s:o}", "nodeId",
 		    cfg->node_id, "role", cfg->role == ROLE_HUB ? "hub" : "municipality",
 		    "store", store_health_json(&health), "peers", peers, "deadLetters", (int)dead,
-		    "adapters", adapters, "alerts", alerts));
+		    "deadLettersTotal", (int)dead_total, "adapters", adapters, "alerts", alerts));
 	} else {
 		status_table(cfg, &health, &links, rows, n, dead, now);
 		ctl_adapters_print(adapters);

@@ -6,7 +6,6 @@
  * who asked. The rows come from store_message.c; this file only renders.
  */
 #include <jansson.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +14,13 @@
 #include "clock.h"
 #include "envelope_json.h"
 #include "ctl.h"
+#include "ctl_action.h"
 #include "ctl_listing.h"
 #include "ctl_report_fmt.h"
 #include "envelope.h"
 #include "log.h"
 #include "store_audit.h"
+#include "store_action.h"
 #include "store_message.h"
 
 /* Whose referrals the node keeps: a municipality's own; at the hub each
@@ -89,19 +90,6 @@ typedef enum show_content {
 
 static const char *const content_names[] = { "shown", "not_asked", "purged" };
 
-/* "alice (uid 1000)", or "uid 1000" when the passwd database does not know it. */
-static void
-unix_user(char *buf, size_t len)
-{
-	uid_t uid = getuid();
-	struct passwd *pw = getpwuid(uid);
-
-	if (pw != NULL && pw->pw_name != NULL)
-		snprintf(buf, len, "%s (uid %lu)", pw->pw_name, (unsigned long)uid);
-	else
-		snprintf(buf, len, "uid %lu", (unsigned long)uid);
-}
-
 /* The audit row that must exist before a body is shown, in a transaction of
  * its own on a writable connection: 0, or -1 with the reason printed. */
 static int
@@ -114,7 +102,7 @@ audit_view(const config_t *cfg, const message_row_t *r)
 
 	if (store == NULL)
 		goto out;
-	unix_user(user, sizeof(user));
+	ctl_unix_user(user, sizeof(user));
 	snprintf(detail, sizeof(detail), "famlinkctl show: body shown to Unix user %s", user);
 	if (store_begin(store, &err) != 0)
 		goto fail;
@@ -154,6 +142,9 @@ hand_over(const message_row_t *r)
 typedef struct shown {
 	json_t *body;      /* NULL unless shown */
 	json_t *unknown;   /* codec_unknown_fields(): [] when none; NULL unless shown */
+	/* What famlinkctl's actions left on a sent message (store_action.h):
+	 * held, and the message it was sent again as, or in place of. */
+	action_row_t links;
 } shown_t;
 
 static json_t *
@@ -175,6 +166,9 @@ show_json(const config_t *cfg, const message_row_t *r, show_content_t c, const s
 	} else {
 		json_object_set_new(j, "state", report_json_str(r->state));
 		json_object_set_new(j, "deliveredAt", report_json_time(r->delivered_at));
+		json_object_set_new(j, "held", json_boolean(sh->links.held_at != 0));
+		json_object_set_new(j, "resendOf", report_json_str(sh->links.resend_of));
+		json_object_set_new(j, "resentAs", report_json_str(sh->links.resent_as));
 		json_object_set_new(j, "deadLetter", r->dead_at == 0 ? json_null() :
 		    json_pack("{s:o, s:i, s:o}", "at", report_json_time(r->dead_at),
 		    "code", r->dead_code, "reason", report_json_str(r->dead_reason)));
@@ -260,7 +254,12 @@ show_text(const config_t *cfg, const message_row_t *r, show_content_t c, const s
 	if (r->received) {
 		show_time("received", r->received_at);
 	} else {
-		show_line("state", r->state);
+		show_line("state", sh->links.held_at != 0 ? "held (famlinkctl release sends it)"
+		    : r->state);
+		if (sh->links.resend_of[0] != '\0')
+			show_line("resend of", sh->links.resend_of);
+		if (sh->links.resent_as[0] != '\0')
+			show_line("resent as", sh->links.resent_as);
 		if (r->delivered_at != 0)
 			show_time("delivered", r->delivered_at);
 		if (r->dead_at != 0) {
@@ -309,9 +308,10 @@ decode_body(const message_row_t *r, shown_t *sh)
 	return 0;
 }
 
-/* Reads message_id into *r: CTL_OK, or the exit status with the reason printed. */
+/* Reads message_id into *r (and, for a sent one, what the actions left on it
+ * into *links): CTL_OK, or the exit status with the reason printed. */
 static int
-show_read(const config_t *cfg, const char *message_id, message_row_t *r)
+show_read(const config_t *cfg, const char *message_id, message_row_t *r, action_row_t *links)
 {
 	store_t *store = listing_open_store(cfg);
 	char e[4 * 65];
@@ -321,6 +321,10 @@ show_read(const config_t *cfg, const char *message_id, message_row_t *r)
 	if (store == NULL)
 		return CTL_ERROR;
 	found = store_message_get(store, referral_owner(cfg), message_id, r, &err);
+	memset(links, 0, sizeof(*links));
+	if (found == 1 && !r->received && store_schema_version(store) >= STORE_SCHEMA_ACTIONS &&
+	    store_action_get(store, message_id, links, &err) < 0)
+		found = -1;
 	store_close(&store);
 	if (found < 0)
 		fprintf(stderr, "famlinkctl show: %s\n", err.msg);
@@ -342,7 +346,7 @@ ctl_show(const config_t *cfg, const ctl_opts_t *o, const char *message_id)
 	/* Writing the audit row needs the store whole, as famlinkctl send does. */
 	if (wanted && (rc = ctl_check_store(cfg, true, false)) != CTL_OK)
 		return rc;
-	if ((rc = show_read(cfg, message_id, &r)) != CTL_OK)
+	if ((rc = show_read(cfg, message_id, &r, &sh.links)) != CTL_OK)
 		goto out;
 	c = r.len == 0 ? CONTENT_PURGED : wanted ? CONTENT_SHOWN : CONTENT_NOT_ASKED;
 	rc = CTL_ERROR;

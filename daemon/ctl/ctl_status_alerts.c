@@ -7,7 +7,6 @@
 #include "store_alert.h"
 
 #define ALERTS_SHOWN 1024
-#define ALERTS_SCHEMA 11   /* the migration that made the table */
 
 json_t *
 ctl_alerts_json(store_t *store)
@@ -17,7 +16,7 @@ ctl_alerts_json(store_t *store)
 	err_t err;
 	int n;
 
-	if (store_schema_version(store) < ALERTS_SCHEMA)
+	if (store_schema_version(store) < STORE_SCHEMA_ALERTS)
 		return a;
 	if ((n = store_alert_list(store, rows, ALERTS_SHOWN, &err)) < 0) {
 		fprintf(stderr, "famlinkctl: alerts: %s\n", err.msg);

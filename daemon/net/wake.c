@@ -42,17 +42,33 @@ wake_listen(const char *state_dir, err_t *err)
 	return fd;
 }
 
-int
-wake_drain(int fd, int *log_level)
+/* "R" (every peer) or "R" and a node id, into rd. */
+static void
+add_redrive(wake_redrive_t *rd, const char *msg, ssize_t len)
 {
-	char msg[16];
+	if (len == 1 || rd->n == WAKE_REDRIVE_MAX) {
+		rd->all = true;
+		return;
+	}
+	memcpy(rd->peers[rd->n], msg + 1, (size_t)len - 1);
+	rd->peers[rd->n++][len - 1] = '\0';
+}
+
+int
+wake_drain(int fd, int *log_level, wake_redrive_t *redrive)
+{
+	char msg[80];
 	ssize_t len;
 	int n = 0;
 
 	*log_level = -1;
+	redrive->all = false;
+	redrive->n = 0;
 	while ((len = recv(fd, msg, sizeof(msg), 0)) >= 0) {
 		n++;
-		if (len == 2 && msg[0] == 'L' && msg[1] >= '0' + LOG_ERR && msg[1] <= '0' + LOG_DEBUG)
+		if (len >= 1 && len <= 65 && msg[0] == 'R')
+			add_redrive(redrive, msg, len);
+		else if (len == 2 && msg[0] == 'L' && msg[1] >= '0' + LOG_ERR && msg[1] <= '0' + LOG_DEBUG)
 			*log_level = msg[1] - '0';
 	}
 	return n;
@@ -71,19 +87,42 @@ wake_close(int *fd, const char *state_dir)
 		unlink(sa.sun_path);
 }
 
-void
-wake_notify(const char *state_dir)
+/* what (what[0] a letter, then its argument) to the daemon's socket: true
+ * if it is in its queue. */
+static bool
+wake_send(const char *state_dir, const char *what)
 {
 	struct sockaddr_un sa;
+	size_t len = strlen(what);
+	bool sent;
 	int fd;
 
 	if (wake_addr(state_dir, &sa, NULL) != 0 ||
 	    (fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
-		return;
+		return false;
+	sent = sendto(fd, what, len, 0, (struct sockaddr *)&sa, sizeof(sa)) == (ssize_t)len;
+	close(fd);
+	return sent;
+}
+
+void
+wake_notify(const char *state_dir)
+{
 	/* ENOENT or ECONNREFUSED: no daemon runs; it will find the messages
 	 * when it starts. EAGAIN: it has nudges enough already. */
-	(void)sendto(fd, "!", 1, 0, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
+	(void)wake_send(state_dir, "!");
+}
+
+bool
+wake_redrive(const char *state_dir, const char *peer)
+{
+	char msg[66];
+
+	/* A node id longer than a datagram takes (none is): every peer. */
+	if (peer == NULL || strlen(peer) > 64)
+		return wake_send(state_dir, "R");
+	snprintf(msg, sizeof(msg), "R%s", peer);
+	return wake_send(state_dir, msg);
 }
 
 int

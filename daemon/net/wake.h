@@ -7,11 +7,15 @@
  * watching the store (store_changed_elsewhere()).
  * The same socket carries famlinkctl log-level's request ("L" and the
  * syslog priority's digit), which is not best effort: the sender learns
- * whether a daemon listens. Only the service user can reach the socket (the
- * state directory is 0700).
+ * whether a daemon listens. famlinkctl's actions on stuck messages (retry,
+ * discard, release, …) send "R": resend now what waits unanswered, and
+ * tell each peer with a Hello what was set aside. Only the service user can
+ * reach the socket (the state directory is 0700).
  */
 #ifndef FAMLINK_WAKE_H
 #define FAMLINK_WAKE_H
+
+#include <stdbool.h>
 
 #include "err.h"
 
@@ -19,13 +23,27 @@
 
 /* Binds STATE_DIR/famlinkd.wake (replacing a stale one); the fd, or -1. */
 int wake_listen(const char *state_dir, err_t *err);
+/* The resends asked for since the last drain: of every peer (all), or of
+ * these (at most WAKE_REDRIVE_MAX; more make it all). */
+#define WAKE_REDRIVE_MAX 16
+typedef struct wake_redrive {
+	bool all;
+	int n;
+	char peers[WAKE_REDRIVE_MAX][65];
+} wake_redrive_t;
+
 /* Reads every pending datagram; returns how many. *log_level: the last log
- * level asked for (LOG_ERR to LOG_DEBUG), or -1 if none was. */
-int wake_drain(int fd, int *log_level);
+ * level asked for (LOG_ERR to LOG_DEBUG), or -1 if none was; *redrive: the
+ * resends asked for (none: !all and n 0). */
+int wake_drain(int fd, int *log_level, wake_redrive_t *redrive);
 void wake_close(int *fd, const char *state_dir);
 
 /* Nudges the daemon of state_dir if one listens; never blocks or fails. */
 void wake_notify(const char *state_dir);
+/* Asks the daemon of state_dir to resend what waits unanswered for peer
+ * (NULL: every peer) now, after a Hello: true if a daemon listens (it
+ * will), false if none does (it resends when it starts). */
+bool wake_redrive(const char *state_dir, const char *peer);
 /* Asks the daemon of state_dir to log at priority (LOG_ERR to LOG_DEBUG)
  * from now on. 0 once the request is in its socket; -1 with err filled
  * otherwise: err->code ENOENT or ECONNREFUSED when no daemon listens,

@@ -525,16 +525,20 @@ add_watchdog(struct node *node, err_t *err)
 static void on_frames(void *ctx) { inbound_batch(ctx); }
 static void on_monitor(void *ctx) { node_link_events(ctx); }
 
-/* famlinkctl send queued something and said so, or famlinkctl log-level
- * asks for another level until the next reload or restart. */
+/* famlinkctl send queued something and said so, famlinkctl log-level
+ * asks for another level until the next reload or restart, or an
+ * operator's action (retry, discard, release, …) asks for a resend now. */
 static void
 on_wake(void *ctx)
 {
 	struct node *node = ctx;
+	wake_redrive_t redrive;
 	int level;
 
-	if (wake_drain(node->wake_fd, &level) > 0)
+	if (wake_drain(node->wake_fd, &level, &redrive) > 0)
 		mark_all_queued(node);
+	if (redrive.all || redrive.n > 0)
+		outbound_redrive(node, &redrive);
 	if (level >= 0) {
 		log_set_level(level);
 		log_always(LOG_NOTICE, "log level set to %s by famlinkctl", log_level_name(level));

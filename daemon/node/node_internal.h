@@ -157,6 +157,13 @@ void outbound_hello_received(struct node *node, peer_t *peer, uint64_t next_expe
 /* Hub, when its store works again: a Hello to each online peer (which makes
  * it resend at once) and our own unanswered messages resent now. */
 void outbound_store_recovered(struct node *node);
+/* An operator's action asked for it (famlinkctl retry, discard, release):
+ * each peer it names (or every one) that is online gets a Hello (a receiver
+ * waiting for a sequence set aside skips it) and what waits unanswered is
+ * resent at once, the backoff reset; the rest do so when their session
+ * starts. */
+struct wake_redrive;
+void outbound_redrive(struct node *node, const struct wake_redrive *which);
 int outbound_settle(struct node *node, peer_t *peer, const char *message_id, int level,
     int code, const char *reason, int64_t now, err_t *err);
 

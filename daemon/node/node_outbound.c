@@ -17,6 +17,7 @@
 #include "node_internal.h"
 #include "store_handover.h"
 #include "store_audit.h"
+#include "wake.h"
 
 #define LEVEL(x) FAMLINK__V1__RECEIPT_LEVEL__RECEIPT_LEVEL_##x
 #define RECEIPT_CHUNK 2000   /* most entries per Receipt envelope */
@@ -57,6 +58,7 @@ typedef struct pump {
 	peer_t *peer;
 	int sent;
 	bool blocked;
+	bool held;                          /* stopped at a held message */
 	char damaged[MESSAGE_ID_LEN + 7];   /* a row whose checksum failed */
 } pump_t;
 
@@ -68,6 +70,12 @@ pump_row(void *ctx, const outbox_row_t *row)
 	if (row->damaged) {
 		snprintf(p->damaged, sizeof(p->damaged), "%s",
 		    row->message_id && row->message_id[0] ? row->message_id : "?");
+		return 1;
+	}
+	/* Nothing behind a held message goes either: its receiver would
+	 * drop them past the gap (PROTOCOL.md §7.2). */
+	if (row->held) {
+		p->held = true;
 		return 1;
 	}
 	if (send_frame(p->node, p->peer, row->envelope, row->len) != 0) {
@@ -141,6 +149,10 @@ outbound_pump(struct node *node, peer_t *peer)
 				return;
 			}
 			continue;
+		}
+		if (p.held) {   /* until famlinkctl release wakes us */
+			peer->maybe_queued = false;
+			return;
 		}
 		if (p.blocked || peer->inflight_bytes >= FLIGHT_BYTES_MAX)
 			return;
@@ -218,6 +230,44 @@ outbound_hello_received(struct node *node, peer_t *peer, uint64_t next_expected)
 	    (unsigned long long)first);
 	peer->backoff_ms = node->cfg->resend_initial_ms;
 	go_back(node, peer);
+}
+
+/* Whether which names peer (or every peer). */
+static bool
+redrive_names(const wake_redrive_t *which, const peer_t *peer)
+{
+	for (int i = 0; !which->all && i < which->n; i++)
+		if (strcmp(which->peers[i], peer->st.node_id) == 0)
+			return true;
+	return which->all;
+}
+
+/* Only the peers asked for: a Hello nobody asked for makes a municipality
+ * resend its whole window. */
+void
+outbound_redrive(struct node *node, const wake_redrive_t *which)
+{
+	int online = 0;
+
+	for (size_t i = 0; i < node->npeers; i++) {
+		peer_t *peer = &node->peers[i];
+		if (!redrive_names(which, peer))
+			continue;
+		peer->backoff_ms = node->cfg->resend_initial_ms;
+		peer->set_aside = true;
+		if (!peer->online)
+			continue;
+		log_notice("%s: famlinkctl asked for a resend: %u unanswered messages resent now",
+		    peer->st.node_id, peer->inflight);
+		go_back(node, peer);
+		outbound_send_hello(node, peer);
+		peer->set_aside = false;
+		online++;
+	}
+	if (online == 0)
+		log_notice("famlinkctl asked for a resend: %s not connected; sent its messages"
+		    " when it connects", which->all ? "no peer is" : which->n == 1 ? which->peers[0]
+		    : "those peers are");
 }
 
 void

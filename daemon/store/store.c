@@ -321,6 +321,24 @@ static const char *const migrations[] = {
 	 "  raised_at    INTEGER NOT NULL,"
 	 "  PRIMARY KEY (kind, subject)"
 	 ") WITHOUT ROWID;"),
+	/* 12: the operator's actions on stuck messages (store_action.h):
+	 * resend_of names the message a retry or readdress sent again under
+	 * this new id; held_at stops the pump at a held message until it is
+	 * released; acked_at (dead letters) and alarm_acks (sequence skips,
+	 * up to an audit row's id) are what famlinkctl ack-alarm has seen, so
+	 * status counts only the rest; forgotten_at hides a peer that is no
+	 * longer configured (its row and sequences are kept, so that a peer
+	 * configured again goes on from where its channel was). */
+	("ALTER TABLE outbox ADD COLUMN resend_of TEXT;"
+	 "ALTER TABLE outbox ADD COLUMN held_at INTEGER;"
+	 "CREATE INDEX outbox_resend_of ON outbox (resend_of) WHERE resend_of IS NOT NULL;"
+	 "ALTER TABLE dead_letters ADD COLUMN acked_at INTEGER;"
+	 "ALTER TABLE peers ADD COLUMN forgotten_at INTEGER;"
+	 "CREATE TABLE alarm_acks ("
+	 "  peer         TEXT PRIMARY KEY,"
+	 "  skips_up_to  INTEGER NOT NULL,"    /* the last skip audit row acknowledged */
+	 "  at           INTEGER NOT NULL"
+	 ") WITHOUT ROWID;"),
 };
 #define MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

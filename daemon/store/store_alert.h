@@ -13,6 +13,8 @@
 
 #include "store.h"
 
+#define STORE_SCHEMA_ALERTS 11   /* the migration that made the alerts table */
+
 #define ALERT_PEER_SILENT "peer_silent"   /* subject: the peer; not connected too long */
 #define ALERT_UNDELIVERED "undelivered"   /* subject: the peer; a message unacknowledged too long */
 

@@ -265,7 +265,7 @@ store_audit_list(store_t *store, const char *referral_id, const char *message_id
 	    " WHERE (?1 IS NULL"
 	    "   OR a.message_id IN (SELECT message_id FROM inbox WHERE referral_id = ?1"
 	    "     UNION ALL SELECT message_id FROM outbox WHERE referral_id = ?1)"
-	    "   OR (a.event = 'purge' AND substr(a.detail, 1, length(?1) + 10)"
+	    "   OR (a.event IN ('purge', 'op') AND substr(a.detail, 1, length(?1) + 10)"
 	    "     = 'referral ' || ?1 || ':'))"
 	    " AND (?2 IS NULL OR a.message_id = ?2)"
 	    " ORDER BY id";

@@ -59,7 +59,7 @@ typedef void audit_row_fn(void *ctx, const audit_row_t *row);
  * (NULL: any) and of message_id (NULL: any). A row is a referral's when its
  * message is one of that referral's in the inbox or the outbox (of any
  * owner with that id), or when it is the retention purge of that referral
- * (detail "referral ID: ..."). An inbound message that was rejected is not
+ * or an operator's action on it (detail "referral ID: ..."). An inbound message that was rejected is not
  * stored, so its reject row has no referral. 0, or -1 with err. The row is
  * borrowed for the call. */
 int store_audit_list(store_t *store, const char *referral_id, const char *message_id,

@@ -14,7 +14,9 @@
 static int
 ensure_peer(store_t *store, const char *peer, err_t *err)
 {
-	static const char sql[] = "INSERT INTO peers (node_id) VALUES (?1) ON CONFLICT DO NOTHING";
+	/* A peer famlinkctl peers forget hid is back once it is used again. */
+	static const char sql[] = "INSERT INTO peers (node_id) VALUES (?1) ON CONFLICT DO UPDATE"
+	    " SET forgotten_at = NULL WHERE forgotten_at IS NOT NULL";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
 
 	if (st == NULL)
@@ -104,7 +106,8 @@ store_outbox_scan(store_t *store, const char *peer, uint64_t after, int max,
     int (*fn)(void *ctx, const outbox_row_t *row), void *ctx, err_t *err)
 {
 	static const char sql[] =
-	    "SELECT message_id, sequence, created_at, envelope, checksum, body_type FROM outbox"
+	    "SELECT message_id, sequence, created_at, envelope, checksum, body_type, held_at"
+	    " FROM outbox"
 	    " WHERE peer = ?1 AND state = 'queued' AND sequence > ?2"
 	    " ORDER BY sequence LIMIT ?3";
 	sqlite3_stmt *st = store_stmt(store, sql, err);
@@ -130,6 +133,7 @@ store_outbox_scan(store_t *store, const char *peer, uint64_t after, int max,
 		    (sqlite3_column_type(st, 4) != SQLITE_NULL &&
 		    sqlite3_column_int64(st, 4) != row_checksum(row.message_id, row.sequence,
 		    row.envelope, row.len));
+		row.held = sqlite3_column_type(st, 6) != SQLITE_NULL;
 		if ((rc = fn(ctx, &row)) != 0)
 			break;
 	}

@@ -30,6 +30,7 @@ typedef struct outbox_row {
 	size_t len;
 	bool damaged;            /* its checksum does not match: never send it */
 	const char *body_type;   /* "Referral", "Receipt" … ("" if unknown), for the counts */
+	bool held;               /* famlinkctl hold: not sent until released */
 } outbox_row_t;
 
 /* Gives env the next sequence of its recipient's channel, packs it and

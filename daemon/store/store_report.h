@@ -21,11 +21,14 @@ typedef struct peer_report {
 	                           * answered by a Receipt, 0 = none */
 	int64_t oldest_waiting;   /* …of the oldest not yet sent (in the live session) */
 	long delivered;
-	long dead;
+	long dead;                /* dead letters not acknowledged (famlinkctl ack-alarm) */
+	long dead_total;          /* …and all of them */
 	int64_t refused_since;    /* Unix ms since the hub refuses our key, 0 = not refused */
 	bool configured;          /* store_report_peers_with(): named in the config */
 	long skips;               /* times a Hello moved a channel past sequences never
-	                           * applied or given here (audit 'skip') */
+	                           * applied or given here (audit 'skip'), not acknowledged */
+	long skips_total;         /* …and all of them */
+	bool forgotten;           /* famlinkctl peers forget (internal: not listed) */
 	int64_t last_skip;        /* Unix ms of the last one, 0 = none */
 } peer_report_t;
 
@@ -34,7 +37,7 @@ typedef struct queue_report {
 	const char *peer;
 	const char *body_type;
 	const char *referral_id;
-	const char *state;        /* waiting | sent | delivered | dead */
+	const char *state;        /* waiting | sent | held | dead */
 	uint64_t sequence;
 	int64_t created_at;
 	const char *reason;       /* dead letters: the peer's reason */
@@ -48,8 +51,8 @@ int store_report_peers(store_t *store, peer_report_t **out, size_t *n, err_t *er
 int store_report_peers_with(store_t *store, const char *const *configured, size_t nconfigured,
     peer_report_t **out, size_t *n, err_t *err);
 
-/* Counts of dead letters in total. */
-long store_report_dead_total(store_t *store, err_t *err);
+/* Counts of dead letters: all, or (open_only) those not acknowledged. */
+long store_report_dead_total(store_t *store, bool open_only, err_t *err);
 
 /* Undelivered messages (queued, by peer then sequence), then dead letters; at most
  * limit rows (0 = all). fn's row is borrowed for the call. */

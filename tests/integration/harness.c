@@ -377,6 +377,16 @@ ctl_run(node_proc_t *n, char *out, size_t outlen, const char *const *args)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void
+ctl_run_want(node_proc_t *n, int want, char *out, size_t outlen, const char *const *args)
+{
+	int rc = ctl_run(n, out, outlen, args);
+
+	if (rc != want)
+		fail_msg("famlinkctl %s %s on %s: exit %d, want %d: %s", args[0],
+		    args[1] ? args[1] : "", n->id, rc, want, out);
+}
+
 int
 ctl_send_json(node_proc_t *n, const char *extra_arg, const char *json, char *out, size_t outlen)
 {

@@ -87,6 +87,8 @@ void node_signal(node_proc_t *n, int sig);
 /* Runs famlinkctl --config n->conf ARGS…; returns its exit status and its
  * stdout+stderr in out (if not NULL). */
 int ctl_run(node_proc_t *n, char *out, size_t outlen, const char *const *args);
+/* The same, failing the test (with the output) unless it exits want. */
+void ctl_run_want(node_proc_t *n, int want, char *out, size_t outlen, const char *const *args);
 /* Writes json to a new file in n's directory (ctl-send-N.json) and runs
  * famlinkctl send [extra_arg] FILE on n: its exit status, its output in out
  * (if not NULL). extra_arg: NULL, or one option such as "--override-ledger". */

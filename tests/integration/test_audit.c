@@ -24,15 +24,7 @@
 #define MUNI (&c->muni[0])
 #define HUB (&c->hub)
 
-static void
-run(node_proc_t *n, int want, char *out, const char *const *args)
-{
-	int rc = ctl_run(n, out, OUT, args);
-
-	if (rc != want)
-		fail_msg("famlinkctl %s %s on %s: exit %d, want %d: %s", args[0],
-		    args[1] ? args[1] : "", n->id, rc, want, out);
-}
+#define run(n, want, out, ...) ctl_run_want(n, want, out, OUT, __VA_ARGS__)
 
 /* Sends a Referral of RID from n: its message id into id. */
 static void

@@ -32,15 +32,7 @@
 #define HUB (&c->hub)
 
 /* famlinkctl ARGS… on n, expecting exit status want; its output in out. */
-static void
-run(node_proc_t *n, int want, char *out, const char *const *args)
-{
-	int rc = ctl_run(n, out, OUT, args);
-
-	if (rc != want)
-		fail_msg("famlinkctl %s %s on %s: exit %d, want %d: %s", args[0],
-		    args[1] ? args[1] : "", n->id, rc, want, out);
-}
+#define run(n, want, out, ...) ctl_run_want(n, want, out, OUT, __VA_ARGS__)
 
 /* Sends a Referral of rid from n (with a decision if taken): the message
  * id famlinkctl send gave it, into id. */
