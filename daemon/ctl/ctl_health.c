@@ -101,10 +101,10 @@ alert_problems(verdict_t *v, const json_t *alerts)
 }
 
 int
-ctl_health(const config_t *cfg, size_t config_problems, const ctl_status_view_t *sv,
+ctl_health(FILE *out, const config_t *cfg, size_t config_problems, const ctl_status_t *sv,
     bool json)
 {
-	const store_health_report_t *h = sv->store;
+	const store_health_report_t *h = &sv->health;
 	static const char *const words[] = { "OK", "DEGRADED", "FAILING" };
 	verdict_t v = { .level = HEALTH_OK, .problems = json_array() };
 	char what[80];
@@ -118,7 +118,7 @@ ctl_health(const config_t *cfg, size_t config_problems, const ctl_status_view_t 
 	}
 	store_problems(&v, h);
 	if (h->state != STORE_UNKNOWN)
-		peer_problems(&v, sv->links, sv->peers, sv->npeers);
+		peer_problems(&v, &sv->links, sv->peers, sv->npeers);
 	if (sv->dead > 0) {
 		snprintf(what, sizeof(what), "%ld dead letter(s): see famlinkctl queue, retry,"
 		    " ack-alarm", sv->dead);
@@ -127,15 +127,15 @@ ctl_health(const config_t *cfg, size_t config_problems, const ctl_status_view_t 
 	adapter_problems(&v, sv->adapters);
 	alert_problems(&v, sv->alerts);
 	if (json) {
-		report_print_json(json_pack("{s:s, s:s, s:o}", "nodeId", cfg->node_id, "verdict",
+		report_fprint_json(out, json_pack("{s:s, s:s, s:o}", "nodeId", cfg->node_id, "verdict",
 		    v.level == HEALTH_OK ? "ok" : v.level == HEALTH_DEGRADED ? "degraded" : "failing",
 		    "problems", v.problems));
 		return v.level;
 	}
-	printf("%s: %s, %zu problem(s)\n", words[v.level], cfg->node_id,
+	fprintf(out, "%s: %s, %zu problem(s)\n", words[v.level], cfg->node_id,
 	    json_array_size(v.problems));
 	json_array_foreach(v.problems, i, p)
-		printf("%s: %s\n", json_string_value(json_object_get(p, "level")),
+		fprintf(out, "%s: %s\n", json_string_value(json_object_get(p, "level")),
 		    json_string_value(json_object_get(p, "what")));
 	json_decref(v.problems);
 	return v.level;

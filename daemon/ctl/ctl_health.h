@@ -14,26 +14,16 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "ctl_links.h"
+#include "ctl_status.h"
 #include "store_health.h"
 #include "store_report.h"
 
 enum { HEALTH_OK = 0, HEALTH_DEGRADED = 1, HEALTH_FAILING = 2 };
 
-/* What status has read, for the verdict. */
-typedef struct ctl_status_view {
-	const store_health_report_t *store;
-	const ctl_links_t *links;
-	const peer_report_t *peers;
-	size_t npeers;
-	long dead;
-	const json_t *adapters;   /* ctl_adapters_json()'s array */
-	const json_t *alerts;     /* ctl_alerts_json()'s array */
-} ctl_status_view_t;
-
-/* Prints the verdict and its problems (as JSON with json) and returns
- * HEALTH_*. config_problems: how many the config file has (read in part). */
-int ctl_health(const config_t *cfg, size_t config_problems, const ctl_status_view_t *v,
+/* Prints the verdict and its problems to out (as JSON with json) and
+ * returns HEALTH_*. config_problems: how many the config file has (read in
+ * part). */
+int ctl_health(FILE *out, const config_t *cfg, size_t config_problems, const ctl_status_t *st,
     bool json);
 
 #endif

@@ -39,23 +39,23 @@ ctl_adapters_json(store_t *store, const config_t *cfg)
 }
 
 void
-ctl_adapters_print(const json_t *adapters)
+ctl_adapters_print(FILE *out, const json_t *adapters)
 {
 	size_t i;
 	json_t *a;
 	char e[4 * 256];
 
 	json_array_foreach(adapters, i, a) {
-		printf("adapter %s (%s): %lld received message(s) waiting", json_string_value(
+		fprintf(out, "adapter %s (%s): %lld received message(s) waiting", json_string_value(
 		    json_object_get(a, "name")), json_string_value(json_object_get(a, "type")),
 		    json_integer_value(json_object_get(a, "waiting")));
 		if (json_integer_value(json_object_get(a, "failures")) > 0)
-			printf("; failing since %s, %lld attempt(s): %s",
+			fprintf(out, "; failing since %s, %lld attempt(s): %s",
 			    json_string_value(json_object_get(a, "failingSince")),
 			    json_integer_value(json_object_get(a, "failures")),
 			    log_escape(json_string_value(json_object_get(a, "lastError")), e, sizeof(e)));
 		if (json_is_string(json_object_get(a, "stuckSince")))
-			printf("; stuck (notified %s)", json_string_value(json_object_get(a, "stuckSince")));
-		printf("\n");
+			fprintf(out, "; stuck (notified %s)", json_string_value(json_object_get(a, "stuckSince")));
+		fprintf(out, "\n");
 	}
 }

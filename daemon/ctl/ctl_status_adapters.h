@@ -9,6 +9,7 @@
 #define FAMLINK_CTL_STATUS_ADAPTERS_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "store.h"
@@ -17,6 +18,6 @@
  * (or tried to), or NULL with the reason printed. */
 json_t *ctl_adapters_json(store_t *store, const config_t *cfg);
 /* The same as lines for the status table. */
-void ctl_adapters_print(const json_t *adapters);
+void ctl_adapters_print(FILE *out, const json_t *adapters);
 
 #endif

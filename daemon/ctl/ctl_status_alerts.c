@@ -31,14 +31,14 @@ ctl_alerts_json(store_t *store)
 }
 
 void
-ctl_alerts_print(const json_t *alerts)
+ctl_alerts_print(FILE *out, const json_t *alerts)
 {
 	char t[32], id[4 * 65];
 	size_t i;
 	json_t *a;
 
 	json_array_foreach(alerts, i, a)
-		printf("alert: %s %s since %s\n", json_string_value(json_object_get(a, "kind")),
+		fprintf(out, "alert: %s %s since %s\n", json_string_value(json_object_get(a, "kind")),
 		    log_escape(json_string_value(json_object_get(a, "subject")), id, sizeof(id)),
 		    report_utc_time(json_integer_value(json_object_get(a, "sinceMs")), t, sizeof(t)));
 }

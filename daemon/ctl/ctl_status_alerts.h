@@ -7,6 +7,7 @@
 #define FAMLINK_CTL_STATUS_ALERTS_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "store.h"
 
@@ -14,6 +15,6 @@
  * store from before alerts), or NULL with the reason printed. */
 json_t *ctl_alerts_json(store_t *store);
 /* One line each for the status table; nothing when none is raised. */
-void ctl_alerts_print(const json_t *alerts);
+void ctl_alerts_print(FILE *out, const json_t *alerts);
 
 #endif

@@ -6,7 +6,11 @@
 #include <string.h>
 
 #include "clock.h"
+#include "ctl_health.h"
 #include "ctl_render.h"
+#include "ctl_report_fmt.h"
+#include "ctl_status.h"
+#include "ctl_status_adapters.h"
 #include "monitor_int.h"
 
 #define TEXT "text/plain; charset=utf-8"
@@ -27,28 +31,71 @@ page(monitor_t *m, FILE *out, err_t *err)
 	return 200;
 }
 
-/* The loop turns: it answered. */
+/* famlinkctl status --check's verdict and problems, from the daemon's own
+ * store: 200 while it works (healthy or degraded), 503 when failing. */
 static int
 healthz(monitor_t *m, FILE *out, err_t *err)
 {
-	(void)m, (void)err;
-	fputs("ok\n", out);
-	return 200;
+	ctl_status_t st;
+	int level;
+
+	if (ctl_status_read(job_config(m->job), job_store(m->job), &st, err) != 0)
+		return 500;
+	level = ctl_health(out, job_config(m->job), 0, &st, false);
+	ctl_status_free(&st);
+	return level == HEALTH_FAILING ? 503 : 200;
 }
 
-/* The store takes writes and the node's socket is bound (node_new() binds
- * it before any job starts, so a running job implies it). */
+/* An adapter stuck past its stuck_after (ctl_adapters_json's stuckSince). */
+static const char *
+stuck_adapter(const json_t *adapters)
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(adapters, i, a)
+		if (json_is_string(json_object_get(a, "stuckSince")))
+			return json_string_value(json_object_get(a, "name"));
+	return NULL;
+}
+
+/* The store takes writes, no adapter is stuck, and the node's socket is
+ * bound (node_new() binds it before any job starts, so a running job
+ * implies it). */
 static int
 readyz(monitor_t *m, FILE *out, err_t *err)
 {
 	store_state_t s = job_store_state(m->job);
+	const char *stuck;
+	json_t *adapters;
 
 	(void)err;
 	if (s != STORE_OK) {
 		fprintf(out, "not ready: store %s\n", store_state_name(s));
 		return 503;
 	}
+	if ((adapters = ctl_adapters_json(job_store(m->job), job_config(m->job))) == NULL)
+		return 500;
+	stuck = stuck_adapter(adapters);
+	if (stuck != NULL)
+		fprintf(out, "not ready: adapter %s stuck\n", stuck);
+	json_decref(adapters);
+	if (stuck != NULL)
+		return 503;
 	fputs("ready\n", out);
+	return 200;
+}
+
+/* famlinkctl status --json's document. */
+static int
+api_status(monitor_t *m, FILE *out, err_t *err)
+{
+	ctl_status_t st;
+
+	if (ctl_status_read(job_config(m->job), job_store(m->job), &st, err) != 0)
+		return 500;
+	report_fprint_json(out, ctl_status_json(job_config(m->job), &st, clock_now_ms()));
+	ctl_status_free(&st);
 	return 200;
 }
 
@@ -78,6 +125,7 @@ static const route_t routes[] = {
 	{"/healthz", healthz, TEXT, true},
 	{"/readyz", readyz, TEXT, false},
 	{"/metrics", monitor_metrics, PROMETHEUS, false},
+	{"/api/status", api_status, JSON, false},
 	{"/api/queue", api_queue, JSON, false},
 	{"/api/deadlines", api_deadlines, JSON, false},
 	{"/api/referrals", api_referrals, JSON, false},

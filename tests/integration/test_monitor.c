@@ -211,18 +211,27 @@ sample(const char *text, const char *series)
 
 /* ---- famlinkctl --json and the API --------------------------------------------------- */
 
-/* "ageMs": N becomes "ageMs": 0: the age moves between two reads. */
+/* Each number after key becomes 0. */
 static void
-ages_zeroed(char *s)
+zeroed(char *s, const char *key)
 {
-	for (char *p = s; (p = strstr(p, "\"ageMs\": ")) != NULL; ) {
-		char *v = p + 9, *e = v + (*v == '-');
+	for (char *p = s; (p = strstr(p, key)) != NULL; ) {
+		char *v = p + strlen(key), *e = v + (*v == '-');
 		while (isdigit((unsigned char)*e))
 			e++;
 		*v = '0';
 		memmove(v + 1, e, strlen(e) + 1);
 		p = v + 1;
 	}
+}
+
+/* Ages ("ageMs", status's "oldest…AgeMs") and when a peer was last seen
+ * move between two reads: 0 in both. */
+static void
+ages_zeroed(char *s)
+{
+	zeroed(s, "geMs\": ");
+	zeroed(s, "\"lastSeenMs\": ");
 }
 
 /* GET /api/NAME equals famlinkctl NAME --json, byte for byte but for ages. */
@@ -273,13 +282,16 @@ start_waited(node_proc_t *n)
 	assert_true(wait_log(n, node_started_text(n), WAIT_MS));
 }
 
-/* The routes every node has, and what they answer besides. */
+/* The routes every node has, and what they answer besides. /healthz is
+ * famlinkctl status --check's verdict: healthy or degraded is 200. */
 static void
 check_probes(const char *where)
 {
+	const char *h = get_ok(where, "/healthz", NULL, 200);
 	http_t *r;
 
-	assert_string_equal(get_ok(where, "/healthz", NULL, 200), "ok\n");
+	if (strncmp(h, "OK: ", 4) != 0 && strncmp(h, "DEGRADED: ", 10) != 0)
+		fail_msg("/healthz: %s", h);
 	assert_string_equal(get_ok(where, "/readyz", NULL, 200), "ready\n");
 	r = http(where, "GET", "/nope", NULL);
 	assert_int_equal(r->status, 404);
@@ -342,6 +354,15 @@ test_routes(void **state)
 	api_equals_ctl(&c->hub, hub_monitor, "referrals");
 	api_equals_ctl(&c->hub, hub_monitor, "deadlines");
 	api_equals_ctl(&c->hub, hub_monitor, "queue");
+	api_equals_ctl(&c->hub, hub_monitor, "status");
+	api_equals_ctl(muni, muni_monitor, "status");
+	/* The same verdict as status --check, word for word. */
+	{
+		static const char *const check[] = {"status", "--check", NULL};
+		static char want[OUT];
+		ctl_run(muni, want, sizeof(want), check);
+		assert_string_equal(get_ok(muni_monitor, "/healthz", NULL, 200), want);
+	}
 
 	/* A frame that is no famlink message, from the second municipality. */
 	assert_int_equal(sample(get_ok(hub_monitor, "/metrics", NULL, 200),
@@ -400,7 +421,7 @@ test_token(void **state)
 	assert_int_equal(chmod(token_path, 0600), 0);
 	assert_int_equal(node_check_config(&c->hub, out, sizeof(out)), 0);
 	start_waited(&c->hub);
-	assert_string_equal(get_ok(where, "/healthz", NULL, 200), "ok\n");
+	assert_non_null(strstr(get_ok(where, "/healthz", NULL, 200), ": pool:test, "));
 	assert_non_null(strstr(get_ok(where, "/", NULL, 200), "<!DOCTYPE html>"));   /* no data */
 	assert_non_null(strstr(get_ok(where, "/metrics", NULL, 401), "token"));
 	assert_non_null(strstr(get_ok(where, "/api/queue", "wrong", 401), "token"));
