@@ -1,0 +1,101 @@
+/* node_disk — see node_disk.h. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "clock.h"
+#include "log.h"
+#include "node_disk.h"
+#include "node_internal.h"
+
+#define CHECKPOINT_WAIT_MS 20   /* the loop waits no longer for a reader */
+#define SETTLE_GUESS (32 << 10)  /* a settled message of unknown size */
+
+static void
+give_back_wal(struct node *node)
+{
+	err_t err;
+
+	if (store_health_broken(&node->health))
+		return;
+	if (store_checkpoint_truncate(node->store, CHECKPOINT_WAIT_MS, &err) != 0)
+		log_debug("store: checkpoint near the disk floor: %s", err.msg);
+}
+
+static void
+log_change(struct node *node)
+{
+	char f[32], fl[32];
+
+	store_disk_fmt(node->disk.free_bytes, f, sizeof(f));
+	store_disk_fmt(node->disk.floor_bytes, fl, sizeof(fl));
+	if (node->disk.low)
+		log_warning("disk: %s free on %s, below the floor of %s (disk_free_limit): no new"
+		    " work taken (send, collected files, new messages from peers) until %s free",
+		    f, node->cfg->state_dir, fl, "a quarter more than the floor is");
+	else
+		log_notice("disk: %s free on %s, above the floor of %s again: taking new work"
+		    " (%lu message(s) from peers were left for resending meanwhile)", f,
+		    node->cfg->state_dir, fl, node->disk_deferred);
+}
+
+void
+node_disk_poll(struct node *node)
+{
+	int64_t now = clock_mono_ms();
+	bool was_low = node->disk.low;
+	err_t err;
+
+	if (node->disk_checked_mono != 0 && now - node->disk_checked_mono < DISK_CHECK_MS &&
+	    node->disk_room >= 0)
+		return;
+	node->disk_checked_mono = now;
+	if (store_disk_measure(&node->disk, node->cfg->state_dir, node->cfg->disk_free_limit,
+	    &err) != 0) {
+		node->disk_room = INT64_MAX;   /* unknown: the store's own errors still hold */
+		log_debug("disk: %s", err.msg);
+		return;
+	}
+	if (node->disk.free_bytes < 2 * node->disk.floor_bytes ||
+	    node->disk.wal_bytes > node->disk.floor_bytes / 2)
+		give_back_wal(node);
+	node->disk_room = node->disk.low ? 0 :
+	    (int64_t)(node->disk.free_bytes - node->disk.floor_bytes);
+	if (node->disk.low == was_low)
+		return;
+	log_change(node);
+	if (!node->disk.low) {
+		node->disk_deferred = 0;
+		node_tell_peers(node);
+	}
+}
+
+bool
+node_disk_admit(struct node *node, size_t len)
+{
+	int64_t need = (int64_t)len * STORE_DISK_WRITE_FACTOR;
+
+	if (node->disk.low || node->disk_room < need) {
+		node->disk_deferred++;
+		return false;
+	}
+	node->disk_room -= need;
+	return true;
+}
+
+void
+node_disk_charge(struct node *node, size_t len)
+{
+	node->disk_room -= (int64_t)(len ? len : SETTLE_GUESS) * STORE_DISK_WRITE_FACTOR;
+}
+
+bool
+node_disk_batch_room(const struct node *node)
+{
+	return node->disk_room >= 0;
+}
+
+bool
+node_disk_low(const struct node *node)
+{
+	return node->disk.low;
+}
