@@ -3,6 +3,7 @@
 
 #include "ctl_health.h"
 #include "ctl_report_fmt.h"
+#include "ctl_status_disk.h"
 #include "log.h"
 
 typedef struct verdict {
@@ -78,7 +79,7 @@ ctl_health(const config_t *cfg, size_t config_problems, const store_health_repor
 {
 	static const char *const words[] = { "OK", "DEGRADED", "FAILING" };
 	verdict_t v = { .level = HEALTH_OK, .problems = json_array() };
-	char what[80];
+	char what[80], disk[4400];
 	size_t i;
 	json_t *p;
 
@@ -88,6 +89,8 @@ ctl_health(const config_t *cfg, size_t config_problems, const store_health_repor
 		problem(&v, HEALTH_DEGRADED, what);
 	}
 	store_problems(&v, h);
+	if (ctl_disk_problem(cfg, disk, sizeof(disk)) != 0)
+		problem(&v, HEALTH_DEGRADED, disk);
 	if (h->state != STORE_UNKNOWN)
 		peer_problems(&v, peers, n);
 	if (dead > 0) {

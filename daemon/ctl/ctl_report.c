@@ -14,6 +14,7 @@
 #include "ctl_health.h"
 #include "ctl_report_fmt.h"
 #include "ctl_status_adapters.h"
+#include "ctl_status_disk.h"
 #include "store.h"
 #include "store_identity.h"
 #include "store_health.h"
@@ -118,6 +119,7 @@ status_table(const config_t *cfg, const store_health_report_t *h, const peer_rep
 
 	printf("%s (%s)\n", cfg->node_id, cfg->role == ROLE_HUB ? "hub" : "municipality");
 	store_health_line(h);
+	ctl_disk_print(cfg);
 	printf("%-20s %-15s %-21s %-21s %8s %8s %8s %10s %5s\n", "PEER", "STATE", "SINCE",
 	    "LAST SEEN", "WAITING", "UNACKED", "OLDEST", "DELIVERED", "DEAD");
 	for (size_t i = 0; i < n; i++)
@@ -194,10 +196,10 @@ ctl_status(const config_t *cfg, const ctl_opts_t *o)
 		json_t *peers = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(peers, peer_json(&rows[i], now));
-		report_print_json(json_pack("{s:s, s:s, s:o, s:o, s:i, s:o}", "nodeId", cfg->node_id,
-		    "role", cfg->role == ROLE_HUB ? "hub" : "municipality",
-		    "store", store_health_json(&health), "peers", peers, "deadLetters", (int)dead,
-		    "adapters", adapters));
+		report_print_json(json_pack("{s:s, s:s, s:o, s:o, s:o, s:i, s:o}", "nodeId",
+		    cfg->node_id, "role", cfg->role == ROLE_HUB ? "hub" : "municipality",
+		    "store", store_health_json(&health), "disk", ctl_disk_json(cfg), "peers", peers,
+		    "deadLetters", (int)dead, "adapters", adapters));
 	} else {
 		status_table(cfg, &health, rows, n, dead, now);
 		ctl_adapters_print(adapters);
