@@ -10,15 +10,56 @@
 #define CHECKPOINT_WAIT_MS 20   /* the loop waits no longer for a reader */
 #define SETTLE_GUESS (32 << 10)  /* a settled message of unknown size */
 
+static bool
+is_full(const err_t *err)
+{
+	return store_state_of(err->code) == STORE_FULL;
+}
+
+/* The reserve goes when the disk has no room for what must be written
+ * (a checkpoint, the store's probe): it is there for exactly that. */
+static void
+release_reserve(struct node *node)
+{
+	char r[32];
+
+	if (store_disk_release(node->cfg->state_dir) == 1)
+		log_notice("disk: released the reserve of %s (%s) to move the WAL into the store",
+		    store_disk_fmt(node->disk.floor_bytes / 2, r, sizeof(r)),
+		    STORE_DISK_RESERVE_FILE);
+}
+
+/* Made again once the disk is clear of the floor by its size, so making it
+ * does not itself take the node below the floor. */
+static void
+keep_reserve(struct node *node)
+{
+	uint64_t size = node->disk.floor_bytes / 2, resume = node->disk.floor_bytes +
+	    node->disk.floor_bytes / 4;
+	err_t err;
+
+	if (node->disk.low || node->disk.free_bytes < resume + size ||
+	    store_disk_reserved(node->cfg->state_dir) >= size)
+		return;
+	if (store_disk_reserve(node->cfg->state_dir, size, &err) != 0)
+		log_debug("disk: %s", err.msg);
+}
+
 static void
 give_back_wal(struct node *node)
 {
 	err_t err;
 
-	if (store_health_broken(&node->health))
+	if (store_health_broken(&node->health) && node->health.state != STORE_FULL)
 		return;
-	if (store_checkpoint_truncate(node->store, CHECKPOINT_WAIT_MS, &err) != 0)
-		log_debug("store: checkpoint near the disk floor: %s", err.msg);
+	if (store_checkpoint_truncate(node->store, CHECKPOINT_WAIT_MS, &err) == 0)
+		return;
+	if (is_full(&err)) {
+		release_reserve(node);
+		if (store_checkpoint_truncate(node->store, CHECKPOINT_WAIT_MS, &err) == 0)
+			return;
+	}
+	log_debug("store: checkpoint near the disk floor: %s", err.msg);
 }
 
 static void
@@ -45,8 +86,9 @@ node_disk_poll(struct node *node)
 	bool was_low = node->disk.low;
 	err_t err;
 
+	/* Near the floor every batch measures: the WAL must not outgrow it. */
 	if (node->disk_checked_mono != 0 && now - node->disk_checked_mono < DISK_CHECK_MS &&
-	    node->disk_room >= 0)
+	    node->disk_room >= 0 && node->disk.free_bytes >= 2 * node->disk.floor_bytes)
 		return;
 	node->disk_checked_mono = now;
 	if (store_disk_measure(&node->disk, node->cfg->state_dir, node->cfg->disk_free_limit,
@@ -56,8 +98,9 @@ node_disk_poll(struct node *node)
 		return;
 	}
 	if (node->disk.free_bytes < 2 * node->disk.floor_bytes ||
-	    node->disk.wal_bytes > node->disk.floor_bytes / 2)
+	    node->disk.wal_bytes > node->disk.floor_bytes / 2 || node->health.state == STORE_FULL)
 		give_back_wal(node);
+	keep_reserve(node);
 	node->disk_room = node->disk.low ? 0 :
 	    (int64_t)(node->disk.free_bytes - node->disk.floor_bytes);
 	if (node->disk.low == was_low)

@@ -8,7 +8,11 @@
  * grows the database by up to the WAL's size, so the WAL must stay well
  * within the room the floor keeps, or it could never be moved (the wedge
  * this prevents). With the default floor (32 MiB or more) and SQLite's
- * autocheckpoint (about 4 MiB) the second never happens. Below the floor the node reads and answers
+ * autocheckpoint (about 4 MiB) the second never happens.
+ * Should a checkpoint still find no room (another program took the last
+ * byte, or famlinkctl and famlinkd wrote at once), the reserve
+ * (store_disk.h, half the floor, made while there is room) is released so
+ * that the WAL can be moved, and made again once there is room. Below the floor the node reads and answers
  * everything but new messages, which it leaves unanswered (their senders
  * keep them and resend, PROTOCOL.md §7.3); when the floor is cleared it
  * tells its peers to resend at once. Below node_store: it calls none of the

@@ -44,6 +44,18 @@ uint64_t store_disk_floor(uint64_t limit, uint64_t store_bytes);
  * before the first call). 0, or -1 with err (statvfs failed; d unchanged). */
 int store_disk_measure(store_disk_t *d, const char *state_dir, uint64_t limit, err_t *err);
 
+/* The reserve: STATE_DIR/famlinkd.reserve, a file of bytes allocated
+ * while there is room and released when a checkpoint found none, so that
+ * the WAL can always be moved into the database even when something
+ * (another program, a race between two writers) took the last byte.
+ * store_disk_reserve() makes it if missing (0, or -1 with err: no room
+ * now, try later); store_disk_release() removes it (1 if there was one). */
+#define STORE_DISK_RESERVE_FILE "famlinkd.reserve"
+int store_disk_reserve(const char *state_dir, uint64_t bytes, err_t *err);
+int store_disk_release(const char *state_dir);
+/* Its size, 0 when there is none. */
+uint64_t store_disk_reserved(const char *state_dir);
+
 /* "12.3 MiB", "512 KiB", "800 B" into buf. */
 const char *store_disk_fmt(uint64_t bytes, char *buf, size_t len);
 

@@ -115,7 +115,6 @@ fixture_new(void **state)
 	if (fx == NULL || (fx->c = cluster_new(1, NULL)) == NULL)
 		fail_msg("cannot make a cluster");
 	*state = fx;
-	fx->c->keep = getenv("KEEP") != NULL;
 	return fx;
 }
 
@@ -213,7 +212,7 @@ assert_status_low(node_proc_t *n, const char *mnt)
 static bool
 show_state(const char *mnt)
 {
-	char cmd[800];
+	char cmd[1400];
 
 	snprintf(cmd, sizeof(cmd), "ls -l %s >&2; df -B1 %s >&2", mnt, mnt);
 	return system(cmd) >= 0 || true;
@@ -236,21 +235,6 @@ restart_on_full_disk(node_proc_t *n, const char *mnt)
 	}
 }
 
-/* send is taken again within WAIT_MS (famlinkctl sees no hysteresis, so
- * the first try may still find it just below). */
-static void
-wait_send_ok(node_proc_t *n, int call)
-{
-	char out[16384];
-
-	for (int waited = 0; waited < WAIT_MS; waited += 200) {
-		if (send_batch(n, call, out, sizeof(out)) == 0)
-			return;
-		usleep(200 * 1000);
-	}
-	fail_msg("send still refused: %s", out);
-}
-
 /* Every byte of the tmpfs taken by a ballast file, as another program's
  * data would. */
 static void
@@ -269,6 +253,22 @@ fill_to_the_brim(fixture_t *fx)
 		;
 	fclose(f);
 	assert_true(free_bytes(fx->mnt) < 4096);
+}
+
+/* send is taken again within WAIT_MS (famlinkctl sees no hysteresis, so
+ * the first try may still find it just below). */
+static void
+wait_send_ok(node_proc_t *n, int call, const char *mnt)
+{
+	char out[16384];
+
+	for (int waited = 0; waited < WAIT_MS; waited += 200) {
+		if (send_batch(n, call, out, sizeof(out)) == 0)
+			return;
+		usleep(200 * 1000);
+	}
+	show_state(mnt);
+	fail_msg("send still refused: %s", out);
 }
 
 /* A municipality fills its own disk with referrals until send refuses:
@@ -308,7 +308,7 @@ test_municipality_fills_its_disk(void **state)
 	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM outbox"), call * PER_CALL);
 
 	/* Its WAL given back, it takes work again by itself. */
-	wait_send_ok(MUNI, call);
+	wait_send_ok(MUNI, call, fx->mnt);
 
 	/* Not a byte left (another file took the rest): it still starts,
 	 * and says so. */
