@@ -71,8 +71,8 @@ log_change(struct node *node)
 	store_disk_fmt(node->disk.floor_bytes, fl, sizeof(fl));
 	if (node->disk.low)
 		log_warning("disk: %s free on %s, below the floor of %s (disk_free_limit): no new"
-		    " work taken (send, collected files, new messages from peers) until %s free",
-		    f, node->cfg->state_dir, fl, "a quarter more than the floor is");
+		    " work taken (send, collected files, new messages from peers) until a quarter"
+		    " more than the floor is free", f, node->cfg->state_dir, fl);
 	else
 		log_notice("disk: %s free on %s, above the floor of %s again: taking new work"
 		    " (%lu message(s) from peers were left for resending meanwhile)", f,
