@@ -71,7 +71,7 @@ ctl_disk_room_for_send(const config_t *cfg, size_t bytes)
 		return 0;
 	fprintf(stderr, "famlinkctl send: only %s free on %s, below the floor of %s ([node]"
 	    " disk_free_limit) with these messages: famlinkd takes no new work until it has"
-	    " room again; nothing was queued\n", store_disk_fmt(d.free_bytes, f, sizeof(f)), cfg->state_dir,
-	    store_disk_fmt(d.floor_bytes, fl, sizeof(fl)));
+	    " room again; nothing was queued\n", store_disk_fmt(d.free_bytes, f, sizeof(f)),
+	    cfg->state_dir, store_disk_fmt(d.floor_bytes, fl, sizeof(fl)));
 	return -1;
 }

@@ -356,8 +356,8 @@ test_hub_fills_its_disk(void **state)
 	assert_true(delivered > 0);
 	assert_int_equal(db_long(HUB, "SELECT count(*) FROM inbox"), delivered);
 	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM outbox"), call * PER_CALL);
-	print_message("hub: %ld of %d referrals taken, the rest wait at the municipality\n",
-	    delivered, call * PER_CALL);
+	print_message("hub: %ld of %d referrals taken so far, the rest queued at the"
+	    " municipality\n", delivered, call * PER_CALL);
 }
 
 int
