@@ -235,6 +235,21 @@ restart_on_full_disk(node_proc_t *n, const char *mnt)
 	}
 }
 
+/* No wedge: the store takes writes (status says store: ok) within WAIT_MS. */
+static void
+wait_store_ok(node_proc_t *n)
+{
+	const char *args[] = { "status", NULL };
+	char out[16384];
+
+	for (int waited = 0; waited < WAIT_MS; waited += 100) {
+		if (ctl_run(n, out, sizeof(out), args) == 0 && strstr(out, "\nstore: ok") != NULL)
+			return;
+		usleep(100 * 1000);
+	}
+	fail_msg("%s: the store does not take writes again: %s", n->id, out);
+}
+
 /* Every byte of the tmpfs taken by a ballast file, as another program's
  * data would. */
 static void
@@ -300,6 +315,7 @@ test_municipality_fills_its_disk(void **state)
 
 	restart_on_full_disk(MUNI, fx->mnt);
 	assert_status_disk(MUNI);
+	wait_store_ok(MUNI);
 	/* Nothing acknowledged is lost, nothing is dead: the outbox drains. */
 	wait_sql(MUNI, "SELECT count(*) FROM outbox WHERE state = 'queued'", 0);
 	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM dead_letters"), 0);
@@ -351,6 +367,7 @@ test_hub_fills_its_disk(void **state)
 
 	restart_on_full_disk(HUB, fx->mnt);
 	assert_status_disk(HUB);
+	wait_store_ok(HUB);
 	assert_int_equal(db_long(MUNI, "SELECT count(*) FROM dead_letters"), 0);
 	delivered = db_long(MUNI, "SELECT count(*) FROM outbox WHERE state = 'delivered'");
 	assert_true(delivered > 0);
