@@ -79,6 +79,23 @@ log_change(struct node *node)
 		    node->cfg->state_dir, fl, node->disk_deferred);
 }
 
+/* The WAL within a quarter of the floor, so that checkpointing it never
+ * needs more room than the floor keeps (a no-op for the default floor). */
+static void
+bound_wal(struct node *node)
+{
+	int64_t bound = (int64_t)(node->disk.floor_bytes / 4);
+	err_t err;
+
+	if (bound == node->disk_wal_bound)
+		return;
+	if (store_bound_wal(node->store, bound, &err) != 0) {
+		log_debug("store: %s", err.msg);
+		return;
+	}
+	node->disk_wal_bound = bound;
+}
+
 void
 node_disk_poll(struct node *node)
 {
@@ -101,6 +118,7 @@ node_disk_poll(struct node *node)
 	    node->disk.wal_bytes > node->disk.floor_bytes / 2 || node->health.state == STORE_FULL)
 		give_back_wal(node);
 	keep_reserve(node);
+	bound_wal(node);
 	node->disk_room = node->disk.low ? 0 :
 	    (int64_t)(node->disk.free_bytes - node->disk.floor_bytes);
 	if (node->disk.low == was_low)

@@ -8,7 +8,10 @@
  * grows the database by up to the WAL's size, so the WAL must stay well
  * within the room the floor keeps, or it could never be moved (the wedge
  * this prevents). With the default floor (32 MiB or more) and SQLite's
- * autocheckpoint (about 4 MiB) the second never happens.
+ * autocheckpoint (about 4 MiB) the second never happens; for a smaller
+ * floor SQLite's own checkpoint runs after a quarter of the floor instead
+ * of 4 MiB (store_bound_wal()), so the WAL stays within it between two
+ * measurements too.
  * Should a checkpoint still find no room (another program took the last
  * byte, or famlinkctl and famlinkd wrote at once), the reserve
  * (store_disk.h, half the floor, made while there is room) is released so

@@ -78,6 +78,7 @@ struct node {
 	store_disk_t disk;          /* free space against the floor (node_disk.h) */
 	int64_t disk_checked_mono;  /* when it was measured */
 	int64_t disk_room;          /* bytes above the floor not yet promised */
+	int64_t disk_wal_bound;     /* what store_bound_wal() was last given */
 	unsigned long disk_deferred; /* new messages left unanswered below it */
 	struct loop *loop;          /* node_run()'s event loop (loop.h) */
 	job_run_t jobs[JOBS_MAX];   /* what runs beside the exchange (job.h) */

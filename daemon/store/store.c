@@ -486,6 +486,21 @@ store_checkpoint_truncate(store_t *store, int wait_ms, err_t *err)
 	return rc == SQLITE_OK ? 0 : store_fail(store, err);
 }
 
+int
+store_bound_wal(store_t *store, int64_t bytes, err_t *err)
+{
+	int64_t pages = bytes / 4096;   /* SQLite's default page size, famlink's */
+	char sql[64];
+
+	if (bytes > STORE_WAL_LIMIT)
+		bytes = STORE_WAL_LIMIT;
+	pages = pages < 16 ? 16 : pages > 1000 ? 1000 : pages;
+	if (sqlite3_wal_autocheckpoint(store->db, (int)pages) != SQLITE_OK)
+		return store_fail(store, err);
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit=%lld", (long long)bytes);
+	return store_exec(store, sql, err);
+}
+
 static bool
 is_busy(const err_t *err)
 {

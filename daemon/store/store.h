@@ -81,6 +81,11 @@ int store_schema_version(store_t *store);
  * STORE_BUSY_MS. 0, or -1 with err (SQLITE_BUSY: a reader was in the way;
  * SQLITE_FULL: no room to grow the database by the WAL). */
 int store_checkpoint_truncate(store_t *store, int wait_ms, err_t *err);
+/* Keeps the WAL near bytes: SQLite's automatic checkpoint after about that
+ * much (at most its default, 1000 pages) and the WAL cut back to it
+ * (at most STORE_WAL_LIMIT). For a small disk floor (store_disk.h), whose
+ * room a 4 MiB WAL would outgrow. 0, or -1 with err. */
+int store_bound_wal(store_t *store, int64_t bytes, err_t *err);
 /* The WAL is cut back to this after a checkpoint (PRAGMA journal_size_limit):
  * SQLite reuses it from the start, so it otherwise keeps its largest size
  * for good, space a full disk would need. */
