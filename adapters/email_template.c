@@ -14,7 +14,7 @@
 static const char *const events[EMAIL_T_COUNT] = {
 	"reminder", "overdue", "escalation", "message", "dead_letter", "adapter_stuck",
 	"adapter_cleared", "peer_silent", "peer_silent_cleared", "undelivered",
-	"undelivered_cleared", "digest", "footer",
+	"undelivered_cleared", "disk_low", "disk_low_cleared", "digest", "footer",
 };
 
 /* By email_field_t. */

@@ -36,6 +36,8 @@ static const keydef_t keydefs[] = {
 	{SECT_NODE, "key_file", V_SECRET_FILE, CFG(key_file), 0, 0},
 	{SECT_NODE, "log_level", V_LOG_LEVEL, CFG(log_level), 0, 0},
 	{SECT_NODE, "report_language", V_REPORT_LANG, CFG(report_language), 0, 0},
+	/* Below 64k a floor protects nothing: one batch is bigger. */
+	{SECT_NODE, "disk_free_limit", V_SIZE, CFG(disk_free_limit), 64 << 10, 1ULL << 50},
 	{SECT_LISTEN, "bind", V_ENDPOINT, CFG(bind), 0, 0},
 	{SECT_PEER, "public_key", V_Z85, PEER(public_key), 0, 0},
 	{SECT_PEER, "public_key_file", V_PUBLIC_FILE, PEER(public_key), 0, 0},

@@ -127,6 +127,10 @@ typedef struct config {
 	/* [sv] the language of the meeting report's text and html, a
 	 * report_lang_t (lang.h); famlinkctl report --lang overrides */
 	int report_language;
+	/* [0 = the larger of 32 MiB and a quarter of the store] below this much
+	 * free space on the state directory's filesystem the node takes no new
+	 * work (store_disk.h) */
+	size_t disk_free_limit;
 	/* hub */
 	char bind[256];                      /* e.g. tcp://127.0.0.1:7400 */
 	peer_conf_t *peers;                  /* the allowlist, in file order */

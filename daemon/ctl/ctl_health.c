@@ -3,6 +3,7 @@
 
 #include "ctl_health.h"
 #include "ctl_report_fmt.h"
+#include "ctl_status_disk.h"
 #include "log.h"
 
 typedef struct verdict {
@@ -107,7 +108,7 @@ ctl_health(FILE *out, const config_t *cfg, size_t config_problems, const ctl_sta
 	const store_health_report_t *h = &sv->health;
 	static const char *const words[] = { "OK", "DEGRADED", "FAILING" };
 	verdict_t v = { .level = HEALTH_OK, .problems = json_array() };
-	char what[80];
+	char what[80], disk[4400];
 	size_t i;
 	json_t *p;
 
@@ -117,6 +118,8 @@ ctl_health(FILE *out, const config_t *cfg, size_t config_problems, const ctl_sta
 		problem(&v, HEALTH_DEGRADED, what);
 	}
 	store_problems(&v, h);
+	if (ctl_disk_problem(cfg, disk, sizeof(disk)) != 0)
+		problem(&v, HEALTH_DEGRADED, disk);
 	if (h->state != STORE_UNKNOWN)
 		peer_problems(&v, &sv->links, sv->peers, sv->npeers);
 	if (sv->dead > 0) {

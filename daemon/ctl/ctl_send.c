@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "ctl_status_disk.h"
 #include "envelope.h"
 #include "log.h"
 #include "outgoing.h"
@@ -210,6 +211,16 @@ print_queued(const outgoing_t *msgs, int n, const ctl_opts_t *o)
 		printf("dry run: nothing was queued\n");
 }
 
+static size_t
+packed_size(const outgoing_t *msgs, int n)
+{
+	size_t bytes = 0;
+
+	for (int i = 0; i < n; i++)
+		bytes += famlink__v1__envelope__get_packed_size(msgs[i].env);
+	return bytes;
+}
+
 int
 ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files)
 {
@@ -237,6 +248,8 @@ ctl_send(const config_t *cfg, const ctl_opts_t *o, int nfiles, char **files)
 	for (i = 0; i < nfiles; i++)
 		if (prepare(cfg, files[i], attach, nattach, &msgs[i]) != 0)
 			goto out;
+	if (ctl_disk_room_for_send(cfg, packed_size(msgs, nfiles)) != 0)
+		goto out;
 	store = o->no_store ? scratch_open(scratch, sizeof(scratch)) : ctl_open_store(cfg, false);
 	if (store == NULL)
 		goto out;

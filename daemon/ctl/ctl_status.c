@@ -7,6 +7,7 @@
 #include "ctl_status.h"
 #include "ctl_status_adapters.h"
 #include "ctl_status_alerts.h"
+#include "ctl_status_disk.h"
 #include "log.h"
 
 static json_t *
@@ -98,6 +99,7 @@ status_table(FILE *out, const config_t *cfg, const store_health_report_t *h,
 
 	fprintf(out, "%s (%s)\n", cfg->node_id, cfg->role == ROLE_HUB ? "hub" : "municipality");
 	store_health_line(out, cfg, h);
+	ctl_disk_print(out, cfg);
 	if (!links->running)
 		fprintf(out, "peers: states unknown while famlinkd is not running; the counts are the"
 		    " store's\n");
@@ -177,9 +179,10 @@ ctl_status_json(const config_t *cfg, const ctl_status_t *st, int64_t now)
 
 	for (size_t i = 0; i < st->npeers; i++)
 		json_array_append_new(peers, peer_json_totals(&st->peers[i], &st->links, now));
-	return json_pack("{s:s, s:s, s:o, s:o, s:i, s:i, s:O, s:O}", "nodeId", cfg->node_id,
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:i, s:i, s:O, s:O}", "nodeId", cfg->node_id,
 	    "role", cfg->role == ROLE_HUB ? "hub" : "municipality",
-	    "store", store_health_json(&st->health), "peers", peers, "deadLetters", (int)st->dead,
+	    "store", store_health_json(&st->health), "disk", ctl_disk_json(cfg), "peers", peers,
+	    "deadLetters", (int)st->dead,
 	    "deadLettersTotal", (int)st->dead_total, "adapters", st->adapters, "alerts", st->alerts);
 }
 

@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "node.h"
 #include "node_handover.h"
+#include "node_disk.h"
 #include "node_internal.h"
 #include "store_identity.h"
 #include "wake.h"
@@ -162,8 +163,17 @@ node_new(config_t *cfg, err_t *err)
 		log_warning("%s", warning);
 	if (lock_state_dir(node, err) != 0 || node_live_open(node, err) != 0)
 		goto fail;
-	if (open_store(node, err) != 0 || store_peers_reset(node->store, err) != 0)
+	if (open_store(node, err) != 0)
 		goto fail;
+	/* On a full disk this write may not go through: the daemon starts all
+	 * the same, to show its state and send, and tries again (announce()). */
+	if (store_peers_reset(node->store, &node->start_err) != 0) {
+		if (store_state_of(node->start_err.code) == STORE_DAMAGED) {
+			*err = node->start_err;
+			goto fail;
+		}
+		node->start_write_failed = true;
+	}
 	if (store_open_wait_ms(node->store) >= 1000)
 		log_notice("store: waited %lld ms for another process (famlinkctl?) to let go of it",
 		    (long long)store_open_wait_ms(node->store));
@@ -423,8 +433,8 @@ log_zap_refusals(struct node *node)
  * greets each online municipality, which then resends at once. A
  * municipality dials the hub again: a new session, in which both sides go
  * back to their first unanswered message at once (§5). */
-static void
-tell_peers(struct node *node)
+void
+node_tell_peers(struct node *node)
 {
 	if (node->cfg->role == ROLE_HUB)
 		outbound_store_recovered(node);
@@ -445,8 +455,12 @@ retry_store(struct node *node)
 		node_store_failed(node, &err);
 		return;
 	}
-	if (store_health_ok(&node->health, clock_mono_ms(), clock_now_ms()))
-		tell_peers(node);
+	if (!store_health_ok(&node->health, clock_mono_ms(), clock_now_ms()))
+		return;
+	/* What the WAL gathered while the fault lasted goes back to the disk. */
+	if (store_checkpoint_truncate(node->store, STORE_PROBE_BUSY_MS, &err) != 0)
+		log_debug("store: checkpoint after the fault cleared: %s", err.msg);
+	node_tell_peers(node);
 }
 
 static void
@@ -457,6 +471,10 @@ announce(struct node *node)
 
 	if (store_health_open(&node->health, node->cfg->runtime_dir, clock_now_ms(), &err) != 0)
 		log_warning("%s; famlinkctl status cannot show the store's state", err.msg);
+	if (node->start_write_failed) {
+		err_prefix(&node->start_err, "at start");
+		node_store_failed(node, &node->start_err);
+	}
 	if (faultvfs_active(what, sizeof(what)))
 		log_warning("store fault injection is on (%s): for tests only", what);
 	if (node->cfg->role == ROLE_HUB)
@@ -549,8 +567,8 @@ on_wake(void *ctx)
 static void
 collect_all(struct node *node)
 {
-	if (store_health_broken(&node->health))
-		return;
+	if (store_health_broken(&node->health) || node_disk_low(node))
+		return;   /* below the disk floor, what waits to be collected stays */
 	for (int i = 0; i < node->njobs; i++)
 		if (node->jobs[i].ops->collect != NULL)
 			node->jobs[i].ops->collect(&node->jobs[i]);
@@ -568,6 +586,7 @@ on_tick(void *ctx)
 	if (node->cfg->role != ROLE_HUB)
 		node_link_redial_due(node, now);
 	retry_store(node);
+	node_disk_poll(node);
 	store_health_tick(&node->health, now);
 	log_zap_refusals(node);
 	handover_tick(node);

@@ -1,9 +1,12 @@
 /*
  * node_alert — alerts in pairs for the operator: a configured peer not
  * connected for longer than [alerts] peer_silent, a message to a peer not
- * acknowledged for longer than [alerts] undelivered. Each raises one
+ * acknowledged for longer than [alerts] undelivered, the store's disk below
+ * its floor ([node] disk_free_limit, node_disk.h). Each raises one
  * notification at its onset and one when it clears (store_alert.h); an
- * adapter stuck does the same through the hand-over (node_handover.c).
+ * adapter stuck does the same through the hand-over (node_handover.c). A
+ * store that takes no writes (full, read-only) cannot queue a notification:
+ * that shows in status, the log and /metrics (famlink_store_writable).
  *
  * Looked at every 10 s (more often when a threshold is shorter than 20 s)
  * by reads only; a transaction is opened only when an alert is to be raised
@@ -16,6 +19,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "node_disk.h"
 #include "node_internal.h"
 #include "store_alert.h"
 
@@ -96,9 +100,10 @@ evaluate(struct node *node, const alert_row_t *raised, int nraised, round_t *r, 
 		want(r, raised, nraised, ALERT_UNDELIVERED, ids[i],
 		    has && now - oldest >= cfg->alert_undelivered_ms ? oldest : 0);
 	}
+	want(r, raised, nraised, ALERT_DISK_LOW, cfg->node_id, node_disk_low(node) ? now : 0);
 	/* A peer taken out of the config takes its alerts with it. */
 	for (int i = 0; i < nraised; i++) {
-		bool known = false;
+		bool known = strcmp(raised[i].kind, ALERT_DISK_LOW) == 0;
 		for (size_t j = 0; j < n && !known; j++)
 			known = strcmp(raised[i].subject, ids[j]) == 0;
 		if (!known)

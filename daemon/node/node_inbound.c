@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "envelope.h"
 #include "log.h"
+#include "node_disk.h"
 #include "node_internal.h"
 #include "routine.h"
 #include "store_audit.h"
@@ -218,6 +219,11 @@ handle_message(batch_t *b, peer_t *peer, const Famlink__V1__Envelope *env, const
 			    env->message_id, peer->st.node_id, (unsigned long long)env->sequence,
 			    (unsigned long long)peer->st.next_in_seq);
 			return;
+		}
+		if (!node_disk_admit(b->node, in->len)) {
+			log_debug("message %s from %s: below the disk floor: left for its resend",
+			    env->message_id, peer->st.node_id);
+			return;   /* unanswered: the channel waits, as for a gap */
 		}
 		if (!wire_ok(in, why, sizeof(why)))
 			reject(b, peer, env, CODE(MALFORMED), why);
@@ -508,12 +514,13 @@ inbound_batch(struct node *node)
 	err_t err;
 	int n = 0, rc = 0;
 
+	node_disk_poll(node);
 	if (store_begin(node->store, &err) != 0) {
 		node_store_failed(node, &err);   /* nothing read: nothing lost */
 		return -1;
 	}
-	while (n < (int)node->cfg->batch_max && !b.failed &&
-	    (rc = transport_recv(node->tp, &in, &err)) == 1) {
+	while (n < (int)node->cfg->batch_max && !b.failed && (n == 0 || node_disk_batch_room(node))
+	    && (rc = transport_recv(node->tp, &in, &err)) == 1) {
 		handle_frame(&b, &in);
 		inbound_close(&in);
 		n++;

@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "node_store.h"
 #include "store.h"
+#include "store_disk.h"
 #include "store_health.h"
 #include "store_queue.h"
 #include "transport.h"
@@ -77,6 +78,13 @@ struct node {
 	store_health_t health;      /* the store takes writes? (store_health.h) */
 	bool store_damaged;         /* SQLITE_CORRUPT or _NOTADB: node_run stops */
 	int64_t store_read_log_ms;  /* rate limit for failed reads (monotonic) */
+	bool start_write_failed;    /* node_new's write did not go through (a full disk)… */
+	err_t start_err;            /* …and why: the store's health hears it once running */
+	store_disk_t disk;          /* free space against the floor (node_disk.h) */
+	int64_t disk_checked_mono;  /* when it was measured */
+	int64_t disk_room;          /* bytes above the floor not yet promised */
+	int64_t disk_wal_bound;     /* what store_bound_wal() was last given */
+	unsigned long disk_deferred; /* new messages left unanswered below it */
 	struct loop *loop;          /* node_run()'s event loop (loop.h) */
 	job_run_t jobs[JOBS_MAX];   /* what runs beside the exchange (job.h) */
 	int njobs;
@@ -133,6 +141,10 @@ void node_link_events(struct node *node);
 void node_link_redial_due(struct node *node, int64_t now);
 void node_link_restart(struct node *node);
 
+
+/* node.c: the store works again, or the disk has room again: peers are
+ * told to resend at once (PROTOCOL.md §7.3). */
+void node_tell_peers(struct node *node);
 
 /* node_inbound.c: one batch: receive, apply, commit, answer. */
 int inbound_batch(struct node *node);

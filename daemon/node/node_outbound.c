@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "envelope.h"
 #include "log.h"
+#include "node_disk.h"
 #include "node_internal.h"
 #include "store_handover.h"
 #include "store_audit.h"
@@ -454,6 +455,7 @@ outbound_settle(struct node *node, peer_t *peer, const char *message_id, int lev
 		rc = store_mark_delivered(node->store, peer->st.node_id, message_id, now, &seq,
 		    &created, err);
 		if (rc == 1) {
+			node_disk_charge(node, peer->inflight ? peer->inflight_bytes / peer->inflight : 0);
 			log_debug("message %s to %s delivered", message_id, peer->st.node_id);
 			metrics_observe_delivery(node->metrics, peer->st.node_id, now - created);
 			rc = store_audit(node->store, now, AUDIT_DELIVERED, message_id,

@@ -19,6 +19,9 @@
 #include "faultvfs.h"
 #include "store.h"
 
+#define STORE_STR_(x) #x
+#define STORE_STR(x) STORE_STR_(x)
+
 /* Prepared statements, keyed by the address of their static SQL text: one
  * entry per statement the code has, so the cache only grows while new
  * code paths run for the first time. */
@@ -485,6 +488,9 @@ configure(store_t *store, err_t *err)
 	 * messages fits in the page cache (16 MiB). */
 	if (store_exec(store, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384", err) != 0)
 		return -1;
+	if (!store->read_only && store_exec(store, "PRAGMA journal_size_limit="
+	    STORE_STR(STORE_WAL_LIMIT), err) != 0)
+		return -1;
 	if (pragma_text(store, "PRAGMA journal_mode", mode, sizeof(mode)) != 0 ||
 	    pragma_text(store, "PRAGMA synchronous", sync, sizeof(sync)) != 0)
 		return err_set(err, sqlite3_errcode(store->db),
@@ -494,6 +500,32 @@ configure(store_t *store, err_t *err)
 	if (!store->read_only && strcmp(sync, "2") != 0)
 		return err_set(err, 0, "synchronous is %s, need 2 (FULL)", sync);
 	return 0;
+}
+
+int
+store_checkpoint_truncate(store_t *store, int wait_ms, err_t *err)
+{
+	int rc;
+
+	sqlite3_busy_timeout(store->db, wait_ms);
+	rc = sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(store->db, STORE_BUSY_MS);
+	return rc == SQLITE_OK ? 0 : store_fail(store, err);
+}
+
+int
+store_bound_wal(store_t *store, int64_t bytes, err_t *err)
+{
+	int64_t pages = bytes / 4096;   /* SQLite's default page size, famlink's */
+	char sql[64];
+
+	if (bytes > STORE_WAL_LIMIT)
+		bytes = STORE_WAL_LIMIT;
+	pages = pages < 16 ? 16 : pages > 1000 ? 1000 : pages;
+	if (sqlite3_wal_autocheckpoint(store->db, (int)pages) != SQLITE_OK)
+		return store_fail(store, err);
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit=%lld", (long long)bytes);
+	return store_exec(store, sql, err);
 }
 
 static bool

@@ -75,6 +75,22 @@ int64_t store_open_wait_ms(const store_t *store);
 /* The schema version after migrations (PRAGMA user_version). */
 int store_schema_version(store_t *store);
 
+/* The WAL moved into the database file and cut to nothing, giving its
+ * space back to the disk (PRAGMA wal_checkpoint(TRUNCATE)); outside a
+ * transaction. Waits at most wait_ms for readers (famlinkctl) instead of
+ * STORE_BUSY_MS. 0, or -1 with err (SQLITE_BUSY: a reader was in the way;
+ * SQLITE_FULL: no room to grow the database by the WAL). */
+int store_checkpoint_truncate(store_t *store, int wait_ms, err_t *err);
+/* Keeps the WAL near bytes: SQLite's automatic checkpoint after about that
+ * much (at most its default, 1000 pages) and the WAL cut back to it
+ * (at most STORE_WAL_LIMIT). For a small disk floor (store_disk.h), whose
+ * room a 4 MiB WAL would outgrow. 0, or -1 with err. */
+int store_bound_wal(store_t *store, int64_t bytes, err_t *err);
+/* The WAL is cut back to this after a checkpoint (PRAGMA journal_size_limit):
+ * SQLite reuses it from the start, so it otherwise keeps its largest size
+ * for good, space a full disk would need. */
+#define STORE_WAL_LIMIT 4194304   /* 4 MiB: about what wal_autocheckpoint lets it reach */
+
 int store_begin(store_t *store, err_t *err);       /* BEGIN IMMEDIATE */
 int store_commit(store_t *store, err_t *err);
 void store_rollback(store_t *store);

@@ -17,6 +17,7 @@
 
 #define ALERT_PEER_SILENT "peer_silent"   /* subject: the peer; not connected too long */
 #define ALERT_UNDELIVERED "undelivered"   /* subject: the peer; a message unacknowledged too long */
+#define ALERT_DISK_LOW    "disk_low"      /* subject: this node; free space below the floor */
 
 typedef struct alert_row {
 	char kind[32];

@@ -153,7 +153,8 @@ store_report_peers_with(store_t *store, const char *const *configured, size_t nc
 		if (!(*out)[j].forgotten)
 			(*out)[kept++] = (*out)[j];
 	*n = kept;
-	qsort(*out, *n, sizeof(**out), by_node_id);
+	if (*n > 1)   /* a hub with no peer yet has no array at all */
+		qsort(*out, *n, sizeof(**out), by_node_id);
 	return 0;
 }
 

@@ -293,8 +293,9 @@ store_on(node_proc_t *m, const ro_disk_t *d, bool same_disk)
 
 	assert_non_null(at = strstr(conf, "state_dir = .\n"));
 	assert_non_null(f = fopen(m->conf, "w"));
-	fprintf(f, "%.*sstate_dir = %s\n%s%s", (int)(at - conf), conf, d->mnt,
-	    same_disk ? "" : "runtime_dir = run\n", at + strlen("state_dir = .\n"));
+	/* A floor the 16 MiB disk can keep (the default, 32 MiB, it cannot). */
+	fprintf(f, "%.*sstate_dir = %s\ndisk_free_limit = 1M\n%s%s", (int)(at - conf), conf,
+	    d->mnt, same_disk ? "" : "runtime_dir = run\n", at + strlen("state_dir = .\n"));
 	fclose(f);
 	free(conf);
 }

@@ -394,6 +394,30 @@ test_syntax_details(void **state)
 	problem_at(f, 1, 12, "keepalive = 5s # x: expected a duration");
 }
 
+/* [node] disk_free_limit: unset is 0 (the default rule, store_disk.h), a
+ * size otherwise, and one too small to protect anything is refused. */
+static void
+test_disk_free_limit(void **state)
+{
+	static const char conf[] = "[node]\nid = municipality:0180\nrole = municipality\n"
+	    "state_dir = state\nkey_file = m0180.key\ndisk_free_limit = %s\n[hub]\n"
+	    "id = pool:nordvast\nendpoint = tcp://127.0.0.1:7400\npublic_key = @HUB@\n";
+	fixture_t *f = *state;
+	char text[512];
+
+	write_conf(f, "m.conf", muni_base, NULL);
+	load_ok(f);
+	assert_int_equal(f->cfg->disk_free_limit, 0);
+	snprintf(text, sizeof(text), conf, "2M");
+	write_conf(f, "m.conf", text, NULL);
+	load_ok(f);
+	assert_int_equal(f->cfg->disk_free_limit, 2 << 20);
+	snprintf(text, sizeof(text), conf, "1k");
+	write_conf(f, "m.conf", text, NULL);
+	load_fails(f, 1);
+	problem_at(f, 0, 6, "disk_free_limit = 1k: out of range, expected 65536 to");
+}
+
 /* The shipped examples load once their paths point at real keys. */
 static void
 load_example(fixture_t *f, const char *example, const char *etc)
@@ -1366,6 +1390,7 @@ main(void)
 		T(test_hub_loads_with_defaults),
 		T(test_municipality_loads_with_values),
 		T(test_syntax_details),
+		T(test_disk_free_limit),
 		T(test_examples_load),
 		T(test_relative_paths),
 		T(test_unknown_section_and_key),
