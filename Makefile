@@ -85,6 +85,9 @@ ifeq ($(MAKELEVEL),0)
 all:
 	@sh tools/install-deps build
 	@$(MAKE) --no-print-directory all
+# A test or bench program asked for beside `all` (make -j2 all build/tests/X)
+# waits for it: the sub-make and this one would write libfamlink.a at once.
+$(UNIT_BIN) $(INT_BIN) $(BENCH_BIN) $(B)/bench/enqueue: | all
 else
 all: $(B)/famlinkd $(B)/famlinkctl $(MANPAGES)
 	@:
