@@ -26,8 +26,8 @@ static const char *const trouble[] = {
 	[STORE_OK] = "store works", [STORE_FULL] = "store is full (no room to write)",
 	[STORE_LOCKED] = "store is locked (another process holds its write lock)",
 	[STORE_FAILING] = "store cannot be written",
-	[STORE_READONLY] = "store is read-only (its filesystem or file refuses writes: look at"
-	    " the mount, e.g. findmnt and the kernel log)",
+	[STORE_READONLY] = ("store is read-only (its filesystem or file refuses writes: look at"
+	    " the mount, e.g. findmnt and the kernel log)"),
 	[STORE_DAMAGED] = "store is damaged",
 	[STORE_UNKNOWN] = "store state unknown",
 };
