@@ -4,7 +4,9 @@
  * queues referrals while the hub is down, then the hub comes up and takes
  * them, and a stranger's frame is rejected: each route's status and body
  * are read on both sides as that happens. /metrics must be valid
- * Prometheus text whose counters follow the messages; the /api/ routes must be the
+ * Prometheus text whose counters follow the messages, and whose gauges of
+ * famlinkctl status's view (a peer connected, an adapter failing, an alert
+ * raised) follow a hub killed and started again; the /api/ routes must be the
  * documents famlinkctl --json prints; beyond loopback, every route but
  * /healthz and the dashboard page asks for the token. The page, loaded in
  * headless Chromium, shows the queue and overdue deadlines.
@@ -209,6 +211,28 @@ sample(const char *text, const char *series)
 	return -1;
 }
 
+/* Polls where's /metrics until series reads want (-1: has no line), or
+ * at least want; fails after WAIT_MS with the last text. */
+static void
+wait_sample_as(const char *where, const char *series, double want, bool at_least)
+{
+	struct timespec pause = { 0, 50 * 1000000L };
+	const char *m = NULL;
+	double v;
+
+	for (int waited = 0; waited <= WAIT_MS; waited += 50) {
+		m = get_ok(where, "/metrics", NULL, 200);
+		if ((v = sample(m, series)) == want || (at_least && v > want)) {
+			assert_true(prometheus_check(m) > 0);
+			return;
+		}
+		nanosleep(&pause, NULL);
+	}
+	fail_msg("%s never read %g at %s: %s", series, want, where, m);
+}
+
+#define wait_sample(where, series, want) wait_sample_as(where, series, want, false)
+
 /* ---- famlinkctl --json and the API --------------------------------------------------- */
 
 /* Each number after key becomes 0. */
@@ -379,6 +403,54 @@ test_routes(void **state)
 	m = get_ok(hub_monitor, "/metrics", NULL, 200);
 	assert_true(prometheus_check(m) > 0);
 	assert_true(sample(m, series) == 1);
+}
+
+/* The gauges famlinkctl status reads beside the queues: the hub killed,
+ * the municipality shows it not connected, then raises peer_silent once
+ * [alerts] peer_silent has passed; the hub back, both go back. The hub's
+ * spool adapter shows its waiting messages and failures in a row. */
+static void
+test_status_metrics(void **state)
+{
+	static char extra[800], hub_adapter[900];
+	cluster_t *c = *state = cluster_with_monitors();
+	node_proc_t *muni = &c->muni[0];
+	const char *m;
+
+	snprintf(extra, sizeof(extra), "%s\n[alerts]\npeer_silent = 2s\n", muni_extra);
+	muni->conf_extra = extra;
+	cluster_write_muni_conf(c, muni);
+	snprintf(hub_adapter, sizeof(hub_adapter), "%s\n[adapter case]\ntype = exec\n"
+	    "program = /bin/false\n", hub_extra);
+	c->hub_extra = hub_adapter;
+	cluster_write_hub_conf(c);
+	start_waited(&c->hub);
+	start_waited(muni);
+	wait_sample(muni_monitor, "famlink_peer_connected{peer=\"pool:test\"}", 1);
+	wait_sample(hub_monitor, "famlink_peer_connected{peer=\"municipality:0101\"}", 1);
+	m = get_ok(hub_monitor, "/metrics", NULL, 200);
+	assert_true(sample(m, "famlink_peer_connected{peer=\"municipality:0102\"}") == 0);
+	assert_true(sample(m, "famlink_alerts_raised") == 0);
+	m = get_ok(muni_monitor, "/metrics", NULL, 200);
+	assert_true(sample(m, "famlink_alert{kind=\"peer_silent\",subject=\"pool:test\"}") == -1);
+
+	/* A referral the hub's adapter fails to hand over (its program exits 1). */
+	assert_int_equal(enqueue_referrals(muni, "0101-2026", 1, 1, 1), 0);
+	wait_sample(hub_monitor, "famlink_adapter_waiting_messages{adapter=\"case\"}", 1);
+	wait_sample_as(hub_monitor, "famlink_adapter_failures{adapter=\"case\"}", 1, true);
+
+	node_kill9(&c->hub);
+	wait_sample(muni_monitor, "famlink_peer_connected{peer=\"pool:test\"}", 0);
+	wait_sample(muni_monitor, "famlink_alert{kind=\"peer_silent\",subject=\"pool:test\"}", 1);
+	assert_true(sample(get_ok(muni_monitor, "/metrics", NULL, 200), "famlink_alerts_raised")
+	    == 1);
+
+	assert_int_equal(node_log_rotate(&c->hub), 0);
+	start_waited(&c->hub);
+	wait_sample(muni_monitor, "famlink_peer_connected{peer=\"pool:test\"}", 1);
+	wait_sample(muni_monitor, "famlink_alert{kind=\"peer_silent\",subject=\"pool:test\"}", -1);
+	assert_true(sample(get_ok(muni_monitor, "/metrics", NULL, 200), "famlink_alerts_raised")
+	    == 0);
 }
 
 /* ---- beyond loopback --------------------------------------------------------------------- */
@@ -552,6 +624,7 @@ main(void)
 		cmocka_unit_test_teardown(test_check_config, cluster_teardown),
 		cmocka_unit_test_teardown(test_token, cluster_teardown),
 		cmocka_unit_test_teardown(test_routes, cluster_teardown),
+		cmocka_unit_test_teardown(test_status_metrics, cluster_teardown),
 		cmocka_unit_test_teardown(test_dashboard, cluster_teardown),
 	};
 
