@@ -279,13 +279,16 @@ zeroed(char *s, const char *key)
 	}
 }
 
-/* Ages ("ageMs", status's "oldest…AgeMs") and when a peer was last seen
- * move between two reads: 0 in both. */
+/* Ages ("ageMs", status's "oldest…AgeMs"), when a peer was last seen and
+ * the disk's free bytes (other processes write to it; the WAL grows and
+ * shrinks) move between two reads: 0 in both. */
 static void
 ages_zeroed(char *s)
 {
 	zeroed(s, "geMs\": ");
 	zeroed(s, "\"lastSeenMs\": ");
+	zeroed(s, "\"freeBytes\": ");
+	zeroed(s, "\"storeBytes\": ");
 }
 
 /* GET /api/NAME equals famlinkctl NAME --json, byte for byte but for ages. */
