@@ -181,10 +181,12 @@ on_post(monitor_t *m, struct MHD_Connection *conn, const route_t *route, const c
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (b->len + *upload_size > sizeof(b->data))
+		if (b->len + *upload_size > sizeof(b->data)) {
 			b->too_big = true;
-		else
-			memcpy(b->data + b->len, upload, *upload_size), b->len += *upload_size;
+		} else {
+			memcpy(b->data + b->len, upload, *upload_size);
+			b->len += *upload_size;
+		}
 		*upload_size = 0;
 		return MHD_YES;
 	}

@@ -810,7 +810,7 @@ static void
 retry_over_http(cluster_t *c, const char *where, const char *closed)
 {
 	node_proc_t *muni = &c->muni[0];
-	char body[128], own[128], new_id[64], q[512];
+	char body[128], own[128], new_id[64], q[512], big[2048] = "";
 	const char *r, *at;
 	http_t *g = http(where, "GET", "/api/retry", NULL);
 
@@ -824,6 +824,9 @@ retry_over_http(cluster_t *c, const char *where, const char *closed)
 	assert_has(post_retry(where, "application/x-www-form-urlencoded", own, body, 415),
 	    "application/json");
 	assert_has(post_retry(where, JSON_TYPE, own, "messageId=1", 400), "expected");
+	memset(big, ' ', sizeof(big) - 1);
+	memcpy(big, body, strlen(body));   /* the id, then spaces past the 1 KiB cap */
+	assert_has(post_retry(where, JSON_TYPE, own, big, 413), "too large");
 	assert_has(post_retry(where, JSON_TYPE, own, "{\"messageId\": \"01NOSUCHID\"}", 404),
 	    "no message 01NOSUCHID");
 	assert_int_equal(db_long(muni, "SELECT count(*) FROM outbox"), 3);   /* nothing done */
