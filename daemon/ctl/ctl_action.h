@@ -44,6 +44,17 @@ int action_audit(action_t *a, const char *message_id, const char *peer, const ch
  * municipality's hub). */
 bool ctl_peer_configured(const config_t *cfg, const char *node_id);
 
+/* retry of one message in a's transaction (ctl_retry.c), for famlinkctl
+ * retry and the monitoring endpoint's /api/retry alike: RETRY_DONE with
+ * the line of what was done in said and the peer to resend to in peer
+ * (the caller wakes famlinkd for it after committing), the audit rows
+ * written by a->user; RETRY_UNKNOWN or RETRY_REFUSED with why in said and
+ * nothing written; -1 when the store failed (printed). */
+#define RETRY_DONE 0
+#define RETRY_UNKNOWN 1
+#define RETRY_REFUSED 2
+int ctl_retry_one(action_t *a, const char *id, char *said, size_t len, char peer[65]);
+
 /* Tells a running famlinkd to resend to peer (NULL: every peer) now
  * (wake_redrive) and says what happens when none runs. */
 void action_redrive(const config_t *cfg, const char *peer);

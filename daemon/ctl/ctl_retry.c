@@ -42,7 +42,7 @@ retry_refusal(const action_t *a, const action_row_t *r)
 
 /* A message never answered: its id and sequence stay, famlinkd resends it. */
 static int
-retry_unanswered(action_t *a, const action_row_t *r)
+retry_unanswered(action_t *a, const action_row_t *r, char *said, size_t len)
 {
 	char what[300];
 
@@ -50,13 +50,13 @@ retry_unanswered(action_t *a, const action_row_t *r)
 	    " %llu, at once (or when %s connects)", (unsigned long long)r->sequence, r->peer);
 	if (action_audit(a, r->message_id, r->peer, r->body_type, what) != 0)
 		return -1;
-	printf("%s (%s) to %s: %s\n", r->message_id, r->body_type, r->peer, what);
+	snprintf(said, len, "%s (%s) to %s: %s", r->message_id, r->body_type, r->peer, what);
 	return 0;
 }
 
 /* A dead letter: queued again under a new id that names it. */
 static int
-retry_dead_letter(action_t *a, const action_row_t *r)
+retry_dead_letter(action_t *a, const action_row_t *r, char *said, size_t len)
 {
 	char what[300], new_id[MESSAGE_ID_LEN + 1];
 	err_t err;
@@ -72,9 +72,37 @@ retry_dead_letter(action_t *a, const action_row_t *r)
 	snprintf(what, sizeof(what), "resend of dead letter %s", r->message_id);
 	if (action_audit(a, new_id, r->peer, r->body_type, what) != 0)
 		return -1;
-	printf("%s (%s) to %s: dead letter, resent as %s\n", r->message_id, r->body_type, r->peer,
-	    new_id);
+	snprintf(said, len, "%s (%s) to %s: dead letter, resent as %s", r->message_id,
+	    r->body_type, r->peer, new_id);
 	return 0;
+}
+
+int
+ctl_retry_one(action_t *a, const char *id, char *said, size_t len, char peer[65])
+{
+	char e[4 * 65];
+	const char *why;
+	action_row_t r;
+	err_t err;
+	int found = store_action_get(a->store, id, &r, &err), rc;
+
+	if (found < 0) {
+		fprintf(stderr, "famlinkctl retry: store: %s\n", err.msg);
+		return -1;
+	}
+	if (found == 0) {
+		snprintf(said, len, "no message %s in this node's outbox",
+		    log_escape(id, e, sizeof(e)));
+		return RETRY_UNKNOWN;
+	}
+	if ((why = retry_refusal(a, &r)) != NULL) {
+		snprintf(said, len, "%s %s", r.message_id, why);
+		return RETRY_REFUSED;
+	}
+	rc = strcmp(r.state, "queued") == 0 ? retry_unanswered(a, &r, said, len) :
+	    retry_dead_letter(a, &r, said, len);
+	snprintf(peer, 65, "%s", r.peer);
+	return rc;
 }
 
 /* Whom famlinkd is to resend to once the retries are committed: nobody,
@@ -93,33 +121,21 @@ redrive_add(redrive_t *rd, const char *peer)
 	snprintf(rd->peer, sizeof(rd->peer), "%s", peer);
 }
 
-/* One retry: 0 done, 1 refused (said why), -1 the store failed. */
+/* One retry, its line printed: 0 done, 1 refused (said why), -1 the store
+ * failed. */
 static int
 retry_one(action_t *a, const char *id, redrive_t *rd)
 {
-	char e[4 * 65];
-	const char *why;
-	action_row_t r;
-	err_t err;
-	int found = store_action_get(a->store, id, &r, &err), rc;
+	char said[600], peer[65];
+	int rc = ctl_retry_one(a, id, said, sizeof(said), peer);
 
-	if (found < 0) {
-		fprintf(stderr, "famlinkctl retry: store: %s\n", err.msg);
-		return -1;
+	if (rc == RETRY_DONE) {
+		printf("%s\n", said);
+		redrive_add(rd, peer);
+	} else if (rc > 0) {
+		fprintf(stderr, "famlinkctl retry: %s\n", said);
 	}
-	if (found == 0) {
-		fprintf(stderr, "famlinkctl retry: no message %s in this node's outbox\n",
-		    log_escape(id, e, sizeof(e)));
-		return 1;
-	}
-	if ((why = retry_refusal(a, &r)) != NULL) {
-		fprintf(stderr, "famlinkctl retry: %s %s\n", r.message_id, why);
-		return 1;
-	}
-	rc = strcmp(r.state, "queued") == 0 ? retry_unanswered(a, &r) : retry_dead_letter(a, &r);
-	if (rc == 0)
-		redrive_add(rd, r.peer);
-	return rc;
+	return rc < 0 ? -1 : rc > 0;
 }
 
 typedef struct all_dead {

@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,6 +115,102 @@ run_route(monitor_t *m, struct MHD_Connection *conn, const route_t *route)
 	return answer_text(conn, 500, "store read failed (see famlinkd's log)\n", NULL, NULL);
 }
 
+/* An action's body as it arrives; larger than this is refused (413). */
+#define POST_BODY_MAX 1024
+
+typedef struct post_body {
+	char data[POST_BODY_MAX];
+	size_t len;
+	bool too_big;
+} post_body_t;
+
+/* "application/json", with or without parameters (; charset=utf-8). */
+static bool
+json_content(const char *type)
+{
+	size_t n = strlen("application/json");
+
+	return type != NULL && strncasecmp(type, "application/json", n) == 0 &&
+	    (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
+}
+
+/* Before an action's body is read: a browser can be made to POST here by
+ * any page it shows, so a request from another origin is refused, and so is
+ * one in a form's content type (only a JSON body needs the CORS preflight
+ * this endpoint never approves). 0 to go on, or the refusal queued. */
+static int
+post_refusal(monitor_t *m, struct MHD_Connection *conn, const char *method,
+    enum MHD_Result *rc)
+{
+	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+
+	if (strcmp(method, "POST") != 0)
+		*rc = answer_text(conn, 405, "only POST\n", "Allow", "POST");
+	else if (origin != NULL && !monitor_own_origin(m, origin))
+		*rc = answer_text(conn, 403, "cross-site request refused\n", NULL, NULL);
+	else if (!authorised(m, conn))
+		*rc = answer_text(conn, 401, "missing or wrong token\n", "WWW-Authenticate",
+		    "Bearer");
+	else if (!json_content(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE)))
+		*rc = answer_text(conn, 415, "Content-Type: application/json expected\n", NULL,
+		    NULL);
+	else
+		return 0;
+	return 1;
+}
+
+/* An action: checked first, then its body gathered over the calls MHD
+ * makes (*req holds it), then run on the last call. */
+static enum MHD_Result
+on_post(monitor_t *m, struct MHD_Connection *conn, const route_t *route, const char *method,
+    const char *upload, size_t *upload_size, void **req)
+{
+	post_body_t *b = *req;
+	enum MHD_Result rc;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *out;
+	int status;
+
+	if (b == NULL) {
+		if (post_refusal(m, conn, method, &rc))
+			return rc;
+		if ((*req = calloc(1, sizeof(post_body_t))) == NULL)
+			return MHD_NO;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (b->len + *upload_size > sizeof(b->data)) {
+			b->too_big = true;
+		} else {
+			memcpy(b->data + b->len, upload, *upload_size);
+			b->len += *upload_size;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (b->too_big)
+		return answer_text(conn, 413, "body too large\n", NULL, NULL);
+	if ((out = open_memstream(&body, &len)) == NULL)
+		return answer_text(conn, 500, "out of memory\n", NULL, NULL);
+	status = route->post(m, b->data, b->len, out);
+	if (fclose(out) != 0 || body == NULL) {
+		free(body);
+		return answer_text(conn, 500, "out of memory\n", NULL, NULL);
+	}
+	return answer(conn, status, route->content_type, body, len, NULL, NULL);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **req,
+    enum MHD_RequestTerminationCode why)
+{
+	(void)cls, (void)conn, (void)why;
+	free(*req);
+	*req = NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **req)
@@ -121,7 +218,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	monitor_t *m = cls;
 	const route_t *route = monitor_route(url);
 
-	(void)version, (void)upload, (void)req;
+	(void)version;
+	if (route != NULL && route->post != NULL)
+		return on_post(m, conn, route, method, upload, upload_size, req);
 	*upload_size = 0;   /* a body sent along is never read */
 	if (route == NULL)
 		return answer_text(conn, 404, "no such route\n", NULL, NULL);
@@ -231,6 +330,7 @@ start_httpd(monitor_t *m, err_t *err)
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)m->listen_fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)NULL,
 	    MHD_OPTION_END);
 	if (m->httpd == NULL)
 		return err_set(err, 0, "monitor: libmicrohttpd did not start");

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "clock.h"
+#include "ctl_status.h"
 #include "famlink.pb-c.h"
 #include "metrics.h"
 #include "monitor_int.h"
@@ -259,12 +260,90 @@ store_gauges(monitor_t *m, FILE *out)
 	fprintf(out, "famlink_store_writable %d\n", job_store_state(m->job) == STORE_OK);
 }
 
+/* Each peer's live state as famlinkctl status shows it (ctl_links.h). */
+static void
+connected(FILE *out, const ctl_status_t *st)
+{
+	int64_t since;
+
+	family(out, "famlink_peer_connected", "gauge",
+	    "1 while the peer is connected, 0 in any other state (famlinkctl status).");
+	for (size_t i = 0; i < st->npeers; i++) {
+		fputs("famlink_peer_connected{", out);
+		put_label(out, "peer", st->peers[i].node_id);
+		fprintf(out, "} %d\n",
+		    ctl_link_state(&st->links, &st->peers[i], &since) == PEER_CONNECTED);
+	}
+}
+
+/* The adapters that take received messages: failures in a row, and what
+ * waits for them (ctl_adapters_json's fields). */
+static void
+adapters(FILE *out, const json_t *list)
+{
+	static const struct { const char *name, *field, *help; } fams[] = {
+		{"famlink_adapter_failures", "failures",
+		    "Failed hand-overs in a row of an adapter (0: it works)."},
+		{"famlink_adapter_waiting_messages", "waiting",
+		    "Received messages waiting for an adapter to take them."},
+	};
+	size_t i;
+	json_t *a;
+
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		family(out, fams[f].name, "gauge", fams[f].help);
+		json_array_foreach(list, i, a) {
+			fprintf(out, "%s{", fams[f].name);
+			put_label(out, "adapter", json_string_value(json_object_get(a, "name")));
+			fprintf(out, "} %lld\n", (long long)json_integer_value(json_object_get(a,
+			    fams[f].field)));
+		}
+	}
+}
+
+/* The alerts raised now (store_alert.h), each 1; a cleared one is gone. */
+static void
+alerts(FILE *out, const json_t *list)
+{
+	size_t i;
+	json_t *a;
+
+	family(out, "famlink_alert", "gauge",
+	    "1 for each alert raised now, by kind and subject (a cleared one is not listed).");
+	json_array_foreach(list, i, a) {
+		fputs("famlink_alert{", out);
+		put_label(out, "kind", json_string_value(json_object_get(a, "kind")));
+		fputc(',', out);
+		put_label(out, "subject", json_string_value(json_object_get(a, "subject")));
+		fputs("} 1\n", out);
+	}
+	family(out, "famlink_alerts_raised", "gauge", "How many alerts are raised now.");
+	fprintf(out, "famlink_alerts_raised %zu\n", json_array_size(list));
+}
+
+/* What famlinkctl status reads beside the queues: the links, the adapters,
+ * the alerts. */
+static int
+status_gauges(monitor_t *m, FILE *out, err_t *err)
+{
+	ctl_status_t st;
+
+	if (ctl_status_read(job_config(m->job), job_store(m->job), &st, err) != 0)
+		return -1;
+	connected(out, &st);
+	adapters(out, st.adapters);
+	alerts(out, st.alerts);
+	ctl_status_free(&st);
+	return 0;
+}
+
 int
 monitor_metrics(monitor_t *m, FILE *out, err_t *err)
 {
 	counters(m, out);
 	delivery(m, out);
-	if (peers(m, out, err) != 0 || deadlines(m, out, err) != 0)
+	if (peers(m, out, err) != 0 || deadlines(m, out, err) != 0 ||
+	    status_gauges(m, out, err) != 0)
 		return 500;
 	store_gauges(m, out);
 	return 200;

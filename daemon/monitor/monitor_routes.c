@@ -121,14 +121,15 @@ api_referrals(monitor_t *m, FILE *out, err_t *err)
 }
 
 static const route_t routes[] = {
-	{"/", page, "text/html; charset=utf-8", true},
-	{"/healthz", healthz, TEXT, true},
-	{"/readyz", readyz, TEXT, false},
-	{"/metrics", monitor_metrics, PROMETHEUS, false},
-	{"/api/status", api_status, JSON, false},
-	{"/api/queue", api_queue, JSON, false},
-	{"/api/deadlines", api_deadlines, JSON, false},
-	{"/api/referrals", api_referrals, JSON, false},
+	{"/", page, NULL, "text/html; charset=utf-8", true},
+	{"/healthz", healthz, NULL, TEXT, true},
+	{"/readyz", readyz, NULL, TEXT, false},
+	{"/metrics", monitor_metrics, NULL, PROMETHEUS, false},
+	{"/api/status", api_status, NULL, JSON, false},
+	{"/api/queue", api_queue, NULL, JSON, false},
+	{"/api/deadlines", api_deadlines, NULL, JSON, false},
+	{"/api/referrals", api_referrals, NULL, JSON, false},
+	{"/api/retry", NULL, monitor_retry, JSON, false},
 };
 
 const route_t *

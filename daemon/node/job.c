@@ -1,10 +1,12 @@
 /* job — see job.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "job.h"
 #include "node_handover.h"
 #include "node_internal.h"
+#include "wake.h"
 
 /* The built-in jobs, in the order they start after the adapters (the
  * deadline timer first: a node that was down fires what fell due before
@@ -135,6 +137,16 @@ job_queued(job_run_t *self)
 {
 	for (size_t i = 0; i < self->node->npeers; i++)
 		self->node->peers[i].maybe_queued = true;
+}
+
+void
+job_redrive(job_run_t *self, const char *peer)
+{
+	wake_redrive_t which = { .n = 1 };
+
+	snprintf(which.peers[0], sizeof(which.peers[0]), "%s", peer);
+	job_queued(self);
+	outbound_redrive(self->node, &which);
 }
 
 void

@@ -110,6 +110,10 @@ const struct metrics *job_metrics(const job_run_t *self);
 store_state_t job_store_state(const job_run_t *self);
 /* Messages were queued: the node sends them now. */
 void job_queued(job_run_t *self);
+/* An operator's action on peer's messages was committed (a retry): the
+ * node greets peer and resends what waits unanswered now, its backoff
+ * reset, as famlinkctl's wake 'R' asks (wake.h). */
+void job_redrive(job_run_t *self, const char *peer);
 /* The answer to deliver()'s JOB_PENDING: the first handed_over of the
  * messages it took were handed over; if fewer than all, err says why the
  * next was not (codes and ids only). Called once, from the loop. */
