@@ -203,7 +203,7 @@ read_mail(char *buf, size_t size, size_t n, void *ctx)
 	return take;
 }
 
-static void pump(email_t *e);
+static void pump_due(email_t *e);
 
 /* libcurl 7.88 reports a 4xx after DATA as CURLE_WEIRD_SERVER_REPLY, like
  * a 5xx: the server's code tells a temporary failure from a permanent one.
@@ -230,7 +230,7 @@ on_sent(void *ctx, CURL *easy, CURLcode result)
 	curl_easy_cleanup(easy);
 	e->easy = NULL;
 	transfer_free(e);
-	pump(e);
+	pump_due(e);
 }
 
 static CURL *
@@ -361,7 +361,9 @@ read_due(email_t *e, batch_t *b, int64_t now)
 	return rc;
 }
 
-static void
+/* One mail started, if one is due: true when a notification was set aside
+ * instead (no mail can carry it), so that the next may go at once. */
+static bool
 pump(email_t *e)
 {
 	email_compose_t c = { e->templates, e->conf.lang, job_config(e->run)->node_id,
@@ -373,11 +375,11 @@ pump(email_t *e)
 	err_t err;
 
 	if (e->easy != NULL || record_unrecorded(e) != 0 || (b = calloc(1, sizeof(*b))) == NULL)
-		return;
+		return false;
 	if (read_due(e, b, now) <= 0 ||
 	    (e->conf.digest_ms > 0 && b->rows[0].at > now - (int64_t)e->conf.digest_ms)) {
 		free(b);   /* nothing due; or a digest still gathering */
-		return;
+		return false;
 	}
 	n = group(e, b, rows);
 	e->mail = email_compose(&c, rows, n, now, &e->len, e->msgid, &err);
@@ -386,18 +388,33 @@ pump(email_t *e)
 		e->mail = email_compose(&c, rows, 1, now, &e->len, e->msgid, &err);
 	}
 	if (e->mail == NULL) {
+		free(b);
 		set_aside(e, rows[0].id, err.msg);
-	} else if (start_transfer(e, b->to[0], &err) != 0) {
+		return true;
+	}
+	if (start_transfer(e, b->to[0], &err) != 0) {
 		log_warning("email %s: %s", e->name, err.msg);
 		transfer_free(e);
 	}
 	free(b);
+	return false;
+}
+
+/* A notification set aside does not hold up the next one until the next
+ * tick: when its retry comes at every tick, it would hold it up for good. */
+#define SET_ASIDE_AT_ONCE 16
+
+static void
+pump_due(email_t *e)
+{
+	for (int i = 0; i < SET_ASIDE_AT_ONCE && pump(e); i++)
+		;
 }
 
 static void
 on_tick(void *ctx)
 {
-	pump(ctx);
+	pump_due(ctx);
 }
 
 /* ---- the job ------------------------------------------------------------- */
@@ -465,7 +482,7 @@ email_start(job_run_t *self, err_t *err)
 	}
 	log_info("email %s: mailing notifications (language %s, %s)", e->name,
 	    report_lang_name(e->conf.lang), e->conf.digest_ms ? "digests" : "one mail each");
-	pump(e);
+	pump_due(e);
 	return 0;
 }
 

@@ -129,6 +129,29 @@ status_peer(node_proc_t *n, const char *peer, json_t **status)
 	return NULL;
 }
 
+/* Whether n's process is stopped (state T in /proc/PID/stat), waiting up
+ * to timeout_ms for it. */
+static bool
+wait_stopped(node_proc_t *n, int timeout_ms)
+{
+	char path[64], buf[512], *close_paren;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)n->pid);
+	for (int waited = 0; waited <= timeout_ms; waited += 10) {
+		FILE *f = fopen(path, "r");
+		size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[len] = '\0';
+		/* "PID (comm) S …": the state after the last ')' */
+		if ((close_paren = strrchr(buf, ')')) != NULL && close_paren[1] == ' ' &&
+		    (close_paren[2] == 'T' || close_paren[2] == 't'))
+			return true;
+		usleep(10 * 1000);
+	}
+	return false;
+}
+
 static void
 test_retry_unanswered_keeps_id(void **state)
 {
@@ -141,8 +164,12 @@ test_retry_unanswered_keeps_id(void **state)
 	    " 'delivered'", first, 1);
 
 	/* The hub stops answering (not for long: heartbeats end a session
-	 * after 3 s): the message is sent and left unanswered. */
+	 * after 3 s): the message is sent and left unanswered. SIGSTOP takes
+	 * effect when the kernel next looks at the process: wait for it, or
+	 * the hub may still take the message. */
 	node_signal(HUB, SIGSTOP);
+	if (!wait_stopped(HUB, WAIT_MS))
+		fail_msg("the hub did not stop on SIGSTOP");
 	send_referral(MUNI, "0101-2026-000002", id);
 	snprintf(q, sizeof(q), "SELECT sent_up_to FROM peers WHERE node_id = '%s'", HUB->id);
 	if (!wait_db(MUNI, q, 2, WAIT_MS)) {
