@@ -15,9 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "monitor.h"
 #include "monitor_int.h"
+#include "store_queue.h"
 
 #define CONNECTION_LIMIT 32
 #define IDLE_TIMEOUT_S 10
@@ -258,6 +261,31 @@ run(monitor_t *m)
 static void on_ready(void *ctx) { run(ctx); }
 static void on_timer(void *ctx) { run(ctx); }
 
+/* ---- the last hour, for the dashboard's chart ---------------------------------- */
+
+static void
+add_delivered(void *ctx, const char *peer, const uint64_t in_bucket[METRICS_BUCKETS],
+    uint64_t count, double seconds)
+{
+	(void)peer, (void)in_bucket, (void)seconds;
+	*(uint64_t *)ctx += count;
+}
+
+/* What waits is one count from the store (an index's rows), the deliveries
+ * the counters' sum: cheap enough every 10 s. */
+static void
+sample(void *ctx)
+{
+	monitor_t *m = ctx;
+	history_point_t p = { .at_ms = clock_now_ms() };
+	err_t err;
+
+	if (store_outbox_waiting(job_store(m->job), &p.waiting, &err) != 0)
+		return;   /* the store's own failure shows elsewhere; a gap in the chart */
+	metrics_each_delivery(job_metrics(m->job), add_delivered, &p.delivered);
+	monitor_history_add(&m->history, &p);
+}
+
 /* ---- the listening socket ---------------------------------------------------- */
 
 /* A socket file left by a famlinkd that did not stop cleanly is replaced;
@@ -310,6 +338,8 @@ monitor_stop(job_run_t *self)
 		loop_del_reader(job_loop(self), m->reader);
 	if (m->timer >= 0)
 		loop_del_timer(job_loop(self), m->timer);
+	if (m->sampler >= 0)
+		loop_del_timer(job_loop(self), m->sampler);
 	if (m->httpd != NULL)
 		MHD_stop_daemon(m->httpd);
 	if (m->listen_fd >= 0) {
@@ -352,14 +382,16 @@ monitor_start(job_run_t *self, err_t *err)
 		return 0;   /* off */
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return err_set(err, 0, "out of memory");
-	*m = (monitor_t){ .job = self, .listen_fd = -1, .reader = -1, .timer = -1 };
+	*m = (monitor_t){ .job = self, .listen_fd = -1, .reader = -1, .timer = -1, .sampler = -1 };
 	self->state = m;
 	if (!monitor_listen_parse(listen_at, &m->where, &why)) {
 		err_set(err, 0, "monitor: listen = %s: expected %s", listen_at, why);
 		goto fail;
 	}
-	if (listen_on(m, listen_at, err) != 0 || start_httpd(m, err) != 0)
+	if (listen_on(m, listen_at, err) != 0 || start_httpd(m, err) != 0 ||
+	    (m->sampler = loop_add_timer(job_loop(self), HISTORY_EVERY_MS, sample, m, err)) < 0)
 		goto fail;
+	sample(m);
 	log_info("monitor: listening on %s%s", listen_at,
 	    job_config(self)->monitor_token[0] ? " (token required)" : "");
 	return 0;

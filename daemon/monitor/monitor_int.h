@@ -12,6 +12,7 @@
 #include "err.h"
 #include "job.h"
 #include "loop.h"
+#include "monitor_history.h"
 #include "monitor_listen.h"
 
 struct MHD_Daemon;
@@ -22,6 +23,8 @@ typedef struct monitor {
 	int listen_fd;
 	struct MHD_Daemon *httpd;
 	loop_handle_t reader, timer;   /* -1: none */
+	loop_handle_t sampler;         /* the history's 10 s timer, -1: none */
+	monitor_history_t history;     /* the dashboard's last hour */
 } monitor_t;
 
 /* A route writes its body to out and returns the HTTP status; a failure

@@ -86,6 +86,15 @@ readyz(monitor_t *m, FILE *out, err_t *err)
 	return 200;
 }
 
+/* The last hour of the queue, for the dashboard's chart. */
+static int
+api_history(monitor_t *m, FILE *out, err_t *err)
+{
+	(void)err;
+	monitor_history_json(out, &m->history);
+	return 200;
+}
+
 /* famlinkctl status --json's document. */
 static int
 api_status(monitor_t *m, FILE *out, err_t *err)
@@ -126,6 +135,7 @@ static const route_t routes[] = {
 	{"/readyz", readyz, NULL, TEXT, false},
 	{"/metrics", monitor_metrics, NULL, PROMETHEUS, false},
 	{"/api/status", api_status, NULL, JSON, false},
+	{"/api/history", api_history, NULL, JSON, false},
 	{"/api/queue", api_queue, NULL, JSON, false},
 	{"/api/deadlines", api_deadlines, NULL, JSON, false},
 	{"/api/referrals", api_referrals, NULL, JSON, false},

@@ -575,6 +575,26 @@ test_check_config(void **state)
 
 /* ---- the dashboard in a browser ------------------------------------------------------ */
 
+/* /api/history: points in time order, the last with want waiting. */
+static void
+history_has_waiting(const char *where, long want)
+{
+	json_error_t jerr;
+	json_t *h = json_loads(get_ok(where, "/api/history", NULL, 200), 0, &jerr), *p;
+	int64_t last = 0;
+	size_t i;
+
+	if (h == NULL || !json_is_array(h) || json_array_size(h) == 0)
+		fail_msg("/api/history is no array of points: %s", jerr.text);
+	json_array_foreach(h, i, p) {
+		assert_true(json_int_at(p, "atMs") >= last);
+		last = json_int_at(p, "atMs");
+		assert_true(json_int_at(p, "delivered") >= 0);
+	}
+	assert_int_equal(json_int_at(json_array_get(h, json_array_size(h) - 1), "waiting"), want);
+	json_decref(h);
+}
+
 #define CHROMIUM "/usr/bin/chromium"
 #define CLICK "tests/integration/page_click.py"
 #define BROWSER_MS 60000
@@ -681,6 +701,10 @@ test_dashboard(void **state)
 	assert_has(dom, "<tr><td>pool:test</td><td class=\"n bad\">3</td>");
 	assert_has(dom, "<h2 id=\"overdueTitle\">Försenade tidsfrister per kommun</h2>");
 	assert_has(dom, "<tr><td>municipality:0101</td><td class=\"n bad\">3</td>");
+	/* The chart from the endpoint's own last hour: one point already, the
+	 * 3 referrals waiting. */
+	assert_has(dom, "<polyline points=\"");
+	history_has_waiting(where, 3);
 	assert_null(strstr(dom, "Secretary"));
 	assert_null(strstr(dom, "alias"));
 	free(dom);
