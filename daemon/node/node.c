@@ -433,8 +433,8 @@ log_zap_refusals(struct node *node)
  * greets each online municipality, which then resends at once. A
  * municipality dials the hub again: a new session, in which both sides go
  * back to their first unanswered message at once (§5). */
-void
-node_tell_peers(struct node *node)
+static void
+tell_peers(struct node *node)
 {
 	if (node->cfg->role == ROLE_HUB)
 		outbound_store_recovered(node);
@@ -460,7 +460,7 @@ retry_store(struct node *node)
 	/* What the WAL gathered while the fault lasted goes back to the disk. */
 	if (store_checkpoint_truncate(node->store, STORE_PROBE_BUSY_MS, &err) != 0)
 		log_debug("store: checkpoint after the fault cleared: %s", err.msg);
-	node_tell_peers(node);
+	tell_peers(node);
 }
 
 static void
@@ -627,6 +627,10 @@ before_wait(void *ctx)
 	struct node *node = ctx;
 	bool broken = store_health_broken(&node->health);
 
+	if (node->tell_peers_due) {
+		node->tell_peers_due = false;
+		tell_peers(node);
+	}
 	loop_pause(node->loop, node->frames_reader, broken);
 	if (store_changed_elsewhere(node->store))
 		mark_all_queued(node);

@@ -127,7 +127,7 @@ node_disk_poll(struct node *node)
 	node->alerts_looked_ms = 0;   /* its alert (node_alert.c) at the next tick */
 	if (!node->disk.low) {
 		node->disk_deferred = 0;
-		node_tell_peers(node);
+		node->tell_peers_due = true;   /* node.c, before the loop waits */
 	}
 }
 

@@ -19,7 +19,8 @@
  * everything but new messages, which it leaves unanswered (their senders
  * keep them and resend, PROTOCOL.md §7.3); when the floor is cleared it
  * tells its peers to resend at once. Below node_store: it calls none of the
- * other node files but node_tell_peers().
+ * other node files: that its peers should resend it leaves to node.c
+ * (tell_peers_due).
  */
 #ifndef FAMLINK_NODE_DISK_H
 #define FAMLINK_NODE_DISK_H

@@ -100,6 +100,7 @@ struct node {
 	int64_t redial_at_ms;       /* when it is due (monotonic), 0 = none */
 	bool tcp_connected;         /* this dial got a TCP connection (node_link.c) */
 	bool unbound;               /* hub: a re-bind failed; on_tick tries again */
+	bool tell_peers_due;        /* the disk has room again (node_disk.c): peers resend now */
 	int64_t alerts_looked_ms;   /* node_alert.c: when it last looked (monotonic) */
 	link_view_t *links;         /* RUNTIME_DIR/famlinkd.links (node_live.c), NULL if none */
 	bool links_dirty;           /* a change not yet written there */
@@ -142,9 +143,6 @@ void node_link_redial_due(struct node *node, int64_t now);
 void node_link_restart(struct node *node);
 
 
-/* node.c: the store works again, or the disk has room again: peers are
- * told to resend at once (PROTOCOL.md §7.3). */
-void node_tell_peers(struct node *node);
 
 /* node_inbound.c: one batch: receive, apply, commit, answer. */
 int inbound_batch(struct node *node);
