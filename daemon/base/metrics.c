@@ -17,7 +17,7 @@ typedef struct count {
 	uint64_t n;
 } count_t;
 
-/* Delivery times to one peer. */
+/* Times for one peer (deliveries) or one adapter (hand-overs). */
 typedef struct histogram {
 	char peer[65];
 	uint64_t in_bucket[METRICS_BUCKETS];
@@ -25,12 +25,17 @@ typedef struct histogram {
 	double seconds;
 } histogram_t;
 
+/* A family of histograms, few: found by a scan from the last one used. */
+typedef struct histograms {
+	histogram_t *hist;
+	size_t n, last;
+} histograms_t;
+
 struct metrics {
 	count_t *counts;
 	size_t n, cap;
 	uint32_t *slots;   /* index + 1 into counts; 0 = empty; 2 * cap of them */
-	histogram_t *hist;    /* one per peer, few: found by a scan from the last one used */
-	size_t nhist, last_hist;
+	histograms_t delivery, handover;
 };
 
 /* From a LAN round trip to a hub that was down for a day. */
@@ -51,7 +56,8 @@ metrics_free(metrics_t **m)
 		return;
 	free((*m)->counts);
 	free((*m)->slots);
-	free((*m)->hist);
+	free((*m)->delivery.hist);
+	free((*m)->handover.hist);
 	free(*m);
 	*m = NULL;
 }
@@ -132,36 +138,36 @@ metrics_each(const metrics_t *m, metrics_fn *fn, void *ctx)
 		    m->counts[i].n);
 }
 
-/* The peer's histogram, made if new; NULL when out of memory. */
+/* The histogram of name in set, made if new; NULL when out of memory. */
 static histogram_t *
-histogram_of(metrics_t *m, const char *peer)
+histogram_of(histograms_t *set, const char *name)
 {
 	histogram_t *grown;
 
-	for (size_t k = 0; k < m->nhist; k++) {
-		size_t i = (m->last_hist + k) % m->nhist;
-		if (strncmp(m->hist[i].peer, peer, 64) == 0) {
-			m->last_hist = i;
-			return &m->hist[i];
+	for (size_t k = 0; k < set->n; k++) {
+		size_t i = (set->last + k) % set->n;
+		if (strncmp(set->hist[i].peer, name, 64) == 0) {
+			set->last = i;
+			return &set->hist[i];
 		}
 	}
-	if ((grown = realloc(m->hist, (m->nhist + 1) * sizeof(*grown))) == NULL)
+	if ((grown = realloc(set->hist, (set->n + 1) * sizeof(*grown))) == NULL)
 		return NULL;
-	m->hist = grown;
-	memset(&grown[m->nhist], 0, sizeof(*grown));
-	snprintf(grown[m->nhist].peer, sizeof(grown->peer), "%.64s", peer);
-	m->last_hist = m->nhist;
-	return &m->hist[m->nhist++];
+	set->hist = grown;
+	memset(&grown[set->n], 0, sizeof(*grown));
+	snprintf(grown[set->n].peer, sizeof(grown->peer), "%.64s", name);
+	set->last = set->n;
+	return &set->hist[set->n++];
 }
 
-void
-metrics_observe_delivery(metrics_t *m, const char *peer, int64_t ms)
+static void
+observe(histograms_t *set, const char *name, int64_t ms)
 {
 	double s = ms > 0 ? (double)ms / 1000.0 : 0.0;
 	histogram_t *h;
 	size_t b = 0;
 
-	if (m == NULL || (h = histogram_of(m, peer)) == NULL)
+	if ((h = histogram_of(set, name)) == NULL)
 		return;
 	while (b < METRICS_BUCKETS && s > metrics_bucket_bounds[b])
 		b++;
@@ -171,9 +177,38 @@ metrics_observe_delivery(metrics_t *m, const char *peer, int64_t ms)
 	h->seconds += s;
 }
 
+static void
+each(const histograms_t *set, metrics_histogram_fn *fn, void *ctx)
+{
+	for (size_t i = 0; i < set->n; i++)
+		fn(ctx, set->hist[i].peer, set->hist[i].in_bucket, set->hist[i].count,
+		    set->hist[i].seconds);
+}
+
+void
+metrics_observe_delivery(metrics_t *m, const char *peer, int64_t ms)
+{
+	if (m != NULL)
+		observe(&m->delivery, peer, ms);
+}
+
 void
 metrics_each_delivery(const metrics_t *m, metrics_histogram_fn *fn, void *ctx)
 {
-	for (size_t i = 0; m != NULL && i < m->nhist; i++)
-		fn(ctx, m->hist[i].peer, m->hist[i].in_bucket, m->hist[i].count, m->hist[i].seconds);
+	if (m != NULL)
+		each(&m->delivery, fn, ctx);
+}
+
+void
+metrics_observe_handover(metrics_t *m, const char *adapter, int64_t ms)
+{
+	if (m != NULL)
+		observe(&m->handover, adapter, ms);
+}
+
+void
+metrics_each_handover(const metrics_t *m, metrics_histogram_fn *fn, void *ctx)
+{
+	if (m != NULL)
+		each(&m->handover, fn, ctx);
 }

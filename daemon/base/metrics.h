@@ -52,4 +52,10 @@ typedef void metrics_histogram_fn(void *ctx, const char *peer,
     const uint64_t in_bucket[METRICS_BUCKETS], uint64_t count, double seconds);
 void metrics_each_delivery(const metrics_t *m, metrics_histogram_fn *fn, void *ctx);
 
+/* A received message was handed over by adapter ms after it was received
+ * (the hand-over's record of it committed), in the same buckets; and fn for
+ * every adapter with hand-overs (its name as the label). m NULL: nothing. */
+void metrics_observe_handover(metrics_t *m, const char *adapter, int64_t ms);
+void metrics_each_handover(const metrics_t *m, metrics_histogram_fn *fn, void *ctx);
+
 #endif

@@ -108,12 +108,20 @@ counters(monitor_t *m, FILE *out)
 }
 
 #define DELIVERY "famlink_message_delivery_seconds"
+#define HANDOVER "famlink_handover_seconds"
+
+/* One histogram family being written: its name and its one label. */
+typedef struct histogram_out {
+	FILE *out;
+	const char *name, *label;
+} histogram_out_t;
 
 static void
 histogram_lines(void *ctx, const char *peer, const uint64_t in_bucket[METRICS_BUCKETS],
     uint64_t count, double seconds)
 {
-	FILE *out = ctx;
+	const histogram_out_t *h = ctx;
+	FILE *out = h->out;
 	uint64_t upto = 0;
 	char le[32];
 
@@ -125,25 +133,31 @@ histogram_lines(void *ctx, const char *peer, const uint64_t in_bucket[METRICS_BU
 			upto = count;
 			snprintf(le, sizeof(le), "+Inf");
 		}
-		fprintf(out, DELIVERY "_bucket{");
-		put_label(out, "peer", peer);
+		fprintf(out, "%s_bucket{", h->name);
+		put_label(out, h->label, peer);
 		fputc(',', out);
 		put_label(out, "le", le);
 		fprintf(out, "} %llu\n", (unsigned long long)upto);
 	}
-	fprintf(out, DELIVERY "_sum{");
-	put_label(out, "peer", peer);
-	fprintf(out, "} %.17g\n" DELIVERY "_count{", seconds);
-	put_label(out, "peer", peer);
+	fprintf(out, "%s_sum{", h->name);
+	put_label(out, h->label, peer);
+	fprintf(out, "} %.17g\n%s_count{", seconds, h->name);
+	put_label(out, h->label, peer);
 	fprintf(out, "} %llu\n", (unsigned long long)count);
 }
 
 static void
 delivery(monitor_t *m, FILE *out)
 {
+	histogram_out_t d = { out, DELIVERY, "peer" }, h = { out, HANDOVER, "adapter" };
+
 	family(out, DELIVERY, "histogram",
 	    "Time from a message being queued to its peer's Receipt, since famlinkd started.");
-	metrics_each_delivery(job_metrics(m->job), histogram_lines, out);
+	metrics_each_delivery(job_metrics(m->job), histogram_lines, &d);
+	family(out, HANDOVER, "histogram",
+	    "Time from a message being received to an adapter handing it over, since famlinkd"
+	    " started.");
+	metrics_each_handover(job_metrics(m->job), histogram_lines, &h);
 }
 
 /* One gauge line per peer: value(row) in the unit the name says. */

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "confval.h"
 #include "log.h"
+#include "metrics.h"
 #include "node_handover.h"
 #include "node_internal.h"
 #include "store_handover.h"
@@ -95,6 +96,7 @@ typedef struct handover {
 	bool pending;                /* deliver() said JOB_PENDING… */
 	size_t npending;             /* …for these messages, in order */
 	int64_t pending_ids[BATCH_MAX];
+	int64_t pending_received[BATCH_MAX];   /* their received_at (Unix ms) */
 	char pending_msgs[BATCH_MAX][33];
 	int64_t pending_last_seen;   /* the batch's last row (emptied ones after it) */
 	int64_t pending_skipped;     /* emptied rows before the first, 0 if none */
@@ -281,8 +283,14 @@ failed(struct node *node, handover_t *h, const char *message_id, const char *why
 
 static void
 settle_ids(struct node *node, handover_t *h, const char *const *ids, const int64_t *inbox,
-    size_t n, size_t taken, int64_t skipped, int64_t last_seen, const err_t *err)
+    const int64_t *received, size_t n, size_t taken, int64_t skipped, int64_t last_seen,
+    const err_t *err)
 {
+	int64_t now = clock_now_ms();
+
+	/* How long each waited here for the local system (for /metrics). */
+	for (size_t i = 0; i < taken; i++)
+		metrics_observe_handover(node->metrics, h->name, now - received[i]);
 	if (taken == n) {
 		done(node, h, last_seen);
 		return;
@@ -302,13 +310,14 @@ settle_batch(struct node *node, handover_t *h, const job_message_t *msgs, size_t
     size_t taken, int64_t skipped, int64_t last_seen, const err_t *err)
 {
 	const char *ids[BATCH_MAX];
-	int64_t inbox[BATCH_MAX];
+	int64_t inbox[BATCH_MAX], received[BATCH_MAX];
 
 	for (size_t i = 0; i < n; i++) {
 		ids[i] = msgs[i].message_id;
 		inbox[i] = msgs[i].inbox_id;
+		received[i] = msgs[i].received_at;
 	}
-	settle_ids(node, h, ids, inbox, n, taken, skipped, last_seen, err);
+	settle_ids(node, h, ids, inbox, received, n, taken, skipped, last_seen, err);
 }
 
 static void
@@ -338,6 +347,7 @@ deliver_batch(struct node *node, handover_t *h)
 		h->npending = b.n;
 		for (size_t i = 0; i < b.n; i++) {
 			h->pending_ids[i] = b.msgs[i].inbox_id;
+			h->pending_received[i] = b.msgs[i].received_at;
 			snprintf(h->pending_msgs[i], sizeof(h->pending_msgs[i]), "%s",
 			    b.msgs[i].message_id);
 		}
@@ -361,7 +371,8 @@ handover_answered(struct node *node, job_run_t *run, size_t taken, const err_t *
 	h->pending = false;
 	for (size_t i = 0; i < h->npending; i++)
 		ids[i] = h->pending_msgs[i];
-	settle_ids(node, h, ids, h->pending_ids, h->npending, taken > h->npending ? h->npending
+	settle_ids(node, h, ids, h->pending_ids, h->pending_received, h->npending,
+	    taken > h->npending ? h->npending
 	    : taken, h->pending_skipped, h->pending_last_seen, err);
 	h->more = true;
 }

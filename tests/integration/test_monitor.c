@@ -314,17 +314,23 @@ api_equals_ctl(node_proc_t *n, const char *where, const char *name)
 /* ---- the scenario ------------------------------------------------------------------------ */
 
 static char hub_monitor[600], muni_monitor[600];
-static char hub_extra[700], muni_extra[700];
+static char hub_extra[700], muni_extra[1400];
 
 static cluster_t *
 cluster_with_monitors(void)
 {
 	cluster_t *c = cluster_new(2, NULL);
+	char inbound[600];
 
 	snprintf(hub_monitor, sizeof(hub_monitor), "unix:%s/monitor.sock", c->hub.dir);
 	snprintf(muni_monitor, sizeof(muni_monitor), "unix:%s/monitor.sock", c->muni[0].dir);
 	snprintf(hub_extra, sizeof(hub_extra), "\n[monitor]\nlisten = %s\n", hub_monitor);
-	snprintf(muni_extra, sizeof(muni_extra), "\n[monitor]\nlisten = %s\n", muni_monitor);
+	/* The municipality hands what it receives to a spool folder: its
+	 * hand-over times are a histogram too. */
+	snprintf(muni_extra, sizeof(muni_extra), "\n[monitor]\nlisten = %s\n\n[adapter case]\n"
+	    "type = spool\ninbound = %s/in\n", muni_monitor, c->muni[0].dir);
+	snprintf(inbound, sizeof(inbound), "%s/in", c->muni[0].dir);
+	assert_int_equal(mkdir(inbound, 0700), 0);
 	c->hub_extra = hub_extra;
 	c->muni[0].conf_extra = muni_extra;
 	cluster_write_hub_conf(c);
@@ -408,6 +414,13 @@ test_routes(void **state)
 	assert_true(sample(m, "famlink_message_delivery_seconds_bucket{peer=\"pool:test\","
 	    "le=\"+Inf\"}") == NREF);
 	assert_true(sample(m, "famlink_message_delivery_seconds_sum{peer=\"pool:test\"}") > 0);
+	/* Each ReferralAck went on to the spool folder. */
+	wait_sql(muni, "SELECT count(*) FROM inbox_handover", NREF);
+	m = get_ok(muni_monitor, "/metrics", NULL, 200);
+	assert_true(prometheus_check(m) > 0);
+	assert_true(sample(m, "famlink_handover_seconds_count{adapter=\"case\"}") == NREF);
+	assert_true(sample(m, "famlink_handover_seconds_bucket{adapter=\"case\",le=\"+Inf\"}") ==
+	    NREF);
 	api_equals_ctl(&c->hub, hub_monitor, "referrals");
 	api_equals_ctl(&c->hub, hub_monitor, "deadlines");
 	api_equals_ctl(&c->hub, hub_monitor, "queue");
@@ -445,7 +458,7 @@ test_routes(void **state)
 static void
 test_status_metrics(void **state)
 {
-	static char extra[800], hub_adapter[900];
+	static char extra[1500], hub_adapter[900];
 	cluster_t *c = *state = cluster_with_monitors();
 	node_proc_t *muni = &c->muni[0];
 	const char *m;
