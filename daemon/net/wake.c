@@ -10,24 +10,24 @@
 #include "wake.h"
 
 static int
-wake_addr(const char *state_dir, struct sockaddr_un *sa, err_t *err)
+wake_addr(const char *runtime_dir, struct sockaddr_un *sa, err_t *err)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
-	if ((size_t)snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%s", state_dir, WAKE_FILE) >=
+	if ((size_t)snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%s", runtime_dir, WAKE_FILE) >=
 	    sizeof(sa->sun_path))
 		return err_set(err, 0, "%s/%s: path longer than a Unix socket allows",
-		    state_dir, WAKE_FILE);
+		    runtime_dir, WAKE_FILE);
 	return 0;
 }
 
 int
-wake_listen(const char *state_dir, err_t *err)
+wake_listen(const char *runtime_dir, err_t *err)
 {
 	struct sockaddr_un sa;
 	int fd;
 
-	if (wake_addr(state_dir, &sa, err) != 0)
+	if (wake_addr(runtime_dir, &sa, err) != 0)
 		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
 		err_set(err, errno, "wake socket: %s", strerror(errno));
@@ -75,7 +75,7 @@ wake_drain(int fd, int *log_level, wake_redrive_t *redrive)
 }
 
 void
-wake_close(int *fd, const char *state_dir)
+wake_close(int *fd, const char *runtime_dir)
 {
 	struct sockaddr_un sa;
 
@@ -83,21 +83,21 @@ wake_close(int *fd, const char *state_dir)
 		return;
 	close(*fd);
 	*fd = -1;
-	if (wake_addr(state_dir, &sa, NULL) == 0)
+	if (wake_addr(runtime_dir, &sa, NULL) == 0)
 		unlink(sa.sun_path);
 }
 
 /* what (what[0] a letter, then its argument) to the daemon's socket: true
  * if it is in its queue. */
 static bool
-wake_send(const char *state_dir, const char *what)
+wake_send(const char *runtime_dir, const char *what)
 {
 	struct sockaddr_un sa;
 	size_t len = strlen(what);
 	bool sent;
 	int fd;
 
-	if (wake_addr(state_dir, &sa, NULL) != 0 ||
+	if (wake_addr(runtime_dir, &sa, NULL) != 0 ||
 	    (fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		return false;
 	sent = sendto(fd, what, len, 0, (struct sockaddr *)&sa, sizeof(sa)) == (ssize_t)len;
@@ -106,27 +106,27 @@ wake_send(const char *state_dir, const char *what)
 }
 
 void
-wake_notify(const char *state_dir)
+wake_notify(const char *runtime_dir)
 {
 	/* ENOENT or ECONNREFUSED: no daemon runs; it will find the messages
 	 * when it starts. EAGAIN: it has nudges enough already. */
-	(void)wake_send(state_dir, "!");
+	(void)wake_send(runtime_dir, "!");
 }
 
 bool
-wake_redrive(const char *state_dir, const char *peer)
+wake_redrive(const char *runtime_dir, const char *peer)
 {
 	char msg[66];
 
 	/* A node id longer than a datagram takes (none is): every peer. */
 	if (peer == NULL || strlen(peer) > 64)
-		return wake_send(state_dir, "R");
+		return wake_send(runtime_dir, "R");
 	snprintf(msg, sizeof(msg), "R%s", peer);
-	return wake_send(state_dir, msg);
+	return wake_send(runtime_dir, msg);
 }
 
 int
-wake_log_level(const char *state_dir, int priority, err_t *err)
+wake_log_level(const char *runtime_dir, int priority, err_t *err)
 {
 	struct sockaddr_un sa;
 	char msg[2] = {'L', (char)('0' + priority)};
@@ -134,7 +134,7 @@ wake_log_level(const char *state_dir, int priority, err_t *err)
 
 	if (priority < LOG_ERR || priority > LOG_DEBUG)
 		return err_set(err, EINVAL, "log level %d out of range", priority);
-	if (wake_addr(state_dir, &sa, err) != 0)
+	if (wake_addr(runtime_dir, &sa, err) != 0)
 		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		return err_set(err, errno, "wake socket: %s", strerror(errno));

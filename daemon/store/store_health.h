@@ -16,7 +16,7 @@
  * (SQLITE_CORRUPT, SQLITE_NOTADB) is not retried: the daemon logs it and
  * stops.
  *
- * The state is also kept in STATE_DIR/famlinkd.state for famlinkctl status,
+ * The state is also kept in RUNTIME_DIR/famlinkd.state for famlinkctl status,
  * because the store itself cannot be written while it is full: a small
  * file made at its full size when the daemon starts (mode 0600) and only
  * ever overwritten in place, so it needs no new disk blocks. The daemon
@@ -72,7 +72,7 @@ const char *store_state_name(store_state_t s);
 /* What a SQLite result code (primary or extended) means for the store. */
 store_state_t store_state_of(int sqlite_code);
 
-/* Makes (or reuses) STATE_DIR/famlinkd.state at its full size, locks it and
+/* Makes (or reuses) RUNTIME_DIR/famlinkd.state at its full size, locks it and
  * writes "ok". Without it (err filled) the daemon runs on, status cannot
  * show the state. */
 int store_health_open(store_health_t *h, const char *state_dir, int64_t now_ms, err_t *err);
